@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// account-portal serve | migrate | create-admin | outbox
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createService, makeLogger, createCore } from './server.js';
+import { ensureAdmin } from './core/bootstrap.js';
+import { checkPasswordPolicy } from './core/identity/passwords.js';
+import { DomainError } from './core/errors.js';
+
+const HELP = `Usage: account-portal <command> [options]
+
+Commands:
+  serve                 Start the HTTP service (migrates the database first).
+  migrate               Apply pending database migrations and exit.
+  create-admin          Create an active user who manages the broker organization.
+      --username NAME   (required)
+      --email EMAIL     (required)
+      --password PASS   (or the ADMIN_PASSWORD environment variable)
+  outbox                Print the mails kept in the outbox (most recent first).
+      --limit N         How many (default 20).
+
+Settings come from the environment; see README.md for the list.
+Options: -h, --help   Show this help.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      username: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command || command === 'help') {
+    console.log(HELP);
+    return command || values.help ? 0 : 1;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate': {
+      const database = await openDatabase(config);
+      const ran = await migrateToLatest(database.db);
+      console.log(ran.length ? `Applied: ${ran.join(', ')}` : 'Nothing to apply.');
+      await database.close();
+      return 0;
+    }
+    case 'create-admin': {
+      const password = values.password ?? process.env.ADMIN_PASSWORD;
+      if (!values.username || !values.email || !password) {
+        console.error('create-admin needs --username, --email and --password (or ADMIN_PASSWORD).');
+        return 2;
+      }
+      checkPasswordPolicy(password, { username: values.username, email: values.email }, config.passwordMinLength);
+      const database = await openDatabase(config);
+      try {
+        await migrateToLatest(database.db);
+        const core = await createCore(config, database, makeLogger({ logLevel: 'silent' }));
+        const result = await ensureAdmin(core, { username: values.username, email: values.email, password });
+        console.log(result.created ? `Created ${values.username}, manager of ${config.brokerSlug}.` : `${values.username} already exists; nothing changed.`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'outbox': {
+      const database = await openDatabase(config);
+      const rows = await database.db.selectFrom('mail_outbox').selectAll()
+        .orderBy('id', 'desc').limit(Number(values.limit ?? 20)).execute();
+      for (const mail of rows) {
+        console.log(`--- #${mail.id} ${mail.created_at.toISOString()} to ${mail.recipient}${mail.sent_at ? ' (sent)' : ''}`);
+        console.log(`Subject: ${mail.subject}\n\n${mail.text_body}`);
+      }
+      await database.close();
+      return 0;
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const started = performance.now();
+  const log = makeLogger(config);
+  const service = await createService(config, { log });
+  service.core.mailer.start();
+  await service.app.listen({ port: config.port, host: config.host });
+  log.info({ url: config.baseUrl, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    service.close().then(
+      () => { log.info('stopped'); process.exit(0); },
+      (error: unknown) => { log.error({ err: error }, 'error while shutting down'); process.exit(1); },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return new Promise<number>(() => {});
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code !== undefined) process.exitCode = code; },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof DomainError) {
+      console.error(`account-portal: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,35 @@
+// What every core function receives: the database, the settings, the clock and the
+// services that reach outside (mail, SMS). Tests build one with a fixed clock.
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Mailer } from './notify/mailer.js';
+import type { TokenService } from './identity/tokens.js';
+
+export interface Core {
+  db: Db;
+  config: Config;
+  mailer: Mailer;
+  tokens: TokenService;
+  now(): Date;
+}
+
+/** Who is making a request, as established by authentication. */
+export type Caller =
+  | { kind: 'anonymous'; ip?: string; userAgent?: string }
+  | {
+      kind: 'user';
+      userId: number;
+      username: string;
+      /** How the caller proved who they are. */
+      via: 'jwt' | 'session' | 'api_key';
+      ip?: string;
+      userAgent?: string;
+    };
+
+export type UserCaller = Extract<Caller, { kind: 'user' }>;
+
+/** Where a request came from, for security events and rate limits. */
+export interface RequestOrigin {
+  ip?: string;
+  userAgent?: string;
+}

@@ -1,0 +1,59 @@
+// Password hashing (argon2id at OWASP's recommended parameters) and the password policy.
+import { hash, verify } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { Invalid } from '../errors.js';
+
+// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB of memory, 2 iterations, 1 lane.
+export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, ARGON2_OPTIONS);
+}
+
+/** A hash of a password nobody has, checked when the account does not exist so that
+ *  answering "no such account" costs as much time as a wrong password. */
+let decoy: Promise<string> | null = null;
+
+export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
+  if (!stored) {
+    decoy ??= hashPassword('decoy password for timing only');
+    await verify(await decoy, password).catch(() => false);
+    return false;
+  }
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false;
+  }
+}
+
+let common: Set<string> | null = null;
+/** About 50,000 most common passwords, from the zxcvbn-ts dictionary shipped as a dependency. */
+function commonPasswords(): Set<string> {
+  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  return common;
+}
+
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** Throws Invalid(field) when the password breaks the policy. */
+export function checkPasswordPolicy(
+  password: string,
+  user: { username?: string | null; email?: string | null },
+  minLength: number,
+  field = 'password',
+): void {
+  const problems: string[] = [];
+  if (password.length < minLength) problems.push(`This password is too short. It must contain at least ${minLength} characters.`);
+  if (password.length > MAX_PASSWORD_LENGTH) problems.push(`This password is too long. It must contain at most ${MAX_PASSWORD_LENGTH} characters.`);
+  const lower = password.toLowerCase();
+  const personal = [user.username, user.email, user.email?.split('@')[0]]
+    .filter((v): v is string => !!v && v.length >= 3)
+    .map((v) => v.toLowerCase());
+  if (personal.some((v) => lower === v || (v.length >= 4 && lower.includes(v)))) {
+    problems.push('This password is too similar to the username or e-mail address.');
+  }
+  if (commonPasswords().has(lower)) problems.push('This password is too common.');
+  if (/^\d+$/.test(password)) problems.push('This password is entirely numeric.');
+  if (problems.length) throw new Invalid({ [field]: problems });
+}

@@ -1,0 +1,40 @@
+// The audit trail of a user's account: logins, failures, lockouts, password and key
+// changes. Recorded in the same transaction as the change when there is one.
+import type { Db } from '../../db/database.js';
+import type { RequestOrigin } from '../context.js';
+
+export type SecurityEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.locked'
+  | 'account.unlocked'
+  | 'account.activated'
+  | 'account.suspended'
+  | 'account.reactivated'
+  | 'password.changed'
+  | 'password.reset_requested'
+  | 'password.reset'
+  | 'api_key.reset'
+  | 'ssh_key.changed'
+  | 'otp.changed'
+  | 'email.changed'
+  | 'token.refreshed'
+  | 'logout';
+
+export async function recordSecurityEvent(
+  db: Db,
+  userId: number,
+  type: SecurityEventType,
+  origin: RequestOrigin,
+  now: Date,
+  detail?: Record<string, unknown>,
+): Promise<void> {
+  await db.insertInto('security_events').values({
+    user_id: userId,
+    type,
+    ip: origin.ip ?? null,
+    user_agent: origin.userAgent?.slice(0, 300) ?? null,
+    detail: detail ? JSON.stringify(detail) : null,
+    created_at: now,
+  }).execute();
+}

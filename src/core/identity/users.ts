@@ -1,0 +1,45 @@
+// Looking users up. A deleted user keeps its row (history points at it) but is never found.
+import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+import { NotFound } from '../errors.js';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export async function findUserBySlug(db: Db, slug: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll()
+    .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase()))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function getUserBySlug(db: Db, slug: string): Promise<UserRow> {
+  const user = await findUserBySlug(db, slug);
+  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  return user;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', normalizeEmail(email)))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** A login identifier is a username or an e-mail address. */
+export async function findUserByLogin(db: Db, login: string): Promise<UserRow | undefined> {
+  const value = login.trim();
+  return value.includes('@')
+    ? ((await findUserByEmail(db, value)) ?? (await findUserBySlug(db, value)))
+    : findUserBySlug(db, value);
+}
+
+/** True if the user can log in: has a password, is active and not deleted. */
+export function hasCredentials(user: Pick<UserRow, 'password_hash' | 'status' | 'deleted_at'>): boolean {
+  return !!user.password_hash && user.status === 'active' && !user.deleted_at;
+}
+
+export function printableName(user: Pick<UserRow, 'full_name' | 'slug'>): string {
+  return user.full_name || user.slug;
+}

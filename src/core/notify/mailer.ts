@@ -1,0 +1,125 @@
+// Outgoing e-mail. A mail is written to the mail_outbox table in the same transaction as
+// the change that causes it, so it is sent if and only if that change commits. A
+// delivery loop then sends pending mails through SMTP, retrying with backoff; without
+// SMTP_URL the mails stay in the outbox (readable with `account-portal outbox`).
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import { TemplateStore } from './templates.js';
+
+export interface MailRequest {
+  to: string;
+  template: string;
+  context: Record<string, string | number | null | undefined>;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export class Mailer {
+  readonly templates: TemplateStore;
+  readonly #transport: Transporter | null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: { smtpUrl: string | null; from: string; templateDir: string | null; log: Logger },
+  ) {
+    this.templates = new TemplateStore(options.templateDir);
+    this.#transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : null;
+  }
+
+  /** Renders the template and records the mail in the caller's transaction. */
+  async enqueue(tx: Db, mail: MailRequest): Promise<void> {
+    const { subject, text } = this.templates.render(mail.template, mail.context);
+    await tx
+      .insertInto('mail_outbox')
+      .values({ recipient: mail.to, subject, text_body: text, template: mail.template })
+      .execute();
+  }
+
+  /** Starts a delivery round soon; call after the transaction that enqueued has committed. */
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#deliver()
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'mail delivery round failed'))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Delivers pending mails now and every `intervalMs` (retries after a failure). */
+  start(intervalMs = 30_000): void {
+    this.kick();
+    this.#timer = setInterval(() => this.kick(), intervalMs);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+    this.#transport?.close();
+  }
+
+  /** Waits for the current delivery round (tests use it to read what was sent). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #deliver(): Promise<void> {
+    const pending = await this.db
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('sent_at', 'is', null)
+      .where('attempts', '<', this.#transport ? MAX_ATTEMPTS : 1)
+      .where('next_attempt_at', '<=', new Date())
+      .orderBy('id')
+      .limit(50)
+      .execute();
+    for (const mail of pending) {
+      if (!this.#transport) {
+        // No SMTP: the mail stays in the outbox; the log names it but never prints the body,
+        // which may hold a one-time link.
+        this.options.log.info({ mailId: mail.id, template: mail.template, to: mail.recipient },
+          'mail kept in outbox (SMTP_URL is not set)');
+        await this.db.updateTable('mail_outbox')
+          .set({ attempts: 1, last_error: 'kept in the outbox: SMTP_URL is not set' })
+          .where('id', '=', mail.id).execute();
+        continue;
+      }
+      try {
+        await this.#transport.sendMail({
+          from: this.options.from,
+          to: mail.recipient,
+          subject: mail.subject,
+          text: mail.text_body,
+        });
+        await this.db.updateTable('mail_outbox').set({ sent_at: new Date(), attempts: sql`attempts + 1` })
+          .where('id', '=', mail.id).execute();
+      } catch (error) {
+        const attempts = mail.attempts + 1;
+        const delaySeconds = Math.min(3600, 2 ** attempts * 15);
+        this.options.log.warn({ mailId: mail.id, attempts, err: error }, 'mail delivery failed');
+        await this.db.updateTable('mail_outbox')
+          .set({
+            attempts,
+            last_error: String((error as Error).message ?? error).slice(0, 500),
+            next_attempt_at: new Date(Date.now() + delaySeconds * 1000),
+          })
+          .where('id', '=', mail.id).execute();
+      }
+    }
+  }
+}

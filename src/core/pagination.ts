@@ -1,0 +1,84 @@
+// The one query helper every list uses, whatever the surface: search, date range,
+// ordering and a page window. Surfaces translate their own parameters into a ListQuery
+// and the result into their own envelope.
+import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
+import { Invalid } from './errors.js';
+
+export interface ListQuery {
+  /** 1-based page number. */
+  page: number;
+  pageSize: number;
+  q?: string;
+  /** Ordering fields, '-' prefix for descending (DjaoApp's repeated `o`). */
+  order: string[];
+  startAt?: Date;
+  endsAt?: Date;
+}
+
+export interface ListSpec {
+  /** Public name of a sortable field -> SQL column reference. */
+  orderable: Record<string, string>;
+  /** Columns `q` is matched against (case-insensitive substring). */
+  searchable: string[];
+  /** Column the [start_at, ends_at) range applies to. */
+  dateColumn?: string;
+  /** Ordering when none is asked for. */
+  defaultOrder: string[];
+  /** A unique column, appended to make the order total so pages never overlap. */
+  tieBreaker: string;
+}
+
+export interface Page<T> {
+  count: number;
+  results: T[];
+}
+
+/** Parses `o` values ("-created_at", "full_name") and `ot` into a validated order list. */
+export function parseOrder(o: string[] | string | undefined, ot: string | undefined, spec: ListSpec): string[] {
+  const raw = (Array.isArray(o) ? o : o ? [o] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (ot !== undefined && ot !== 'asc' && ot !== 'desc') throw new Invalid('ot', 'Expected "asc" or "desc".');
+  const unknown = raw.filter((v) => !(v.replace(/^-/, '') in spec.orderable));
+  if (unknown.length) {
+    throw new Invalid('o', `Cannot order by ${unknown.join(', ')}. Allowed: ${Object.keys(spec.orderable).join(', ')}.`);
+  }
+  if (raw.length === 0) return spec.defaultOrder;
+  // `ot=desc` reverses fields given without their own sign, the way DjaoApp reads it.
+  return ot === 'desc' ? raw.map((v) => (v.startsWith('-') ? v : `-${v}`)) : raw;
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Applies search, range, order and window to `query`; counts the whole match. */
+export async function paginate<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  list: ListQuery,
+  spec: ListSpec,
+): Promise<Page<O>> {
+  let filtered = query;
+  if (list.q && spec.searchable.length) {
+    const pattern = `%${escapeLike(list.q.trim())}%`;
+    const ors = spec.searchable.map((col) => sql<SqlBool>`${sql.ref(col)} ilike ${pattern}`);
+    filtered = filtered.where(sql<SqlBool>`(${sql.join(ors, sql` or `)})` as Expression<SqlBool>) as typeof filtered;
+  }
+  if (spec.dateColumn && list.startAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} >= ${list.startAt}`) as typeof filtered;
+  if (spec.dateColumn && list.endsAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} < ${list.endsAt}`) as typeof filtered;
+
+  const countRow = await (filtered as unknown as SelectQueryBuilder<DB, TB, object>)
+    .clearSelect()
+    .clearOrderBy()
+    .select(sql<number>`count(*)`.as('count'))
+    .executeTakeFirst() as { count: number | string } | undefined;
+
+  let ordered = filtered;
+  const order = list.order.length ? list.order : spec.defaultOrder;
+  for (const field of [...order, spec.tieBreaker]) {
+    const desc = field.startsWith('-');
+    const name = field.replace(/^-/, '');
+    const column = spec.orderable[name] ?? name;
+    ordered = ordered.orderBy(sql.ref(column), desc ? 'desc' : 'asc') as typeof ordered;
+  }
+  const results = await ordered.limit(list.pageSize).offset((list.page - 1) * list.pageSize).execute();
+  return { count: Number(countRow?.count ?? 0), results };
+}

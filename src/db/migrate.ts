@@ -1,0 +1,37 @@
+// Runs the migrations in order, each once, recorded in schema_migrations. Migrations are
+// imported statically so the same list works from sources and from the compiled build.
+import { sql, type Kysely } from 'kysely';
+import * as m0001 from './migrations/0001_identity.js';
+
+interface Migration {
+  name: string;
+  migrate(db: Kysely<unknown>): Promise<void>;
+}
+
+export const migrations: Migration[] = [{ name: '0001_identity', migrate: m0001.migrate }];
+
+/** Applies what is missing; safe to run from several processes at once (advisory lock). */
+export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  const raw = db as unknown as Kysely<unknown>;
+  return raw.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(72130511)`.execute(conn);
+    try {
+      await sql`create table if not exists schema_migrations (
+        name text primary key, applied_at timestamptz not null default now())`.execute(conn);
+      const done = await sql<{ name: string }>`select name from schema_migrations`.execute(conn);
+      const applied = new Set(done.rows.map((r) => r.name));
+      const ran: string[] = [];
+      for (const migration of migrations) {
+        if (applied.has(migration.name)) continue;
+        await conn.transaction().execute(async (tx) => {
+          await migration.migrate(tx);
+          await sql`insert into schema_migrations (name) values (${migration.name})`.execute(tx);
+        });
+        ran.push(migration.name);
+      }
+      return ran;
+    } finally {
+      await sql`select pg_advisory_unlock(72130511)`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,202 @@
+// Table types for Kysely. They mirror src/db/migrations; change both together.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** A timestamp with a database default. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<unknown, string, string>;
+
+export type UserStatus = 'active' | 'suspended' | 'disabled';
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** The username; DjaoApp calls it slug so users and organizations share front-end code. */
+  slug: string;
+  email: string | null;
+  full_name: Generated<string>;
+  nick_name: string | null;
+  picture: string | null;
+  extra: string | null;
+  phone: string | null;
+  /** argon2id hash; null for a contact who has no login credentials. */
+  password_hash: string | null;
+  password_changed_at: Timestamp | null;
+  /** Set when the user proved they own the e-mail address (activation). */
+  email_verified_at: Timestamp | null;
+  status: Generated<UserStatus>;
+  /** TOTP secret, encrypted with a key derived from SECRET_KEY. */
+  otp_secret: string | null;
+  otp_enabled: Generated<boolean>;
+  email_verification_enabled: Generated<boolean>;
+  phone_verification_enabled: Generated<boolean>;
+  ssh_pubkey: string | null;
+  /** Names of the notifications the user chose to receive; null means the defaults. */
+  notifications: Json | null;
+  last_login_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+  /** Set when the account was deleted: personal data is gone, the row keeps history. */
+  deleted_at: Timestamp | null;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  user_id: number;
+  /** Public part of the key, used to find the row without scanning hashes. */
+  key_id: string;
+  /** SHA-256 of the whole key; keys are long random strings, so a fast hash is enough. */
+  secret_hash: string;
+  title: string | null;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export type OneTimeTokenPurpose = 'activation' | 'password_reset' | 'login_code' | 'phone_code';
+
+export interface OneTimeTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: OneTimeTokenPurpose;
+  /** SHA-256 of the secret sent by e-mail or SMS; the secret itself is never stored. */
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface LoginThrottleTable {
+  /** Normalized login identifier (username or e-mail), known account or not. */
+  identifier: string;
+  failures: number;
+  locked_until: Timestamp | null;
+  last_failure_at: Timestamp;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: Json | null;
+  created_at: CreatedAt;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  template: string;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: DefaultTimestamp;
+}
+
+export type OrganizationType = 'organization' | 'personal';
+export type OrganizationStatus = 'active' | 'suspended' | 'closed';
+
+export interface OrganizationsTable {
+  id: Generated<number>;
+  slug: string;
+  full_name: Generated<string>;
+  email: string | null;
+  phone: string | null;
+  street_address: string | null;
+  locality: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  default_timezone: Generated<string>;
+  picture: string | null;
+  extra: string | null;
+  type: Generated<OrganizationType>;
+  is_provider: Generated<boolean>;
+  is_bulk_buyer: Generated<boolean>;
+  is_broker: Generated<boolean>;
+  /** The organization that created this one as its customer (get.chat partners). */
+  partner_id: number | null;
+  /** For a personal profile: the user it is the billing profile of. */
+  personal_user_id: number | null;
+  status: Generated<OrganizationStatus>;
+  status_reason: string | null;
+  /** How many customer organizations this one may create as a partner; null is no limit. */
+  customer_quota: number | null;
+  /** How many members (users with a role) this organization may have; null is no limit. */
+  seat_quota: number | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface RoleDescriptionsTable {
+  id: Generated<number>;
+  /** null for the global descriptions (manager, contributor) every organization has. */
+  organization_id: number | null;
+  slug: string;
+  title: string;
+  skip_optin_on_grant: Generated<boolean>;
+  implicit_create_on_none: Generated<boolean>;
+  extra: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  organization_id: number;
+  user_id: number;
+  role_description_id: number;
+  /** Pending invitation: hash of the key mailed to the grantee; null once accepted. */
+  grant_key_hash: string | null;
+  /** Pending request by the user: a key the managers accept with; null once accepted. */
+  request_key: string | null;
+  request_message: string | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+  accepted_at: Timestamp | null;
+}
+
+export interface OrganizationEventsTable {
+  id: Generated<number>;
+  organization_id: number;
+  type: string;
+  actor_user_id: number | null;
+  detail: Json | null;
+  created_at: CreatedAt;
+}
+
+export interface ActivitiesTable {
+  id: Generated<number>;
+  /** The contact (user) the activity is about. */
+  user_id: number;
+  created_by: number | null;
+  text: string;
+  organization_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  one_time_tokens: OneTimeTokensTable;
+  login_throttle: LoginThrottleTable;
+  security_events: SecurityEventsTable;
+  mail_outbox: MailOutboxTable;
+  organizations: OrganizationsTable;
+  role_descriptions: RoleDescriptionsTable;
+  roles: RolesTable;
+  organization_events: OrganizationEventsTable;
+  activities: ActivitiesTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type RoleDescriptionRow = Selectable<RoleDescriptionsTable>;
+export type RoleRow = Selectable<RolesTable>;

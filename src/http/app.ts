@@ -1,0 +1,196 @@
+// Builds the Fastify application: validation, authentication, errors, OpenAPI, rate
+// limits, metrics, and every surface's routes. Routes only translate; rules live in core.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Caller, Core } from '../core/context.js';
+import { DomainError, Invalid, TooManyAttempts, Unauthenticated } from '../core/errors.js';
+import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
+import { isReachable } from '../db/database.js';
+import { validatorCompiler, fieldErrors } from './validation.js';
+import { Metrics } from './metrics.js';
+import { djaoappRoutes } from './djaoapp/index.js';
+import { SESSION_COOKIE } from './djaoapp/session.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyInstance {
+    core: Core;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLoggerLike,
+  TypeBoxTypeProvider
+>;
+type FastifyBaseLoggerLike = import('fastify').FastifyBaseLogger;
+
+export interface BuildOptions {
+  core: Core;
+  logger: Logger | false;
+  /** Extra checks for /ready (the mail queue, say); the database is always checked. */
+  metrics?: Metrics;
+}
+
+/** `{"detail": ...}` plus `{"field": [...]}`: the native API's error body. */
+function errorBody(error: DomainError): Record<string, unknown> {
+  if (error instanceof Invalid) return { detail: error.message, ...error.fields };
+  return { detail: error.message };
+}
+
+export async function buildApp({ core, logger, metrics = new Metrics() }: BuildOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: logger || undefined,
+    logger: logger ? undefined : false,
+    bodyLimit: core.config.bodyLimitBytes,
+    trustProxy: core.config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'request_id',
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: false } },
+  } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorate('core', core);
+  app.decorateRequest('caller', null as never);
+  app.setValidatorCompiler(validatorCompiler);
+
+  // A JSON body that is empty is an empty object: DjaoApp's POSTs without fields send none.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value)));
+    } catch {
+      const error = new Invalid('non_field_errors', 'Malformed JSON in the request body.') as unknown as FastifyError;
+      done(error, undefined);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
+    return payload;
+  });
+
+  await app.register(cookie, { secret: undefined });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      detail: `Request was throttled. Expected available in ${Math.ceil(context.ttl / 1000)} seconds.`,
+    }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Account Portal',
+        version: '0.1.0',
+        description:
+          'Accounts, access and billing for software businesses. The native API lives under `/api/` ' +
+          'and follows DjaoApp conventions: slugs in paths, `{count, next, previous, results}` pages, ' +
+          '`?q=` search, `?o=`/`?ot=` ordering, amounts in cents. Trailing slashes are optional.',
+      },
+      servers: [{ url: core.config.baseUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from `POST /api/auth/`.' },
+          apiKey: { type: 'http', scheme: 'basic', description: 'A secret API key as the user name, empty password.' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The session cookie set at login.' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // Authentication: every request gets a caller, anonymous when it carries nothing.
+  app.addHook('onRequest', async (request) => {
+    const origin = { ip: request.ip, userAgent: request.headers['user-agent'] };
+    const header = request.headers.authorization;
+    if (header) {
+      const space = header.indexOf(' ');
+      const scheme = header.slice(0, space).toLowerCase();
+      const value = header.slice(space + 1).trim();
+      if (scheme === 'bearer' && value) {
+        request.caller = await authenticateToken(core, value, 'jwt', origin);
+        return;
+      }
+      if (scheme === 'basic' && value) {
+        const decoded = Buffer.from(value, 'base64').toString('utf8');
+        const key = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+        request.caller = await authenticateApiKey(core, key, origin);
+        return;
+      }
+      throw new Unauthenticated('Unsupported authorization scheme.');
+    }
+    const session = request.cookies?.[SESSION_COOKIE];
+    if (session) {
+      try {
+        request.caller = await authenticateToken(core, session, 'session', origin);
+        return;
+      } catch {
+        // An expired session cookie is the same as none: the page asks to log in again.
+      }
+    }
+    request.caller = anonymous(origin);
+  });
+
+  metrics.instrument(app);
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof DomainError) {
+      if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+      if (error.status === 401) reply.header('www-authenticate', 'Bearer');
+      return reply.code(error.status).send(errorBody(error));
+    }
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const fields = fieldErrors(fe.validation as never, fe.validationContext ?? 'body');
+      return reply.code(400).send({ detail: 'Invalid request.', ...fields });
+    }
+    if (fe.statusCode === 429) {
+      return reply.code(429).send({ detail: fe.message || 'Request was throttled.' });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const detail =
+        fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `Request body is larger than ${core.config.bodyLimitBytes} bytes.`
+        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `Unsupported media type "${request.headers['content-type'] ?? ''}"; send application/json.`
+        : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The request body is empty.'
+        : fe.message;
+      return reply.code(fe.statusCode).send({ detail });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ detail: 'Internal server error.' });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const ok = await isReachable(core.db);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.render();
+  });
+
+  await app.register(djaoappRoutes, { prefix: '/api' });
+  return app;
+}

@@ -1,0 +1,76 @@
+// Wires settings, database, core services and the HTTP app together, and takes them
+// apart again in the right order on shutdown.
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Core } from './core/context.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { Mailer } from './core/notify/mailer.js';
+import { TokenService } from './core/identity/tokens.js';
+import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
+import { buildApp, type App } from './http/app.js';
+
+/** Log lines never carry credentials, whatever a request or error holds. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.new_password',
+  '*.token',
+  '*.secret',
+];
+
+export function makeLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+export interface Service {
+  app: App;
+  core: Core;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export async function createCore(config: Config, database: DatabaseHandle, log: Logger, now: () => Date = () => new Date()): Promise<Core> {
+  const mailer = new Mailer(database.db, {
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    templateDir: join(config.dataDir, 'templates', 'email'),
+    log,
+  });
+  return { db: database.db, config, mailer, tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds), now };
+}
+
+/** Opens the database, migrates it, makes the broker and admin, and builds the app. */
+export async function createService(
+  config: Config,
+  options: { log?: Logger | false; database?: DatabaseHandle; now?: () => Date; migrate?: boolean } = {},
+): Promise<Service> {
+  const log = options.log === undefined ? makeLogger(config) : options.log;
+  const database = options.database ?? (await openDatabase(config));
+  const quiet = pino({ level: 'silent' });
+  if (options.migrate !== false) await migrateToLatest(database.db);
+  const core = await createCore(config, database, log || quiet, options.now);
+  await ensureBroker(core);
+  if (config.admin) {
+    const { created } = await ensureAdmin(core, config.admin);
+    if (created && log) log.info({ username: config.admin.username }, 'created the administrator');
+  }
+  const app = await buildApp({ core, logger: log });
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    core,
+    database,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await core.mailer.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
