@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
+import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { buildApp, type App } from './http/app.js';
 
@@ -40,7 +41,14 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     templateDir: join(config.dataDir, 'templates', 'email'),
     log,
   });
-  return { db: database.db, config, mailer, tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds), now };
+  return {
+    db: database.db,
+    config,
+    mailer,
+    tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
+    sms: new DevelopmentSmsSender(log),
+    now,
+  };
 }
 
 /** Opens the database, migrates it, makes the broker and admin, and builds the app. */

@@ -4,12 +4,14 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Mailer } from './notify/mailer.js';
 import type { TokenService } from './identity/tokens.js';
+import type { SmsSender } from './notify/sms.js';
 
 export interface Core {
   db: Db;
   config: Config;
   mailer: Mailer;
   tokens: TokenService;
+  sms: SmsSender;
   now(): Date;
 }
 

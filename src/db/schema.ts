@@ -27,6 +27,8 @@ export interface UsersTable {
   status: Generated<UserStatus>;
   /** TOTP secret, encrypted with a key derived from SECRET_KEY. */
   otp_secret: string | null;
+  /** Last TOTP time step accepted, so a code cannot be replayed. */
+  otp_last_step: number | null;
   otp_enabled: Generated<boolean>;
   email_verification_enabled: Generated<boolean>;
   phone_verification_enabled: Generated<boolean>;

@@ -16,6 +16,7 @@ const up = [
     email_verified_at timestamptz,
     status text not null default 'active' check (status in ('active', 'suspended', 'disabled')),
     otp_secret text,
+    otp_last_step bigint,
     otp_enabled boolean not null default false,
     email_verification_enabled boolean not null default false,
     phone_verification_enabled boolean not null default false,
