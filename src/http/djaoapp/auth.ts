@@ -1,22 +1,226 @@
 // /api/auth/...: login, registration, activation, recovery, tokens, logout.
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
 import type { App } from '../app.js';
-import { clearSessionCookie } from './session.js';
-import { Detail, errors } from './schemas.js';
+import { login, logout, refreshToken, verifyToken } from '../../core/identity/login.js';
+import { activate, getActivation, register } from '../../core/identity/registration.js';
+import { recover, resetPassword } from '../../core/identity/recovery.js';
+import { MAX_PASSWORD_LENGTH } from '../../core/identity/passwords.js';
+import { clearSessionCookie, setSessionCookie } from './session.js';
+import { Detail, Nullable, Slug, TokenBody, errors } from './schemas.js';
+
+const Password = (description: string) =>
+  Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description });
+
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' });
+
+const Credentials = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 254, description: 'Username or e-mail address of the user.' }),
+  password: Password('Secret password.'),
+  code: Type.Optional(Type.Union([
+    Type.Integer({ minimum: 0, maximum: 999999 }),
+    Type.String({ pattern: '^\\d{1,6}$' }),
+  ], { description: 'One-time code, checked when the user enabled a second factor (authenticator app, e-mail or text message).' })),
+});
+
+const Registration = Type.Object({
+  username: Type.Optional({ ...Slug, description: 'Username; made from the e-mail address when omitted.' }),
+  password: Type.Optional(Password('Password; can also be chosen when activating.')),
+  email: Email,
+  full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Full name.' }),
+});
+
+const RegistrationAnswer = Type.Object({
+  detail: Type.String({ description: 'What happens next, in plain text.' }),
+  email: Type.String({ description: 'The e-mail address, as sent.' }),
+});
+
+const KeyParams = Type.Object({
+  verification_key: Type.String({ minLength: 1, maxLength: 100, description: 'Activation key from the link mailed to the user.' }),
+});
+
+const ActivationView = Type.Object({
+  slug: Type.String({ description: 'Username.' }),
+  username: Type.String({ description: 'Same as slug.' }),
+  email: Nullable(Type.String()),
+  full_name: Type.String(),
+  printable_name: Type.String({ description: 'Name to display.' }),
+  created_at: Type.String({ format: 'date-time' }),
+  picture: Nullable(Type.String({ description: 'URL of the profile picture.' })),
+  credentials: Type.Boolean({ description: 'True if the user already has login credentials.' }),
+});
+
+const Activation = Type.Object({
+  username: Type.Optional({ ...Slug, description: 'A new username.' }),
+  new_password: Type.Optional(Password('Password to log in with; required when the account has none yet.')),
+  full_name: Type.Optional(Type.String({ maxLength: 150, description: 'Full name.' })),
+});
+
+const Recover = Type.Object({ email: Email });
+
+const ResetParams = Type.Object({
+  uidb64: Type.String({ minLength: 1, maxLength: 64, description: 'The user, as encoded in the reset link.' }),
+  token: Type.String({ minLength: 1, maxLength: 100, description: 'Secret from the reset link.' }),
+});
+
+const Reset = Type.Object({
+  new_password: Password('The new password.'),
+  new_password2: Type.Optional(Password('The new password again; must match when given.')),
+});
 
 export const authRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify as unknown as App;
-  const { config } = app.core;
+  const { core } = app;
+  const { config } = core;
+  // Per client address, on every route here: they are the ones worth guessing at.
+  const limited = { rateLimit: { max: config.authRateLimit.max, timeWindow: config.authRateLimit.windowSeconds * 1000 } };
+
+  app.post('/auth/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Logs a user in',
+      description:
+        'Checks a username (or e-mail address) and password and answers with a JSON Web Token, also set as the ' +
+        'session cookie. A wrong password, an unknown user and an account without a password all get the same answer. ' +
+        'After too many failures on one username or e-mail address, it is locked for a while (429 with Retry-After), ' +
+        'whether or not an account exists. When the user enabled a second factor, `code` is required: from an ' +
+        'authenticator app, or sent by e-mail or text message when the first attempt comes without one.',
+      security: [],
+      body: Credentials,
+      response: { 200: TokenBody, ...errors(400, 403, 429) },
+    },
+  }, async (request, reply) => {
+    const { token } = await login(core, request.caller, request.body);
+    setSessionCookie(reply, config, token);
+    return { token };
+  });
+
+  app.post('/auth/register/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Registers a user',
+      description:
+        'Creates an account and mails a link to activate it. Unlike DjaoApp, it does not answer with a token: ' +
+        'the answer is the same whether or not the e-mail address is already registered, so nobody can find out ' +
+        'which addresses have accounts. When the address is taken, nothing is created and its owner is mailed a ' +
+        'password-reset link instead. The username, when omitted, is made from the e-mail address. A username ' +
+        'that is taken is reported, since usernames are public.',
+      security: [],
+      body: Registration,
+      response: { 200: RegistrationAnswer, ...errors(400, 429) },
+    },
+  }, async (request) => register(core, request.caller, request.body));
+
+  app.get('/auth/activate/:verification_key/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Retrieves user associated to an activation key',
+      description: 'Shows who an unused, unexpired activation key belongs to, so an activation page can greet them. It does not use the key.',
+      security: [],
+      params: KeyParams,
+      response: { 200: ActivationView, ...errors(404, 429) },
+    },
+  }, async (request) => {
+    const view = await getActivation(core, request.caller, request.params.verification_key);
+    return { ...view, created_at: view.created_at.toISOString() };
+  });
+
+  app.post('/auth/activate/:verification_key/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Activates a user',
+      description:
+        'Uses the activation key (once), marks the e-mail address verified, applies the optional new username, ' +
+        'password and full name, and logs the user in: the answer is a JSON Web Token, also set as the session cookie. ' +
+        'A user without a password must choose one here.',
+      security: [],
+      params: KeyParams,
+      body: Activation,
+      response: { 200: TokenBody, ...errors(400, 403, 404, 429) },
+    },
+  }, async (request, reply) => {
+    const { token } = await activate(core, request.caller, request.params.verification_key, request.body);
+    setSessionCookie(reply, config, token);
+    return { token };
+  });
+
+  app.post('/auth/recover/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Emails a password reset link',
+      description:
+        'Mails a single-use link to set a new password to the account with this e-mail address. The answer is ' +
+        'the same whether or not such an account exists.',
+      security: [],
+      body: Recover,
+      response: { 200: Recover, ...errors(400, 429) },
+    },
+  }, async (request) => recover(core, request.caller, request.body.email));
+
+  app.post('/auth/reset/:uidb64/:token/', {
+    config: limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Confirms a password reset',
+      description:
+        'Sets a new password through the link mailed by `POST /api/auth/recover/` (it works once), ends every ' +
+        'token issued before, lifts a login lockout, mails a notice of the change, and logs the user in: the answer ' +
+        'is a JSON Web Token, also set as the session cookie.',
+      security: [],
+      params: ResetParams,
+      body: Reset,
+      response: { 200: TokenBody, ...errors(400, 403, 429) },
+    },
+  }, async (request, reply) => {
+    const { uidb64, token: secret } = request.params;
+    const { token } = await resetPassword(core, request.caller, uidb64, secret, request.body);
+    setSessionCookie(reply, config, token);
+    return { token };
+  });
+
+  const refresh = {
+    tags: ['auth'],
+    description:
+      'Checks a JSON Web Token, and that its user may still log in, and answers with a new one that expires later. ' +
+      'When the request is itself authenticated, it must be as the user of the token.',
+    body: TokenBody,
+    response: { 200: TokenBody, ...errors(400, 403, 429) },
+  };
+  const verify = {
+    tags: ['auth'],
+    description:
+      'Checks the signature and expiry of a JSON Web Token and answers with the same token when it is valid. ' +
+      'When the request is itself authenticated, it must be as the user of the token.',
+    body: TokenBody,
+    response: { 200: TokenBody, ...errors(400, 403, 429) },
+  };
+  for (const [prefix, alias] of [['/auth/tokens/', false], ['/tokens/', true]] as const) {
+    app.post(prefix, {
+      config: limited,
+      schema: { ...refresh, summary: alias ? 'Refreshes a JSON Web Token (alias of /api/auth/tokens/)' : 'Refreshes a JSON Web Token' },
+    }, async (request) => ({ token: await refreshToken(core, request.caller, request.body.token) }));
+    app.post(`${prefix}verify/`, {
+      config: limited,
+      schema: { ...verify, summary: alias ? 'Verifies a JSON Web Token (alias of /api/auth/tokens/verify/)' : 'Verifies a JSON Web Token' },
+    }, async (request) => ({ token: await verifyToken(core, request.caller, request.body.token) }));
+  }
 
   app.post('/auth/logout/', {
+    config: limited,
     schema: {
       tags: ['auth'],
       summary: 'Logs a user out',
       description: 'Removes the session cookie. Only useful with cookie-based authentication: a JWT cannot be revoked and stays valid until it expires.',
       security: [],
-      response: { 200: Detail, ...errors(400) },
+      response: { 200: Detail, ...errors(400, 429) },
     },
-  }, async (_request, reply) => {
+  }, async (request, reply) => {
+    await logout(core, request.caller);
     clearSessionCookie(reply, config);
     return { detail: 'You have been logged out.' };
   });

@@ -1,0 +1,218 @@
+// Logging in with a username (or e-mail) and password, plus a second factor when the
+// user asked for one; refreshing and verifying tokens; logging out. Every way a login
+// can fail before the password is proven right answers the same, in about the same
+// time, so the answers never tell whether an account exists.
+import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+import { BadRequest, Forbidden, Invalid, TooManyAttempts, Unauthenticated } from '../errors.js';
+import { authenticateToken, refusalReason } from './authenticate.js';
+import { sendActivationLink } from './activation.js';
+import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
+import { verifyOtpCode } from './otp.js';
+import { verifyPassword } from './passwords.js';
+import { recordSecurityEvent } from './security-events.js';
+import { clearLockout, getLockout, loginIdentifiers, normalizeIdentifier, recordLoginFailure, type Lockout } from './throttle.js';
+import { InvalidToken } from './tokens.js';
+import { findUserByLogin } from './users.js';
+
+export const INVALID_CREDENTIALS = 'Invalid username or password.';
+
+export interface Credentials {
+  username: string;
+  password: string;
+  /** The one-time code; the seed sends it as an integer. */
+  code?: string | number;
+}
+
+export interface LoggedIn {
+  token: string;
+  user: UserRow;
+}
+
+function originOf(caller: Caller): RequestOrigin {
+  return { ip: caller.ip, userAgent: caller.userAgent };
+}
+
+/** An integer or a digit string, left-padded to 6 digits; null when it cannot be a code. */
+export function normalizeCode(code: string | number | undefined): string | null | undefined {
+  if (code === undefined || code === '') return undefined;
+  if (typeof code === 'number') {
+    return Number.isInteger(code) && code >= 0 && code < 1e6 ? String(code).padStart(6, '0') : null;
+  }
+  const text = code.trim();
+  return /^\d{1,6}$/.test(text) ? text.padStart(6, '0') : null;
+}
+
+function lockedError(lockout: Lockout, now: Date): TooManyAttempts {
+  const seconds = Math.max(1, Math.ceil(((lockout.lockedUntil?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
+  return new TooManyAttempts(`Too many failed login attempts. Try again in ${seconds} seconds.`, seconds);
+}
+
+export function identifiersFor(login: string, user: UserRow | undefined): string[] {
+  const ids = [normalizeIdentifier(login)];
+  if (user) for (const id of loginIdentifiers(user)) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+
+/** Counts a failure; the error to answer with (429 when this failure started a lock). */
+async function fail(
+  core: Core,
+  origin: RequestOrigin,
+  identifiers: string[],
+  user: UserRow | undefined,
+  reason: string,
+  answer: Error,
+): Promise<Error> {
+  const now = core.now();
+  const { loginMaxAttempts, loginLockoutSeconds } = core.config;
+  const lockout = await core.db.transaction().execute(async (tx) => {
+    const state = await recordLoginFailure(tx, identifiers, now, loginMaxAttempts, loginLockoutSeconds);
+    if (user) {
+      await recordSecurityEvent(tx, user.id, 'login.failed', origin, now, { reason, failures: state.failures });
+      if (state.locked) {
+        await recordSecurityEvent(tx, user.id, 'login.locked', origin, now, { until: state.lockedUntil?.toISOString() });
+      }
+    }
+    return state;
+  });
+  return lockout.locked ? lockedError(lockout, now) : answer;
+}
+
+type SecondFactor = 'otp' | 'email' | 'phone' | null;
+
+function secondFactor(user: UserRow): SecondFactor {
+  if (user.otp_enabled) return 'otp';
+  if (user.email_verification_enabled) return 'email';
+  if (user.phone_verification_enabled) return 'phone';
+  return null;
+}
+
+/** Sends a login code by e-mail or SMS and explains it in a 400 on `code`. */
+async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone'): Promise<Invalid> {
+  const now = core.now();
+  if (factor === 'phone' && !user.phone) {
+    return new Invalid('code', 'A code by text message is required, but there is no phone number on file for this account. Contact an administrator.');
+  }
+  if (factor === 'email' && !user.email) {
+    return new Invalid('code', 'A code by e-mail is required, but there is no e-mail address on file for this account. Contact an administrator.');
+  }
+  const purpose = factor === 'email' ? 'login_code' : 'phone_code';
+  const lifetime = core.config.codeLifetimeSeconds;
+  const minutes = Math.max(1, Math.round(lifetime / 60));
+  let secret = '';
+  await core.db.transaction().execute(async (tx) => {
+    ({ secret } = await issueOneTimeToken(tx, user.id, purpose, lifetime, now, 'code'));
+    if (factor === 'email') {
+      await core.mailer.enqueue(tx, {
+        to: user.email!,
+        template: 'login_code',
+        context: { full_name: user.full_name || user.slug, username: user.slug, code: secret, minutes, site: core.config.brokerName },
+      });
+    }
+  });
+  if (factor === 'email') {
+    core.mailer.kick();
+    return new Invalid('code', 'We sent a one-time code to your e-mail address.');
+  }
+  await core.sms.send(user.phone!, `${secret} is your ${core.config.brokerName} login code. It expires in ${minutes} minutes.`);
+  return new Invalid('code', 'We sent a one-time code to your phone by text message.');
+}
+
+async function checkSecondFactor(core: Core, tx: Db, user: UserRow, factor: Exclude<SecondFactor, null>, code: string, now: Date): Promise<boolean> {
+  if (factor === 'otp') return verifyOtpCode(core, tx, user, code, now);
+  const purpose = factor === 'email' ? 'login_code' : 'phone_code';
+  return (await consumeOneTimeToken(tx, purpose, code, now, user.id)) === user.id;
+}
+
+export async function login(core: Core, caller: Caller, credentials: Credentials): Promise<LoggedIn> {
+  const origin = originOf(caller);
+  const start = core.now();
+  const user = await findUserByLogin(core.db, credentials.username);
+  const identifiers = identifiersFor(credentials.username, user);
+
+  const lockout = await getLockout(core.db, identifiers, start);
+  if (lockout.locked) throw lockedError(lockout, start);
+
+  // With no such user (or no password) this still spends one argon2 verification.
+  const ok = await verifyPassword(user?.password_hash ?? null, credentials.password);
+  if (!ok || !user) {
+    throw await fail(core, origin, identifiers, user, 'password', new BadRequest(INVALID_CREDENTIALS));
+  }
+
+  // From here on the caller proved the password, so telling them about the account is fine.
+  const refusal = refusalReason(user);
+  if (refusal) throw new Forbidden(`${refusal} Contact an administrator.`);
+
+  if (!user.email_verified_at) {
+    await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
+    core.mailer.kick();
+    throw new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
+  }
+
+  const factor = secondFactor(user);
+  const code = normalizeCode(credentials.code);
+  if (factor && code === undefined) {
+    if (factor === 'otp') throw new Invalid('code', 'A one-time code is required.');
+    throw await sendLoginCode(core, user, factor);
+  }
+
+  const now = core.now();
+  const accepted = await core.db.transaction().execute(async (tx) => {
+    if (factor && (code === null || !(await checkSecondFactor(core, tx, user, factor, code!, now)))) return false;
+    await tx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+    await clearLockout(tx, identifiers);
+    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, factor ? { factor } : undefined);
+    return true;
+  });
+  if (!accepted) {
+    throw await fail(core, origin, identifiers, user, factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
+  }
+  const token = await core.tokens.issue(user, now);
+  return { token, user: { ...user, last_login_at: now } };
+}
+
+/** A new token for the same user, expiring later. The caller, when logged in, must be that user. */
+export async function refreshToken(core: Core, caller: Caller, token: string): Promise<string> {
+  let holder;
+  try {
+    holder = await authenticateToken(core, token, 'jwt', originOf(caller));
+  } catch (error) {
+    if (error instanceof Unauthenticated) throw new BadRequest(error.message);
+    throw error;
+  }
+  if (caller.kind === 'user' && caller.userId !== holder.userId) {
+    throw new Forbidden('The token belongs to another user than the one making the request.');
+  }
+  const user = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
+    .where('id', '=', holder.userId).executeTakeFirstOrThrow();
+  const now = core.now();
+  await recordSecurityEvent(core.db, user.id, 'token.refreshed', originOf(caller), now);
+  return core.tokens.issue(user, now);
+}
+
+/**
+ * Checks signature and expiry only: no database round trip, so it stays cheap. Whether
+ * the user may still use the token is decided when it authenticates a request.
+ */
+export async function verifyToken(core: Core, caller: Caller, token: string): Promise<string> {
+  let sub: string;
+  try {
+    ({ sub } = await core.tokens.verify(token, core.now()));
+  } catch (error) {
+    if (error instanceof InvalidToken) {
+      throw new BadRequest(error.message === 'Token has expired.' ? error.message : 'Token is invalid.');
+    }
+    throw error;
+  }
+  if (caller.kind === 'user' && String(caller.userId) !== sub) {
+    throw new Forbidden('The token belongs to another user than the one making the request.');
+  }
+  return token;
+}
+
+/** Logging out only matters to the session cookie; the event keeps the audit trail complete. */
+export async function logout(core: Core, caller: Caller): Promise<void> {
+  if (caller.kind !== 'user') return;
+  await recordSecurityEvent(core.db, caller.userId, 'logout', originOf(caller), core.now(), { via: caller.via });
+}

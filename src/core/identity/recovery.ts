@@ -1,0 +1,128 @@
+// Password recovery: a reset link mailed to the address on file, then a new password set
+// through it. Asking for a link answers the same whether or not the address is known.
+import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+import { BadRequest, Forbidden, Invalid } from '../errors.js';
+import { refusalReason } from './authenticate.js';
+import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
+import { checkPasswordPolicy, hashPassword } from './passwords.js';
+import { recordSecurityEvent } from './security-events.js';
+import { clearLockout, loginIdentifiers } from './throttle.js';
+import { findUserByEmail } from './users.js';
+
+export const INVALID_RESET_LINK = 'The reset link is invalid or has expired.';
+
+function originOf(caller: Caller): RequestOrigin {
+  return { ip: caller.ip, userAgent: caller.userAgent };
+}
+
+/** The user id as Django writes it in reset links: base64url of its decimal digits. */
+export function encodeUid(id: number): string {
+  return Buffer.from(String(id)).toString('base64url');
+}
+
+export function decodeUid(uidb64: string): number | null {
+  if (!/^[A-Za-z0-9_-]{1,24}$/.test(uidb64)) return null;
+  const text = Buffer.from(uidb64, 'base64url').toString('utf8');
+  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
+}
+
+export function resetUrl(core: Core, userId: number, secret: string): string {
+  return `${core.config.baseUrl}/api/auth/reset/${encodeUid(userId)}/${secret}/`;
+}
+
+/** Issues a reset link and records the mail in `tx`; call core.mailer.kick() after commit. */
+export async function sendPasswordResetLink(
+  core: Core,
+  tx: Db,
+  user: Pick<UserRow, 'id' | 'slug' | 'email' | 'full_name'>,
+  origin: RequestOrigin,
+  template: 'password_reset' | 'registration_existing' = 'password_reset',
+): Promise<void> {
+  if (!user.email) return;
+  const now = core.now();
+  const { secret, expiresAt } = await issueOneTimeToken(tx, user.id, 'password_reset', core.config.linkLifetimeSeconds, now);
+  await core.mailer.enqueue(tx, {
+    to: user.email,
+    template,
+    context: {
+      full_name: user.full_name || user.slug,
+      username: user.slug,
+      link: resetUrl(core, user.id, secret),
+      expires_at: expiresAt.toISOString(),
+      site: core.config.brokerName,
+      ip: origin.ip ?? 'unknown',
+    },
+  });
+  await recordSecurityEvent(tx, user.id, 'password.reset_requested', origin, now, { via: template });
+}
+
+export async function recover(core: Core, caller: Caller, email: string): Promise<{ email: string }> {
+  const user = await findUserByEmail(core.db, email);
+  if (user) {
+    await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, originOf(caller)));
+    core.mailer.kick();
+  }
+  return { email };
+}
+
+export interface PasswordReset {
+  new_password: string;
+  new_password2?: string;
+}
+
+export async function resetPassword(
+  core: Core,
+  caller: Caller,
+  uidb64: string,
+  secret: string,
+  input: PasswordReset,
+): Promise<{ token: string; user: UserRow }> {
+  const userId = decodeUid(uidb64);
+  const holder = userId === null ? undefined : await peekOneTimeToken(core.db, 'password_reset', secret, core.now());
+  const user = holder === undefined || holder !== userId ? undefined : await core.db.selectFrom('users').selectAll()
+    .where('id', '=', holder).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!user) throw new BadRequest(INVALID_RESET_LINK);
+  const refusal = refusalReason(user);
+  if (refusal) throw new Forbidden(`${refusal} Contact an administrator.`);
+  if (input.new_password2 !== undefined && input.new_password2 !== input.new_password) {
+    throw new Invalid('new_password2', "The two password fields didn't match.");
+  }
+  checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
+  const passwordHash = await hashPassword(input.new_password);
+
+  const now = core.now();
+  const origin = originOf(caller);
+  const updated = await core.db.transaction().execute(async (tx) => {
+    // Consumed in the transaction that uses it, so a link works once even under races.
+    if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw new BadRequest(INVALID_RESET_LINK);
+    const row = await tx.updateTable('users').set({
+      password_hash: passwordHash,
+      password_changed_at: now,
+      // Only the owner of the mailbox could open the link.
+      email_verified_at: user.email_verified_at ?? now,
+      updated_at: now,
+    }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+    await clearLockout(tx, loginIdentifiers(user));
+    await recordSecurityEvent(tx, user.id, 'password.reset', origin, now);
+    if (user.email) {
+      await core.mailer.enqueue(tx, {
+        to: user.email,
+        template: 'password_changed',
+        context: {
+          full_name: user.full_name || user.slug,
+          username: user.slug,
+          when: now.toISOString(),
+          ip: origin.ip ?? 'unknown',
+          site: core.config.brokerName,
+          recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+        },
+      });
+    }
+    return row;
+  });
+  core.mailer.kick();
+  const token = await core.tokens.issue(updated, now);
+  return { token, user: updated };
+}
