@@ -2,13 +2,17 @@
 // imported statically so the same list works from sources and from the compiled build.
 import { sql, type Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_identity.js';
+import * as m0002 from './migrations/0002_user_profile.js';
 
 interface Migration {
   name: string;
   migrate(db: Kysely<unknown>): Promise<void>;
 }
 
-export const migrations: Migration[] = [{ name: '0001_identity', migrate: m0001.migrate }];
+export const migrations: Migration[] = [
+  { name: '0001_identity', migrate: m0001.migrate },
+  { name: '0002_user_profile', migrate: m0002.migrate },
+];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {

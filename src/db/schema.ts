@@ -40,6 +40,37 @@ export interface UsersTable {
   updated_at: DefaultTimestamp;
   /** Set when the account was deleted: personal data is gone, the row keeps history. */
   deleted_at: Timestamp | null;
+  // Accountcentral's personal info and suspension details (0002_user_profile).
+  first_name: string | null;
+  last_name: string | null;
+  mobile: string | null;
+  phone_verified_at: Timestamp | null;
+  mobile_verified_at: Timestamp | null;
+  /** YYYY-MM-DD. */
+  date_of_birth: string | null;
+  sex: 'M' | 'F' | null;
+  status_reason: string | null;
+  suspended_at: Timestamp | null;
+}
+
+export interface UserPreferencesTable {
+  user_id: number;
+  timezone: string | null;
+  language: string | null;
+  first_day_of_week: string | null;
+  number_format: string | null;
+  date_format: string | null;
+  time_format: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+/** The number an SMS code was last sent to and the wrong guesses against it. */
+export interface PhoneVerificationsTable {
+  user_id: number;
+  field: 'phone' | 'mobile';
+  number: string;
+  sent_at: Timestamp;
+  failures: Generated<number>;
 }
 
 export interface ApiKeysTable {
@@ -194,6 +225,8 @@ export interface Database {
   roles: RolesTable;
   organization_events: OrganizationEventsTable;
   activities: ActivitiesTable;
+  user_preferences: UserPreferencesTable;
+  phone_verifications: PhoneVerificationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -18,6 +18,9 @@ export type SecurityEventType =
   | 'ssh_key.changed'
   | 'otp.changed'
   | 'email.changed'
+  | 'phone.changed'
+  | 'phone.verified'
+  | 'phone.verification_failed'
   | 'token.refreshed'
   | 'logout';
 

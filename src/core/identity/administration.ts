@@ -1,0 +1,112 @@
+// Accountcentral's administration of a user: status (active, suspended, disabled), the
+// login lockout and its unlock. Reserved to the broker's managers; every change is a
+// security event on the user's account.
+import type { Caller, Core, UserCaller } from '../context.js';
+import { BadRequest, Conflict, NotFound, Unauthenticated } from '../errors.js';
+import { authorizeUser, type UserAction } from '../access/policy.js';
+import type { UserRow, UserStatus } from '../../db/schema.js';
+import { findUserBySlug } from './users.js';
+import { recordSecurityEvent } from './security-events.js';
+import { clearLockout, getLockout, loginIdentifiers } from './throttle.js';
+
+/**
+ * Finds the user a request is about and checks the caller may act on it. An anonymous
+ * caller is refused before the lookup, so a 404 never tells them who exists.
+ */
+export async function targetUser(core: Core, caller: Caller, action: UserAction, slug: string): Promise<{ user: UserRow; caller: UserCaller }> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const user = await findUserBySlug(core.db, slug);
+  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  await authorizeUser(core, caller, action, { id: user.id, slug: user.slug });
+  return { user, caller };
+}
+
+export interface UserStatusInfo {
+  status: UserStatus;
+  reason: string | null;
+  suspendedAt: Date | null;
+  locked: boolean;
+  lockedUntil: Date | null;
+  failedAttempts: number;
+}
+
+async function statusOf(core: Core, user: UserRow): Promise<UserStatusInfo> {
+  const lockout = await getLockout(core.db, loginIdentifiers(user), core.now());
+  return {
+    status: user.status,
+    reason: user.status_reason,
+    suspendedAt: user.status === 'suspended' ? user.suspended_at : null,
+    locked: lockout.locked,
+    lockedUntil: lockout.lockedUntil,
+    failedAttempts: lockout.failures,
+  };
+}
+
+export async function getUserStatus(core: Core, caller: Caller, slug: string): Promise<UserStatusInfo> {
+  const { user } = await targetUser(core, caller, 'user.administer', slug);
+  return statusOf(core, user);
+}
+
+export async function suspendUser(core: Core, caller: Caller, slug: string, reason: string): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+  if (user.id === admin.userId) throw new BadRequest('You cannot suspend your own account.');
+  const text = reason.trim();
+  if (!text) throw new BadRequest('A reason is required.');
+  const now = core.now();
+  const updated = await core.db.transaction().execute(async (tx) => {
+    // The status condition in the update makes two concurrent suspensions record one event.
+    const row = await tx.updateTable('users')
+      .set({ status: 'suspended', status_reason: text, suspended_at: now, updated_at: now })
+      .where('id', '=', user.id).where('status', '!=', 'suspended')
+      .returningAll().executeTakeFirst();
+    if (!row) throw new Conflict('This account is already suspended.');
+    await recordSecurityEvent(tx, user.id, 'account.suspended', admin, now, { by: admin.username, reason: text });
+    if (row.email) {
+      await core.mailer.enqueue(tx, {
+        to: row.email,
+        template: 'account_suspended',
+        context: {
+          full_name: row.full_name || row.slug,
+          username: row.slug,
+          at: now.toISOString(),
+          reason: text,
+          site: core.config.brokerName,
+          site_url: core.config.baseUrl,
+        },
+      });
+    }
+    return row;
+  });
+  core.mailer.kick();
+  return statusOf(core, updated);
+}
+
+export async function reactivateUser(core: Core, caller: Caller, slug: string): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+  const now = core.now();
+  const updated = await core.db.transaction().execute(async (tx) => {
+    const row = await tx.updateTable('users')
+      .set({ status: 'active', status_reason: null, suspended_at: null, updated_at: now })
+      .where('id', '=', user.id).where('status', '!=', 'active')
+      .returningAll().executeTakeFirst();
+    if (!row) throw new Conflict('This account is already active.');
+    await recordSecurityEvent(tx, user.id, 'account.reactivated', admin, now, { by: admin.username, previous: user.status });
+    return row;
+  });
+  return statusOf(core, updated);
+}
+
+/** Forgets the failed logins counted against every identifier the user logs in with. */
+export async function unlockUser(core: Core, caller: Caller, slug: string): Promise<void> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+  const now = core.now();
+  const before = await getLockout(core.db, loginIdentifiers(user), now);
+  await core.db.transaction().execute(async (tx) => {
+    await clearLockout(tx, loginIdentifiers(user));
+    await recordSecurityEvent(tx, user.id, 'account.unlocked', admin, now, {
+      by: admin.username,
+      was_locked: before.locked,
+      failed_attempts: before.failures,
+    });
+  });
+}

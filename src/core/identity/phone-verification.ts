@@ -1,0 +1,87 @@
+// Proving a user owns their phone or mobile number: a 6-digit code goes out by SMS and
+// comes back within config.codeLifetimeSeconds. The code is a one-time token (hashed,
+// single use); phone_verifications remembers which number it was sent to, so a code
+// cannot verify a number changed since, and counts wrong guesses so the 10^6 codes
+// cannot be tried one by one.
+import type { Caller, Core } from '../context.js';
+import { BadRequest, Invalid, TooManyAttempts } from '../errors.js';
+import { targetUser } from './administration.js';
+import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
+import { recordSecurityEvent } from './security-events.js';
+import type { NumberField } from './personal-info.js';
+
+/** Wrong codes accepted before the code is withdrawn and a new one must be asked for. */
+export const MAX_CODE_ATTEMPTS = 5;
+/** Least time between two texts to the same user, so the route cannot be used to spam. */
+export const RESEND_INTERVAL_SECONDS = 30;
+
+export interface CodeSent {
+  to: string;
+  expiresAt: Date;
+}
+
+/** Hides all but the last digits, to show where the code went without repeating the number. */
+export function maskNumber(number: string): string {
+  return `${number.slice(0, 3)}${'•'.repeat(Math.max(0, number.length - 5))}${number.slice(-2)}`;
+}
+
+export async function sendPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField): Promise<CodeSent> {
+  const { user } = await targetUser(core, caller, 'user.update', slug);
+  const number = user[field];
+  if (!number) throw new Invalid(field, 'There is no number to verify; set one first.');
+  const now = core.now();
+  const pending = await core.db.selectFrom('phone_verifications').select('sent_at')
+    .where('user_id', '=', user.id).executeTakeFirst();
+  if (pending) {
+    const wait = Math.ceil(RESEND_INTERVAL_SECONDS - (now.getTime() - pending.sent_at.getTime()) / 1000);
+    if (wait > 0) throw new TooManyAttempts(`A code was just sent. Ask again in ${wait} seconds.`, wait);
+  }
+  const issued = await core.db.transaction().execute(async (tx) => {
+    await tx.insertInto('phone_verifications')
+      .values({ user_id: user.id, field, number, sent_at: now, failures: 0 })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ field, number, sent_at: now, failures: 0 }))
+      .execute();
+    return issueOneTimeToken(tx, user.id, 'phone_code', core.config.codeLifetimeSeconds, now, 'code');
+  });
+  const minutes = Math.max(1, Math.round(core.config.codeLifetimeSeconds / 60));
+  await core.sms.send(number, `Your verification code is ${issued.secret}. It expires in ${minutes} minutes.`);
+  return { to: maskNumber(number), expiresAt: issued.expiresAt };
+}
+
+export async function confirmPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField, code: string): Promise<void> {
+  const { user, caller: actor } = await targetUser(core, caller, 'user.update', slug);
+  const now = core.now();
+  const pending = await core.db.selectFrom('phone_verifications').selectAll()
+    .where('user_id', '=', user.id).executeTakeFirst();
+  if (!pending || pending.field !== field || pending.number !== user[field]) {
+    throw new BadRequest(`No code was sent to this ${field} number; ask for one first.`);
+  }
+  if (pending.failures >= MAX_CODE_ATTEMPTS) {
+    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS);
+  }
+  const verified = await core.db.transaction().execute(async (tx) => {
+    const owner = /^\d{6}$/.test(code) ? await consumeOneTimeToken(tx, 'phone_code', code, now, user.id) : undefined;
+    if (owner !== user.id) return false;
+    await tx.updateTable('users')
+      .set(field === 'phone' ? { phone_verified_at: now, updated_at: now } : { mobile_verified_at: now, updated_at: now })
+      .where('id', '=', user.id).execute();
+    await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
+    await recordSecurityEvent(tx, user.id, 'phone.verified', actor, now, { field });
+    return true;
+  });
+  if (verified) return;
+
+  // The guess is counted in its own statement, so failing requests cannot roll it back.
+  const counted = await core.db.updateTable('phone_verifications')
+    .set((eb) => ({ failures: eb('failures', '+', 1) }))
+    .where('user_id', '=', user.id).where('field', '=', field)
+    .returning('failures').executeTakeFirst();
+  await recordSecurityEvent(core.db, user.id, 'phone.verification_failed', actor, now, { field });
+  if (counted && counted.failures >= MAX_CODE_ATTEMPTS) {
+    // Withdraw the code itself, so even the right one no longer works.
+    await core.db.updateTable('one_time_tokens').set({ used_at: now })
+      .where('user_id', '=', user.id).where('purpose', '=', 'phone_code').where('used_at', 'is', null).execute();
+    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS);
+  }
+  throw new Invalid('code', 'The code is wrong or has expired.');
+}
