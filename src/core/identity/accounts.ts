@@ -1,0 +1,280 @@
+// User accounts as profiles: listing, contacts (users without login credentials),
+// reading and editing a profile, re-sending the activation link, and deleting an account.
+// Deleting anonymizes rather than purges: security events, activities and ledger rows
+// keep pointing at the row, which no longer says who it was.
+import { sql } from 'kysely';
+import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+import type { UserRow, UserUpdate } from '../../db/schema.js';
+import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
+import { authorizeSite, authorizeUser, isBrokerManager, type UserAction } from '../access/policy.js';
+import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
+import { sendActivationLink } from './activation.js';
+import { recordSecurityEvent } from './security-events.js';
+import { findUserByEmail, findUserBySlug, hasCredentials, normalizeEmail, printableName } from './users.js';
+
+export interface UserBriefView {
+  slug: string;
+  username: string;
+  printable_name: string;
+  picture: string | null;
+  email: string | null;
+  full_name: string;
+  nick_name: string | null;
+  created_at: Date;
+  credentials: boolean;
+}
+
+export interface ActivityView {
+  created_at: Date;
+  created_by: string | null;
+  text: string;
+  account: string | null;
+}
+
+export interface ProfileView extends UserBriefView {
+  extra: string | null;
+  activities: ActivityView[];
+}
+
+export interface ProfileInput {
+  email?: string;
+  full_name?: string | null;
+  nick_name?: string | null;
+  picture?: string | null;
+  extra?: string | null;
+}
+
+type BriefSource = Pick<UserRow, 'slug' | 'email' | 'full_name' | 'nick_name' | 'picture' | 'created_at' |
+  'password_hash' | 'status' | 'deleted_at'>;
+
+export function briefOf(user: BriefSource): UserBriefView {
+  return {
+    slug: user.slug,
+    username: user.slug,
+    printable_name: printableName(user),
+    picture: user.picture,
+    email: user.email,
+    full_name: user.full_name,
+    nick_name: user.nick_name,
+    created_at: user.created_at,
+    credentials: hasCredentials(user),
+  };
+}
+
+/**
+ * Finds the user an account route is about and checks the caller may do `action` on it.
+ * Anonymous callers are refused before the lookup, so they learn nothing about slugs.
+ */
+export async function loadTarget(core: Core, caller: Caller, slug: string, action: UserAction): Promise<UserRow> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const user = await findUserBySlug(core.db, slug);
+  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  await authorizeUser(core, caller, action, user);
+  return user;
+}
+
+export const USER_LIST_SPEC: ListSpec = {
+  orderable: { created_at: 'created_at', slug: 'slug', email: 'email', full_name: 'full_name' },
+  searchable: ['slug', 'email', 'full_name', 'nick_name'],
+  dateColumn: 'created_at',
+  defaultOrder: ['slug'],
+  tieBreaker: 'id',
+};
+
+export async function listUsers(core: Core, caller: Caller, list: ListQuery): Promise<Page<UserBriefView>> {
+  await authorizeSite(core, caller, 'users.list');
+  const page = await paginate(
+    core.db.selectFrom('users')
+      .select(['id', 'slug', 'email', 'full_name', 'nick_name', 'picture', 'created_at', 'password_hash', 'status', 'deleted_at'])
+      .where('deleted_at', 'is', null),
+    list,
+    USER_LIST_SPEC,
+  );
+  return { count: page.count, results: page.results.map(briefOf) };
+}
+
+async function activitiesOf(db: Db, userId: number, limit = 50): Promise<ActivityView[]> {
+  const rows = await db.selectFrom('activities')
+    .leftJoin('users as author', 'author.id', 'activities.created_by')
+    .leftJoin('organizations', 'organizations.id', 'activities.organization_id')
+    .select(['activities.created_at', 'author.slug as created_by', 'activities.text', 'organizations.slug as account'])
+    .where('activities.user_id', '=', userId)
+    .orderBy('activities.created_at', 'desc').orderBy('activities.id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ created_at: r.created_at, created_by: r.created_by, text: r.text, account: r.account }));
+}
+
+/** Activities are the broker team's notes: only its managers see them in a profile. */
+async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<ProfileView> {
+  const showNotes = caller.kind === 'user' && (await isBrokerManager(core, caller.userId));
+  return { ...briefOf(user), extra: user.extra, activities: showNotes ? await activitiesOf(core.db, user.id) : [] };
+}
+
+export async function getProfile(core: Core, caller: Caller, slug: string): Promise<ProfileView> {
+  const user = await loadTarget(core, caller, slug, 'user.read');
+  return profileOf(core, caller, user);
+}
+
+/** A username from the e-mail's local part, made unique with a numeric suffix. */
+async function uniqueSlug(db: Db, email: string): Promise<string> {
+  const local = email.split('@')[0].toLowerCase().replace(/[^a-z0-9_.+-]/g, '').replace(/^[.+-]+/, '').slice(0, 40);
+  const base = local || 'user';
+  // Deleted accounts are renamed deleted-<id>, so every row counts here.
+  const taken = await db.selectFrom('users').select('slug')
+    .where(sql<boolean>`lower(slug) like ${base.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`)
+    .execute();
+  const used = new Set(taken.map((r) => r.slug.toLowerCase()));
+  if (!used.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!used.has(`${base}${n}`)) return `${base}${n}`;
+}
+
+function emailTaken(): Invalid {
+  return new Invalid('email', 'A user with this e-mail address already exists.');
+}
+
+/** Creates a contact: a user the managers track, who has no way to log in yet. */
+export async function createContact(core: Core, caller: Caller, input: ProfileInput & { email: string }): Promise<ProfileView> {
+  await authorizeSite(core, caller, 'users.create');
+  const email = input.email.trim();
+  if (await findUserByEmail(core.db, email)) throw emailTaken();
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const user = await core.db.insertInto('users').values({
+        slug: await uniqueSlug(core.db, email),
+        email,
+        full_name: input.full_name ?? '',
+        nick_name: input.nick_name ?? null,
+        picture: input.picture ?? null,
+        extra: input.extra ?? null,
+        created_at: core.now(),
+        updated_at: core.now(),
+      }).returningAll().executeTakeFirstOrThrow();
+      return await profileOf(core, caller, user);
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) throw emailTaken();
+      // Someone took the same slug between our look and our insert: pick again.
+      if (isUniqueViolation(error) && attempt < 3) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Updates a profile. A new e-mail address must be proven again: it is marked unverified
+ * and an activation link goes to it.
+ */
+export async function updateProfile(core: Core, caller: Caller, slug: string, input: ProfileInput): Promise<ProfileView> {
+  const user = await loadTarget(core, caller, slug, 'user.update');
+  const now = core.now();
+  const changes: UserUpdate = { updated_at: now };
+  if (input.full_name !== undefined) changes.full_name = input.full_name ?? '';
+  if (input.nick_name !== undefined) changes.nick_name = input.nick_name;
+  if (input.picture !== undefined) changes.picture = input.picture;
+  if (input.extra !== undefined) changes.extra = input.extra;
+  const email = input.email?.trim();
+  const emailChanged = email !== undefined && normalizeEmail(email) !== normalizeEmail(user.email ?? '');
+  if (emailChanged) {
+    const other = await findUserByEmail(core.db, email);
+    if (other && other.id !== user.id) throw emailTaken();
+    changes.email = email;
+    changes.email_verified_at = null;
+  } else if (email !== undefined && email !== user.email) {
+    changes.email = email; // only the letter case changed
+  }
+  let updated: UserRow;
+  try {
+    updated = await core.db.transaction().execute(async (tx) => {
+      const row = await tx.updateTable('users').set(changes).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+      if (emailChanged) {
+        await recordSecurityEvent(tx, user.id, 'email.changed', caller, now, { by: caller.kind === 'user' ? caller.username : null });
+        await sendActivationLink(core, tx, row);
+      }
+      return row;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'users_email_key')) throw emailTaken();
+    throw error;
+  }
+  if (emailChanged) core.mailer.kick();
+  return profileOf(core, caller, updated);
+}
+
+/** Re-sends the activation link to a user whose e-mail address is not verified yet. */
+export async function resendActivation(core: Core, caller: Caller, slug: string): Promise<UserBriefView> {
+  const user = await loadTarget(core, caller, slug, 'user.update');
+  if (user.email_verified_at) throw new BadRequest('User is already active.');
+  if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.');
+  await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
+  core.mailer.kick();
+  return briefOf(user);
+}
+
+/** Organizations where the user is the one accepted manager (their own billing profile aside). */
+async function soleManagerOf(db: Db, userId: number): Promise<string[]> {
+  const rows = await sql<{ slug: string }>`
+    select o.slug from organizations o
+      join roles r on r.organization_id = o.id
+      join role_descriptions rd on rd.id = r.role_description_id
+     where r.user_id = ${userId} and rd.slug = 'manager'
+       and r.grant_key_hash is null and r.request_key is null
+       and o.closed_at is null
+       and not (o.type = 'personal' and o.personal_user_id = ${userId})
+       and not exists (
+         select 1 from roles r2
+           join role_descriptions rd2 on rd2.id = r2.role_description_id
+          where r2.organization_id = o.id and rd2.slug = 'manager' and r2.user_id <> ${userId}
+            and r2.grant_key_hash is null and r2.request_key is null)
+     order by o.slug`.execute(db);
+  return rows.rows.map((r) => r.slug);
+}
+
+/**
+ * Deletes an account by anonymizing it: the slug and e-mail are freed, personal data and
+ * credentials are gone, and nobody can log in as it again.
+ */
+export async function deleteAccount(core: Core, caller: Caller, slug: string): Promise<void> {
+  const user = await loadTarget(core, caller, slug, 'user.delete');
+  const orphaned = await soleManagerOf(core.db, user.id);
+  if (orphaned.length) {
+    throw new Conflict(`${user.slug} is the only manager of ${orphaned.join(', ')}; add another manager before deleting this account.`);
+  }
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    await tx.updateTable('users').set({
+      slug: `deleted-${user.id}`,
+      email: null,
+      full_name: '',
+      nick_name: null,
+      picture: null,
+      extra: null,
+      phone: null,
+      first_name: null,
+      last_name: null,
+      mobile: null,
+      phone_verified_at: null,
+      mobile_verified_at: null,
+      date_of_birth: null,
+      sex: null,
+      password_hash: null,
+      email_verified_at: null,
+      status: 'disabled',
+      otp_secret: null,
+      otp_last_step: null,
+      otp_enabled: false,
+      email_verification_enabled: false,
+      phone_verification_enabled: false,
+      ssh_pubkey: null,
+      notifications: null,
+      deleted_at: now,
+      updated_at: now,
+    }).where('id', '=', user.id).execute();
+    await tx.updateTable('api_keys').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
+    await tx.updateTable('one_time_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    await tx.deleteFrom('user_preferences').where('user_id', '=', user.id).execute();
+    await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
+    // Without roles the row grants nothing, even to code that forgets to check deleted_at.
+    await tx.deleteFrom('roles').where('user_id', '=', user.id).execute();
+  });
+}

@@ -1,0 +1,161 @@
+// Changing how a user proves who they are: password, secret API key, SSH public key and
+// second factors. Each change needs the password of whoever makes the request (a stolen
+// session alone is not enough), is recorded as a security event, and the password and API
+// key changes are mailed to the account's owner.
+import type { Caller, Core, UserCaller } from '../context.js';
+import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+import { Invalid, Unauthenticated } from '../errors.js';
+import { loadTarget } from './accounts.js';
+import { resetApiKey } from './api-keys.js';
+import { createOtpSecret } from './otp.js';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { recordSecurityEvent } from './security-events.js';
+
+/** Checks the password of the user making the request (not of the account changed). */
+async function confirmCallerPassword(core: Core, caller: Caller, password: string): Promise<UserCaller> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const row = await core.db.selectFrom('users').select('password_hash').where('id', '=', caller.userId).executeTakeFirst();
+  if (!(await verifyPassword(row?.password_hash, password))) throw new Invalid('password', 'Incorrect password.');
+  return caller;
+}
+
+async function notifyOwner(core: Core, tx: Db, user: UserRow, template: string, caller: UserCaller, now: Date): Promise<void> {
+  if (!user.email) return;
+  await core.mailer.enqueue(tx, {
+    to: user.email,
+    template,
+    context: {
+      full_name: user.full_name || user.slug,
+      username: user.slug,
+      changed_by: caller.userId === user.id ? 'you' : caller.username,
+      at: now.toISOString(),
+      ip: caller.ip ?? 'unknown',
+      site: core.config.brokerName,
+      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+    },
+  });
+}
+
+export interface PasswordChanged {
+  /** A fresh token for the caller, since their older ones just stopped working if they changed their own. */
+  token: string;
+}
+
+export async function changePassword(
+  core: Core,
+  caller: Caller,
+  slug: string,
+  input: { password: string; new_password: string },
+): Promise<PasswordChanged> {
+  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const actor = await confirmCallerPassword(core, caller, input.password);
+  checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
+  const passwordHash = await hashPassword(input.new_password);
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
+      .where('id', '=', user.id).execute();
+    await recordSecurityEvent(tx, user.id, 'password.changed', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
+    await notifyOwner(core, tx, user, 'password_changed_notice', actor, now);
+  });
+  core.mailer.kick();
+  const self = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
+    .where('id', '=', actor.userId).executeTakeFirstOrThrow();
+  return { token: await core.tokens.issue(self, now) };
+}
+
+/** Replaces the user's API key; the secret is returned now and never again. */
+export async function resetUserApiKey(core: Core, caller: Caller, slug: string, input: { password: string }): Promise<string> {
+  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const actor = await confirmCallerPassword(core, caller, input.password);
+  const now = core.now();
+  const secret = await core.db.transaction().execute(async (tx) => {
+    const key = await resetApiKey(tx, user.id, now);
+    await recordSecurityEvent(tx, user.id, 'api_key.reset', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
+    await notifyOwner(core, tx, user, 'api_key_created', actor, now);
+    return key;
+  });
+  core.mailer.kick();
+  return secret;
+}
+
+const SSH_KEY_TYPES = /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521)$/;
+export const MAX_SSH_KEY_LENGTH = 500;
+
+/**
+ * Parses an OpenSSH public key line: `<type> <base64 blob> [comment]`. The blob starts with
+ * the key type again (a length-prefixed string), which must match the first word.
+ */
+export function normalizeSshPublicKey(value: string): string {
+  const line = value.trim();
+  const fail = (why: string) => new Invalid('pubkey', why);
+  if (line.length > MAX_SSH_KEY_LENGTH) throw fail(`Ensure this field has no more than ${MAX_SSH_KEY_LENGTH} characters.`);
+  if (/[\r\n]/.test(line)) throw fail('Enter a single public key on one line.');
+  const [type, blob, ...comment] = line.split(/[ \t]+/);
+  if (!type || !SSH_KEY_TYPES.test(type)) throw fail('Unsupported key type; use ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521.');
+  if (!blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) throw fail('The key is not valid base64.');
+  const bytes = Buffer.from(blob, 'base64');
+  if (bytes.length < 4) throw fail('The key data is too short.');
+  const typeLength = bytes.readUInt32BE(0);
+  if (typeLength !== type.length || bytes.length < 4 + typeLength + 4 ||
+      bytes.subarray(4, 4 + typeLength).toString('latin1') !== type) {
+    throw fail('The key data does not match its declared type.');
+  }
+  return [type, blob, ...comment].join(' ');
+}
+
+export async function updateSshKey(core: Core, caller: Caller, slug: string, input: { pubkey: string; password: string }): Promise<void> {
+  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const actor = await confirmCallerPassword(core, caller, input.password);
+  const pubkey = normalizeSshPublicKey(input.pubkey);
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    await tx.updateTable('users').set({ ssh_pubkey: pubkey, updated_at: now }).where('id', '=', user.id).execute();
+    await recordSecurityEvent(tx, user.id, 'ssh_key.changed', actor, now, { type: pubkey.split(' ')[0] });
+  });
+}
+
+export interface OtpSettingsInput {
+  password: string;
+  otp_enabled?: boolean;
+  email_verification_enabled?: boolean;
+  phone_verification_enabled?: boolean;
+}
+
+export type OtpSettingsResult =
+  | { kind: 'secret'; priv_key: string; provisioning_uri: string }
+  | { kind: 'settings'; otp_enabled: boolean; email_verification_enabled: boolean; phone_verification_enabled: boolean };
+
+/**
+ * Turns second factors on or off. Turning the authenticator app on makes a new seed and
+ * shows it once; turning it off forgets the seed.
+ */
+export async function updateOtpSettings(core: Core, caller: Caller, slug: string, input: OtpSettingsInput): Promise<OtpSettingsResult> {
+  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const actor = await confirmCallerPassword(core, caller, input.password);
+  if (input.phone_verification_enabled && !user.phone) {
+    throw new Invalid('phone_verification_enabled', 'Add a phone number to the account before turning on phone verification.');
+  }
+  if (input.email_verification_enabled && !user.email) {
+    throw new Invalid('email_verification_enabled', 'Add an e-mail address to the account before turning on e-mail verification.');
+  }
+  const now = core.now();
+  const settings = {
+    otp_enabled: input.otp_enabled ?? user.otp_enabled,
+    email_verification_enabled: input.email_verification_enabled ?? user.email_verification_enabled,
+    phone_verification_enabled: input.phone_verification_enabled ?? user.phone_verification_enabled,
+  };
+  const fresh = input.otp_enabled === true ? createOtpSecret(core, user.email ?? user.slug) : null;
+  await core.db.transaction().execute(async (tx) => {
+    await tx.updateTable('users').set({
+      ...settings,
+      ...(fresh ? { otp_secret: fresh.sealed, otp_last_step: null } : {}),
+      ...(!settings.otp_enabled ? { otp_secret: null, otp_last_step: null } : {}),
+      updated_at: now,
+    }).where('id', '=', user.id).execute();
+    await recordSecurityEvent(tx, user.id, 'otp.changed', actor, now, settings);
+  });
+  if (fresh) return { kind: 'secret', priv_key: fresh.secret, provisioning_uri: fresh.provisioningUri };
+  return { kind: 'settings', ...settings };
+}

@@ -1,0 +1,90 @@
+// /api/contacts/...: the same profiles as /api/users/, seen as contacts the broker's team
+// follows, with the activities recorded on them.
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { App } from '../app.js';
+import { createContact, deleteAccount, updateProfile } from '../../core/identity/accounts.js';
+import { ACTIVITY_LIST_SPEC, listActivities, recordActivity } from '../../core/identity/contacts.js';
+import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
+import { Activity, LoginProfile, Nullable, UserParams, errors } from './schemas.js';
+import { ProfileCreate, ProfilePatch, ProfileUpdate, profileJson } from './users.js';
+
+const CONTACTS = ['contacts'];
+
+const ActivityCreate = Type.Object({
+  text: Type.String({ minLength: 1, maxLength: 10_000, description: 'Free-form description of the activity.' }),
+  account: Type.Optional(Nullable(Type.String({ maxLength: 150, description: 'Slug of the organization the activity is about, or null.' }))),
+});
+
+function activityJson(a: { created_at: Date; created_by: string | null; text: string; account: string | null }) {
+  return { ...a, created_at: a.created_at.toISOString() };
+}
+
+export const contactsRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify as unknown as App;
+  const { core } = app;
+  const { config } = core;
+
+  app.post('/contacts/', {
+    schema: {
+      tags: CONTACTS,
+      summary: 'Creates a contact',
+      description: 'Same as `POST /api/users/`: a user without login credentials, named after the e-mail address. For the broker\'s managers.',
+      body: ProfileCreate,
+      response: { 201: LoginProfile, ...errors(400, 401, 403) },
+    },
+  }, async (request, reply) => {
+    reply.code(201);
+    return profileJson(await createContact(core, request.caller, request.body));
+  });
+
+  const updateDescription = 'Same as `PUT /api/users/{user}/`. A new e-mail address is marked unverified and an activation link is mailed to it.';
+  app.put('/contacts/:user/', {
+    schema: { tags: CONTACTS, summary: 'Updates a contact', description: updateDescription, params: UserParams, body: ProfileUpdate, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
+  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  app.patch('/contacts/:user/', {
+    schema: { tags: CONTACTS, summary: 'Updates part of a contact', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: ProfilePatch, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
+  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+
+  app.delete('/contacts/:user/', {
+    schema: {
+      tags: CONTACTS,
+      summary: 'Deletes a contact',
+      description: 'Same as `DELETE /api/users/{user}/`: the account is anonymized and its history kept.',
+      params: UserParams,
+      response: { 204: Type.Null({ description: 'Deleted.' }), ...errors(401, 404, 409) },
+    },
+  }, async (request, reply) => {
+    await deleteAccount(core, request.caller, request.params.user);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/contacts/:user/activities/', {
+    schema: {
+      tags: CONTACTS,
+      summary: 'Lists activities with a contact',
+      description: 'Calls, e-mails and other activities the broker\'s team recorded with a contact, newest first; `q` searches the text. For the broker\'s managers.',
+      params: UserParams,
+      querystring: ListParams,
+      response: { 200: PageOf(Activity), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const list = toListQuery(request.query, ACTIVITY_LIST_SPEC, config);
+    const page = await listActivities(core, request.caller, request.params.user, list);
+    return pageEnvelope(request, config, list, page, activityJson);
+  });
+
+  app.post('/contacts/:user/activities/', {
+    schema: {
+      tags: CONTACTS,
+      summary: 'Records an activity with a contact',
+      description: 'Adds a note about an exchange with the contact, optionally about one organization. The caller is recorded as its author.',
+      params: UserParams,
+      body: ActivityCreate,
+      response: { 201: Activity, ...errors(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    reply.code(201);
+    return activityJson(await recordActivity(core, request.caller, request.params.user, request.body));
+  });
+};

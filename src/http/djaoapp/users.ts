@@ -1,0 +1,233 @@
+// /api/users/...: user profiles and contacts, and the credentials a user manages
+// themselves (password, API key, SSH key, second factors, notification choices).
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../app.js';
+import {
+  USER_LIST_SPEC, createContact, deleteAccount, getProfile, listUsers, resendActivation, updateProfile,
+  type ProfileView, type UserBriefView,
+} from '../../core/identity/accounts.js';
+import { changePassword, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH } from '../../core/identity/credentials.js';
+import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../core/identity/notifications.js';
+import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
+import { Detail, LoginProfile, Nullable, UserBrief, UserParams, errors } from './schemas.js';
+import { setSessionCookie } from './session.js';
+
+const USERS = ['users'];
+
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' });
+const profileFields = {
+  full_name: Type.Optional(Nullable(Type.String({ maxLength: 150, description: 'Full name (first name followed by last name).' }))),
+  nick_name: Type.Optional(Nullable(Type.String({ maxLength: 60, description: 'Short casual name used to address the contact.' }))),
+  picture: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: 'URL of the profile picture.' }))),
+  extra: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'Extra metadata (can be stringified JSON).' }))),
+};
+export const ProfileCreate = Type.Object({ email: Email, ...profileFields });
+export const ProfileUpdate = ProfileCreate;
+export const ProfilePatch = Type.Object({ email: Type.Optional(Email), ...profileFields });
+
+const CallerPassword = Type.String({ minLength: 1, maxLength: 256, description: 'Password of the user making the request.' });
+
+export function briefJson(user: UserBriefView) {
+  return { ...user, created_at: user.created_at.toISOString() };
+}
+
+export function profileJson(profile: ProfileView) {
+  return {
+    ...briefJson(profile),
+    extra: profile.extra,
+    activities: profile.activities.map((a) => ({ ...a, created_at: a.created_at.toISOString() })),
+  };
+}
+
+const PasswordChange = Type.Object({
+  password: CallerPassword,
+  new_password: Type.String({ minLength: 1, maxLength: 256, description: 'New password for the user named in the URL.' }),
+});
+const PasswordChanged = Type.Object({
+  detail: Type.String(),
+  token: Type.String({ description: 'A fresh token for the caller: tokens issued before a password change stop working.' }),
+});
+const Notifications = Type.Object({
+  notifications: Type.Array(Type.String({ maxLength: 100 }), {
+    maxItems: 100,
+    description: `Names of the e-mail notifications the user receives, among: ${NOTIFICATION_NAMES.join(', ')}.`,
+  }),
+});
+
+export const usersRoutes: FastifyPluginAsync = async (fastify) => {
+  const app = fastify as unknown as App;
+  const { core } = app;
+  const { config } = core;
+
+  app.get('/users/', {
+    schema: {
+      tags: USERS,
+      summary: 'Lists users',
+      description: 'A page of user accounts and contacts, for the broker\'s managers. `q` searches username, e-mail, full name and nick name; '
+        + 'order with `o` (created_at, slug, email, full_name; repeatable, `-` reverses) and `ot`; `start_at`/`ends_at` filter on creation time.',
+      querystring: ListParams,
+      response: { 200: PageOf(UserBrief), ...errors(400, 401, 403) },
+    },
+  }, async (request) => {
+    const list = toListQuery(request.query, USER_LIST_SPEC, config);
+    const page = await listUsers(core, request.caller, list);
+    return pageEnvelope(request, config, list, page, briefJson);
+  });
+
+  const createSchema = {
+    summary: 'Creates a contact',
+    description: 'Records a person the broker\'s team keeps track of: a user without login credentials (`credentials` is false). '
+      + 'The username is derived from the e-mail address. For the broker\'s managers.',
+    body: ProfileCreate,
+    response: { 201: LoginProfile, ...errors(400, 401, 403) },
+  };
+  app.post('/users/', { schema: { tags: USERS, ...createSchema } }, async (request, reply) => {
+    reply.code(201);
+    return profileJson(await createContact(core, request.caller, request.body));
+  });
+
+  app.get('/users/:user/', {
+    schema: {
+      tags: USERS,
+      summary: 'Retrieves a user profile',
+      description: 'The profile of one user. Users read their own; the broker\'s managers read anyone\'s and also see the activities '
+        + 'recorded with the user (newest first; empty for other callers).',
+      params: UserParams,
+      response: { 200: LoginProfile, ...errors(401, 404) },
+    },
+  }, async (request) => profileJson(await getProfile(core, request.caller, request.params.user)));
+
+  const updateDescription = 'Changes the profile. A new e-mail address must be unused; it is marked unverified and an activation link is mailed to it.';
+  app.put('/users/:user/', {
+    schema: { tags: USERS, summary: 'Updates a user profile', description: updateDescription, params: UserParams, body: ProfileUpdate, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
+  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  app.patch('/users/:user/', {
+    schema: { tags: USERS, summary: 'Updates part of a user profile', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: ProfilePatch, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
+  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+
+  app.delete('/users/:user/', {
+    schema: {
+      tags: USERS,
+      summary: 'Deletes a user account',
+      description: 'Anonymizes the account: personal data and credentials are removed, the username and e-mail address become free, '
+        + 'and the history (security events, activities) stays. Refused while the user is the only manager of an organization.',
+      params: UserParams,
+      response: { 204: Type.Null({ description: 'Deleted.' }), ...errors(401, 404, 409) },
+    },
+  }, async (request, reply) => {
+    await deleteAccount(core, request.caller, request.params.user);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/users/:user/activate/', {
+    schema: {
+      tags: USERS,
+      summary: 'Re-sends an activation link',
+      description: 'Mails a new activation link to a user whose e-mail address is not verified yet.',
+      params: UserParams,
+      response: { 200: UserBrief, ...errors(400, 401, 404) },
+    },
+  }, async (request) => briefJson(await resendActivation(core, request.caller, request.params.user)));
+
+  const passwordHandler = async (
+    request: FastifyRequest<{ Params: { user: string }; Body: { password: string; new_password: string } }>,
+    reply: FastifyReply,
+  ) => {
+    const { token } = await changePassword(core, request.caller, request.params.user, request.body);
+    // The caller's session cookie predates the change: give them one that still works.
+    if (request.caller.kind === 'user' && request.caller.via === 'session') setSessionCookie(reply, config, token);
+    return { detail: 'Password updated successfully.', token };
+  };
+  const passwordDescription = '`password` is the password of the user making the request; `new_password` becomes the password of the user named '
+    + 'in the URL. Every token issued before the change stops working; the answer carries a fresh one for the caller.';
+  app.put('/users/:user/password/', {
+    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404) } },
+  }, passwordHandler);
+  app.patch('/users/:user/password/', {
+    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404) } },
+  }, passwordHandler);
+
+  app.post('/users/:user/api-keys/', {
+    schema: {
+      tags: USERS,
+      summary: 'Resets a user secret API key',
+      description: 'Revokes the user\'s API key and makes a new one, shown only in this answer. Send it as the user name of HTTP Basic '
+        + 'authentication with an empty password. Needs the password of the user making the request.',
+      params: UserParams,
+      body: Type.Object({ password: CallerPassword }),
+      response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }), ...errors(400, 401, 404) },
+    },
+  }, async (request) => ({ secret: await resetUserApiKey(core, request.caller, request.params.user, request.body) }));
+
+  app.put('/users/:user/ssh-keys/', {
+    schema: {
+      tags: USERS,
+      summary: 'Updates a user public SSH key',
+      description: 'Sets the OpenSSH public key (ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521, optional comment). '
+        + 'Needs the password of the user making the request.',
+      params: UserParams,
+      body: Type.Object({
+        pubkey: Type.String({ minLength: 1, maxLength: MAX_SSH_KEY_LENGTH, description: 'Public key in OpenSSH format.' }),
+        password: CallerPassword,
+      }),
+      response: { 200: Detail, ...errors(400, 401, 404) },
+    },
+  }, async (request) => {
+    await updateSshKey(core, request.caller, request.params.user, request.body);
+    return { detail: 'Public key updated successfully.' };
+  });
+
+  app.put('/users/:user/otp/', {
+    schema: {
+      tags: USERS,
+      summary: 'Changes a user second factors',
+      description: 'Turns on or off the authenticator app (`otp_enabled`), a code by e-mail and a code by SMS at login. '
+        + 'Turning the authenticator on answers the new seed (`priv_key`) and its `otpauth://` URI, shown only once. '
+        + 'Needs the password of the user making the request.',
+      params: UserParams,
+      body: Type.Object({
+        password: CallerPassword,
+        otp_enabled: Type.Optional(Type.Boolean()),
+        email_verification_enabled: Type.Optional(Type.Boolean()),
+        phone_verification_enabled: Type.Optional(Type.Boolean()),
+      }),
+      response: {
+        200: Type.Union([
+          Type.Object({
+            priv_key: Type.String({ description: 'Base32 seed to enter in an authenticator app.' }),
+            provisioning_uri: Type.String({ description: 'otpauth:// URI, usually shown as a QR code.' }),
+          }),
+          Type.Object({ otp_enabled: Type.Boolean(), email_verification_enabled: Type.Boolean(), phone_verification_enabled: Type.Boolean() }),
+        ]),
+        ...errors(400, 401, 404),
+      },
+    },
+  }, async (request) => {
+    const { kind: _kind, ...result } = await updateOtpSettings(core, request.caller, request.params.user, request.body);
+    return result;
+  });
+
+  app.get('/users/:user/notifications/', {
+    schema: {
+      tags: USERS,
+      summary: 'Lists a user notification choices',
+      description: 'The e-mail notifications the user receives; all of them until the user chooses.',
+      params: UserParams,
+      response: { 200: Notifications, ...errors(401, 404) },
+    },
+  }, async (request) => ({ notifications: await getNotifications(core, request.caller, request.params.user) }));
+  const notificationsDescription = 'Replaces the list of e-mail notifications the user receives. Unknown names are refused.';
+  for (const method of ['put', 'patch', 'post'] as const) {
+    app[method]('/users/:user/notifications/', {
+      schema: {
+        tags: USERS,
+        summary: 'Changes a user notification choices',
+        description: notificationsDescription,
+        params: UserParams,
+        body: Notifications,
+        response: { 200: Notifications, ...errors(400, 401, 404) },
+      },
+    }, async (request) => ({ notifications: await setNotifications(core, request.caller, request.params.user, request.body.notifications) }));
+  }
+};
