@@ -8,6 +8,8 @@
 // - its contributors (and holders of custom roles): read it;
 // - the managers of a partner (at any depth above an organization): what its managers can,
 //   except the actions reserved to whoever sits above the organization (suspension, quotas).
+// - a suspended organization refuses its own members (403 with the reason) but not those
+//   above it; a closed one is a 404 for everybody but the broker's managers, who may read it.
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import { Forbidden, NotFound, Unauthenticated } from '../errors.js';
@@ -30,6 +32,7 @@ export type OrganizationAction =
   | 'organization.customers.read'
   | 'organization.lifecycle'
   | 'organization.quota'
+  | 'organization.events.read'
   | 'organization.billing.read'
   | 'organization.billing.manage';
 
@@ -120,9 +123,24 @@ export async function authorizeOrganization(
 ): Promise<Relation> {
   requireUser(caller);
   const relation = await relationTo(core, caller, organization.id);
+  const notFound = () => new NotFound('organization', `No organization "${organization.slug}".`);
+  const state = await core.db.selectFrom('organizations').select(['status', 'status_reason'])
+    .where('id', '=', organization.id).executeTakeFirst();
+  if (!state) throw notFound();
+  // A closed organization is gone for everybody; the broker's managers may still read it.
+  if (state.status === 'closed') {
+    if (!relation.brokerManager) throw notFound();
+    if (READ_ACTIONS.has(action) || action === 'organization.events.read') return relation;
+    throw new Forbidden('This organization is closed.');
+  }
+  // A suspended organization keeps its data but refuses its own members; whoever sits
+  // above it (the broker's or a partner's managers) still acts on it.
+  if (state.status === 'suspended' && !relation.brokerManager && !relation.partnerManager && relation.roles.length > 0) {
+    throw new Forbidden(`This organization is suspended: ${(state.status_reason ?? 'no reason given').replace(/\.+$/, '')}.`);
+  }
   if (mayOnOrganization(relation, action)) return relation;
   if (maySee(relation)) throw new Forbidden();
-  throw new NotFound('organization', `No organization "${organization.slug}".`);
+  throw notFound();
 }
 
 /**

@@ -1,0 +1,25 @@
+// The organization's history: every lifecycle, profile and quota change, kept even after
+// the organization is closed.
+import type { Db } from '../../db/database.js';
+
+export type OrganizationEventType =
+  | 'created'
+  | 'updated'
+  | 'customer_created'
+  | 'suspended'
+  | 'reactivated'
+  | 'closed'
+  | 'quota_changed';
+
+export async function recordOrganizationEvent(
+  tx: Db,
+  event: { organizationId: number; type: OrganizationEventType; actorId: number | null; detail?: Record<string, unknown>; now: Date },
+): Promise<void> {
+  await tx.insertInto('organization_events').values({
+    organization_id: event.organizationId,
+    type: event.type,
+    actor_user_id: event.actorId,
+    detail: event.detail ? JSON.stringify(event.detail) : null,
+    created_at: event.now,
+  }).execute();
+}

@@ -1,0 +1,102 @@
+// An organization's life: active, suspended (data kept, its members refused), reactivated,
+// and closed (irreversible: members detached, personal data anonymized, history kept).
+import { sql } from 'kysely';
+import type { Caller, Core } from '../context.js';
+import { BadRequest, Conflict } from '../errors.js';
+import { authorizeOrganization } from '../access/policy.js';
+import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
+import { recordOrganizationEvent } from './events.js';
+import { findOrganization, organizationById, requireUser, type Organization } from './profiles.js';
+
+export async function suspendOrganization(core: Core, caller: Caller, slug: string, reason: string): Promise<Organization> {
+  const user = requireUser(caller);
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
+  if (organization.is_broker) throw new BadRequest('The broker organization cannot be suspended.');
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
+    if (row.status !== 'active') throw new Conflict(`The organization is ${row.status}, not active.`);
+    await tx.updateTable('organizations').set({ status: 'suspended', status_reason: reason.trim(), updated_at: now })
+      .where('id', '=', organization.id).execute();
+    await recordOrganizationEvent(tx, { organizationId: organization.id, type: 'suspended', actorId: user.userId, now, detail: { reason: reason.trim() } });
+  });
+  return organizationById(core.db, organization.id);
+}
+
+export async function reactivateOrganization(core: Core, caller: Caller, slug: string): Promise<Organization> {
+  const user = requireUser(caller);
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
+    if (row.status !== 'suspended') throw new Conflict(`The organization is ${row.status}, not suspended.`);
+    await tx.updateTable('organizations').set({ status: 'active', status_reason: null, updated_at: now })
+      .where('id', '=', organization.id).execute();
+    await recordOrganizationEvent(tx, { organizationId: organization.id, type: 'reactivated', actorId: user.userId, now });
+  });
+  return organizationById(core.db, organization.id);
+}
+
+/**
+ * Closes an organization for good. `via: 'delete'` is DjaoApp's DELETE, which its own
+ * managers may do; `via: 'close'` is the lifecycle action from above. Either way the row
+ * stays (subscriptions and transactions point at it) but says nothing about anyone: the
+ * slug becomes `closed-<id>` so the old one can be reused, contact details are cleared,
+ * every role, invitation and request is removed, and the events are kept.
+ */
+export async function closeOrganization(core: Core, caller: Caller, slug: string, via: 'close' | 'delete', reason?: string): Promise<Organization> {
+  const user = requireUser(caller);
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, via === 'delete' ? 'organization.delete' : 'organization.lifecycle', organization);
+  if (organization.is_broker) throw new BadRequest('The broker organization cannot be closed.');
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
+    if (row.status === 'closed') throw new Conflict('The organization is already closed.');
+    const detached = await tx.deleteFrom('roles').where('organization_id', '=', organization.id).executeTakeFirst();
+    await tx.updateTable('organizations').set({
+      slug: `closed-${organization.id}`,
+      full_name: 'Closed organization',
+      email: null, phone: null, street_address: null, locality: null, region: null, postal_code: null,
+      country: null, picture: null, extra: null, personal_user_id: null,
+      status: 'closed', status_reason: reason?.trim() || null, closed_at: now, updated_at: now,
+    }).where('id', '=', organization.id).execute();
+    await recordOrganizationEvent(tx, {
+      organizationId: organization.id, type: 'closed', actorId: user.userId, now,
+      detail: { via, roles_removed: Number(detached.numDeletedRows), ...(reason?.trim() ? { reason: reason.trim() } : {}) },
+    });
+  });
+  return organizationById(core.db, organization.id);
+}
+
+export interface OrganizationEvent {
+  id: number;
+  type: string;
+  actor: string | null;
+  detail: unknown;
+  created_at: Date;
+}
+
+const EVENT_LIST: ListSpec = {
+  // Events of one transaction share a timestamp; ids keep them in the order they happened.
+  orderable: { created_at: 'organization_events.id', type: 'organization_events.type' },
+  searchable: ['organization_events.type'],
+  dateColumn: 'organization_events.created_at',
+  defaultOrder: ['-created_at'],
+  tieBreaker: 'organization_events.id',
+};
+
+export async function listOrganizationEvents(core: Core, caller: Caller, slug: string, list: ListQuery): Promise<Page<OrganizationEvent>> {
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, 'organization.events.read', organization);
+  const query = core.db.selectFrom('organization_events')
+    .leftJoin('users', 'users.id', 'organization_events.actor_user_id')
+    .select([
+      'organization_events.id', 'organization_events.type', 'organization_events.created_at',
+      'organization_events.detail', sql<string | null>`users.slug`.as('actor'),
+    ])
+    .where('organization_events.organization_id', '=', organization.id);
+  return paginate(query, list, EVENT_LIST);
+}

@@ -1,0 +1,68 @@
+// Quotas set from above an organization (the broker's managers or a partner's): how many
+// customers it may create and how many members (seats) it may have. null means no limit.
+import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+import { Forbidden } from '../errors.js';
+import { authorizeOrganization } from '../access/policy.js';
+import { recordOrganizationEvent } from './events.js';
+import { findOrganization, requireUser } from './profiles.js';
+
+export interface Quotas {
+  customer_quota: number | null;
+  seat_quota: number | null;
+}
+
+export async function getQuotas(core: Core, caller: Caller, slug: string): Promise<Quotas & { customers: number; seats: number }> {
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, 'organization.read', organization);
+  const customers = await core.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('partner_id', '=', organization.id).where('status', '<>', 'closed').executeTakeFirstOrThrow();
+  return {
+    customer_quota: organization.customer_quota,
+    seat_quota: organization.seat_quota,
+    customers: Number(customers.n),
+    seats: await seatsUsed(core.db, organization.id),
+  };
+}
+
+export async function setQuotas(core: Core, caller: Caller, slug: string, quotas: Quotas): Promise<Quotas & { customers: number; seats: number }> {
+  const user = requireUser(caller);
+  const organization = await findOrganization(core.db, slug);
+  await authorizeOrganization(core, caller, 'organization.quota', organization);
+  const now = core.now();
+  await core.db.transaction().execute(async (tx) => {
+    await tx.updateTable('organizations').set({ ...quotas, updated_at: now }).where('id', '=', organization.id).execute();
+    await recordOrganizationEvent(tx, {
+      organizationId: organization.id, type: 'quota_changed', actorId: user.userId, now,
+      detail: { before: { customer_quota: organization.customer_quota, seat_quota: organization.seat_quota }, after: { ...quotas } },
+    });
+  });
+  return getQuotas(core, caller, organization.slug);
+}
+
+/** Distinct users holding a role on the organization, accepted or pending. */
+async function seatsUsed(db: Db, organizationId: number): Promise<number> {
+  const row = await db.selectFrom('roles').select((eb) => eb.fn.count<number>('user_id').distinct().as('n'))
+    .where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Call inside the transaction that gives someone a new role on the organization, before
+ * inserting it: locks the organization row, so two grants racing for the last seat are
+ * serialized and the second one is refused.
+ */
+export async function assertSeatAvailable(tx: Db, organizationId: number, userId?: number): Promise<void> {
+  const row = await tx.selectFrom('organizations').select('seat_quota')
+    .where('id', '=', organizationId).forUpdate().executeTakeFirst();
+  if (!row || row.seat_quota === null) return;
+  if (userId !== undefined) {
+    // Someone who already holds a role there takes no new seat.
+    const holds = await tx.selectFrom('roles').select('id')
+      .where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+    if (holds) return;
+  }
+  if ((await seatsUsed(tx, organizationId)) >= row.seat_quota) {
+    throw new Forbidden(`Quota exceeded: seat_quota (${row.seat_quota}).`);
+  }
+}
