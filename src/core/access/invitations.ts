@@ -1,0 +1,46 @@
+// Accepting an invitation with the key mailed by a grant. The key is the proof: an
+// invitation sent to someone not registered yet (a contact without credentials) goes to
+// the first authenticated user who presents it; one sent to a registered user can only be
+// accepted by that user. Either way the key works once.
+import type { Caller, Core } from '../context.js';
+import { Conflict, NotFound, Unauthenticated } from '../errors.js';
+import { findUserBySlug } from '../identity/users.js';
+import { sha256 } from '../identity/secrets.js';
+import { authorizeUser } from './policy.js';
+import { loadRole, lockOrganization, type RoleView } from './role-views.js';
+
+const NO_INVITATION = 'No pending invitation matches this key.';
+
+export async function acceptInvitation(core: Core, caller: Caller, userSlug: string, key: string): Promise<RoleView> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const pathUser = await findUserBySlug(core.db, userSlug);
+  if (!pathUser) throw new NotFound('user', `No user "${userSlug}".`);
+  // The link names the invitee; the caller is either that user or claims a contact's invitation.
+  if (pathUser.id !== caller.userId && pathUser.password_hash) {
+    await authorizeUser(core, caller, 'user.update', pathUser);
+  }
+  const hash = sha256(key);
+  const roleId = await core.db.transaction().execute(async (tx) => {
+    const found = await tx.selectFrom('roles').select(['id', 'organization_id']).where('grant_key_hash', '=', hash).executeTakeFirst();
+    if (!found) throw new NotFound('invitation', NO_INVITATION);
+    await lockOrganization(tx, found.organization_id);
+    // Read again under the lock: a concurrent accept may have consumed the key.
+    const role = await tx.selectFrom('roles').innerJoin('users', 'users.id', 'roles.user_id')
+      .select(['roles.id', 'roles.user_id', 'roles.organization_id', 'roles.role_description_id', 'users.password_hash'])
+      .where('roles.id', '=', found.id).where('roles.grant_key_hash', '=', hash).executeTakeFirst();
+    if (!role || role.user_id !== pathUser.id) throw new NotFound('invitation', NO_INVITATION);
+    let userId = role.user_id;
+    if (role.user_id !== caller.userId) {
+      if (role.password_hash) throw new NotFound('invitation', NO_INVITATION);
+      const held = await tx.selectFrom('roles').select('id').where('organization_id', '=', role.organization_id)
+        .where('user_id', '=', caller.userId).where('role_description_id', '=', role.role_description_id).executeTakeFirst();
+      if (held) throw new Conflict('You already have this role on the organization.');
+      // The contact stays (it may carry history); the role moves to whoever proved the key.
+      userId = caller.userId;
+    }
+    await tx.updateTable('roles').set({ user_id: userId, grant_key_hash: null, accepted_at: core.now() })
+      .where('id', '=', role.id).execute();
+    return role.id;
+  });
+  return loadRole(core.db, roleId);
+}

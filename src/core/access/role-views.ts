@@ -1,0 +1,182 @@
+// What the role routes share: loading an organization by slug, a role with everything
+// shown about it, the seat check, and the rule that an organization keeps a manager.
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { OrganizationRow, RoleDescriptionRow } from '../../db/schema.js';
+import { Conflict, NotFound } from '../errors.js';
+
+/** A role with its user, organization and description, as every role answer shows it. */
+export interface RoleView {
+  id: number;
+  created_at: Date;
+  accepted_at: Date | null;
+  /** An invitation is pending (the key itself is only ever mailed). */
+  invited: boolean;
+  request_key: string | null;
+  request_message: string | null;
+  user: {
+    id: number;
+    slug: string;
+    email: string | null;
+    full_name: string;
+    nick_name: string | null;
+    picture: string | null;
+    created_at: Date;
+    credentials: boolean;
+  };
+  organization: Pick<OrganizationRow, 'id' | 'slug' | 'full_name' | 'email' | 'phone' | 'picture' | 'type'
+    | 'street_address' | 'locality' | 'region' | 'postal_code' | 'country' | 'created_at'>;
+  description: Pick<RoleDescriptionRow, 'id' | 'organization_id' | 'slug' | 'title' | 'skip_optin_on_grant'
+    | 'implicit_create_on_none' | 'extra' | 'created_at'>;
+}
+
+export type RoleState = 'accepted' | 'invited' | 'requested';
+
+export function roleState(role: Pick<RoleView, 'invited' | 'request_key'>): RoleState {
+  if (role.request_key) return 'requested';
+  return role.invited ? 'invited' : 'accepted';
+}
+
+/** Slugs that name sub-routes of `/roles/` and `/accessibles/`, or "every role". */
+export const RESERVED_ROLE_SLUGS = new Set(['describe', 'accept', '*']);
+export const ALL_ROLES = '*';
+
+/** Roles joined with what they are shown with; search and order refer to these columns. */
+export function roleQuery(db: Db) {
+  return db.selectFrom('roles')
+    .innerJoin('users', 'users.id', 'roles.user_id')
+    .innerJoin('organizations', 'organizations.id', 'roles.organization_id')
+    .innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
+    .select([
+      'roles.id as role_id', 'roles.created_at as role_created_at', 'roles.accepted_at',
+      'roles.request_key', 'roles.request_message',
+      sql<boolean>`roles.grant_key_hash is not null`.as('invited'),
+      'users.id as user_id', 'users.slug as user_slug', 'users.email as user_email',
+      'users.full_name as user_full_name', 'users.nick_name as user_nick_name', 'users.picture as user_picture',
+      'users.created_at as user_created_at',
+      sql<boolean>`users.password_hash is not null and users.status = 'active'`.as('user_credentials'),
+      'organizations.id as org_id', 'organizations.slug as org_slug', 'organizations.full_name as org_full_name',
+      'organizations.email as org_email', 'organizations.phone as org_phone', 'organizations.picture as org_picture',
+      'organizations.type as org_type', 'organizations.street_address as org_street_address',
+      'organizations.locality as org_locality', 'organizations.region as org_region',
+      'organizations.postal_code as org_postal_code', 'organizations.country as org_country',
+      'organizations.created_at as org_created_at',
+      'role_descriptions.id as rd_id', 'role_descriptions.organization_id as rd_organization_id',
+      'role_descriptions.slug as rd_slug', 'role_descriptions.title as rd_title',
+      'role_descriptions.skip_optin_on_grant as rd_skip_optin_on_grant',
+      'role_descriptions.implicit_create_on_none as rd_implicit_create_on_none',
+      'role_descriptions.extra as rd_extra', 'role_descriptions.created_at as rd_created_at',
+    ])
+    .where('users.deleted_at', 'is', null);
+}
+
+type RoleQueryRow = Awaited<ReturnType<ReturnType<typeof roleQuery>['executeTakeFirstOrThrow']>>;
+
+export function toRoleView(r: RoleQueryRow): RoleView {
+  return {
+    id: r.role_id,
+    created_at: r.role_created_at,
+    accepted_at: r.accepted_at,
+    invited: !!r.invited,
+    request_key: r.request_key,
+    request_message: r.request_message,
+    user: {
+      id: r.user_id, slug: r.user_slug, email: r.user_email, full_name: r.user_full_name,
+      nick_name: r.user_nick_name, picture: r.user_picture, created_at: r.user_created_at,
+      credentials: !!r.user_credentials,
+    },
+    organization: {
+      id: r.org_id, slug: r.org_slug, full_name: r.org_full_name, email: r.org_email, phone: r.org_phone,
+      picture: r.org_picture, type: r.org_type, street_address: r.org_street_address, locality: r.org_locality,
+      region: r.org_region, postal_code: r.org_postal_code, country: r.org_country, created_at: r.org_created_at,
+    },
+    description: {
+      id: r.rd_id, organization_id: r.rd_organization_id, slug: r.rd_slug, title: r.rd_title,
+      skip_optin_on_grant: r.rd_skip_optin_on_grant, implicit_create_on_none: r.rd_implicit_create_on_none,
+      extra: r.rd_extra, created_at: r.rd_created_at,
+    },
+  };
+}
+
+export async function loadRole(db: Db, roleId: number): Promise<RoleView> {
+  return toRoleView(await roleQuery(db).where('roles.id', '=', roleId).executeTakeFirstOrThrow());
+}
+
+/** Columns `q` searches and `o` orders by, for both the organization and the user side. */
+export const ROLE_LIST_SPEC = {
+  orderable: {
+    created_at: 'roles.created_at',
+    username: 'users.slug',
+    email: 'users.email',
+    full_name: 'users.full_name',
+    role_name: 'role_descriptions.title',
+    slug: 'organizations.slug',
+    printable_name: 'organizations.full_name',
+    request_key: 'roles.request_key',
+  },
+  searchable: ['users.slug', 'users.email', 'users.full_name', 'organizations.slug', 'organizations.full_name',
+    'organizations.email', 'role_descriptions.slug', 'role_descriptions.title'],
+  dateColumn: 'roles.created_at',
+  defaultOrder: ['created_at'],
+  tieBreaker: 'roles.id',
+};
+
+/** An organization that exists and is not closed; a closed one is gone for these routes. */
+export async function findOrganization(db: Db, slug: string): Promise<OrganizationRow> {
+  const org = await db.selectFrom('organizations').selectAll()
+    .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase()))
+    .where('status', '!=', 'closed')
+    .executeTakeFirst();
+  if (!org) throw new NotFound('organization', `No organization "${slug}".`);
+  return org;
+}
+
+/** The description `slug` as seen from an organization: its own, or a global one. */
+export async function findDescription(db: Db, organizationId: number, slug: string): Promise<RoleDescriptionRow> {
+  const row = await db.selectFrom('role_descriptions').selectAll()
+    .where('slug', '=', slug.toLowerCase())
+    .where((eb) => eb.or([eb('organization_id', '=', organizationId), eb('organization_id', 'is', null)]))
+    .orderBy(sql`organization_id is null`)
+    .executeTakeFirst();
+  if (!row) throw new NotFound('role', `No role "${slug}" on this organization.`);
+  return row;
+}
+
+/**
+ * Serializes changes to an organization's members: grants, accepts and removals of one
+ * organization run one after the other, so the seat and last-manager checks hold.
+ */
+export async function lockOrganization(tx: Db, organizationId: number): Promise<void> {
+  await tx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().execute();
+}
+
+export async function isMember(tx: Db, organizationId: number, userId: number): Promise<boolean> {
+  const row = await tx.selectFrom('roles').select('id')
+    .where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  return !!row;
+}
+
+export const LAST_MANAGER = 'An organization must keep at least one manager.';
+
+/** Call after removing roles inside the locked transaction: refuses to leave no manager. */
+export async function assertManagerRemains(tx: Db, organizationId: number, removedAcceptedManager: boolean): Promise<void> {
+  if (!removedAcceptedManager) return;
+  const row = await tx.selectFrom('roles')
+    .innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
+    .innerJoin('users', 'users.id', 'roles.user_id')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('roles.organization_id', '=', organizationId)
+    .where('role_descriptions.slug', '=', 'manager')
+    .where('role_descriptions.organization_id', 'is', null)
+    .where('roles.grant_key_hash', 'is', null)
+    .where('roles.request_key', 'is', null)
+    .where('users.deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  if (Number(row.n) === 0) throw new Conflict(LAST_MANAGER);
+}
+
+/** Accepted manager roles among `roles`, for assertManagerRemains. */
+export function includesAcceptedManager(roles: RoleView[]): boolean {
+  return roles.some((r) => r.description.slug === 'manager' && r.description.organization_id === null
+    && roleState(r) === 'accepted');
+}

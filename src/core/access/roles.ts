@@ -1,0 +1,267 @@
+// Roles seen from the organization: who holds what, granting (or inviting by e-mail),
+// re-sending an invitation, revoking, and answering users' requests.
+import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+import type { OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
+import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation } from '../errors.js';
+import { paginate, type ListQuery, type Page } from '../pagination.js';
+import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
+import { randomToken, sha256 } from '../identity/secrets.js';
+import { authorizeOrganization } from './policy.js';
+import { assertSeatAvailable } from '../organizations/quotas.js';
+import {
+  ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
+  isMember, loadRole, lockOrganization, roleQuery, toRoleView, type RoleView,
+} from './role-views.js';
+
+export async function listRoles(
+  core: Core, caller: Caller, orgSlug: string, roleSlug: string | null, list: ListQuery,
+): Promise<Page<RoleView>> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.read', org);
+  let query = roleQuery(core.db).where('roles.organization_id', '=', org.id);
+  if (roleSlug !== null && roleSlug !== ALL_ROLES) {
+    const description = await findDescription(core.db, org.id, roleSlug);
+    query = query.where('roles.role_description_id', '=', description.id);
+  }
+  const page = await paginate(query, list, ROLE_LIST_SPEC);
+  return { count: page.count, results: page.results.map(toRoleView) };
+}
+
+export interface GrantInput {
+  slug?: string;
+  email?: string;
+  full_name?: string;
+  message?: string;
+}
+
+/** The URL a grantee opens (after logging in) to accept; the key is never stored in clear. */
+export function acceptInvitationUrl(core: Core, userSlug: string, key: string): string {
+  return `${core.config.baseUrl}/api/users/${encodeURIComponent(userSlug)}/accessibles/accept/${key}/`;
+}
+
+/** A username for a contact invited by e-mail: the address' local part, made unique. */
+async function contactSlug(tx: Db, email: string): Promise<string> {
+  const base = (email.split('@')[0].replace(/[^\w.+-]/g, '').slice(0, 30) || 'contact').toLowerCase();
+  for (let i = 0; i < 5; i += 1) {
+    const candidate = i === 0 ? base : `${base}-${randomToken(3).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+    if (!(await findUserBySlug(tx, candidate))) return candidate;
+  }
+  return `${base}-${Date.now().toString(36)}`;
+}
+
+async function mailInvitation(
+  core: Core, tx: Db, org: OrganizationRow, description: RoleDescriptionRow,
+  user: Pick<UserRow, 'slug' | 'email' | 'full_name' | 'password_hash'>, key: string, inviter: string, message: string | null,
+): Promise<void> {
+  if (!user.email) return;
+  await core.mailer.enqueue(tx, {
+    to: user.email,
+    template: 'role_grant_invite',
+    context: {
+      full_name: printableName(user),
+      organization: org.full_name || org.slug,
+      role: description.title,
+      inviter,
+      message: message ? `\nTheir message:\n\n${message}\n` : '',
+      link: acceptInvitationUrl(core, user.slug, key),
+      register: user.password_hash
+        ? 'Log in first, then open the link.'
+        : `You do not have an account yet: register at ${core.config.baseUrl}/api/auth/register/ (or log in if you already have one), then open the link while logged in.`,
+      site: core.config.brokerName,
+    },
+  });
+}
+
+async function callerName(tx: Db, caller: Caller): Promise<string> {
+  if (caller.kind !== 'user') return 'Someone';
+  const row = await tx.selectFrom('users').select(['slug', 'full_name']).where('id', '=', caller.userId).executeTakeFirst();
+  return row ? printableName(row) : caller.username;
+}
+
+/**
+ * Grants `roleSlug` to an existing user (by username, or by e-mail if someone has it), or
+ * invites someone not registered yet by e-mail through a contact user. The grantee
+ * accepts with the mailed key, unless the description skips the opt-in and the grantee
+ * is a registered user: then the role is active at once and a notice is mailed.
+ */
+export async function grantRole(
+  core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: GrantInput,
+): Promise<RoleView> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const description = await findDescription(core.db, org.id, roleSlug);
+  const slug = input.slug?.trim() || undefined;
+  const email = input.email?.trim() || undefined;
+  if (!slug && !email) {
+    throw new Invalid({ slug: ['Give the username of a user, or the e-mail address of someone to invite.'] });
+  }
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Invalid('email', 'Enter a valid email address.');
+  const now = core.now();
+  try {
+    const roleId = await core.db.transaction().execute(async (tx) => {
+      await lockOrganization(tx, org.id);
+      let user = slug ? await findUserBySlug(tx, slug) : undefined;
+      if (!user && email) user = await findUserByEmail(tx, email);
+      if (!user && !email) throw new NotFound('user', `No user "${slug}".`);
+      if (!user) {
+        // Someone not registered yet: a contact without credentials holds the invitation
+        // until an authenticated user claims it with the mailed key.
+        user = await tx.insertInto('users').values({
+          slug: await contactSlug(tx, email!),
+          email: normalizeEmail(email!),
+          full_name: input.full_name?.trim().slice(0, 150) ?? '',
+          created_at: now,
+        }).returningAll().executeTakeFirstOrThrow();
+      }
+      const existing = await tx.selectFrom('roles').select('id').where('organization_id', '=', org.id)
+        .where('user_id', '=', user.id).where('role_description_id', '=', description.id).executeTakeFirst();
+      if (existing) throw new Conflict(`${user.slug} already has the role "${description.slug}" on ${org.slug}.`);
+      if (!(await isMember(tx, org.id, user.id))) await assertSeatAvailable(tx, org.id);
+
+      const skip = description.skip_optin_on_grant && !!user.password_hash;
+      const key = skip ? null : randomToken(32);
+      const role = await tx.insertInto('roles').values({
+        organization_id: org.id,
+        user_id: user.id,
+        role_description_id: description.id,
+        grant_key_hash: key ? sha256(key) : null,
+        created_by: caller.kind === 'user' ? caller.userId : null,
+        created_at: now,
+        accepted_at: key ? null : now,
+      }).returning('id').executeTakeFirstOrThrow();
+      const inviter = await callerName(tx, caller);
+      if (key) {
+        await mailInvitation(core, tx, org, description, user, key, inviter, input.message?.trim() || null);
+      } else if (user.email) {
+        await core.mailer.enqueue(tx, {
+          to: user.email,
+          template: 'role_grant_notice',
+          context: {
+            full_name: printableName(user), organization: org.full_name || org.slug, role: description.title, inviter,
+            message: input.message?.trim() ? `\nTheir message:\n\n${input.message.trim()}\n` : '',
+            link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
+          },
+        });
+      }
+      return role.id;
+    });
+    core.mailer.kick();
+    return loadRole(core.db, roleId);
+  } catch (error) {
+    // Two grants racing past the check: the unique index keeps exactly one.
+    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${description.slug}" on ${org.slug}.`);
+    throw error;
+  }
+}
+
+async function findUserRoles(tx: Db, orgId: number, userSlug: string, roleSlug: string): Promise<RoleView[]> {
+  const user = await findUserBySlug(tx, userSlug);
+  if (!user) throw new NotFound('user', `No user "${userSlug}".`);
+  let query = roleQuery(tx).where('roles.organization_id', '=', orgId).where('roles.user_id', '=', user.id);
+  if (roleSlug !== ALL_ROLES) {
+    const description = await findDescription(tx, orgId, roleSlug);
+    query = query.where('roles.role_description_id', '=', description.id);
+  }
+  const roles = (await query.execute()).map(toRoleView);
+  if (roles.length === 0) {
+    throw new NotFound('role', roleSlug === ALL_ROLES ? `${userSlug} has no role here.` : `${userSlug} has no role "${roleSlug}" here.`);
+  }
+  return roles;
+}
+
+/** Mails a new key for a pending invitation; the previous key stops working. */
+export async function resendInvitation(
+  core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string,
+): Promise<RoleView> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  if (roleSlug === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
+  const roleId = await core.db.transaction().execute(async (tx) => {
+    const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug);
+    if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`);
+    const key = randomToken(32);
+    await tx.updateTable('roles').set({ grant_key_hash: sha256(key) }).where('id', '=', role.id).execute();
+    const user = await tx.selectFrom('users').selectAll().where('id', '=', role.user.id).executeTakeFirstOrThrow();
+    const description = await tx.selectFrom('role_descriptions').selectAll().where('id', '=', role.description.id).executeTakeFirstOrThrow();
+    await mailInvitation(core, tx, org, description, user, key, await callerName(tx, caller), null);
+    return role.id;
+  });
+  core.mailer.kick();
+  return loadRole(core.db, roleId);
+}
+
+/**
+ * Removes one role (`roleSlug`) or every role (`*`) of a user on the organization,
+ * pending invitations and requests included.
+ */
+export async function revokeRoles(core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string): Promise<void> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  await removeRoles(core, org.id, userSlug, roleSlug);
+}
+
+/** Shared by revoke (organization side) and withdraw (user side). */
+export async function removeRoles(core: Core, orgId: number, userSlug: string, roleSlug: string): Promise<void> {
+  await core.db.transaction().execute(async (tx) => {
+    await lockOrganization(tx, orgId);
+    const roles = await findUserRoles(tx, orgId, userSlug, roleSlug);
+    await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
+    await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
+  });
+}
+
+async function pendingRequest(tx: Db, orgId: number, requestKey: string): Promise<RoleView> {
+  const row = await roleQuery(tx).where('roles.organization_id', '=', orgId)
+    .where('roles.request_key', '=', requestKey).executeTakeFirst();
+  if (!row) throw new NotFound('request', 'No pending request matches this key.');
+  return toRoleView(row);
+}
+
+/** A manager accepts a user's request, optionally with another role than the one asked. */
+export async function acceptRequest(
+  core: Core, caller: Caller, orgSlug: string, requestKey: string, roleSlug: string | undefined,
+): Promise<RoleView> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const now = core.now();
+  try {
+    const roleId = await core.db.transaction().execute(async (tx) => {
+      await lockOrganization(tx, org.id);
+      const role = await pendingRequest(tx, org.id, requestKey);
+      const description = roleSlug ? await findDescription(tx, org.id, roleSlug) : null;
+      await tx.updateTable('roles').set({
+        request_key: null, grant_key_hash: null, accepted_at: now,
+        ...(description ? { role_description_id: description.id } : {}),
+      }).where('id', '=', role.id).execute();
+      if (role.user.email) {
+        await core.mailer.enqueue(tx, {
+          to: role.user.email,
+          template: 'role_request_accepted',
+          context: {
+            full_name: printableName(role.user), organization: org.full_name || org.slug,
+            role: description?.title ?? role.description.title, accepted_by: await callerName(tx, caller),
+            link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
+          },
+        });
+      }
+      return role.id;
+    });
+    core.mailer.kick();
+    return loadRole(core.db, roleId);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${roleSlug}" on ${org.slug}.`);
+    throw error;
+  }
+}
+
+/** A manager denies a request: it is removed. */
+export async function denyRequest(core: Core, caller: Caller, orgSlug: string, requestKey: string): Promise<void> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  await core.db.transaction().execute(async (tx) => {
+    await lockOrganization(tx, org.id);
+    const role = await pendingRequest(tx, org.id, requestKey);
+    await tx.deleteFrom('roles').where('id', '=', role.id).execute();
+  });
+}
