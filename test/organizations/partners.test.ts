@@ -168,6 +168,22 @@ describe('lifecycle', () => {
     assert.equal((await s.request({ method: 'POST', url: `/api/profile/${C}/close/` })).statusCode, 401);
   });
 
+  test('a suspended partner passes no powers down to its customers', async () => {
+    const partner = await create(pm.token, '/api/profile/', { full_name: name('Reseller') });
+    const customer = await create(pm.token, `/api/profile/${partner}/customers/`, { full_name: name('Client') });
+    assert.equal((await s.request({ method: 'GET', url: `/api/profile/${customer}/`, token: pm.token })).statusCode, 200);
+    const suspended = await s.request({ method: 'POST', url: `/api/profile/${partner}/suspend/`, token: s.admin.token, body: { reason: 'Unpaid fees' } });
+    assert.equal(suspended.statusCode, 200);
+    const refused = await s.request({ method: 'PATCH', url: `/api/profile/${customer}/`, token: pm.token, body: { region: 'QC' } });
+    assert.equal(refused.statusCode, 403);
+    assert.deepEqual(refused.json(), { detail: 'Your partner organization is suspended: Unpaid fees.' });
+    // The customer itself is untouched and the broker still manages it.
+    const byBroker = await s.request({ method: 'GET', url: `/api/profile/${customer}/`, token: s.admin.token });
+    assert.equal(byBroker.json().status, 'active');
+    await s.request({ method: 'POST', url: `/api/profile/${partner}/reactivate/`, token: s.admin.token });
+    assert.equal((await s.request({ method: 'PATCH', url: `/api/profile/${customer}/`, token: pm.token, body: { region: 'QC' } })).statusCode, 200);
+  });
+
   test('the broker organization cannot be suspended', async () => {
     const res = await s.request({ method: 'POST', url: '/api/profile/broker/suspend/', token: s.admin.token, body: { reason: 'test' } });
     assert.equal(res.statusCode, 400);

@@ -63,6 +63,14 @@ export function mayOnOrganization(relation: Relation, action: OrganizationAction
   return relation.roles.length > 0 && READ_ACTIONS.has(action);
 }
 
+export interface OrganizationState {
+  exists: boolean;
+  status: string;
+  statusReason: string | null;
+  /** Reason a partner the caller manages above this organization is suspended, if it is. */
+  suspendedPartner?: string | null;
+}
+
 /** A relation that allows reading means the caller may know the organization exists. */
 export function maySee(relation: Relation): boolean {
   return relation.brokerManager || relation.partnerManager || relation.roles.length > 0;
@@ -83,28 +91,46 @@ export async function isBrokerManager(core: Core, userId: number): Promise<boole
   return !!row;
 }
 
-export async function relationTo(core: Core, caller: Caller, organizationId: number): Promise<Relation> {
-  if (caller.kind !== 'user') return { brokerManager: false, roles: [], partnerManager: false };
-  // The organization and its partners up the tree, each with the caller's accepted roles.
-  const rows = await sql<{ depth: number; is_broker: boolean; slug: string | null }>`
-    with recursive chain (id, partner_id, is_broker, depth) as (
-      select id, partner_id, is_broker, 0 from organizations where id = ${organizationId}
+export async function relationTo(core: Core, caller: Caller, organizationId: number): Promise<Relation & OrganizationState> {
+  const userId = caller.kind === 'user' ? caller.userId : 0;
+  // One round trip: the organization and its partners up the tree, each with the caller's
+  // accepted roles, plus whether the caller manages the broker.
+  const rows = await sql<{ depth: number; status: string; status_reason: string | null; slug: string | null; broker_manager: boolean }>`
+    with recursive chain (id, partner_id, status, status_reason, depth) as (
+      select id, partner_id, status, status_reason, 0 from organizations where id = ${organizationId}
       union all
-      select o.id, o.partner_id, o.is_broker, c.depth + 1
+      select o.id, o.partner_id, o.status, o.status_reason, c.depth + 1
         from organizations o join chain c on o.id = c.partner_id
        where c.depth < 32
     )
-    select chain.depth, chain.is_broker, rd.slug
+    select chain.depth, chain.status, chain.status_reason, rd.slug,
+           exists (
+             select 1 from roles br
+               join organizations bo on bo.id = br.organization_id and bo.is_broker
+               join role_descriptions brd on brd.id = br.role_description_id and brd.slug = 'manager'
+              where br.user_id = ${userId} and br.grant_key_hash is null and br.request_key is null
+           ) as broker_manager
       from chain
-      left join roles r on r.organization_id = chain.id and r.user_id = ${caller.userId}
+      left join roles r on r.organization_id = chain.id and r.user_id = ${userId}
            and r.grant_key_hash is null and r.request_key is null
       left join role_descriptions rd on rd.id = r.role_description_id
   `.execute(core.db);
-  const roles = rows.rows.filter((r) => r.depth === 0 && r.slug).map((r) => r.slug!);
-  const partnerManager = rows.rows.some((r) => r.depth > 0 && r.slug === 'manager');
-  const brokerViaChain = rows.rows.some((r) => r.is_broker && r.slug === 'manager');
-  const brokerManager = brokerViaChain || (await isBrokerManager(core, caller.userId));
-  return { brokerManager, roles, partnerManager };
+  const self = rows.rows.find((r) => r.depth === 0);
+  if (!self) return { brokerManager: false, roles: [], partnerManager: false, exists: false, status: 'closed', statusReason: null };
+  if (caller.kind !== 'user') {
+    return { brokerManager: false, roles: [], partnerManager: false, exists: true, status: self.status, statusReason: self.status_reason };
+  }
+  return {
+    brokerManager: self.broker_manager,
+    roles: rows.rows.filter((r) => r.depth === 0 && r.slug).map((r) => r.slug!),
+    // Only an active partner passes its powers down: a suspended partner's managers stop
+    // acting on its customers too.
+    partnerManager: rows.rows.some((r) => r.depth > 0 && r.slug === 'manager' && r.status === 'active'),
+    exists: true,
+    status: self.status,
+    statusReason: self.status_reason,
+    suspendedPartner: rows.rows.find((r) => r.depth > 0 && r.slug === 'manager' && r.status === 'suspended')?.status_reason ?? null,
+  };
 }
 
 function requireUser(caller: Caller): asserts caller is Extract<Caller, { kind: 'user' }> {
@@ -124,9 +150,8 @@ export async function authorizeOrganization(
   requireUser(caller);
   const relation = await relationTo(core, caller, organization.id);
   const notFound = () => new NotFound('organization', `No organization "${organization.slug}".`);
-  const state = await core.db.selectFrom('organizations').select(['status', 'status_reason'])
-    .where('id', '=', organization.id).executeTakeFirst();
-  if (!state) throw notFound();
+  if (!relation.exists) throw notFound();
+  const state = { status: relation.status, status_reason: relation.statusReason };
   // A closed organization is gone for everybody; the broker's managers may still read it.
   if (state.status === 'closed') {
     if (!relation.brokerManager) throw notFound();
@@ -140,6 +165,9 @@ export async function authorizeOrganization(
   }
   if (mayOnOrganization(relation, action)) return relation;
   if (maySee(relation)) throw new Forbidden();
+  if (relation.suspendedPartner !== undefined && relation.suspendedPartner !== null) {
+    throw new Forbidden(`Your partner organization is suspended: ${relation.suspendedPartner.replace(/\.+$/, '')}.`);
+  }
   throw notFound();
 }
 
