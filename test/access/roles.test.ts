@@ -518,6 +518,22 @@ test('implicit_create_on_none: users of the organization e-mail domain get the r
   }
 });
 
+test('implicit_create_on_none: the role also arrives when a user of the domain logs in', async () => {
+  const manager = await s.user();
+  const domain = `${unique('dom').toLowerCase()}.example.org`;
+  const org = await makeOrg(s, manager, { email: `contact@${domain}` });
+  await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/describe/`, token: manager.token,
+    body: { title: 'Staff', implicit_create_on_none: true } });
+  const insider = await s.user({ email: `${unique('in')}@${domain}` });
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: insider.username, password: insider.password } });
+  assert.equal(login.statusCode, 200, login.body);
+  const roles = await s.core.db.selectFrom('roles').innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
+    .select(['role_descriptions.slug', 'roles.accepted_at']).where('roles.user_id', '=', insider.id).where('roles.organization_id', '=', org.id).execute();
+  assert.equal(roles.length, 1);
+  assert.equal(roles[0].slug, 'staff');
+  assert.ok(roles[0].accepted_at);
+});
+
 test('the new routes are in the OpenAPI document', async () => {
   const doc = (await s.request({ method: 'GET', url: '/openapi.json' })).json();
   for (const path of [
@@ -561,4 +577,31 @@ test('concurrent claims of one invitation: exactly one claimant gets it', async 
   assert.equal(roles.json().results[0].state, 'accepted');
   const all = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/roles/*/`, token: manager.token });
   assert.equal(all.json().count, 2);
+});
+
+// ---- history ----
+
+test('every membership change is recorded as an event on the organization', async () => {
+  const { manager, org } = await setup();
+  const member = await s.user();
+  const requester = await s.user();
+  const granted = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/`, token: manager.token, body: { slug: member.username } });
+  assert.equal(granted.statusCode, 201, granted.body);
+  const revoked = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/contributor/${member.username}/`, token: manager.token });
+  assert.equal(revoked.statusCode, 204);
+  const asked = await s.request({ method: 'POST', url: `/api/users/${requester.username}/accessibles/`, token: requester.token, body: { slug: org.slug } });
+  assert.equal(asked.statusCode, 201, asked.body);
+  const key = asked.json().request_key as string;
+  const denied = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/accept/${key}/`, token: manager.token });
+  assert.equal(denied.statusCode, 204);
+
+  const events = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/events/`, token: manager.token });
+  assert.equal(events.statusCode, 200);
+  const seen = events.json().results.map((e: { type: string; actor: string | null; detail: Record<string, unknown> }) => [e.type, e.actor, e.detail.user]);
+  assert.deepEqual(seen.slice(0, 4), [
+    ['role.request_denied', manager.username, requester.username],
+    ['role.requested', requester.username, requester.username],
+    ['role.revoked', manager.username, member.username],
+    ['role.invited', manager.username, member.username],
+  ]);
 });

@@ -8,6 +8,7 @@ import { findUserBySlug } from '../identity/users.js';
 import { sha256 } from '../identity/secrets.js';
 import { authorizeUser } from './policy.js';
 import { loadRole, lockOrganization, type RoleView } from './role-views.js';
+import { recordOrganizationEvent } from '../organizations/events.js';
 
 const NO_INVITATION = 'No pending invitation matches this key.';
 
@@ -40,6 +41,10 @@ export async function acceptInvitation(core: Core, caller: Caller, userSlug: str
     }
     await tx.updateTable('roles').set({ user_id: userId, grant_key_hash: null, accepted_at: core.now() })
       .where('id', '=', role.id).execute();
+    await recordOrganizationEvent(tx, {
+      organizationId: role.organization_id, type: 'role.accepted', actorId: caller.userId, now: core.now(),
+      detail: { role_id: role.id, claimed_from: role.user_id !== userId ? pathUser.slug : undefined },
+    });
     return role.id;
   });
   return loadRole(core.db, roleId);

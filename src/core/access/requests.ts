@@ -10,7 +10,8 @@ import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { getUserBySlug, printableName } from '../identity/users.js';
 import { authorizeUser } from './policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
-import { removeRoles } from './roles.js';
+import { actorOf, removeRoles } from './roles.js';
+import { recordOrganizationEvent } from '../organizations/events.js';
 import {
   ALL_ROLES, ROLE_LIST_SPEC, findDescription, findOrganization, isMember, loadRole, lockOrganization, roleQuery,
   toRoleView, type RoleView,
@@ -130,6 +131,10 @@ export async function requestRole(
         created_at: core.now(),
       }).returning('id').executeTakeFirstOrThrow();
       const role = await loadRole(tx, row.id);
+      await recordOrganizationEvent(tx, {
+        organizationId: org.id, type: 'role.requested', actorId: actorOf(caller), now: core.now(),
+        detail: { user: user.slug, role: description.slug },
+      });
       await mailRequest(core, tx, org, role);
       return row.id;
     });
@@ -165,5 +170,5 @@ export async function withdrawRoles(core: Core, caller: Caller, userSlug: string
   const user = await getUserBySlug(core.db, userSlug);
   await authorizeUser(core, caller, 'user.update', user);
   const org = await findOrganization(core.db, orgSlug);
-  await removeRoles(core, org.id, user.slug, roleSlug);
+  await removeRoles(core, caller, org.id, user.slug, roleSlug);
 }

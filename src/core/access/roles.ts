@@ -9,6 +9,7 @@ import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '
 import { randomToken, sha256 } from '../identity/secrets.js';
 import { authorizeOrganization } from './policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
+import { recordOrganizationEvent } from '../organizations/events.js';
 import {
   ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
   isMember, loadRole, lockOrganization, roleQuery, toRoleView, type RoleView,
@@ -130,6 +131,10 @@ export async function grantRole(
         created_at: now,
         accepted_at: key ? null : now,
       }).returning('id').executeTakeFirstOrThrow();
+      await recordOrganizationEvent(tx, {
+        organizationId: org.id, type: key ? 'role.invited' : 'role.granted', actorId: actorOf(caller), now,
+        detail: { user: user.slug, role: description.slug },
+      });
       const inviter = await callerName(tx, caller);
       if (key) {
         await mailInvitation(core, tx, org, description, user, key, inviter, input.message?.trim() || null);
@@ -198,16 +203,24 @@ export async function resendInvitation(
 export async function revokeRoles(core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string): Promise<void> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  await removeRoles(core, org.id, userSlug, roleSlug);
+  await removeRoles(core, caller, org.id, userSlug, roleSlug);
+}
+
+export function actorOf(caller: Caller): number | null {
+  return caller.kind === 'user' ? caller.userId : null;
 }
 
 /** Shared by revoke (organization side) and withdraw (user side). */
-export async function removeRoles(core: Core, orgId: number, userSlug: string, roleSlug: string): Promise<void> {
+export async function removeRoles(core: Core, caller: Caller, orgId: number, userSlug: string, roleSlug: string): Promise<void> {
   await core.db.transaction().execute(async (tx) => {
     await lockOrganization(tx, orgId);
     const roles = await findUserRoles(tx, orgId, userSlug, roleSlug);
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
     await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
+    await recordOrganizationEvent(tx, {
+      organizationId: orgId, type: 'role.revoked', actorId: actorOf(caller), now: core.now(),
+      detail: { user: userSlug, roles: roles.map((r) => r.description.slug) },
+    });
   });
 }
 
@@ -234,6 +247,10 @@ export async function acceptRequest(
         request_key: null, grant_key_hash: null, accepted_at: now,
         ...(description ? { role_description_id: description.id } : {}),
       }).where('id', '=', role.id).execute();
+      await recordOrganizationEvent(tx, {
+        organizationId: org.id, type: 'role.request_accepted', actorId: actorOf(caller), now,
+        detail: { user: role.user.slug, role: description?.slug ?? role.description.slug },
+      });
       if (role.user.email) {
         await core.mailer.enqueue(tx, {
           to: role.user.email,
@@ -263,5 +280,9 @@ export async function denyRequest(core: Core, caller: Caller, orgSlug: string, r
     await lockOrganization(tx, org.id);
     const role = await pendingRequest(tx, org.id, requestKey);
     await tx.deleteFrom('roles').where('id', '=', role.id).execute();
+    await recordOrganizationEvent(tx, {
+      organizationId: org.id, type: 'role.request_denied', actorId: actorOf(caller), now: core.now(),
+      detail: { user: role.user.slug, role: role.description.slug },
+    });
   });
 }

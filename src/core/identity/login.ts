@@ -15,6 +15,7 @@ import { recordSecurityEvent } from './security-events.js';
 import { clearLockout, getLockout, loginIdentifiers, normalizeIdentifier, recordLoginFailure, type Lockout } from './throttle.js';
 import { InvalidToken } from './tokens.js';
 import { findUserByLogin } from './users.js';
+import { grantImplicitRoles } from '../access/requests.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
 
@@ -168,6 +169,8 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   if (!accepted) {
     throw await fail(core, origin, identifiers, user, factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
   }
+  // Roles an organization grants to every user of its e-mail domain arrive at login.
+  await grantImplicitRoles(core, user.id);
   const token = await core.tokens.issue(user, now);
   return { token, user: { ...user, last_login_at: now } };
 }

@@ -9,7 +9,14 @@ export type OrganizationEventType =
   | 'suspended'
   | 'reactivated'
   | 'closed'
-  | 'quota_changed';
+  | 'quota_changed'
+  | 'role.granted'
+  | 'role.invited'
+  | 'role.accepted'
+  | 'role.revoked'
+  | 'role.requested'
+  | 'role.request_accepted'
+  | 'role.request_denied';
 
 export async function recordOrganizationEvent(
   tx: Db,
