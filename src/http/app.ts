@@ -1,6 +1,6 @@
 // Builds the Fastify application: validation, authentication, errors, OpenAPI, rate
 // limits, metrics, and every surface's routes. Routes only translate; rules live in core.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -54,7 +54,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     bodyLimit: core.config.bodyLimitBytes,
     trustProxy: core.config.trustProxy,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false } },

@@ -208,6 +208,35 @@ test('inviting someone not registered: a contact is created, the mailed link is 
   assert.equal(second.statusCode, 404);
 });
 
+test('an invitee registers with the invited address: activation link, password, login, then the invitation', async () => {
+  const { manager, org } = await setup();
+  const email = `${unique('omar')}@elsewhere.example.com`.toLowerCase();
+  const granted = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/`, token: manager.token,
+    body: { email, full_name: 'Omar Invitee' } });
+  assert.equal(granted.statusCode, 201);
+  const invitation = new URL(linkIn(await s.smtp.waitFor(email, (m) => m.text.includes('/accessibles/accept/')), '/accessibles/accept/')).pathname;
+
+  // Registering with the address a contact holds answers like any registration and mails
+  // an activation link (not a password reset): the contact never had a password.
+  const registered = await s.request({ method: 'POST', url: '/api/auth/register/', body: { email, full_name: 'Omar Invitee' } });
+  assert.equal(registered.statusCode, 200);
+  assert.deepEqual(Object.keys(registered.json()).sort(), ['detail', 'email']);
+  const activation = new URL(linkIn(await s.smtp.waitFor(email, (m) => m.text.includes('/api/auth/activate/')), '/api/auth/activate/')).pathname;
+  const username = unique('omar').toLowerCase();
+  const activated = await s.request({ method: 'POST', url: activation, body: { username, new_password: 'Invitee-passphrase-77' } });
+  assert.equal(activated.statusCode, 200, activated.body);
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: email, password: 'Invitee-passphrase-77' } });
+  assert.equal(login.statusCode, 200, login.body);
+
+  // The mailed link still names the contact's first slug; the key proves who it is for.
+  const stranger = await s.user();
+  assert.equal((await s.request({ method: 'PUT', url: invitation, token: stranger.token })).statusCode, 404);
+  const accepted = await s.request({ method: 'PUT', url: invitation, token: login.json().token });
+  assert.equal(accepted.statusCode, 200, accepted.body);
+  assert.equal(accepted.json().slug, org.slug);
+  assert.equal(accepted.json().state, 'accepted');
+});
+
 test('an invitation to a registered user cannot be claimed by someone else', async () => {
   const { manager, org } = await setup();
   const xia = await s.user();

@@ -14,13 +14,19 @@ const NO_INVITATION = 'No pending invitation matches this key.';
 
 export async function acceptInvitation(core: Core, caller: Caller, userSlug: string, key: string): Promise<RoleView> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const pathUser = await findUserBySlug(core.db, userSlug);
+  const hash = sha256(key);
+  let pathUser = await findUserBySlug(core.db, userSlug);
+  if (!pathUser) {
+    // The invitee may have chosen another username when activating their account since the
+    // link was mailed: the key still names them, so they accept under their new name.
+    const invited = await core.db.selectFrom('roles').select('user_id').where('grant_key_hash', '=', hash).executeTakeFirst();
+    if (invited?.user_id === caller.userId) pathUser = await findUserBySlug(core.db, caller.username);
+  }
   if (!pathUser) throw new NotFound('user', `No user "${userSlug}".`);
   // The link names the invitee; the caller is either that user or claims a contact's invitation.
   if (pathUser.id !== caller.userId && pathUser.password_hash) {
     await authorizeUser(core, caller, 'user.update', pathUser);
   }
-  const hash = sha256(key);
   const roleId = await core.db.transaction().execute(async (tx) => {
     const found = await tx.selectFrom('roles').select(['id', 'organization_id']).where('grant_key_hash', '=', hash).executeTakeFirst();
     if (!found) throw new NotFound('invitation', NO_INVITATION);

@@ -102,7 +102,12 @@ export async function register(core: Core, caller: Caller, input: Registration):
 
 async function mailExistingOwner(core: Core, caller: Caller, user: UserRow): Promise<void> {
   await core.db.transaction().execute((tx) =>
-    sendPasswordResetLink(core, tx, user, originOf(caller), 'registration_existing'));
+    // A contact (someone invited to an organization, or recorded by a manager) has never
+    // had a password: registering is how they get one, so they get the activation link,
+    // where they choose their username and password. Others get a reset link instead.
+    user.password_hash
+      ? sendPasswordResetLink(core, tx, user, originOf(caller), 'registration_existing')
+      : sendActivationLink(core, tx, user));
   core.mailer.kick();
 }
 

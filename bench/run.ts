@@ -1,0 +1,266 @@
+// `npm run bench`: load figures for the service, each as a ratio to a baseline measured
+// in the same run on the same machine. Every server runs in its own child process, so
+// the load generator (autocannon, here in the parent) never shares its event loop.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const WARMUP = 1;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PROFILE = process.argv.includes('--cpu-prof');
+const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
+const USER_PASSWORD = 'Bench-User-Pa55word-long';
+const temps: string[] = [];
+const children = new Set<ChildProcess>();
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ap-bench-'));
+  temps.push(dir);
+  return dir;
+}
+
+function serviceEnv(dataDir: string, logLevel: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop',
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: logLevel,
+    // The login figure is about hashing, not about the rate limit.
+    AUTH_RATE_LIMIT: '1000000',
+    NODE_ENV: 'production',
+    BENCH_USER_PASSWORD: USER_PASSWORD,
+  };
+  delete env.DATABASE_URL;
+  return env;
+}
+
+interface Started { child: ChildProcess; port: number; token?: string; userToken?: string }
+
+/** Forks a server script and waits for the port it reports over IPC. */
+function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[], quiet: boolean): Promise<Started> {
+  return new Promise((resolveStart, reject) => {
+    const child = fork(script, [], {
+      cwd: root, env, execArgv,
+      stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
+    });
+    children.add(child);
+    child.once('message', (m: { port: number; token?: string; userToken?: string }) => resolveStart({ child, ...m }));
+    child.once('exit', (code) => { children.delete(child); reject(new Error(`${script} exited with ${code}`)); });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; duration?: number; expect404?: boolean } = {}) {
+  const run = (duration: number) => autocannon({
+    url, duration,
+    connections: options.connections ?? CONNECTIONS,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+  });
+  await run(WARMUP);
+  const result = await run(options.duration ?? DURATION);
+  const total = result.requests.total || 1;
+  if ((result.non2xx && !options.expect404) || result.errors) {
+    console.warn(`  warning: ${url}: ${result.non2xx} non-2xx and ${result.errors} errors out of ${total}`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/** A route that is not registered yet answers the app's own 404 "Not found: ..." body. */
+async function routeMissing(url: string, init: RequestInit): Promise<boolean> {
+  const res = await fetch(url, init);
+  if (res.status !== 404) return false;
+  const body = (await res.json().catch(() => ({}))) as { detail?: string };
+  return /^Not found: /.test(body.detail ?? '');
+}
+
+function newestMtime(dir: string): number {
+  return Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs;
+  }));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** Spawns a server and times spawn → the first 200 from `path`. */
+async function timeToReady(args: string[], env: NodeJS.ProcessEnv, path: string): Promise<number> {
+  const port = await freePort();
+  const began = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status === 200, () => false);
+      if (ok) return performance.now() - began;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await stop(child);
+    children.delete(child);
+  }
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const lines: string[] = [];
+function report(line: string) {
+  console.log(line);
+  lines.push(line);
+}
+
+async function main() {
+  const tsx = ['--import', 'tsx'];
+  report(`Account Portal benchmark — ${new Date().toISOString()}`);
+  report(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${DURATION} s per figure after ${WARMUP} s warm-up, ${CONNECTIONS} connections`);
+
+  // (a) baseline
+  const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
+  const base = await load(`http://127.0.0.1:${hello.port}/`);
+  await stop(hello.child);
+  report(`a. node:http hello-world: ${fmt(base.rps)} req/s (p50 ${base.p50} ms, p99 ${base.p99} ms) = 1.00`);
+
+  // (b)–(d) on the service, quiet logs
+  const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];
+  const svc = await start(join(root, 'bench/service.ts'), serviceEnv(tempDir(), 'warn'), [...tsx, ...prof], true);
+  const origin = `http://127.0.0.1:${svc.port}`;
+  const loginBody = JSON.stringify({ username: ADMIN.username, password: ADMIN.password });
+  const json = { 'content-type': 'application/json' };
+  let token = svc.token!;
+  let tokenFrom = 'issued by the service\'s TokenService (login route missing)';
+  if (!(await routeMissing(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody }))) {
+    const res = await fetch(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody });
+    const body = (await res.json()) as { token?: string };
+    if (res.ok && body.token) { token = body.token; tokenFrom = 'from POST /api/auth/'; }
+    else tokenFrom = `issued by TokenService (login answered ${res.status})`;
+  }
+  report(`   token: ${tokenFrom}`);
+  const bearer = { authorization: `Bearer ${token}` };
+  // b is measured as a plain user reading their own profile (log in as them when the route is there).
+  let userToken = svc.userToken!;
+  const userLogin = await fetch(`${origin}/api/auth/`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'benchuser', password: USER_PASSWORD }) });
+  if (userLogin.ok) userToken = ((await userLogin.json()) as { token: string }).token;
+  const userUrl = `${origin}/api/users/benchuser/`;
+  const userAuth = { authorization: `Bearer ${userToken}` };
+
+  const ratio = (rps: number) => fmt(rps / base.rps, 2);
+  const figures: Record<string, number> = {};
+  if (await routeMissing(userUrl, { headers: userAuth })) {
+    report('b. GET /api/users/{user}/ with a JWT: route missing');
+  } else {
+    const r = await load(userUrl, { headers: userAuth });
+    figures.b = r.rps;
+    report(`b. GET /api/users/{user}/ with a JWT (a plain user, own profile): ${fmt(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms) = ${ratio(r.rps)} (target ≥ 0.5)`);
+    const a = await load(`${origin}/api/users/${ADMIN.username}/`, { headers: bearer });
+    report(`   (the same read by the broker's manager, whose answer adds the activities: ${fmt(a.rps)} req/s = ${ratio(a.rps)})`);
+  }
+  const verifyUrl = `${origin}/api/auth/tokens/verify/`;
+  const verifyBody = JSON.stringify({ token });
+  if (await routeMissing(verifyUrl, { method: 'POST', headers: json, body: verifyBody })) {
+    report('c. POST /api/auth/tokens/verify/: route missing');
+  } else {
+    const r = await load(verifyUrl, { method: 'POST', headers: json, body: verifyBody });
+    figures.c = r.rps;
+    report(`c. POST /api/auth/tokens/verify/: ${fmt(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms) = ${ratio(r.rps)} (target ≥ 0.7)`);
+  }
+  // The authenticated request path without a route's own work: the auth hook on a 404.
+  {
+    const r = await load(`${origin}/api/bench-no-such-route/`, { headers: bearer, expect404: true });
+    report(`   (auth hook alone: GET of an unknown route with a JWT: ${fmt(r.rps)} req/s = ${ratio(r.rps)}; /health without one follows)`);
+    const h = await load(`${origin}/health`);
+    report(`   (GET /health, no auth: ${fmt(h.rps)} req/s = ${ratio(h.rps)})`);
+  }
+  if (await routeMissing(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody })) {
+    report('d. POST /api/auth/ logins, 1 connection: route missing');
+  } else {
+    const r = await load(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody, connections: 1, duration: 3 });
+    report(`d. POST /api/auth/ logins, 1 connection: ${fmt(r.rps, 1)} logins/s (p50 ${r.p50} ms)${r.non2xx ? ` — ${r.non2xx} refused` : ''}`);
+  }
+  await stop(svc.child);
+
+  const hashing = await new Promise<{ argon2PerSecond: number; sha256PerSecond: number }>((done, reject) => {
+    const child = fork(join(root, 'bench/hashing.ts'), ['3'], { cwd: root, execArgv: tsx, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => done(m as never));
+    child.once('exit', (code) => code && reject(new Error(`hashing exited with ${code}`)));
+  });
+  report(`d. argon2id verifyPassword on one core: ${fmt(hashing.argon2PerSecond, 1)} /s (target ≥ 30; ${cpus().length} cores → about ${fmt(hashing.argon2PerSecond * cpus().length, 0)} /s at most); sha256 of the same input: ${fmt(hashing.sha256PerSecond)} /s (argon2id costs ${fmt(hashing.sha256PerSecond / hashing.argon2PerSecond)}×)`);
+
+  // (b) again with the default logging (info, one JSON line per request to /dev/null).
+  if (figures.b !== undefined && !PROFILE) {
+    const noisy = await start(join(root, 'bench/service.ts'), serviceEnv(tempDir(), 'info'), tsx, true);
+    const r = await load(`http://127.0.0.1:${noisy.port}/api/users/benchuser/`, { headers: { authorization: `Bearer ${noisy.userToken}` } });
+    await stop(noisy.child);
+    report(`b'. same as b with LOG_LEVEL=info (logs to /dev/null): ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
+  }
+
+  // What-if: the same routes with HS256 checked by node:crypto (bench/fast-tokens.ts).
+  if (!PROFILE && process.env.BENCH_WHATIF !== '0') {
+    const fast = await start(join(root, 'bench/service.ts'), { ...serviceEnv(tempDir(), 'warn'), BENCH_SYNC_JWT: '1' }, tsx, true);
+    const o = `http://127.0.0.1:${fast.port}`;
+    const auth = { authorization: `Bearer ${fast.userToken}` };
+    const parts: string[] = [];
+    if (figures.b !== undefined) {
+      const r = await load(`${o}/api/users/benchuser/`, { headers: auth });
+      parts.push(`b ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
+    }
+    if (figures.c !== undefined) {
+      const r = await load(`${o}/api/auth/tokens/verify/`, { method: 'POST', headers: json, body: JSON.stringify({ token: fast.token }) });
+      parts.push(`c ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
+    }
+    const h = await load(`${o}/api/bench-no-such-route/`, { headers: auth, expect404: true });
+    parts.push(`auth hook alone ${fmt(h.rps)} req/s = ${ratio(h.rps)}`);
+    await stop(fast.child);
+    report(`   what-if, HS256 verified with node:crypto instead of jose/WebCrypto: ${parts.join('; ')}`);
+  }
+
+  // (e) start-up to ready with the built service.
+  const distCli = join(root, 'dist/cli.js');
+  if (!existsSync(distCli) || statSync(distCli).mtimeMs < newestMtime(join(root, 'src'))) {
+    console.log('   building dist/ (older than src/)...');
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) console.warn('   warning: the build reported errors (others\' work in progress?); timing the emitted dist/');
+  }
+  const helloMs = [];
+  for (let i = 0; i < 3; i++) helloMs.push(await timeToReady([join(root, 'bench/hello.mjs')], process.env, '/'));
+  const bareMs = Math.min(...helloMs);
+  const dir = tempDir();
+  const env = serviceEnv(dir, 'warn');
+  const firstMs = await timeToReady([distCli, 'serve'], env, '/ready');
+  const restarts = [];
+  for (let i = 0; i < 3; i++) restarts.push(await timeToReady([distCli, 'serve'], env, '/ready'));
+  const restartMs = Math.min(...restarts);
+  report(`e. bare node:http spawn → first 200: ${fmt(bareMs)} ms = 1.00 (best of 3)`);
+  report(`e. node dist/cli.js serve, fresh DATA_DIR (create + migrate + admin) → /ready 200: ${fmt(firstMs)} ms = ${fmt(firstMs / bareMs, 1)}×`);
+  report(`e. node dist/cli.js serve, restart on the same DATA_DIR → /ready 200: ${fmt(restartMs)} ms = ${fmt(restartMs / bareMs, 1)}× (best of 3)`);
+}
+
+try {
+  await main();
+} finally {
+  await Promise.all([...children].map(stop));
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,170 @@
+// The log the real `serve` command writes: JSON lines, a request id on every request line
+// that matches the X-Request-Id header, and never a password or a token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { postgresTemplateName, withDatabase } from '../support/templates.js';
+
+const PASSWORD = 'Logging-Pa55word-for-tests';
+let child: ChildProcess;
+let base: string;
+let stdout = '';
+let cleanup: () => Promise<void>;
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** With DATABASE_URL the service gets its own copy of the migrated template database. */
+async function databaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { env: {}, drop: async () => {} };
+  const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const pg = (await import('pg')).default;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await run(`create database "${name}" template "${postgresTemplateName()}"`);
+  return { env: { DATABASE_URL: withDatabase(url, name) }, drop: () => run(`drop database if exists "${name}" with (force)`) };
+}
+
+before(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ap-logging-'));
+  const database = await databaseEnv();
+  cleanup = async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); };
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env: Record<string, string | undefined> = {
+    ...process.env, DATABASE_URL: undefined, ...database.env,
+    PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info',
+    SECRET_KEY: 'logging-test-secret-0123456789-abcdefghij',
+    ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
+    AUTH_RATE_LIMIT: '1000',
+  };
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serve exited early with ${child.exitCode}:\n${stdout}`);
+    const ready = await fetch(`${base}/ready`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+after(async () => {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  await cleanup();
+});
+
+type Line = Record<string, unknown> & { msg?: string; request_id?: string; req?: unknown; res?: unknown };
+
+/** Every line so far, each parsed as JSON (a line that is not JSON fails the test). */
+function lines(): Line[] {
+  return stdout.split('\n').filter((l) => l.trim()).map((l) => {
+    try {
+      return JSON.parse(l) as Line;
+    } catch {
+      throw new assert.AssertionError({ message: `log line is not JSON: ${l}` });
+    }
+  });
+}
+
+/** The log is written asynchronously: wait until a line about this request has "request completed". */
+async function completed(requestId: string): Promise<Line[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const mine = lines().filter((l) => l.request_id === requestId);
+    if (mine.some((l) => l.msg === 'request completed')) return mine;
+    if (Date.now() > deadline) throw new Error(`no "request completed" line for ${requestId}:\n${stdout}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('every line is JSON and every request line carries the request id of the X-Request-Id header', async () => {
+  const res = await fetch(`${base}/health`);
+  assert.equal(res.status, 200);
+  const id = res.headers.get('x-request-id');
+  assert.match(id ?? '', /^[0-9a-f-]{36}$/, 'a generated UUID');
+  const mine = await completed(id!);
+  assert.deepEqual(mine.map((l) => l.msg), ['incoming request', 'request completed']);
+  const incoming = mine[0] as { req: { method: string; url: string } };
+  assert.equal(incoming.req.method, 'GET');
+  assert.equal(incoming.req.url, '/health');
+  assert.equal((mine[1] as { res: { statusCode: number } }).res.statusCode, 200);
+
+  const all = lines();
+  assert.ok(all.some((l) => l.msg === 'ready'), 'the start-up line is there');
+  for (const line of all) {
+    assert.equal(typeof line.level, 'number');
+    assert.equal(typeof line.time, 'number');
+    if (line.req || line.res || /request/.test(line.msg ?? '')) {
+      if (line.msg?.startsWith('shutting down')) continue;
+      assert.ok(line.request_id, `request line without request_id: ${JSON.stringify(line)}`);
+    }
+  }
+});
+
+test('a supplied x-request-id is reused in the answer and the log', async () => {
+  const supplied = `trace-${randomBytes(6).toString('hex')}`;
+  const res = await fetch(`${base}/api/nothing-here/`, { headers: { 'x-request-id': supplied } });
+  assert.equal(res.status, 404);
+  assert.equal(res.headers.get('x-request-id'), supplied);
+  const mine = await completed(supplied);
+  assert.equal((mine.at(-1) as { res: { statusCode: number } }).res.statusCode, 404);
+});
+
+test('passwords and tokens never reach the log', async () => {
+  // A real token from a login, then requests that carry it and passwords in every way.
+  const login = await fetch(`${base}/api/auth/`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  const { token } = (await login.json()) as { token: string };
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const cookie = login.headers.get('set-cookie') ?? '';
+
+  const wrongPassword = `Not-the-password-${randomBytes(6).toString('hex')}`;
+  const ids: string[] = [login.headers.get('x-request-id')!];
+  const calls: Array<[string, RequestInit]> = [
+    ['/api/auth/', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) }],
+    ['/api/auth/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: wrongPassword }) }],
+    // Malformed JSON: the raw body must not be echoed into an error line either.
+    ['/api/auth/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"username": "admin", "password": "${wrongPassword}"` }],
+    ['/api/auth/tokens/verify/', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ token }) }],
+    ['/api/nothing-here/', { headers: { authorization: `Bearer ${token}`, cookie } }],
+    ['/api/nothing-here/', { headers: { authorization: `Basic ${Buffer.from(`${wrongPassword}:`).toString('base64')}` } }],
+  ];
+  for (const [path, init] of calls) {
+    const res = await fetch(`${base}${path}`, init);
+    await res.arrayBuffer();
+    ids.push(res.headers.get('x-request-id')!);
+  }
+  for (const id of ids) await completed(id);
+
+  const secrets = [PASSWORD, wrongPassword, token, token.split('.')[2], Buffer.from(`${wrongPassword}:`).toString('base64')];
+  for (const line of stdout.split('\n')) {
+    for (const secret of secrets) assert.ok(!line.includes(secret), `a secret reached the log: ${line}`);
+  }
+  // The log still says what happened, without the secrets.
+  const statuses = ids.map((id) => (lines().find((l) => l.request_id === id && l.msg === 'request completed') as { res: { statusCode: number } }).res.statusCode);
+  assert.equal(statuses[0], 200);
+  assert.equal(statuses[2], 400);
+  assert.equal(statuses[3], 400);
+  assert.equal(statuses[6], 401);
+});
