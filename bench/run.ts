@@ -217,26 +217,6 @@ async function main() {
     report(`b'. same as b with LOG_LEVEL=info (logs to /dev/null): ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
   }
 
-  // What-if: the same routes with HS256 checked by node:crypto (bench/fast-tokens.ts).
-  if (!PROFILE && process.env.BENCH_WHATIF !== '0') {
-    const fast = await start(join(root, 'bench/service.ts'), { ...serviceEnv(tempDir(), 'warn'), BENCH_SYNC_JWT: '1' }, tsx, true);
-    const o = `http://127.0.0.1:${fast.port}`;
-    const auth = { authorization: `Bearer ${fast.userToken}` };
-    const parts: string[] = [];
-    if (figures.b !== undefined) {
-      const r = await load(`${o}/api/users/benchuser/`, { headers: auth });
-      parts.push(`b ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
-    }
-    if (figures.c !== undefined) {
-      const r = await load(`${o}/api/auth/tokens/verify/`, { method: 'POST', headers: json, body: JSON.stringify({ token: fast.token }) });
-      parts.push(`c ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
-    }
-    const h = await load(`${o}/api/bench-no-such-route/`, { headers: auth, expect404: true });
-    parts.push(`auth hook alone ${fmt(h.rps)} req/s = ${ratio(h.rps)}`);
-    await stop(fast.child);
-    report(`   what-if, HS256 verified with node:crypto instead of jose/WebCrypto: ${parts.join('; ')}`);
-  }
-
   // (e) start-up to ready with the built service.
   const distCli = join(root, 'dist/cli.js');
   if (!existsSync(distCli) || statSync(distCli).mtimeMs < newestMtime(join(root, 'src'))) {

@@ -3,15 +3,10 @@
 // the service's own token service, for when the login route is not there) over IPC.
 import { loadConfig } from '../src/config.js';
 import { createService, makeLogger } from '../src/server.js';
-import { SyncVerifyTokenService } from './fast-tokens.js';
 import { hashPassword } from '../src/core/identity/passwords.js';
 
 const config = loadConfig();
 const service = await createService(config, { log: makeLogger(config) });
-if (process.env.BENCH_SYNC_JWT === '1') {
-  // Routes read core.tokens at request time, so swapping it here reaches every one of them.
-  service.core.tokens = new SyncVerifyTokenService(config.secretKeys, config.tokenLifetimeSeconds);
-}
 await service.app.listen({ port: 0, host: '127.0.0.1' });
 const address = service.app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;

@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
 import { DevelopmentSmsSender } from './core/notify/sms.js';
+import { ReadCache } from './core/cache.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { buildApp, type App } from './http/app.js';
 
@@ -41,8 +42,11 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     templateDir: join(config.dataDir, 'templates', 'email'),
     log,
   });
+  const cache = new ReadCache();
+  database.changes.subscribe(() => cache.invalidate());
   return {
     db: database.db,
+    cache,
     config,
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),

@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import type { Mailer } from './notify/mailer.js';
 import type { TokenService } from './identity/tokens.js';
 import type { SmsSender } from './notify/sms.js';
+import type { ReadCache } from './cache.js';
 
 export interface Core {
   db: Db;
@@ -12,6 +13,8 @@ export interface Core {
   mailer: Mailer;
   tokens: TokenService;
   sms: SmsSender;
+  /** Hot-path reads (token users, broker managers); emptied by every write to their tables. */
+  cache: ReadCache;
   now(): Date;
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { CHANGE_CHANNEL, ChangeFeed, ChangeFeedPlugin } from './change-feed.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -12,6 +13,8 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Fires when rows that read caches may hold were written, here or on another node. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -33,8 +36,60 @@ export async function openPostgres(url: string, max = 10): Promise<DatabaseHandl
   });
   // An idle client that loses its connection is replaced by the pool; nothing to do.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  const changes = new ChangeFeed();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new ChangeFeedPlugin(changes)] });
+  const listener = listenForChanges(url, changes);
+  return {
+    db,
+    kind: 'postgres',
+    changes,
+    async close() {
+      await listener.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Keeps one connection LISTENing for the commits of other nodes (and of this one). While
+ * it is down nothing can be trusted, so each (re)connection also empties the caches.
+ */
+function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<void> } {
+  let client: import('pg').Client | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  const connect = async () => {
+    const pg = (await import('pg')).default;
+    const next = new pg.Client({ connectionString: url });
+    next.on('notification', () => changes.changed());
+    next.on('error', () => {
+      changes.changed();
+      if (client === next) client = null;
+      next.end().catch(() => {});
+      if (!closed) timer = setTimeout(() => void connect().catch(retry), 1000);
+    });
+    await next.connect();
+    if (closed) {
+      await next.end();
+      return;
+    }
+    await next.query(`listen ${CHANGE_CHANNEL}`);
+    client = next;
+    changes.changed();
+  };
+  const retry = () => {
+    changes.changed();
+    if (!closed) timer = setTimeout(() => void connect().catch(retry), 1000);
+  };
+  const ready = connect().catch(retry);
+  return {
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await ready;
+      await client?.end().catch(() => {});
+    },
+  };
 }
 
 export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Promise<DatabaseHandle> {
@@ -48,8 +103,9 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     parsers: { [INT8]: parseInt8 },
     ...(loadDataDir ? { loadDataDir } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  const changes = new ChangeFeed();
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), plugins: [new ChangeFeedPlugin(changes)] });
+  return { db, kind: 'pglite', changes, close: () => db.destroy() };
 }
 
 export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {

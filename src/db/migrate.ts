@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_user_profile.js';
+import * as m0003 from './migrations/0003_change_notifications.js';
 
 interface Migration {
   name: string;
@@ -12,6 +13,7 @@ interface Migration {
 export const migrations: Migration[] = [
   { name: '0001_identity', migrate: m0001.migrate },
   { name: '0002_user_profile', migrate: m0002.migrate },
+  { name: '0003_change_notifications', migrate: m0003.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

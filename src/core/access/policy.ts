@@ -77,6 +77,10 @@ export function maySee(relation: Relation): boolean {
 }
 
 export async function isBrokerManager(core: Core, userId: number): Promise<boolean> {
+  return core.cache.get(`broker-manager:${userId}`, () => queryBrokerManager(core, userId));
+}
+
+async function queryBrokerManager(core: Core, userId: number): Promise<boolean> {
   const row = await core.db
     .selectFrom('roles')
     .innerJoin('organizations', 'organizations.id', 'roles.organization_id')

@@ -113,7 +113,11 @@ async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<Pro
 }
 
 export async function getProfile(core: Core, caller: Caller, slug: string): Promise<ProfileView> {
-  const user = await loadTarget(core, caller, slug, 'user.read');
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  // Reading a profile is the most frequent call there is: served from the read cache.
+  const user = await core.cache.get(`user-by-slug:${slug.toLowerCase()}`, () => findUserBySlug(core.db, slug));
+  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  await authorizeUser(core, caller, 'user.read', user);
   return profileOf(core, caller, user);
 }
 

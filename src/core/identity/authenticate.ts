@@ -15,11 +15,11 @@ export interface AuthState {
 }
 
 export async function loadAuthState(core: Core, userId: number): Promise<AuthState | undefined> {
-  return core.db
+  return core.cache.get(`auth-state:${userId}`, () => core.db
     .selectFrom('users')
     .select(['id', 'slug', 'status', 'deleted_at', 'password_changed_at'])
     .where('id', '=', userId)
-    .executeTakeFirst();
+    .executeTakeFirst());
 }
 
 export function refusalReason(user: AuthState | undefined): string | null {
