@@ -1,6 +1,6 @@
 // Builds the Fastify application: validation, authentication, errors, OpenAPI, rate
 // limits, metrics, and every surface's routes. Routes only translate; rules live in core.
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -12,6 +12,7 @@ import { DomainError, Invalid, TooManyAttempts, Unauthenticated } from '../core/
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
 import { isReachable } from '../db/database.js';
 import { validatorCompiler, fieldErrors } from './validation.js';
+import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics } from './metrics.js';
 import { djaoappRoutes } from './djaoapp/index.js';
 import { SESSION_COOKIE } from './djaoapp/session.js';
@@ -54,7 +55,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     bodyLimit: core.config.bodyLimitBytes,
     trustProxy: core.config.trustProxy,
     requestIdHeader: 'x-request-id',
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    logController: new OneLineLogController(),
+    childLoggerFactory: lazyChildLogger,
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false } },
@@ -77,13 +79,14 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     }
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
-    reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store');
-    return payload;
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
-  await app.register(cookie, { secret: undefined });
+  // Cookies are parsed only by the authentication hook, and only when a request has some.
+  await app.register(cookie, { hook: false });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, context) => ({
@@ -137,7 +140,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       }
       throw new Unauthenticated('Unsupported authorization scheme.');
     }
-    const session = request.cookies?.[SESSION_COOKIE];
+    const session = request.headers.cookie ? app.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
     if (session) {
       try {
         request.caller = await authenticateToken(core, session, 'session', origin);

@@ -49,7 +49,7 @@ before(async () => {
   port = await freePort();
   const env: Record<string, string | undefined> = {
     ...process.env, DATABASE_URL: undefined, ...database.env,
-    PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info',
+    PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'debug', // debug: a line as each request arrives
     SECRET_KEY: 'shutdown-test-secret-0123456789-abcdefghij',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
     AUTH_RATE_LIMIT: '1000',
