@@ -143,6 +143,10 @@ async function main() {
   const base = await load(`http://127.0.0.1:${hello.port}/`);
   await stop(hello.child);
   report(`a. node:http hello-world: ${fmt(base.rps)} req/s (p50 ${base.p50} ms, p99 ${base.p99} ms) = 1.00`);
+  const bareFastify = await start(join(root, 'bench/fastify-hello.mjs'), process.env, [], true);
+  const framework = await load(`http://127.0.0.1:${bareFastify.port}/`);
+  await stop(bareFastify.child);
+  report(`a'. bare Fastify hello-world (the framework's ceiling): ${fmt(framework.rps)} req/s = ${fmt(framework.rps / base.rps, 2)}`);
 
   // (b)–(d) on the service, quiet logs
   const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];
