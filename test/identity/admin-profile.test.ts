@@ -1,7 +1,8 @@
 // Accountcentral's personal info (with SMS-verified numbers) and preferences.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, unique, type TestService, type TestUser } from '../support/service.js';
+import { startService, type TestService, type TestUser } from '../support/service.js';
+import { organizationWith } from '../support/fixtures.js';
 import type { DevelopmentSmsSender } from '../../src/core/notify/sms.js';
 
 let s: TestService;
@@ -20,16 +21,6 @@ function smsCount(to: string): number {
   return (s.core.sms as DevelopmentSmsSender).sent.filter((m) => m.to === to).length;
 }
 
-async function organizationWith(manager: TestUser, member: TestUser): Promise<void> {
-  const org = await s.core.db.insertInto('organizations').values({ slug: unique('org'), full_name: 'Org' })
-    .returning('id').executeTakeFirstOrThrow();
-  const rd = async (slug: string) => (await s.core.db.selectFrom('role_descriptions').select('id')
-    .where('slug', '=', slug).where('organization_id', 'is', null).executeTakeFirstOrThrow()).id;
-  await s.core.db.insertInto('roles').values([
-    { organization_id: org.id, user_id: manager.id, role_description_id: await rd('manager'), accepted_at: new Date() },
-    { organization_id: org.id, user_id: member.id, role_description_id: await rd('contributor'), accepted_at: new Date() },
-  ]).execute();
-}
 
 let mobileCounter = 0;
 function newMobile(): string {
@@ -107,7 +98,7 @@ test('personal-info access: another user 404, organization manager reads but can
   const u = await s.user();
   const other = await s.user();
   const orgManager = await s.user();
-  await organizationWith(orgManager, u);
+  await organizationWith(s, orgManager, u);
   const url = `/api/users/${u.username}/personal-info/`;
   assert.equal((await s.request({ method: 'GET', url, token: other.token })).statusCode, 404);
   assert.equal((await s.request({ method: 'PATCH', url, token: other.token, body: { sex: 'M' } })).statusCode, 404);
@@ -299,7 +290,7 @@ test('preferences access: another user 404, organization manager reads only, ano
   const u = await s.user();
   const other = await s.user();
   const orgManager = await s.user();
-  await organizationWith(orgManager, u);
+  await organizationWith(s, orgManager, u);
   const url = `/api/users/${u.username}/preferences/`;
   assert.equal((await s.request({ method: 'GET', url, token: other.token })).statusCode, 404);
   assert.equal((await s.request({ method: 'PATCH', url, token: other.token, body: { language: 'fr' } })).statusCode, 404);

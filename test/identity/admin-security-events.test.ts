@@ -2,23 +2,14 @@
 // the user and by managers of their organizations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, unique, type TestService, type TestUser } from '../support/service.js';
+import { startService, type TestService, type TestUser } from '../support/service.js';
+import { organizationWith } from '../support/fixtures.js';
 import { recordSecurityEvent, type SecurityEventType } from '../../src/core/identity/security-events.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
 after(async () => { await s.stop(); });
 
-async function organizationWith(manager: TestUser, member: TestUser): Promise<void> {
-  const org = await s.core.db.insertInto('organizations').values({ slug: unique('org'), full_name: 'Org' })
-    .returning('id').executeTakeFirstOrThrow();
-  const rd = async (slug: string) => (await s.core.db.selectFrom('role_descriptions').select('id')
-    .where('slug', '=', slug).where('organization_id', 'is', null).executeTakeFirstOrThrow()).id;
-  await s.core.db.insertInto('roles').values([
-    { organization_id: org.id, user_id: manager.id, role_description_id: await rd('manager'), accepted_at: new Date() },
-    { organization_id: org.id, user_id: member.id, role_description_id: await rd('contributor'), accepted_at: new Date() },
-  ]).execute();
-}
 
 const base = Date.parse('2026-03-01T12:00:00Z');
 const at = (hours: number) => new Date(base + hours * 3600_000);
@@ -104,8 +95,8 @@ test('access: organization managers and the broker read, others 404, anonymous 4
   const other = await s.user();
   const orgManager = await s.user();
   const colleague = await s.user();
-  await organizationWith(orgManager, u);
-  await organizationWith(colleague, other);
+  await organizationWith(s, orgManager, u);
+  await organizationWith(s, colleague, other);
   const url = `/api/users/${u.username}/security-events/`;
   const byManager = await s.request({ method: 'GET', url, token: orgManager.token });
   assert.equal(byManager.statusCode, 200);

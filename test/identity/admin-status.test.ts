@@ -1,23 +1,13 @@
 // Accountcentral's status administration: suspend, reactivate, lockout and unlock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, unique, type TestService, type TestUser } from '../support/service.js';
+import { startService, type TestService, type TestUser } from '../support/service.js';
+import { organizationWith } from '../support/fixtures.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
 after(async () => { await s.stop(); });
 
-/** An organization `manager` manages and `member` belongs to (not the broker). */
-async function organizationWith(manager: TestUser, member: TestUser): Promise<void> {
-  const org = await s.core.db.insertInto('organizations').values({ slug: unique('org'), full_name: 'Org' })
-    .returning('id').executeTakeFirstOrThrow();
-  const rd = async (slug: string) => (await s.core.db.selectFrom('role_descriptions').select('id')
-    .where('slug', '=', slug).where('organization_id', 'is', null).executeTakeFirstOrThrow()).id;
-  await s.core.db.insertInto('roles').values([
-    { organization_id: org.id, user_id: manager.id, role_description_id: await rd('manager'), accepted_at: new Date() },
-    { organization_id: org.id, user_id: member.id, role_description_id: await rd('contributor'), accepted_at: new Date() },
-  ]).execute();
-}
 
 async function events(userId: number): Promise<{ type: string; detail: unknown }[]> {
   return s.core.db.selectFrom('security_events').select(['type', 'detail']).where('user_id', '=', userId).orderBy('id').execute();
@@ -127,7 +117,7 @@ test('status routes: unknown user 404, anonymous 401, others 404 (even managers 
   const u = await s.user();
   const other = await s.user();
   const orgManager = await s.user();
-  await organizationWith(orgManager, u);
+  await organizationWith(s, orgManager, u);
   const routes: { method: 'GET' | 'POST' | 'DELETE'; path: string; body?: unknown }[] = [
     { method: 'GET', path: 'status/' },
     { method: 'POST', path: 'status/suspend/', body: { reason: 'r' } },

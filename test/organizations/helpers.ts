@@ -1,17 +1,11 @@
 // Setup shortcuts for the organization tests: roles are inserted straight into the
 // database so each test controls exactly who holds what.
 import type { TestService } from '../support/service.js';
+import { grantRole } from '../support/fixtures.js';
 
 export async function grant(s: TestService, orgSlug: string, userId: number, role: 'manager' | 'contributor', pending = false): Promise<void> {
-  const db = s.core.db;
-  const org = await db.selectFrom('organizations').select('id').where('slug', '=', orgSlug).executeTakeFirstOrThrow();
-  const description = await db.selectFrom('role_descriptions').select('id')
-    .where('organization_id', 'is', null).where('slug', '=', role).executeTakeFirstOrThrow();
-  await db.insertInto('roles').values({
-    organization_id: org.id, user_id: userId, role_description_id: description.id,
-    grant_key_hash: pending ? `pending-${orgSlug}-${userId}` : null,
-    accepted_at: pending ? null : new Date(),
-  }).execute();
+  const org = await s.core.db.selectFrom('organizations').select(['id', 'slug']).where('slug', '=', orgSlug).executeTakeFirstOrThrow();
+  await grantRole(s, org, userId, role, pending);
 }
 
 export async function rolesOn(s: TestService, orgId: number): Promise<number> {

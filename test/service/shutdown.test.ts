@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { postgresTemplateName, withDatabase } from '../support/templates.js';
+import { databaseEnv, freePort } from '../support/processes.js';
 
 const PASSWORD = 'Shutdown-Pa55word-for-tests';
 let child: ChildProcess;
@@ -17,30 +15,6 @@ let port: number;
 let stdout = '';
 let exited: Promise<number | null>;
 let cleanup: () => Promise<void>;
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => done(p));
-    });
-  });
-}
-
-/** With DATABASE_URL the service gets its own copy of the migrated template database. */
-async function databaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return { env: {}, drop: async () => {} };
-  const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const pg = (await import('pg')).default;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
-  };
-  await run(`create database "${name}" template "${postgresTemplateName()}"`);
-  return { env: { DATABASE_URL: withDatabase(url, name) }, drop: () => run(`drop database if exists "${name}" with (force)`) };
-}
 
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-shutdown-'));

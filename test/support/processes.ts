@@ -1,0 +1,29 @@
+// For tests that run the real `account-portal serve` in a child process.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { postgresTemplateName, withDatabase } from './templates.js';
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** With DATABASE_URL the child gets its own copy of the migrated template database. */
+export async function databaseEnv(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { env: {}, drop: async () => {} };
+  const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const pg = (await import('pg')).default;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await run(`create database "${name}" template "${postgresTemplateName()}"`);
+  return { env: { DATABASE_URL: withDatabase(url, name) }, drop: () => run(`drop database if exists "${name}" with (force)`) };
+}
