@@ -97,7 +97,7 @@ async function mailRequest(core: Core, tx: Db, org: OrganizationRow, role: RoleV
         requester: printableName(role.user),
         requester_username: role.user.slug,
         requester_email: role.user.email,
-        organization: org.full_name || org.slug,
+        organization: printableName(org),
         role: role.description.title,
         message: role.request_message ? `\nTheir message:\n\n${role.request_message}\n` : '',
         link: base,

@@ -61,7 +61,7 @@ async function mailInvitation(
     template: 'role_grant_invite',
     context: {
       full_name: printableName(user),
-      organization: org.full_name || org.slug,
+      organization: printableName(org),
       role: description.title,
       inviter,
       message: message ? `\nTheir message:\n\n${message}\n` : '',
@@ -143,7 +143,7 @@ export async function grantRole(
           to: user.email,
           template: 'role_grant_notice',
           context: {
-            full_name: printableName(user), organization: org.full_name || org.slug, role: description.title, inviter,
+            full_name: printableName(user), organization: printableName(org), role: description.title, inviter,
             message: input.message?.trim() ? `\nTheir message:\n\n${input.message.trim()}\n` : '',
             link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
           },
@@ -256,7 +256,7 @@ export async function acceptRequest(
           to: role.user.email,
           template: 'role_request_accepted',
           context: {
-            full_name: printableName(role.user), organization: org.full_name || org.slug,
+            full_name: printableName(role.user), organization: printableName(org),
             role: description?.title ?? role.description.title, accepted_by: await callerName(tx, caller),
             link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
           },

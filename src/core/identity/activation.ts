@@ -4,6 +4,7 @@ import type { Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { issueOneTimeToken } from './one-time-tokens.js';
+import { printableName } from './users.js';
 
 export function activationUrl(core: Core, key: string): string {
   return `${core.config.baseUrl}/api/auth/activate/${key}/`;
@@ -22,7 +23,7 @@ export async function sendActivationLink(
     to: user.email,
     template: 'verification',
     context: {
-      full_name: user.full_name || user.slug,
+      full_name: printableName(user),
       username: user.slug,
       link: activationUrl(core, secret),
       expires_at: expiresAt.toISOString(),

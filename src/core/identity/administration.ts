@@ -5,7 +5,7 @@ import type { Caller, Core, UserCaller } from '../context.js';
 import { BadRequest, Conflict, NotFound, Unauthenticated } from '../errors.js';
 import { authorizeUser, type UserAction } from '../access/policy.js';
 import type { UserRow, UserStatus } from '../../db/schema.js';
-import { findUserBySlug } from './users.js';
+import { findUserBySlug, printableName } from './users.js';
 import { recordSecurityEvent } from './security-events.js';
 import { clearLockout, getLockout, loginIdentifiers } from './throttle.js';
 
@@ -66,7 +66,7 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
         to: row.email,
         template: 'account_suspended',
         context: {
-          full_name: row.full_name || row.slug,
+          full_name: printableName(row),
           username: row.slug,
           at: now.toISOString(),
           reason: text,

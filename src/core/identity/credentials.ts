@@ -11,6 +11,7 @@ import { resetApiKey } from './api-keys.js';
 import { createOtpSecret } from './otp.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
+import { printableName } from './users.js';
 
 /** Checks the password of the user making the request (not of the account changed). */
 async function confirmCallerPassword(core: Core, caller: Caller, password: string): Promise<UserCaller> {
@@ -26,7 +27,7 @@ async function notifyOwner(core: Core, tx: Db, user: UserRow, template: string, 
     to: user.email,
     template,
     context: {
-      full_name: user.full_name || user.slug,
+      full_name: printableName(user),
       username: user.slug,
       changed_by: caller.userId === user.id ? 'you' : caller.username,
       at: now.toISOString(),

@@ -14,7 +14,7 @@ import { verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { clearLockout, getLockout, loginIdentifiers, normalizeIdentifier, recordLoginFailure, type Lockout } from './throttle.js';
 import { InvalidToken } from './tokens.js';
-import { findUserByLogin } from './users.js';
+import { findUserByLogin, printableName } from './users.js';
 import { grantImplicitRoles } from '../access/requests.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
@@ -108,7 +108,7 @@ async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone
       await core.mailer.enqueue(tx, {
         to: user.email!,
         template: 'login_code',
-        context: { full_name: user.full_name || user.slug, username: user.slug, code: secret, minutes, site: core.config.brokerName },
+        context: { full_name: printableName(user), username: user.slug, code: secret, minutes, site: core.config.brokerName },
       });
     }
   });

@@ -9,7 +9,7 @@ import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
-import { findUserByEmail } from './users.js';
+import { findUserByEmail, printableName } from './users.js';
 
 export const INVALID_RESET_LINK = 'The reset link is invalid or has expired.';
 
@@ -47,7 +47,7 @@ export async function sendPasswordResetLink(
     to: user.email,
     template,
     context: {
-      full_name: user.full_name || user.slug,
+      full_name: printableName(user),
       username: user.slug,
       link: resetUrl(core, user.id, secret),
       expires_at: expiresAt.toISOString(),
@@ -111,7 +111,7 @@ export async function resetPassword(
         to: user.email,
         template: 'password_changed',
         context: {
-          full_name: user.full_name || user.slug,
+          full_name: printableName(user),
           username: user.slug,
           when: now.toISOString(),
           ip: origin.ip ?? 'unknown',

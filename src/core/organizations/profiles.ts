@@ -6,7 +6,7 @@ import type { Db } from '../../db/database.js';
 import type { OrganizationsTable, OrganizationType } from '../../db/schema.js';
 import { BadRequest, Forbidden, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization, authorizeUser, isBrokerManager } from '../access/policy.js';
-import { getUserBySlug } from '../identity/users.js';
+import { getUserBySlug, printableName } from '../identity/users.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
@@ -112,7 +112,7 @@ async function createOrganization(
         const existing = await tx.selectFrom('organizations').select('slug')
           .where('personal_user_id', '=', managerId).where('type', '=', 'personal').executeTakeFirst();
         if (existing) throw new Invalid('type', `${manager.slug} already has a personal billing profile ("${existing.slug}").`);
-        fullName ||= manager.full_name || manager.slug;
+        fullName ||= printableName(manager);
         email ??= manager.email;
         base = manager.slug;
       } else {

@@ -10,6 +10,7 @@ import { listAccessibles, requestRole, resendRequest, withdrawRoles } from '../.
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Nullable, Slug, errors } from './schemas.js';
 import { OrganizationBrief, Role, RoleDescription, RoleSlug, organizationBrief, roleDescriptionShape, roleShape } from './roles.js';
+import { printableName } from '../../core/identity/users.js';
 
 export const Accessible = Type.Object({
   slug: Type.String({ description: 'Slug of the organization.' }),
@@ -32,7 +33,7 @@ export function accessibleShape(config: Config, userSlug: string, r: RoleView) {
   const org = encodeURIComponent(r.organization.slug);
   return {
     slug: r.organization.slug,
-    printable_name: r.organization.full_name || r.organization.slug,
+    printable_name: printableName(r.organization),
     full_name: r.organization.full_name,
     email: r.organization.email,
     organization: organizationBrief(r.organization),

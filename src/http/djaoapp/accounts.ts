@@ -6,6 +6,7 @@ import { searchAccounts, type AccountBrief } from '../../core/organizations/acco
 import type { ListSpec } from '../../core/pagination.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Nullable, errors } from './schemas.js';
+import { printableName } from '../../core/identity/users.js';
 
 const TAGS = ['profile'];
 
@@ -35,7 +36,7 @@ const UserContact = Type.Object({
 
 function briefJson(a: AccountBrief): Static<typeof ProfileBrief> {
   return {
-    slug: a.slug, full_name: a.full_name, printable_name: a.full_name || a.slug, picture: a.picture,
+    slug: a.slug, full_name: a.full_name, printable_name: printableName(a), picture: a.picture,
     type: a.type, credentials: a.credentials, email: a.email ?? '', created_at: new Date(a.created_at).toISOString(),
   };
 }

@@ -14,6 +14,7 @@ import {
 import { getQuotas, setQuotas } from '../../core/organizations/quotas.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Nullable, Slug, UserParams, errors } from './schemas.js';
+import { printableName } from '../../core/identity/users.js';
 
 const TAGS = ['profile'];
 
@@ -93,7 +94,7 @@ function organizationJson(o: Organization): Static<typeof OrganizationSchema> {
   return {
     slug: o.slug,
     full_name: o.full_name,
-    printable_name: o.full_name || o.slug,
+    printable_name: printableName(o),
     picture: o.picture,
     type: o.type,
     credentials: o.type === 'personal',

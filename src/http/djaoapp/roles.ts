@@ -85,7 +85,7 @@ const iso = (d: Date) => new Date(d).toISOString();
 
 export function organizationBrief(o: RoleView['organization']) {
   return {
-    slug: o.slug, full_name: o.full_name, printable_name: o.full_name || o.slug, picture: o.picture, type: o.type,
+    slug: o.slug, full_name: o.full_name, printable_name: printableName(o), picture: o.picture, type: o.type,
     credentials: false, created_at: iso(o.created_at), email: o.email, phone: o.phone, street_address: o.street_address,
     locality: o.locality, region: o.region, postal_code: o.postal_code, country: o.country,
   };
