@@ -10,6 +10,7 @@ import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
 import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ReadCache } from './core/cache.js';
+import { BackgroundWork } from './core/background.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { buildApp, type App } from './http/app.js';
 
@@ -47,6 +48,7 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
   return {
     db: database.db,
     cache,
+    background: new BackgroundWork(log),
     config,
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
@@ -79,6 +81,7 @@ export async function createService(
     close() {
       closing ??= (async () => {
         await app.close();
+        await core.background.idle();
         await core.mailer.close();
         await database.close();
       })();

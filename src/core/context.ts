@@ -6,6 +6,7 @@ import type { Mailer } from './notify/mailer.js';
 import type { TokenService } from './identity/tokens.js';
 import type { SmsSender } from './notify/sms.js';
 import type { ReadCache } from './cache.js';
+import type { BackgroundWork } from './background.js';
 
 export interface Core {
   db: Db;
@@ -15,6 +16,8 @@ export interface Core {
   sms: SmsSender;
   /** Hot-path reads (token users, broker managers); emptied by every write to their tables. */
   cache: ReadCache;
+  /** Work done after the answer is sent. */
+  background: BackgroundWork;
   now(): Date;
 }
 

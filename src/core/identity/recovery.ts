@@ -61,8 +61,12 @@ export async function sendPasswordResetLink(
 export async function recover(core: Core, caller: Caller, email: string): Promise<{ email: string }> {
   const user = await findUserByEmail(core.db, email);
   if (user) {
-    await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, originOf(caller)));
-    core.mailer.kick();
+    // Writing the link and the mail takes time an unknown address would not: answer first.
+    const origin = originOf(caller);
+    core.background.run('password reset link', async () => {
+      await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, origin));
+      core.mailer.kick();
+    });
   }
   return { email };
 }
