@@ -61,12 +61,13 @@ export async function sendPasswordResetLink(
 export async function recover(core: Core, caller: Caller, email: string): Promise<{ email: string }> {
   const user = await findUserByEmail(core.db, email);
   if (user) {
-    // Writing the link and the mail takes time an unknown address would not: answer first.
+    // Writing the link and the mail takes time an unknown address would not: answer first,
+    // and write a moment later, at a random time no following request can be tied to.
     const origin = originOf(caller);
     core.background.run('password reset link', async () => {
       await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, origin));
       core.mailer.kick();
-    });
+    }, [200, 1500]);
   }
   return { email };
 }
