@@ -46,12 +46,20 @@ function serviceEnv(dataDir: string, logLevel: string): NodeJS.ProcessEnv {
 interface Started { child: ChildProcess; port: number; token?: string; userToken?: string }
 
 /** Forks a server script and waits for the port it reports over IPC. */
+// With two cores or more, the load generator (this process) runs on core 0 and every
+// server on core 1, so neither steals the other's time and the ratios compare servers only.
+const PIN = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+function pin(pid: number, core: number): void {
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
 function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[], quiet: boolean): Promise<Started> {
   return new Promise((resolveStart, reject) => {
     const child = fork(script, [], {
       cwd: root, env, execArgv,
       stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'],
     });
+    if (child.pid) pin(child.pid, 1);
     children.add(child);
     child.once('message', (m: { port: number; token?: string; userToken?: string }) => resolveStart({ child, ...m }));
     child.once('exit', (code) => { children.delete(child); reject(new Error(`${script} exited with ${code}`)); });
@@ -136,7 +144,8 @@ function report(line: string) {
 async function main() {
   const tsx = ['--import', 'tsx'];
   report(`Account Portal benchmark — ${new Date().toISOString()}`);
-  report(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${DURATION} s per figure after ${WARMUP} s warm-up, ${CONNECTIONS} connections`);
+  pin(process.pid, 0);
+  report(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${DURATION} s per figure after ${WARMUP} s warm-up, ${CONNECTIONS} connections${PIN ? '; load generator on core 0, servers on core 1' : ''}`);
 
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
