@@ -3,7 +3,6 @@
 // session alone is not enough), is recorded as a security event, and the password and API
 // key changes are mailed to the account's owner.
 import type { Caller, Core, UserCaller } from '../context.js';
-import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { Invalid, Unauthenticated } from '../errors.js';
 import { loadTarget } from './accounts.js';
@@ -11,7 +10,11 @@ import { resetApiKey } from './api-keys.js';
 import { createOtpSecret } from './otp.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
-import { printableName } from './users.js';
+import { noticeCredentialChange } from './notices.js';
+
+function changeBy(actor: UserCaller, user: UserRow, now: Date) {
+  return { by: actor.userId === user.id ? 'you' : actor.username, ip: actor.ip, at: now };
+}
 
 /** Checks the password of the user making the request (not of the account changed). */
 async function confirmCallerPassword(core: Core, caller: Caller, password: string): Promise<UserCaller> {
@@ -19,23 +22,6 @@ async function confirmCallerPassword(core: Core, caller: Caller, password: strin
   const row = await core.db.selectFrom('users').select('password_hash').where('id', '=', caller.userId).executeTakeFirst();
   if (!(await verifyPassword(row?.password_hash, password))) throw new Invalid('password', 'Incorrect password.');
   return caller;
-}
-
-async function notifyOwner(core: Core, tx: Db, user: UserRow, template: string, caller: UserCaller, now: Date): Promise<void> {
-  if (!user.email) return;
-  await core.mailer.enqueue(tx, {
-    to: user.email,
-    template,
-    context: {
-      full_name: printableName(user),
-      username: user.slug,
-      changed_by: caller.userId === user.id ? 'you' : caller.username,
-      at: now.toISOString(),
-      ip: caller.ip ?? 'unknown',
-      site: core.config.brokerName,
-      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
-    },
-  });
 }
 
 export interface PasswordChanged {
@@ -58,7 +44,7 @@ export async function changePassword(
     await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
     await recordSecurityEvent(tx, user.id, 'password.changed', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
-    await notifyOwner(core, tx, user, 'password_changed_notice', actor, now);
+    await noticeCredentialChange(core, tx, user, 'password_changed', changeBy(actor, user, now));
   });
   core.mailer.kick();
   const self = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
@@ -74,7 +60,7 @@ export async function resetUserApiKey(core: Core, caller: Caller, slug: string, 
   const secret = await core.db.transaction().execute(async (tx) => {
     const key = await resetApiKey(tx, user.id, now);
     await recordSecurityEvent(tx, user.id, 'api_key.reset', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
-    await notifyOwner(core, tx, user, 'api_key_created', actor, now);
+    await noticeCredentialChange(core, tx, user, 'api_key_created', changeBy(actor, user, now));
     return key;
   });
   core.mailer.kick();

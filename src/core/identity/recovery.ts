@@ -7,6 +7,7 @@ import { BadRequest, Forbidden, Invalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
+import { noticeCredentialChange } from './notices.js';
 import { recordSecurityEvent } from './security-events.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
 import { findUserByEmail, printableName } from './users.js';
@@ -111,20 +112,7 @@ export async function resetPassword(
     }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
     await clearLockout(tx, loginIdentifiers(user));
     await recordSecurityEvent(tx, user.id, 'password.reset', origin, now);
-    if (user.email) {
-      await core.mailer.enqueue(tx, {
-        to: user.email,
-        template: 'password_changed',
-        context: {
-          full_name: printableName(user),
-          username: user.slug,
-          when: now.toISOString(),
-          ip: origin.ip ?? 'unknown',
-          site: core.config.brokerName,
-          recover_url: `${core.config.baseUrl}/api/auth/recover/`,
-        },
-      });
-    }
+    await noticeCredentialChange(core, tx, user, 'password_changed', { by: 'you, through a reset link', ip: origin.ip, at: now });
     return row;
   });
   core.mailer.kick();

@@ -1,4 +1,4 @@
-// Search for auto-completion (`/api/accounts/...`): any signed-in user may search, so that
+// Search for auto-completion (`/api/accounts/...`). Every signed-in user may search, so that
 // a manager can pick a colleague or a customer in a form, but the answers are limited to
 // what that user may already see. The broker's managers see every account; everyone else
 // sees the organizations they can see and the users who share one of them.
