@@ -1,7 +1,7 @@
 // Accountcentral's status administration: suspend, reactivate, lockout and unlock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, type TestService, type TestUser } from '../support/service.js';
+import { startService, type TestService } from '../support/service.js';
 import { organizationWith } from '../support/fixtures.js';
 
 let s: TestService;
