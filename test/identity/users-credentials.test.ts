@@ -66,6 +66,24 @@ test('PUT /api/users/{user}/password/ changes the password, ends older tokens, m
   assert.match(mail.text, new RegExp(u.username));
 });
 
+test('a token from a login ends with a password change made in the same second', async () => {
+  const u = await s.user();
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password } });
+  assert.equal(login.statusCode, 200);
+  const issued = login.json().token as string;
+  // No clock movement: the token names the password it was issued under, not just a second.
+  const changed = await s.request({ method: 'PUT', url: `/api/users/${u.username}/password/`, token: issued,
+    body: { password: u.password, new_password: 'Same-second-passphrase-9' } });
+  assert.equal(changed.statusCode, 200, changed.body);
+  const old = await s.request({ method: 'GET', url: `/api/users/${u.username}/`, token: issued });
+  assert.equal(old.statusCode, 401);
+  assert.match(old.json().detail, /password change/);
+  const fresh = await s.request({ method: 'GET', url: `/api/users/${u.username}/`, token: changed.json().token });
+  assert.equal(fresh.statusCode, 200);
+  const verified = await s.request({ method: 'POST', url: '/api/auth/tokens/', body: { token: changed.json().token } });
+  assert.equal(verified.statusCode, 200);
+});
+
 test('PATCH password with a session cookie refreshes the cookie', async () => {
   const u = await s.user();
   s.clock.advance(2);

@@ -45,10 +45,13 @@ export async function authenticateToken(
   const user = await loadAuthState(core, Number(claims.sub));
   const refusal = refusalReason(user);
   if (refusal) throw new Unauthenticated(refusal);
-  // A password change ends every token issued before it (iat has one-second precision).
-  if (user!.password_changed_at && claims.iat < Math.floor(user!.password_changed_at.getTime() / 1000)) {
-    throw new Unauthenticated('Token was issued before the last password change.');
-  }
+  // A password change ends every token issued before it: exactly when the token names the
+  // password it was issued under, otherwise by its issue time (one-second precision).
+  const changed = user!.password_changed_at;
+  const stale = claims.pwc !== undefined
+    ? claims.pwc !== (changed?.getTime() ?? 0)
+    : !!changed && claims.iat < Math.floor(changed.getTime() / 1000);
+  if (stale) throw new Unauthenticated('Token was issued before the last password change.');
   return { kind: 'user', userId: user!.id, username: user!.slug, via, ...origin };
 }
 

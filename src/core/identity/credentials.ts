@@ -47,7 +47,7 @@ export async function changePassword(
     await noticeCredentialChange(core, tx, user, 'password_changed', changeBy(actor, user, now));
   });
   core.mailer.kick();
-  const self = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
+  const self = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
     .where('id', '=', actor.userId).executeTakeFirstOrThrow();
   return { token: await core.tokens.issue(self, now) };
 }

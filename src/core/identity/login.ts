@@ -187,7 +187,7 @@ export async function refreshToken(core: Core, caller: Caller, token: string): P
   if (caller.kind === 'user' && caller.userId !== holder.userId) {
     throw new Forbidden('The token belongs to another user than the one making the request.');
   }
-  const user = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
+  const user = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
     .where('id', '=', holder.userId).executeTakeFirstOrThrow();
   const now = core.now();
   await recordSecurityEvent(core.db, user.id, 'token.refreshed', originOf(caller), now);

@@ -15,6 +15,8 @@ export interface TokenClaims {
   full_name: string;
   iat: number;
   exp: number;
+  /** When the user's password last changed (ms since the epoch, 0 for never), if known. */
+  pwc?: number;
 }
 
 export interface TokenSubject {
@@ -22,6 +24,8 @@ export interface TokenSubject {
   slug: string;
   email: string | null;
   full_name: string;
+  /** Given, it is written in the token so a later password change ends it exactly. */
+  password_changed_at?: Date | null;
 }
 
 export class InvalidToken extends Error {}
@@ -61,6 +65,7 @@ export class TokenService {
       sub: String(user.id),
       iat,
       exp: iat + this.lifetimeSeconds,
+      ...(user.password_changed_at !== undefined ? { pwc: user.password_changed_at?.getTime() ?? 0 } : {}),
     });
   }
 
@@ -74,13 +79,13 @@ export class TokenService {
     } catch {
       throw new InvalidToken('Token is invalid.');
     }
-    const { sub, username, email, full_name, iat, exp } = payload as Partial<TokenClaims>;
+    const { sub, username, email, full_name, iat, exp, pwc } = payload as Partial<TokenClaims>;
     if (typeof sub !== 'string' || !/^\d+$/.test(sub) || typeof username !== 'string' ||
         typeof iat !== 'number' || typeof exp !== 'number') {
       throw new InvalidToken('Token is invalid.');
     }
     if (exp <= Math.floor(now.getTime() / 1000)) throw new InvalidToken('Token has expired.');
-    return { sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp };
+    return { sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp, ...(typeof pwc === 'number' ? { pwc } : {}) };
   }
 }
 
