@@ -58,15 +58,23 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
   let client: import('pg').Client | null = null;
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
+  // A failed connect and an error event can both ask to reconnect: one retry at a time.
+  const reconnect = () => {
+    changes.changed();
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void connect().catch(reconnect);
+    }, 1000);
+  };
   const connect = async () => {
     const pg = (await import('pg')).default;
     const next = new pg.Client({ connectionString: url });
     next.on('notification', () => changes.changed());
     next.on('error', () => {
-      changes.changed();
       if (client === next) client = null;
       next.end().catch(() => {});
-      if (!closed) timer = setTimeout(() => void connect().catch(retry), 1000);
+      reconnect();
     });
     await next.connect();
     if (closed) {
@@ -77,11 +85,7 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
     client = next;
     changes.changed();
   };
-  const retry = () => {
-    changes.changed();
-    if (!closed) timer = setTimeout(() => void connect().catch(retry), 1000);
-  };
-  const ready = connect().catch(retry);
+  const ready = connect().catch(reconnect);
   return {
     async close() {
       closed = true;

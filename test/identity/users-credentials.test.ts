@@ -398,3 +398,21 @@ test('POST /api/contact/ goes to MAIL_FROM without broker managers, and is rate-
     await other.stop();
   }
 });
+
+test('an API key records when it was last used, at most once a minute', async () => {
+  const u = await s.user();
+  const made = await s.request({ method: 'POST', url: `/api/users/${u.username}/api-keys/`, token: u.token, body: { password: u.password } });
+  assert.equal(made.statusCode, 200, made.body);
+  const key = json(made).secret as string;
+  const lastUsed = async () => (await s.core.db.selectFrom('api_keys').select('last_used_at')
+    .where('user_id', '=', u.id).where('revoked_at', 'is', null).executeTakeFirstOrThrow()).last_used_at;
+  assert.equal(await lastUsed(), null);
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: basic(key) })).statusCode, 200);
+  const first = await lastUsed();
+  assert.ok(first);
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: basic(key) })).statusCode, 200);
+  assert.equal((await lastUsed())!.getTime(), first.getTime());
+  s.clock.advance(61);
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: basic(key) })).statusCode, 200);
+  assert.ok((await lastUsed())!.getTime() > first.getTime());
+});

@@ -68,7 +68,11 @@ export function briefOf(user: BriefSource): UserBriefView {
  */
 export async function loadTarget(core: Core, caller: Caller, slug: string, action: UserAction): Promise<UserRow> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const user = await findUserBySlug(core.db, slug);
+  // Reading a profile is the most frequent call there is: reads come from the read cache;
+  // anything that changes the account reads the row fresh.
+  const user = action === 'user.read'
+    ? await core.cache.get(`user-by-slug:${slug.toLowerCase()}`, () => findUserBySlug(core.db, slug))
+    : await findUserBySlug(core.db, slug);
   if (!user) throw new NotFound('user', `No user "${slug}".`);
   await authorizeUser(core, caller, action, user);
   return user;
@@ -113,11 +117,7 @@ async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<Pro
 }
 
 export async function getProfile(core: Core, caller: Caller, slug: string): Promise<ProfileView> {
-  if (caller.kind !== 'user') throw new Unauthenticated();
-  // Reading a profile is the most frequent call there is: served from the read cache.
-  const user = await core.cache.get(`user-by-slug:${slug.toLowerCase()}`, () => findUserBySlug(core.db, slug));
-  if (!user) throw new NotFound('user', `No user "${slug}".`);
-  await authorizeUser(core, caller, 'user.read', user);
+  const user = await loadTarget(core, caller, slug, 'user.read');
   return profileOf(core, caller, user);
 }
 
