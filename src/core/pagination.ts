@@ -4,6 +4,9 @@
 import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
 import { Invalid } from './errors.js';
 
+/** The last page number a list accepts: far beyond any real list, and (page - 1) x size stays exact. */
+export const MAX_PAGE = 1_000_000;
+
 export interface ListQuery {
   /** 1-based page number. */
   page: number;
@@ -37,7 +40,8 @@ export interface Page<T> {
 export function parseOrder(o: string[] | string | undefined, ot: string | undefined, spec: ListSpec): string[] {
   const raw = (Array.isArray(o) ? o : o ? [o] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   if (ot !== undefined && ot !== 'asc' && ot !== 'desc') throw new Invalid('ot', 'Expected "asc" or "desc".');
-  const unknown = raw.filter((v) => !(v.replace(/^-/, '') in spec.orderable));
+  // Own keys only: `in` would accept "constructor" or "toString" from Object.prototype.
+  const unknown = raw.filter((v) => !Object.hasOwn(spec.orderable, v.replace(/^-/, '')));
   if (unknown.length) {
     throw new Invalid('o', `Cannot order by ${unknown.join(', ')}. Allowed: ${Object.keys(spec.orderable).join(', ')}.`);
   }
@@ -56,6 +60,9 @@ export async function paginate<DB, TB extends keyof DB, O>(
   list: ListQuery,
   spec: ListSpec,
 ): Promise<Page<O>> {
+  // Surfaces bound these in their schemas; this guards any that forgets, before SQL sees them.
+  if (!Number.isSafeInteger(list.page) || list.page < 1 || list.page > MAX_PAGE) throw new Invalid('page', `Expected an integer from 1 to ${MAX_PAGE}.`);
+  if (!Number.isSafeInteger(list.pageSize) || list.pageSize < 1) throw new Invalid('page_size', 'Expected a positive integer.');
   let filtered = query;
   if (list.q && spec.searchable.length) {
     const pattern = `%${escapeLike(list.q.trim())}%`;
@@ -76,7 +83,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
   for (const field of [...order, spec.tieBreaker]) {
     const desc = field.startsWith('-');
     const name = field.replace(/^-/, '');
-    const column = spec.orderable[name] ?? name;
+    const column = Object.hasOwn(spec.orderable, name) ? spec.orderable[name] : name;
     ordered = ordered.orderBy(sql.ref(column), desc ? 'desc' : 'asc') as typeof ordered;
   }
   const results = await ordered.limit(list.pageSize).offset((list.page - 1) * list.pageSize).execute();

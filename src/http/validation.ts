@@ -20,12 +20,52 @@ function makeAjv(coerce: boolean) {
 const strict = makeAjv(false);
 const coercing = makeAjv(true);
 
+/**
+ * Where the first NUL character is in `value` (a JSON pointer), or null. PostgreSQL
+ * refuses U+0000 in text, so a string holding one would fail at the database as a 500;
+ * it is refused here instead, for every body, query string and path parameter.
+ */
+export function findNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], `${path}/${i}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) return `${path}/${key.replace(/\u0000/g, '')}`;
+      const found = findNul(item, `${path}/${key}`);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
+type Validate = ((data: unknown, context?: unknown) => boolean) & { errors?: ErrorObject[] | null; schemaEnv?: unknown };
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strict : coercing;
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  const validate = ajv.compile(schema as object) as unknown as Validate;
+  const checked: Validate = (data, context) => {
+    const nul = findNul(data);
+    if (nul !== null) {
+      checked.errors = [{ keyword: 'nul', instancePath: nul, schemaPath: '#', params: {} }];
+      return false;
+    }
+    const ok = validate(data, context);
+    checked.errors = validate.errors;
+    return ok;
+  };
+  // Fastify passes the parent object to Ajv validators (so defaults can apply to the root).
+  checked.schemaEnv = validate.schemaEnv;
+  return checked as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
 };
 
 const messages: Record<string, (e: ErrorObject) => string> = {
+  nul: () => 'Null characters are not allowed.',
   required: () => 'This field is required.',
   type: (e) => `Expected ${String(e.params.type).replace(/,/g, ' or ')}.`,
   minLength: (e) => (e.params.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${e.params.limit} characters.`),
@@ -43,13 +83,15 @@ const messages: Record<string, (e: ErrorObject) => string> = {
 
 /** Turns validation errors into `{field: [messages]}`, the native API's shape. */
 export function fieldErrors(errors: ErrorObject[], part: string): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // No prototype: a field named "constructor" or "toString" is a field like any other.
+  const out: Record<string, string[]> = Object.create(null);
   for (const error of errors) {
     let path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
     if (error.keyword === 'required') path = [path, String(error.params.missingProperty)].filter(Boolean).join('.');
     if (error.keyword === 'additionalProperties') path = [path, String(error.params.additionalProperty)].filter(Boolean).join('.');
     const field = path || (part === 'body' ? 'non_field_errors' : part);
-    const message = (messages[error.keyword] ?? ((e: ErrorObject) => e.message ?? 'Invalid value.'))(error);
+    const format = Object.hasOwn(messages, error.keyword) ? messages[error.keyword] : (e: ErrorObject) => e.message ?? 'Invalid value.';
+    const message = format(error);
     const list = (out[field] ??= []);
     if (!list.includes(message)) list.push(message);
   }

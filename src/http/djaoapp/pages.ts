@@ -5,11 +5,14 @@ import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import { Invalid } from '../../core/errors.js';
-import { parseOrder, type ListQuery, type ListSpec, type Page } from '../../core/pagination.js';
+import { MAX_PAGE, parseOrder, type ListQuery, type ListSpec, type Page } from '../../core/pagination.js';
+
+/** page_size above MAX_PAGE_SIZE is capped, as DjaoApp does; far above it is an error. */
+const MAX_PAGE_SIZE_ACCEPTED = 10_000;
 
 export const ListParams = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, description: 'A page number within the paginated result set.' })),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of results per page.' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: 'A page number within the paginated result set.' })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE_ACCEPTED, description: 'Number of results per page (larger values are capped at the MAX_PAGE_SIZE setting).' })),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'A search term matched against the searchable fields.' })),
   o: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), {
     description: 'Field to order by; repeat for a complete ordering; prefix with - to reverse.',
