@@ -20,8 +20,15 @@ export interface Config {
   admin: { username: string; email: string; password: string } | null;
   tokenLifetimeSeconds: number;
   linkLifetimeSeconds: number;
+  /** Failed logins from one address before that address is locked out of the account. */
   loginMaxAttempts: number;
+  /** Failed logins from all addresses together before the account locks for everyone. */
+  loginAccountMaxAttempts: number;
+  /** The first lock; each following lock doubles, up to loginLockoutMaxSeconds. */
   loginLockoutSeconds: number;
+  loginLockoutMaxSeconds: number;
+  /** Failures and lock history are forgotten after this long without an attempt. */
+  loginFailureResetSeconds: number;
   authRateLimit: { max: number; windowSeconds: number };
   passwordMinLength: number;
   bodyLimitBytes: number;
@@ -84,6 +91,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   const pageSize = int(env, 'PAGE_SIZE', 25, 1);
+  const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
+  const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
   return {
     port,
     host,
@@ -98,8 +107,11 @@ export function loadConfig(env: Env = process.env): Config {
     admin: someAdmin ? { username: adminUsername!, email: adminEmail!, password: adminPassword! } : null,
     tokenLifetimeSeconds: int(env, 'TOKEN_LIFETIME_SECONDS', 3600, 60),
     linkLifetimeSeconds: int(env, 'LINK_LIFETIME_SECONDS', 86400, 60),
-    loginMaxAttempts: int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1),
-    loginLockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1),
+    loginMaxAttempts,
+    loginAccountMaxAttempts: Math.max(loginMaxAttempts, int(env, 'LOGIN_ACCOUNT_MAX_ATTEMPTS', 20, 1)),
+    loginLockoutSeconds,
+    loginLockoutMaxSeconds: Math.max(loginLockoutSeconds, int(env, 'LOGIN_LOCKOUT_MAX_SECONDS', 86400, 1)),
+    loginFailureResetSeconds: int(env, 'LOGIN_FAILURE_RESET_SECONDS', 43200, 60),
     authRateLimit: {
       max: int(env, 'AUTH_RATE_LIMIT', 30, 1),
       windowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_user_profile.js';
 import * as m0003 from './migrations/0003_change_notifications.js';
+import * as m0005 from './migrations/0005_login_safety.js';
 
 interface Migration {
   name: string;
@@ -14,6 +15,7 @@ export const migrations: Migration[] = [
   { name: '0001_identity', migrate: m0001.migrate },
   { name: '0002_user_profile', migrate: m0002.migrate },
   { name: '0003_change_notifications', migrate: m0003.migrate },
+  { name: '0005_login_safety', migrate: m0005.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

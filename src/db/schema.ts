@@ -30,6 +30,9 @@ export interface UsersTable {
   /** Last TOTP time step accepted, so a code cannot be replayed. */
   otp_last_step: number | null;
   otp_enabled: Generated<boolean>;
+  /** A new seed shown to the user, not in use until a first code from it is confirmed. */
+  otp_pending_secret: string | null;
+  otp_pending_at: Timestamp | null;
   email_verification_enabled: Generated<boolean>;
   phone_verification_enabled: Generated<boolean>;
   ssh_pubkey: string | null;
@@ -102,9 +105,26 @@ export interface OneTimeTokensTable {
 export interface LoginThrottleTable {
   /** Normalized login identifier (username or e-mail), known account or not. */
   identifier: string;
+  /** '' for the account-wide count; a client address for that address's count. */
+  address: Generated<string>;
+  /** Failures, plus attempts still being checked. */
   failures: number;
   locked_until: Timestamp | null;
+  /** Last attempt (counting restarts after LOGIN_FAILURE_RESET_SECONDS without one). */
   last_failure_at: Timestamp;
+  /** Locks in a row: each lasts twice the previous one. */
+  lockouts: Generated<number>;
+  /** The failed attempt that started the current lock. */
+  lock_attempt: string | null;
+}
+
+export interface OtpRecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** SHA-256 of the normalized code. */
+  code_hash: string;
+  created_at: CreatedAt;
+  used_at: Timestamp | null;
 }
 
 export interface SecurityEventsTable {
@@ -218,6 +238,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   one_time_tokens: OneTimeTokensTable;
   login_throttle: LoginThrottleTable;
+  otp_recovery_codes: OtpRecoveryCodesTable;
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;
   organizations: OrganizationsTable;

@@ -11,16 +11,28 @@ import { createOtpSecret } from './otp.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { noticeCredentialChange } from './notices.js';
+import { PasswordAttempt } from './attempts.js';
 
 function changeBy(actor: UserCaller, user: UserRow, now: Date) {
   return { by: actor.userId === user.id ? 'you' : actor.username, ip: actor.ip, at: now };
 }
 
-/** Checks the password of the user making the request (not of the account changed). */
-async function confirmCallerPassword(core: Core, caller: Caller, password: string): Promise<UserCaller> {
+/**
+ * Re-checks the password of the user making the request (not of the account changed),
+ * for every route that asks for it. A wrong password is a failed login: same counter and
+ * lockout as logging in (429 once locked, even with the right password), a security event,
+ * and the owner is mailed when it locks; the right one clears the count like a login.
+ */
+export async function confirmPassword(core: Core, caller: Caller, password: string): Promise<UserCaller> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const row = await core.db.selectFrom('users').select('password_hash').where('id', '=', caller.userId).executeTakeFirst();
-  if (!(await verifyPassword(row?.password_hash, password))) throw new Invalid('password', 'Incorrect password.');
+  const user = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_hash'])
+    .where('id', '=', caller.userId).executeTakeFirst();
+  const attempt = new PasswordAttempt(core, { ip: caller.ip, userAgent: caller.userAgent }, user, user?.slug ?? caller.username);
+  await attempt.begin();
+  if (!user || !(await verifyPassword(user.password_hash, password))) {
+    throw await attempt.fail('password_confirmation', new Invalid('password', 'Incorrect password.'));
+  }
+  await attempt.succeeded(core.db);
   return caller;
 }
 
@@ -36,7 +48,7 @@ export async function changePassword(
   input: { password: string; new_password: string },
 ): Promise<PasswordChanged> {
   const user = await loadTarget(core, caller, slug, 'user.credentials');
-  const actor = await confirmCallerPassword(core, caller, input.password);
+  const actor = await confirmPassword(core, caller, input.password);
   checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
   const now = core.now();
@@ -55,7 +67,7 @@ export async function changePassword(
 /** Replaces the user's API key; the secret is returned now and never again. */
 export async function resetUserApiKey(core: Core, caller: Caller, slug: string, input: { password: string }): Promise<string> {
   const user = await loadTarget(core, caller, slug, 'user.credentials');
-  const actor = await confirmCallerPassword(core, caller, input.password);
+  const actor = await confirmPassword(core, caller, input.password);
   const now = core.now();
   const secret = await core.db.transaction().execute(async (tx) => {
     const key = await resetApiKey(tx, user.id, now);
@@ -94,7 +106,7 @@ export function normalizeSshPublicKey(value: string): string {
 
 export async function updateSshKey(core: Core, caller: Caller, slug: string, input: { pubkey: string; password: string }): Promise<void> {
   const user = await loadTarget(core, caller, slug, 'user.credentials');
-  const actor = await confirmCallerPassword(core, caller, input.password);
+  const actor = await confirmPassword(core, caller, input.password);
   const pubkey = normalizeSshPublicKey(input.pubkey);
   const now = core.now();
   await core.db.transaction().execute(async (tx) => {
@@ -120,7 +132,7 @@ export type OtpSettingsResult =
  */
 export async function updateOtpSettings(core: Core, caller: Caller, slug: string, input: OtpSettingsInput): Promise<OtpSettingsResult> {
   const user = await loadTarget(core, caller, slug, 'user.credentials');
-  const actor = await confirmCallerPassword(core, caller, input.password);
+  const actor = await confirmPassword(core, caller, input.password);
   if (input.phone_verification_enabled && !user.phone) {
     throw new Invalid('phone_verification_enabled', 'Add a phone number to the account before turning on phone verification.');
   }

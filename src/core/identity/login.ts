@@ -5,14 +5,14 @@
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Forbidden, Invalid, TooManyAttempts, Unauthenticated } from '../errors.js';
+import { BadRequest, Forbidden, Invalid, Unauthenticated } from '../errors.js';
 import { authenticateToken, refusalReason } from './authenticate.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { verifyOtpCode } from './otp.js';
 import { verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
-import { clearLockout, getLockout, loginIdentifiers, normalizeIdentifier, recordLoginFailure, type Lockout } from './throttle.js';
+import { PasswordAttempt } from './attempts.js';
 import { InvalidToken } from './tokens.js';
 import { findUserByLogin, printableName } from './users.js';
 import { grantImplicitRoles } from '../access/requests.js';
@@ -43,41 +43,6 @@ export function normalizeCode(code: string | number | undefined): string | null 
   }
   const text = code.trim();
   return /^\d{1,6}$/.test(text) ? text.padStart(6, '0') : null;
-}
-
-function lockedError(lockout: Lockout, now: Date): TooManyAttempts {
-  const seconds = Math.max(1, Math.ceil(((lockout.lockedUntil?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
-  return new TooManyAttempts(`Too many failed login attempts. Try again in ${seconds} seconds.`, seconds);
-}
-
-export function identifiersFor(login: string, user: UserRow | undefined): string[] {
-  const ids = [normalizeIdentifier(login)];
-  if (user) for (const id of loginIdentifiers(user)) if (!ids.includes(id)) ids.push(id);
-  return ids;
-}
-
-/** Counts a failure; the error to answer with (429 when this failure started a lock). */
-async function fail(
-  core: Core,
-  origin: RequestOrigin,
-  identifiers: string[],
-  user: UserRow | undefined,
-  reason: string,
-  answer: Error,
-): Promise<Error> {
-  const now = core.now();
-  const { loginMaxAttempts, loginLockoutSeconds } = core.config;
-  const lockout = await core.db.transaction().execute(async (tx) => {
-    const state = await recordLoginFailure(tx, identifiers, now, loginMaxAttempts, loginLockoutSeconds);
-    if (user) {
-      await recordSecurityEvent(tx, user.id, 'login.failed', origin, now, { reason, failures: state.failures });
-      if (state.locked) {
-        await recordSecurityEvent(tx, user.id, 'login.locked', origin, now, { until: state.lockedUntil?.toISOString() });
-      }
-    }
-    return state;
-  });
-  return lockout.locked ? lockedError(lockout, now) : answer;
 }
 
 type SecondFactor = 'otp' | 'email' | 'phone' | null;
@@ -128,51 +93,60 @@ async function checkSecondFactor(core: Core, tx: Db, user: UserRow, factor: Excl
 
 export async function login(core: Core, caller: Caller, credentials: Credentials): Promise<LoggedIn> {
   const origin = originOf(caller);
-  const start = core.now();
   const user = await findUserByLogin(core.db, credentials.username);
-  const identifiers = identifiersFor(credentials.username, user);
-
-  const lockout = await getLockout(core.db, identifiers, start);
-  if (lockout.locked) throw lockedError(lockout, start);
+  // Counted before the password is checked, known account or not (see attempts.ts).
+  const attempt = new PasswordAttempt(core, origin, user, credentials.username);
+  await attempt.begin();
 
   // With no such user (or no password) this still spends one argon2 verification.
   const ok = await verifyPassword(user?.password_hash ?? null, credentials.password);
   if (!ok || !user) {
-    throw await fail(core, origin, identifiers, user, 'password', new BadRequest(INVALID_CREDENTIALS));
+    throw await attempt.fail('password', new BadRequest(INVALID_CREDENTIALS));
   }
 
-  // From here on the caller proved the password, so telling them about the account is fine.
-  const refusal = refusalReason(user);
-  if (refusal) throw new Forbidden(`${refusal} Contact an administrator.`);
-
-  if (!user.email_verified_at) {
-    await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
-    core.mailer.kick();
-    throw new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
-  }
-
+  // From here on the caller proved the password, so telling them about the account is
+  // fine; an answer that is neither success nor a wrong second factor gives the attempt back.
   const factor = secondFactor(user);
   const code = normalizeCode(credentials.code);
-  if (factor && code === undefined) {
-    if (factor === 'otp') throw new Invalid('code', 'A one-time code is required.');
-    throw await sendLoginCode(core, user, factor);
+  const pending = await passwordProven(core, user, factor, code);
+  if (pending) {
+    await attempt.abandon();
+    throw pending;
   }
 
   const now = core.now();
   const accepted = await core.db.transaction().execute(async (tx) => {
     if (factor && (code === null || !(await checkSecondFactor(core, tx, user, factor, code!, now)))) return false;
     await tx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
-    await clearLockout(tx, identifiers);
+    await attempt.succeeded(tx);
     await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, factor ? { factor } : undefined);
     return true;
   });
   if (!accepted) {
-    throw await fail(core, origin, identifiers, user, factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
+    throw await attempt.fail(factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
   }
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await grantImplicitRoles(core, user.id);
   const token = await core.tokens.issue(user, now);
   return { token, user: { ...user, last_login_at: now } };
+}
+
+/** What to answer instead of logging in, once the password is right: refusal, activation, code needed. */
+async function passwordProven(core: Core, user: UserRow, factor: SecondFactor, code: string | null | undefined): Promise<Error | null> {
+  const refusal = refusalReason(user);
+  if (refusal) return new Forbidden(`${refusal} Contact an administrator.`);
+
+  if (!user.email_verified_at) {
+    await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
+    core.mailer.kick();
+    return new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
+  }
+
+  if (factor && code === undefined) {
+    if (factor === 'otp') return new Invalid('code', 'A one-time code is required.');
+    return sendLoginCode(core, user, factor);
+  }
+  return null;
 }
 
 /** A new token for the same user, expiring later. The caller, when logged in, must be that user. */

@@ -1,9 +1,19 @@
-// Login throttling. Failures are counted per normalized identifier (username or e-mail)
-// whether or not an account answers to it, so being locked out says nothing about
-// whether the account exists. After config.loginMaxAttempts failures the identifier is
-// locked for config.loginLockoutSeconds; once a lock has expired counting starts over.
+// Login throttling, after Keycloak's brute-force detection. Failures are counted on two
+// rows: the account's (every address together) and the account-from-this-address one.
+// An address locks itself out of the account after config.loginMaxAttempts failures; the
+// account locks for everyone only after config.loginAccountMaxAttempts, so one address
+// cannot lock its victim out quickly. Each lock in a row lasts twice the one before (up
+// to a maximum); counts are forgotten after a quiet period. Unknown identifiers are
+// counted the same way, so a lock says nothing about whether the account exists.
+//
+// An attempt is counted *before* its password is checked, by one atomic upsert per row
+// that refuses once the row is full: however many requests run in parallel, at most the
+// limit of them get to check a password. Success clears the count; an attempt that
+// ends without a verdict (second factor still to come) gives its place back.
 import { sql } from 'kysely';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import { randomToken } from './secrets.js';
 
 export function normalizeIdentifier(value: string): string {
   return value.trim().toLowerCase();
@@ -19,18 +29,173 @@ export function loginIdentifiers(user: { slug: string; email: string | null }): 
   return ids;
 }
 
+export interface LockoutPolicy {
+  /** Failures from one address before that address is locked out of the account. */
+  addressMaxAttempts: number;
+  /** Failures from all addresses before the account is locked for everyone. */
+  accountMaxAttempts: number;
+  /** The first lock; each following one doubles, up to lockoutMaxSeconds. */
+  lockoutSeconds: number;
+  lockoutMaxSeconds: number;
+  /** Without an attempt for this long, counts and lock history are forgotten. */
+  failureResetSeconds: number;
+}
+
+export function lockoutPolicy(config: Config): LockoutPolicy {
+  return {
+    addressMaxAttempts: config.loginMaxAttempts,
+    accountMaxAttempts: config.loginAccountMaxAttempts,
+    lockoutSeconds: config.loginLockoutSeconds,
+    lockoutMaxSeconds: config.loginLockoutMaxSeconds,
+    failureResetSeconds: config.loginFailureResetSeconds,
+  };
+}
+
+const ACCOUNT = '';
+
+export interface ThrottleKeys {
+  identifier: string;
+  address: string;
+}
+
+export function throttleKeys(identifier: string, address: string | undefined): ThrottleKeys {
+  return { identifier: normalizeIdentifier(identifier), address: address || 'unknown' };
+}
+
+/** Seconds of the next lock, given how many locks came before it. */
+function lockSeconds(policy: LockoutPolicy, lockouts: number): number {
+  return Math.min(policy.lockoutSeconds * 2 ** Math.min(lockouts, 30), policy.lockoutMaxSeconds);
+}
+
+interface Row {
+  failures: number;
+  locked_until: Date | null;
+  lockouts: number;
+}
+
+/** Counts one attempt on one row, unless it is locked or full. */
+async function claimRow(db: Db, identifier: string, address: string, max: number, now: Date, policy: LockoutPolicy): Promise<Row> {
+  const cutoff = new Date(now.getTime() - policy.failureResetSeconds * 1000);
+  const t = sql.table('login_throttle');
+  const locked = sql`${t}.locked_until > ${now}::timestamptz`;
+  const stale = sql`greatest(${t}.last_failure_at, coalesce(${t}.locked_until, ${t}.last_failure_at)) <= ${cutoff}::timestamptz`;
+  const result = await sql<Row>`
+    insert into login_throttle (identifier, address, failures, locked_until, last_failure_at, lockouts)
+    values (${identifier}, ${address}, 1, null, ${now}::timestamptz, 0)
+    on conflict (identifier, address) do update set
+      failures = case
+        when ${locked} then ${t}.failures
+        when ${stale} or ${t}.locked_until is not null then 1
+        else least(${t}.failures + 1, ${max}::int + 1) end,
+      lockouts = case when not (${locked}) and ${stale} then 0 else ${t}.lockouts end,
+      locked_until = case when ${locked} then ${t}.locked_until else null end,
+      lock_attempt = case when ${locked} then ${t}.lock_attempt else null end,
+      last_failure_at = case when ${locked} then ${t}.last_failure_at else ${now}::timestamptz end
+    returning failures, locked_until, lockouts`.execute(db);
+  return result.rows[0];
+}
+
+function refusal(row: Row, max: number, now: Date, policy: LockoutPolicy): number | null {
+  if (row.locked_until && row.locked_until > now) return (row.locked_until.getTime() - now.getTime()) / 1000;
+  // Full: the limit's worth of attempts are failed or still being checked.
+  if (row.failures > max) return lockSeconds(policy, row.lockouts);
+  return null;
+}
+
+async function releaseRow(db: Db, identifier: string, address: string): Promise<void> {
+  await db.updateTable('login_throttle')
+    .set({ failures: sql<number>`greatest(failures - 1, 0)` })
+    .where('identifier', '=', identifier).where('address', '=', address)
+    .execute();
+}
+
+export type Claim = { ok: true } | { ok: false; retryAfter: number };
+
+/**
+ * Counts an attempt before its password is checked. The address's row comes first: an
+ * address locked out of the account adds nothing to the account's count.
+ */
+export async function claimAttempt(db: Db, keys: ThrottleKeys, now: Date, policy: LockoutPolicy): Promise<Claim> {
+  const own = await claimRow(db, keys.identifier, keys.address, policy.addressMaxAttempts, now, policy);
+  const ownRefusal = refusal(own, policy.addressMaxAttempts, now, policy);
+  if (ownRefusal !== null) return { ok: false, retryAfter: ownRefusal };
+  const account = await claimRow(db, keys.identifier, ACCOUNT, policy.accountMaxAttempts, now, policy);
+  const accountRefusal = refusal(account, policy.accountMaxAttempts, now, policy);
+  if (accountRefusal !== null) {
+    await releaseRow(db, keys.identifier, keys.address);
+    return { ok: false, retryAfter: accountRefusal };
+  }
+  return { ok: true };
+}
+
+/** Gives back a claimed attempt that ended neither in success nor in failure. */
+export async function releaseAttempt(db: Db, keys: ThrottleKeys): Promise<void> {
+  await releaseRow(db, keys.identifier, keys.address);
+  await releaseRow(db, keys.identifier, ACCOUNT);
+}
+
+export interface FailureState {
+  /** Failures on the account's row. */
+  failures: number;
+  /** Seconds to wait when the account or this address is now locked, else null. */
+  retryAfter: number | null;
+  /** The lock this very failure started, if any. */
+  newLock: { scope: 'account' | 'address'; until: Date } | null;
+}
+
+/** Turns a claimed attempt into a failure: locks the rows that reached their limit. */
+async function failRow(tx: Db, identifier: string, address: string, max: number, now: Date, policy: LockoutPolicy, attempt: string) {
+  const t = sql.table('login_throttle');
+  const starts = sql`(${t}.locked_until is null or ${t}.locked_until <= ${now}::timestamptz) and ${t}.failures >= ${max}::int`;
+  const seconds = sql`least(${policy.lockoutSeconds}::float8 * power(2, least(${t}.lockouts, 30)), ${policy.lockoutMaxSeconds}::float8)`;
+  const result = await sql<Row & { lock_attempt: string | null }>`
+    update login_throttle set
+      locked_until = case when ${starts} then ${now}::timestamptz + make_interval(secs => ${seconds}) else ${t}.locked_until end,
+      lockouts = case when ${starts} then ${t}.lockouts + 1 else ${t}.lockouts end,
+      lock_attempt = case when ${starts} then ${attempt} else ${t}.lock_attempt end,
+      last_failure_at = ${now}::timestamptz
+    where identifier = ${identifier} and address = ${address}
+    returning failures, locked_until, lockouts, lock_attempt`.execute(tx);
+  return result.rows[0] as (Row & { lock_attempt: string | null }) | undefined;
+}
+
+export async function recordFailure(tx: Db, keys: ThrottleKeys, now: Date, policy: LockoutPolicy): Promise<FailureState> {
+  const attempt = randomToken(12);
+  const own = await failRow(tx, keys.identifier, keys.address, policy.addressMaxAttempts, now, policy, attempt);
+  const account = await failRow(tx, keys.identifier, ACCOUNT, policy.accountMaxAttempts, now, policy, attempt);
+  let retryAfter: number | null = null;
+  for (const row of [own, account]) {
+    if (row?.locked_until && row.locked_until > now) {
+      retryAfter = Math.max(retryAfter ?? 0, (row.locked_until.getTime() - now.getTime()) / 1000);
+    }
+  }
+  let newLock: FailureState['newLock'] = null;
+  if (account?.lock_attempt === attempt && account.locked_until) newLock = { scope: 'account', until: account.locked_until };
+  else if (own?.lock_attempt === attempt && own.locked_until) newLock = { scope: 'address', until: own.locked_until };
+  return { failures: account?.failures ?? 0, retryAfter, newLock };
+}
+
+/** After a success: forgets the account's count and this address's, not other addresses'. */
+export async function clearAfterSuccess(tx: Db, keys: ThrottleKeys): Promise<void> {
+  await tx.deleteFrom('login_throttle')
+    .where('identifier', '=', keys.identifier)
+    .where('address', 'in', [ACCOUNT, keys.address])
+    .execute();
+}
+
 export interface Lockout {
   locked: boolean;
   lockedUntil: Date | null;
   failures: number;
 }
 
-/** The strictest state among the identifiers: locked if any of them is locked. */
+/** The account-wide state, for administrators: locked if any identifier's row is. */
 export async function getLockout(db: Db, identifiers: string[], now: Date): Promise<Lockout> {
   if (identifiers.length === 0) return { locked: false, lockedUntil: null, failures: 0 };
   const rows = await db.selectFrom('login_throttle')
     .select(['failures', 'locked_until'])
     .where('identifier', 'in', identifiers)
+    .where('address', '=', ACCOUNT)
     .execute();
   let lockedUntil: Date | null = null;
   let failures = 0;
@@ -46,49 +211,7 @@ export async function getLockout(db: Db, identifiers: string[], now: Date): Prom
   return { locked: lockedUntil !== null, lockedUntil, failures };
 }
 
-/**
- * Counts one failure on every identifier and locks those that reach `maxAttempts`.
- * Returns the resulting state (locked when this failure started a lock).
- */
-export async function recordLoginFailure(
-  tx: Db,
-  identifiers: string[],
-  now: Date,
-  maxAttempts: number,
-  lockoutSeconds: number,
-): Promise<Lockout> {
-  const lockUntil = new Date(now.getTime() + lockoutSeconds * 1000);
-  let result: Lockout = { locked: false, lockedUntil: null, failures: 0 };
-  for (const identifier of identifiers) {
-    // One upsert: restart the count when a previous lock has expired, lock on reaching the limit.
-    const row = await tx.insertInto('login_throttle')
-      .values({
-        identifier,
-        failures: 1,
-        locked_until: maxAttempts <= 1 ? lockUntil : null,
-        last_failure_at: now,
-      })
-      .onConflict((oc) => oc.column('identifier').doUpdateSet({
-        failures: sql<number>`case when login_throttle.locked_until is not null and login_throttle.locked_until <= ${now}
-          then 1 else login_throttle.failures + 1 end`,
-        locked_until: sql<Date | null>`case
-          when (case when login_throttle.locked_until is not null and login_throttle.locked_until <= ${now}
-                then 1 else login_throttle.failures + 1 end) >= ${maxAttempts} then ${lockUntil}::timestamptz
-          when login_throttle.locked_until is not null and login_throttle.locked_until <= ${now} then null
-          else login_throttle.locked_until end`,
-        last_failure_at: now,
-      }))
-      .returning(['failures', 'locked_until'])
-      .executeTakeFirstOrThrow();
-    if (row.failures > result.failures) result = { ...result, failures: row.failures };
-    if (row.locked_until && row.locked_until > now && (!result.lockedUntil || row.locked_until > result.lockedUntil)) {
-      result = { ...result, locked: true, lockedUntil: row.locked_until };
-    }
-  }
-  return result;
-}
-
-/** Forgets failures and locks, after a successful login or a password reset. */
+/** Forgets every count and lock of these identifiers, from every address (unlock, reset). */
 export async function clearLockout(tx: Db, identifiers: string[]): Promise<void> {
   if (identifiers.length === 0) return;
   await tx.deleteFrom('login_throttle').where('identifier', 'in', identifiers).execute();

@@ -1,4 +1,5 @@
 // Looking users up. A deleted user keeps its row (history points at it) but is never found.
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { NotFound } from '../errors.js';
@@ -27,12 +28,18 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
     .executeTakeFirst();
 }
 
-/** A login identifier is a username or an e-mail address. */
+/**
+ * A login identifier is a username or an e-mail address (the e-mail wins when both match).
+ * One query whatever the answer, so an unknown identifier costs what a known one does.
+ */
 export async function findUserByLogin(db: Db, login: string): Promise<UserRow | undefined> {
-  const value = login.trim();
-  return value.includes('@')
-    ? ((await findUserByEmail(db, value)) ?? (await findUserBySlug(db, value)))
-    : findUserBySlug(db, value);
+  const value = login.trim().toLowerCase();
+  return db.selectFrom('users').selectAll()
+    .where((eb) => eb.or([eb(eb.fn('lower', ['email']), '=', value), eb(eb.fn('lower', ['slug']), '=', value)]))
+    .where('deleted_at', 'is', null)
+    .orderBy(sql`case when lower(email) = ${value} then 0 else 1 end`)
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** True if the user can log in: has a password, is active and not deleted. */
