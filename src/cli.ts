@@ -92,8 +92,9 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = makeLogger(config);
   const service = await createService(config, { log });
   service.core.mailer.start();
-  await service.app.listen({ port: config.port, host: config.host });
-  log.info({ url: config.baseUrl, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');
+  const listening = await service.listen();
+  const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;
+  log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

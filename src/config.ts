@@ -2,6 +2,7 @@
 // The README lists each of them; keep the two in step.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -37,7 +38,16 @@ export interface Config {
   logLevel: string;
   /** The login code a user with e-mail or SMS verification receives is valid this long. */
   codeLifetimeSeconds: number;
-  trustProxy: boolean;
+  /**
+   * Which peers may speak for the client in X-Forwarded-For (and X-Request-Id): none, the
+   * nearest N hops, or these addresses and CIDR blocks. Never "every hop".
+   */
+  trustProxy: false | number | string[];
+  /** Bearer token that /metrics requires on the public port; null when unset. */
+  metricsToken: string | null;
+  /** A separate listener for /metrics (METRICS_HOST:METRICS_PORT); null when unset. */
+  metricsPort: number | null;
+  metricsHost: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,12 +64,32 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+/**
+ * TRUST_PROXY: a hop count or a list of proxy addresses/CIDRs. `true` would let any client
+ * choose its own address (and dodge per-address limits) by sending X-Forwarded-For, so it
+ * is refused with a message that says what to set instead.
+ */
+function trustProxy(env: Env): false | number | string[] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) {
+    throw new ConfigError(
+      'TRUST_PROXY=true would trust every hop of X-Forwarded-For, so any client could pick its own address; ' +
+      'set the number of proxies in front of the service (TRUST_PROXY=1) or their addresses (TRUST_PROXY=10.0.0.5,10.1.0.0/16)',
+    );
+  }
+  if (/^\d+$/.test(raw)) return Number(raw) || false;
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !validBits || extra !== undefined) {
+      throw new ConfigError(`TRUST_PROXY must be a number of hops or comma-separated proxy addresses or CIDR blocks, got "${entry}"`);
+    }
+  }
+  return entries;
 }
 
 /** SECRET_KEY when given; otherwise one generated on first start and kept in the data folder. */
@@ -93,6 +123,8 @@ export function loadConfig(env: Env = process.env): Config {
   const pageSize = int(env, 'PAGE_SIZE', 25, 1);
   const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
   const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
+  const metricsToken = env.METRICS_TOKEN || null;
+  if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return {
     port,
     host,
@@ -122,6 +154,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: Math.max(pageSize, int(env, 'MAX_PAGE_SIZE', 100, 1)),
     logLevel: env.LOG_LEVEL || 'info',
     codeLifetimeSeconds: int(env, 'CODE_LIFETIME_SECONDS', 600, 30),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
+    metricsToken,
+    metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null,
+    metricsHost: env.METRICS_HOST || host,
   };
 }

@@ -13,6 +13,8 @@ import { ReadCache } from './core/cache.js';
 import { BackgroundWork } from './core/background.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { buildApp, type App } from './http/app.js';
+import { Metrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
+import { requestForLog } from './http/logging.js';
 
 /** Log lines never carry credentials, whatever a request or error holds. */
 export const REDACT = [
@@ -25,14 +27,23 @@ export const REDACT = [
   '*.secret',
 ];
 
-export function makeLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+export function makeLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    // Request lines log the URL with one-time keys taken out (src/http/logging.ts).
+    serializers: { req: requestForLog },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export interface Service {
   app: App;
   core: Core;
   database: DatabaseHandle;
+  metrics: Metrics;
+  /** Listens on HOST:PORT, and on METRICS_HOST:METRICS_PORT for /metrics when that is set. */
+  listen(): Promise<{ metrics: MetricsListener | null }>;
   close(): Promise<void>;
 }
 
@@ -72,14 +83,25 @@ export async function createService(
     const { created } = await ensureAdmin(core, config.admin);
     if (created && log) log.info({ username: config.admin.username }, 'created the administrator');
   }
-  const app = await buildApp({ core, logger: log });
+  const metrics = new Metrics();
+  const app = await buildApp({ core, logger: log, metrics });
+  let metricsListener: MetricsListener | null = null;
   let closing: Promise<void> | null = null;
   return {
     app,
     core,
     database,
+    metrics,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      if (config.metricsPort !== null) {
+        metricsListener = await listenForMetrics(metrics, { host: config.metricsHost, port: config.metricsPort, token: config.metricsToken });
+      }
+      return { metrics: metricsListener };
+    },
     close() {
       closing ??= (async () => {
+        await metricsListener?.close();
         await app.close();
         await core.background.idle();
         await core.mailer.close();

@@ -13,11 +13,17 @@ import { anonymous, authenticateApiKey, authenticateToken } from '../core/identi
 import { isReachable } from '../db/database.js';
 import { validatorCompiler, fieldErrors } from './validation.js';
 import { OneLineLogController, lazyChildLogger } from './logging.js';
-import { Metrics } from './metrics.js';
+import { Metrics, metricsAuthorized } from './metrics.js';
+import { proxyTrust, requestIdGenerator } from './proxies.js';
+import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-headers.js';
 import { djaoappRoutes } from './djaoapp/index.js';
 import { SESSION_COOKIE } from './djaoapp/session.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route checks its own credential (/metrics): the authentication hook leaves it alone. */
+    ownCredentials?: boolean;
+  }
   interface FastifyRequest {
     caller: Caller;
   }
@@ -48,16 +54,25 @@ function errorBody(error: DomainError): Record<string, unknown> {
   return { detail: error.message };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** application/json, with or without parameters (charset). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
 export async function buildApp({ core, logger, metrics = new Metrics() }: BuildOptions): Promise<App> {
+  const trust = proxyTrust(core.config.trustProxy);
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
     bodyLimit: core.config.bodyLimitBytes,
-    trustProxy: core.config.trustProxy,
-    requestIdHeader: 'x-request-id',
+    trustProxy: trust,
+    // X-Request-Id is read by genReqId, and only from a trusted proxy (src/http/proxies.ts).
+    requestIdHeader: false,
     logController: new OneLineLogController(),
     childLoggerFactory: lazyChildLogger,
-    genReqId: () => crypto.randomUUID(),
+    genReqId: requestIdGenerator(trust),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false } },
   } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -79,9 +94,10 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     }
   });
 
+  const headers = securityHeaders(core.config);
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    applySecurityHeaders(headers, reply);
     done(null, payload);
   });
 
@@ -117,11 +133,15 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: PAGE_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Authentication: every request gets a caller, anonymous when it carries nothing.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.ownCredentials) {
+      request.caller = anonymous({ ip: request.ip, userAgent: request.headers['user-agent'] });
+      return;
+    }
     const origin = { ip: request.ip, userAgent: request.headers['user-agent'] };
     const header = request.headers.authorization;
     if (header) {
@@ -142,11 +162,24 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     }
     const session = request.headers.cookie ? app.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
     if (session) {
+      let caller: Caller | null = null;
       try {
-        request.caller = await authenticateToken(core, session, 'session', origin);
-        return;
+        caller = await authenticateToken(core, session, 'session', origin);
       } catch {
         // An expired session cookie is the same as none: the page asks to log in again.
+      }
+      if (caller) {
+        // The browser sends the cookie on any request, a cross-site form's too. Such a form
+        // (or a no-cors fetch) can send text/plain, a form type or no body, but never
+        // application/json without a CORS preflight, which we never grant: so a change
+        // made with the cookie must come as JSON, even with an empty body.
+        if (!SAFE_METHODS.has(request.method) && !isJson(request.headers['content-type'])) {
+          return reply.code(415).send({
+            detail: 'A request authenticated by the session cookie must send Content-Type: application/json (an empty body is fine).',
+          });
+        }
+        request.caller = caller;
+        return;
       }
     }
     request.caller = anonymous(origin);
@@ -189,10 +222,18 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     const ok = await isReachable(core.db);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.header('content-type', metrics.contentType);
-    return metrics.render();
-  });
+  // On the public port only with METRICS_TOKEN and no METRICS_PORT: otherwise it does not
+  // exist here (404). Metrics show what the service does, to whom it is doing it.
+  const metricsToken = core.config.metricsToken;
+  if (metricsToken && core.config.metricsPort === null) {
+    app.get('/metrics', { schema: { hide: true }, config: { ownCredentials: true } }, async (request, reply) => {
+      if (!metricsAuthorized(request.headers.authorization, metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer').send({ detail: 'Metrics need the METRICS_TOKEN bearer token.' });
+      }
+      reply.header('content-type', metrics.contentType);
+      return metrics.render();
+    });
+  }
 
   await app.register(djaoappRoutes, { prefix: '/api' });
   return app;

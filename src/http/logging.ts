@@ -47,3 +47,62 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, o
   }
   return lazy as unknown as FastifyBaseLogger;
 }
+
+/**
+ * Path parameters that carry a one-time secret (activation, reset, invitation and request
+ * keys, tokens): a parameter whose name ends in `key`, `token` or `secret` (and the reset
+ * link's `uidb64`). Decided by the route's parameter names, not by guessing at URLs, so a
+ * new route is covered by naming its parameter for what it is; every other parameter name
+ * must be listed in PUBLIC_PATH_PARAMS (a test checks every route).
+ */
+export const SECRET_PARAM = /(key|token|secret|uidb64)$/i;
+export const PUBLIC_PATH_PARAMS = new Set(['user', 'organization', 'role', 'profile', 'field']);
+const REDACTED = '[redacted]';
+
+/** Route parameter names in a route template such as `/api/auth/reset/:uidb64/:token/`. */
+export function pathParams(template: string): string[] {
+  return [...template.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+}
+
+/**
+ * The URL as it may be written to a log: the route's secret parameters and secret-named
+ * query values replaced. Without a matched route there are no known secrets in the path.
+ */
+export function loggableUrl(url: string, template: string | undefined): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  return redactPath(path, template) + (q < 0 ? '' : `?${redactQuery(query)}`);
+}
+
+function redactPath(path: string, template: string | undefined): string {
+  if (!template || !pathParams(template).some((name) => SECRET_PARAM.test(name))) return path;
+  const trailing = path.endsWith('/') ? '/' : '';
+  const actual = path.replace(/\/+$/, '').split('/');
+  const expected = template.replace(/\/+$/, '').split('/');
+  const secret = (segment: string) => pathParams(segment).some((name) => SECRET_PARAM.test(name));
+  // A route whose shape does not line up segment by segment (a wildcard, say): log its template.
+  if (actual.length !== expected.length) return template.replace(/:(\w+)/g, (all, name: string) => (SECRET_PARAM.test(name) ? REDACTED : all));
+  return actual.map((segment, i) => (secret(expected[i]!) ? REDACTED : segment)).join('/') + trailing;
+}
+
+function redactQuery(query: string): string {
+  return query.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return pair;
+    let name = pair.slice(0, eq);
+    try { name = decodeURIComponent(name); } catch { /* an undecodable name is checked as it is */ }
+    return SECRET_PARAM.test(name) || /password/i.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+  }).join('&');
+}
+
+/** The `req` of a log line: Fastify's fields, with the URL made safe to log. */
+export function requestForLog(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: loggableUrl(request.url, request.routeOptions?.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}

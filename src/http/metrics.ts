@@ -1,5 +1,10 @@
 // Prometheus metrics at /metrics. Each app has its own registry, so several apps in one
-// process (tests, benchmarks) never collide.
+// process (tests, benchmarks) never collide. Metrics are for the operator only: they are
+// served on a separate listener (METRICS_PORT) or with a bearer token (METRICS_TOKEN),
+// never to anyone who asks.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 
@@ -35,4 +40,52 @@ export class Metrics {
       done();
     });
   }
+}
+
+/** `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time (hashes of equal length). */
+export function metricsAuthorized(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1]!.trim()), digest(token));
+}
+
+export interface MetricsListener {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** The separate metrics listener: GET /metrics and nothing else, with the token when one is set. */
+export async function listenForMetrics(
+  metrics: Metrics,
+  options: { host: string; port: number; token: string | null },
+): Promise<MetricsListener> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    const answer = (status: number, body: string, type = 'application/json', extra: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra });
+      response.end(body);
+    };
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return answer(404, JSON.stringify({ detail: 'Not found.' }));
+    }
+    if (options.token && !metricsAuthorized(request.headers.authorization, options.token)) {
+      return answer(401, JSON.stringify({ detail: 'Metrics need the METRICS_TOKEN bearer token.' }), 'application/json', { 'www-authenticate': 'Bearer' });
+    }
+    metrics.render().then(
+      (text) => answer(200, text, metrics.contentType),
+      () => answer(500, JSON.stringify({ detail: 'Internal server error.' })),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
 }

@@ -43,7 +43,7 @@ test('seed example: POST /api/auth/ answers a JWT and sets the session cookie', 
   assert.equal(ev.at(-1)?.ip, '10.0.0.1');
 
   // The cookie alone authenticates a request (logout then records who it was).
-  const out = await s.request({ method: 'POST', url: '/api/auth/logout/', headers: { cookie: `sessionid=${token}` } });
+  const out = await s.request({ method: 'POST', url: '/api/auth/logout/', headers: { cookie: `sessionid=${token}`, 'content-type': 'application/json' } });
   assert.equal(out.statusCode, 200);
   assert.equal(out.json().detail, 'You have been logged out.');
   assert.match(String(out.headers['set-cookie']), /sessionid=;/);

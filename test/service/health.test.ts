@@ -25,13 +25,6 @@ test('unknown routes answer 404 in DjaoApp style', async () => {
   assert.match(res.json().detail, /Not found/);
 });
 
-test('GET /metrics is Prometheus text', async () => {
-  await s.request({ method: 'GET', url: '/health' });
-  const res = await s.request({ method: 'GET', url: '/metrics' });
-  assert.equal(res.statusCode, 200);
-  assert.match(res.body, /http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} [1-9]/);
-});
-
 test('GET /openapi.json is OpenAPI 3.1 and /docs serves the reference', async () => {
   const res = await s.request({ method: 'GET', url: '/openapi.json' });
   assert.equal(res.statusCode, 200);

@@ -1,5 +1,5 @@
 // The log the real `serve` command writes: JSON lines, a request id on every request line
-// that matches the X-Request-Id header, and never a password or a token.
+// that matches the X-Request-Id header, and never a password, a token or a one-time key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,17 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { databaseEnv, freePort } from '../support/processes.js';
+import { TestSmtp, linkIn } from '../support/smtp.js';
+import { startService } from '../support/service.js';
+import { PUBLIC_PATH_PARAMS, SECRET_PARAM, pathParams } from '../../src/http/logging.js';
 
 const PASSWORD = 'Logging-Pa55word-for-tests';
 let child: ChildProcess;
 let base: string;
 let stdout = '';
 let cleanup: () => Promise<void>;
+const smtp = new TestSmtp();
 
 before(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-logging-'));
   const database = await databaseEnv();
-  cleanup = async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); };
+  const smtpUrl = await smtp.start();
+  cleanup = async () => { await database.drop(); await smtp.stop(); rmSync(dataDir, { recursive: true, force: true }); };
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env: Record<string, string | undefined> = {
@@ -27,6 +32,9 @@ before(async () => {
     SECRET_KEY: 'logging-test-secret-0123456789-abcdefghij',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
     AUTH_RATE_LIMIT: '1000',
+    // The tests call from 127.0.0.1: here it stands for the reverse proxy in front.
+    TRUST_PROXY: '127.0.0.1',
+    SMTP_URL: smtpUrl, BASE_URL: 'http://portal.test',
   };
   child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -95,13 +103,22 @@ test('every line is JSON and every request line carries the request id of the X-
   }
 });
 
-test('a supplied x-request-id is reused in the answer and the log', async () => {
+test("a trusted proxy's plain x-request-id is reused in the answer and the log; any other is replaced", async () => {
   const supplied = `trace-${randomBytes(6).toString('hex')}`;
   const res = await fetch(`${base}/api/nothing-here/`, { headers: { 'x-request-id': supplied } });
   assert.equal(res.status, 404);
   assert.equal(res.headers.get('x-request-id'), supplied);
   const mine = await completed(supplied);
   assert.equal((mine.at(-1) as { res: { statusCode: number } }).res.statusCode, 404);
+
+  // Not a plain token (a fake log field, too long): a fresh id, and the text never reaches the log.
+  for (const bad of [`x","msg":"forged ${randomBytes(4).toString('hex')}`, `long${'a'.repeat(64)}${randomBytes(4).toString('hex')}`]) {
+    const other = await fetch(`${base}/health`, { headers: { 'x-request-id': bad } });
+    const id = other.headers.get('x-request-id')!;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    await completed(id);
+    assert.ok(!stdout.includes(bad), `the supplied id reached the log: ${bad}`);
+  }
 });
 
 test('passwords and tokens never reach the log', async () => {
@@ -143,4 +160,86 @@ test('passwords and tokens never reach the log', async () => {
   assert.equal(statuses[2], 400);
   assert.equal(statuses[3], 400);
   assert.equal(statuses[6], 401);
+});
+
+/** The path of a link in a mail (the service's BASE_URL is not where it listens here). */
+function pathOf(link: string): string {
+  return new URL(link).pathname;
+}
+
+test('one-time keys in paths (activation, reset, invitation, join request) never reach the log', async () => {
+  const keys: string[] = [];
+  const ids: string[] = [];
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${base}${path}`, init);
+    await res.arrayBuffer();
+    assert.ok(res.status < 500, `${init.method ?? 'GET'} ${path} answered ${res.status}`);
+    ids.push(res.headers.get('x-request-id')!);
+    return res;
+  };
+  const json = (body: unknown, token?: string): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const login = await fetch(`${base}/api/auth/`, json({ username: 'admin', password: PASSWORD }));
+  const { token: adminToken } = (await login.json()) as { token: string };
+
+  // Activation: the link is looked at, then used.
+  const username = `logme${randomBytes(3).toString('hex')}`;
+  const email = `${username}@example.com`;
+  await call('/api/auth/register/', json({ username, email, password: `Reg-${randomBytes(6).toString('hex')}-long`, full_name: 'Log Me' }));
+  const activation = pathOf(linkIn(await smtp.waitFor(email), '/api/auth/activate/'));
+  keys.push(activation.split('/').filter(Boolean).at(-1)!);
+  await call(activation);
+  await call(activation, json({ new_password: `Act-${randomBytes(6).toString('hex')}-long` }));
+
+  // Password reset: /api/auth/reset/<uidb64>/<token>/.
+  await call('/api/auth/recover/', json({ email }));
+  const reset = pathOf(linkIn(await smtp.waitFor(email, (m) => m.text.includes('/api/auth/reset/')), '/api/auth/reset/'));
+  keys.push(reset.split('/').filter(Boolean).at(-1)!);
+  await call(reset, json({ new_password: `Reset-${randomBytes(6).toString('hex')}-long` }));
+
+  // Invitation: /api/users/<user>/accessibles/accept/<key>/, with a ?token= query for good measure.
+  await call('/api/profile/', json({ full_name: `Log Org ${randomBytes(3).toString('hex')}`, email: 'org@example.com' }, adminToken));
+  const orgs = await fetch(`${base}/api/users/admin/accessibles/`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { results: Array<{ slug: string }> };
+  const org = orgs.results.map((r) => r.slug).find((slug) => slug.startsWith('log-org'))!;
+  const invitee = `inv${randomBytes(3).toString('hex')}@example.com`;
+  await call(`/api/profile/${org}/roles/manager/`, json({ email: invitee, full_name: 'Invited Person' }, adminToken));
+  const invitation = pathOf(linkIn(await smtp.waitFor(invitee), '/accessibles/accept/'));
+  keys.push(invitation.split('/').filter(Boolean).at(-1)!);
+  const querySecret = randomBytes(8).toString('hex');
+  keys.push(querySecret);
+  await call(`${invitation}?token=${querySecret}`, { ...json({}, adminToken), method: 'PUT' });
+
+  // A join request's key: /api/profile/<org>/roles/accept/<request_key>/ (any key: the URL is what is logged).
+  const requestKey = randomBytes(16).toString('hex');
+  keys.push(requestKey);
+  await call(`/api/profile/${org}/roles/accept/${requestKey}/`, json({}, adminToken));
+
+  for (const id of ids) await completed(id);
+  for (const line of stdout.split('\n')) {
+    for (const key of keys) assert.ok(!line.includes(key), `a one-time key reached the log: ${line}`);
+  }
+  // The lines still say which route was called, with the key taken out.
+  const urls = ids.map((id) => (lines().find((l) => l.request_id === id && l.msg === 'request completed') as { req: { url: string } }).req.url);
+  assert.ok(urls.includes(activation.replace(keys[0]!, '[redacted]')), urls.join('\n'));
+  assert.ok(urls.some((u) => /^\/api\/auth\/reset\/\[redacted\]\/\[redacted\]\/$/.test(u)), urls.join('\n'));
+  assert.ok(urls.includes(`${invitation.replace(keys[2]!, '[redacted]')}?token=[redacted]`), urls.join('\n'));
+  assert.ok(urls.includes(`/api/profile/${org}/roles/accept/[redacted]/`), urls.join('\n'));
+});
+
+test('every path parameter of every route is either a secret (redacted in logs) or listed as public', async () => {
+  const s = await startService();
+  try {
+    const routes = s.app.printRoutes({ commonPrefix: false });
+    const names = new Set(pathParams(routes));
+    assert.ok(names.has('verification_key') && names.has('user'), routes);
+    const unclassified = [...names].filter((name) => !SECRET_PARAM.test(name) && !PUBLIC_PATH_PARAMS.has(name));
+    assert.deepEqual(unclassified, [],
+      'A route has a path parameter that is neither named as a secret (…key, …token, …secret: redacted in the request log) ' +
+      'nor listed in PUBLIC_PATH_PARAMS in src/http/logging.ts. Name it for what it is, or list it there.');
+  } finally {
+    await s.stop();
+  }
 });
