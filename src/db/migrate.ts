@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_user_profile.js';
 import * as m0003 from './migrations/0003_change_notifications.js';
 import * as m0005 from './migrations/0005_login_safety.js';
+import * as m0006 from './migrations/0006_address_changes.js';
 
 interface Migration {
   name: string;
@@ -16,6 +17,7 @@ export const migrations: Migration[] = [
   { name: '0002_user_profile', migrate: m0002.migrate },
   { name: '0003_change_notifications', migrate: m0003.migrate },
   { name: '0005_login_safety', migrate: m0005.migrate },
+  { name: '0006_address_changes', migrate: m0006.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -54,6 +54,11 @@ export interface UsersTable {
   sex: 'M' | 'F' | null;
   status_reason: string | null;
   suspended_at: Timestamp | null;
+  // Addresses waiting for proof (0006_address_changes): they replace email, phone or
+  // mobile only when the link or code sent to them comes back.
+  pending_email: string | null;
+  pending_phone: string | null;
+  pending_mobile: string | null;
 }
 
 export interface UserPreferencesTable {
@@ -89,7 +94,7 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
-export type OneTimeTokenPurpose = 'activation' | 'password_reset' | 'login_code' | 'phone_code';
+export type OneTimeTokenPurpose = 'activation' | 'password_reset' | 'login_code' | 'phone_code' | 'email_change' | 'email_undo';
 
 export interface OneTimeTokensTable {
   id: Generated<number>;
@@ -100,6 +105,14 @@ export interface OneTimeTokensTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: CreatedAt;
+  /**
+   * Digest of the user's password hash and e-mail when issued; the token works only while
+   * the user's row still gives the same digest. Null for tokens that must outlive such a
+   * change (the undo link of an e-mail change).
+   */
+  stamp: string | null;
+  /** What the token is about: the username asked for, the address a change is for. */
+  target: string | null;
 }
 
 export interface LoginThrottleTable {

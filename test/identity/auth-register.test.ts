@@ -19,23 +19,21 @@ test('seed example: register, activate through the mailed link, log in', async (
   const email = `${username}+1@example.com`;
   const res = await s.request({ method: 'POST', url: '/api/auth/register/', body: { username, password: PASSWORD, email, full_name: 'Joe Card1' } });
   assert.equal(res.statusCode, 200);
-  assert.deepEqual(res.json(), { detail: `We sent a link to ${email} to activate your account.`, email });
+  assert.deepEqual(res.json(), { detail: `We sent a link to ${email}: open it to activate your account and choose your password.`, email });
 
-  const user = await s.core.db.selectFrom('users').selectAll().where('slug', '=', username).executeTakeFirstOrThrow();
-  assert.equal(user.email, email);
+  // Until the mailbox's owner activates, the account holds neither the username asked for
+  // (it is taken at activation) nor the registrant's password (the owner chooses one).
+  const user = await s.core.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+  assert.match(user.slug, /^pending-/);
   assert.equal(user.full_name, 'Joe Card1');
   assert.equal(user.email_verified_at, null);
-  assert.match(user.password_hash!, /^\$argon2id\$/);
+  assert.equal(user.password_hash, null);
 
-  // Not activated: logging in re-sends the link instead.
-  const early = await s.request({ method: 'POST', url: '/api/auth/', body: { username, password: PASSWORD } });
+  // Not activated: logging in fails like any wrong password.
+  const early = await s.request({ method: 'POST', url: '/api/auth/', body: { username: email, password: PASSWORD } });
   assert.equal(early.statusCode, 400);
 
-  // Two links went out (registration, then the early login); only the newest one works.
-  await s.smtp.waitFor(email, () => s.smtp.to(email).length >= 2);
-  const [oldMail, mail] = s.smtp.to(email);
-  const old = await s.request({ method: 'GET', url: path(linkIn(oldMail, '/api/auth/activate/')) });
-  assert.equal(old.statusCode, 404);
+  const mail = await s.smtp.waitFor(email, (m) => m.text.includes('/api/auth/activate/'));
   const link = linkIn(mail, '/api/auth/activate/');
   assert.ok(link.startsWith('http://portal.test/api/auth/activate/'));
 
@@ -46,24 +44,26 @@ test('seed example: register, activate through the mailed link, log in', async (
   assert.equal(view.json().username, username);
   assert.equal(view.json().email, email);
   assert.equal(view.json().printable_name, 'Joe Card1');
-  assert.equal(view.json().credentials, true, 'a password was given at registration');
+  assert.equal(view.json().credentials, false, 'the password is chosen when activating');
 
-  const act = await s.request({ method: 'POST', url: path(link), body: { full_name: 'Joe Activated' }, ip: '10.1.1.1' });
+  const act = await s.request({ method: 'POST', url: path(link), body: { full_name: 'Joe Activated', new_password: PASSWORD }, ip: '10.1.1.1' });
   assert.equal(act.statusCode, 200);
   assert.equal(decodeJwt(act.json().token).username, username);
   assert.equal(decodeJwt(act.json().token).full_name, 'Joe Activated');
   assert.match(String(act.headers['set-cookie']), /sessionid=ey/);
-  const activated = await s.core.db.selectFrom('users').select(['email_verified_at', 'full_name']).where('id', '=', user.id).executeTakeFirstOrThrow();
+  const activated = await s.core.db.selectFrom('users').select(['email_verified_at', 'full_name', 'slug', 'password_hash']).where('id', '=', user.id).executeTakeFirstOrThrow();
   assert.ok(activated.email_verified_at);
+  assert.equal(activated.slug, username);
+  assert.match(activated.password_hash!, /^\$argon2id\$/);
   const ev = await s.core.db.selectFrom('security_events').select(['type', 'ip']).where('user_id', '=', user.id).execute();
-  assert.deepEqual(ev.map((e) => e.type), ['account.activated']);
-  assert.equal(ev[0].ip, '10.1.1.1');
+  assert.deepEqual(ev.map((e) => e.type), ['login.failed', 'account.activated']);
+  assert.equal(ev[1].ip, '10.1.1.1');
 
   const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: email, password: PASSWORD } });
   assert.equal(login.statusCode, 200);
 
   // The key works once.
-  const reuse = await s.request({ method: 'POST', url: path(link), body: {} });
+  const reuse = await s.request({ method: 'POST', url: path(link), body: { new_password: PASSWORD } });
   assert.equal(reuse.statusCode, 404);
   const reView = await s.request({ method: 'GET', url: path(link) });
   assert.equal(reView.statusCode, 404);
@@ -80,8 +80,9 @@ test('a taken e-mail gets a byte-identical answer, nothing is created, and the o
   const created = await s.request({ method: 'POST', url: '/api/auth/register/', body: { email: fresh, full_name: 'Newcomer', password: PASSWORD } });
   assert.equal(taken.statusCode, 200);
   assert.equal(created.statusCode, 200);
-  assert.equal(taken.body, JSON.stringify({ detail: `We sent a link to ${owner.email} to activate your account.`, email: owner.email }));
-  assert.equal(created.body, JSON.stringify({ detail: `We sent a link to ${fresh} to activate your account.`, email: fresh }));
+  const detail = (to: string) => `We sent a link to ${to}: open it to activate your account and choose your password.`;
+  assert.equal(taken.body, JSON.stringify({ detail: detail(owner.email), email: owner.email }));
+  assert.equal(created.body, JSON.stringify({ detail: detail(fresh), email: fresh }));
   assert.equal(taken.body.replace(owner.email, 'X').replace(owner.email, 'X'), created.body.replace(fresh, 'X').replace(fresh, 'X'));
   assert.deepEqual(Object.keys(taken.headers).sort(), Object.keys(created.headers).sort());
   assert.equal(await count(), before + 1);
@@ -102,12 +103,13 @@ test('username is derived from the e-mail when omitted, and made unique', async 
   const res = await s.request({ method: 'POST', url: '/api/auth/register/', body: { email, full_name: 'Derived' } });
   assert.equal(res.statusCode, 200);
   const row = await s.core.db.selectFrom('users').select(['slug', 'password_hash']).where('email', '=', email).executeTakeFirstOrThrow();
-  assert.equal(row.slug, `${local}2`);
+  assert.match(row.slug, /^pending-/);
   assert.equal(row.password_hash, null);
 
-  // Without a password, activation requires one.
+  // The activation page proposes the derived username; activation requires a password.
   const mail = await s.smtp.waitFor(email, (m) => m.text.includes('/api/auth/activate/'));
   const link = path(linkIn(mail, '/api/auth/activate/'));
+  assert.equal((await s.request({ method: 'GET', url: link })).json().username, `${local}2`);
   const nopw = await s.request({ method: 'POST', url: link, body: {} });
   assert.equal(nopw.statusCode, 400);
   assert.ok(Array.isArray(nopw.json().new_password));

@@ -234,21 +234,23 @@ test('PUT/PATCH reject malformed JSON, wrong types, strangers, unknown users and
   assert.equal(after.nick_name, null);
 });
 
-test('changing the e-mail checks it is free, unverifies it, mails a link and records the event', async () => {
+test('changing the e-mail needs the password, leaves the address pending, mails a confirmation link and records the event', async () => {
+  // The details (taken addresses, confirmation, undo) are in email-change.test.ts.
   const u = await s.user();
-  let res = await s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { email: alice.email.toUpperCase() } });
-  assert.equal(res.statusCode, 400);
-  assert.ok(json(res).email);
   const fresh = `${unique('new')}@example.net`;
-  res = await s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { email: fresh } });
+  let res = await s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { email: fresh } });
+  assert.equal(res.statusCode, 400);
+  assert.ok(json(res).password);
+  res = await s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { email: fresh, password: u.password } });
   assert.equal(res.statusCode, 200, res.body);
-  assert.equal(json(res).email, fresh);
-  const row = await s.core.db.selectFrom('users').select(['email_verified_at']).where('id', '=', u.id).executeTakeFirstOrThrow();
-  assert.equal(row.email_verified_at, null);
+  assert.equal(json(res).email, u.email);
+  const row = await s.core.db.selectFrom('users').select(['email_verified_at', 'pending_email']).where('id', '=', u.id).executeTakeFirstOrThrow();
+  assert.ok(row.email_verified_at);
+  assert.equal(row.pending_email, fresh);
   const mail = await s.smtp.waitFor(fresh);
-  assert.match(linkIn(mail, '/api/auth/activate/'), /^http:\/\/portal\.test\/api\/auth\/activate\/.+\/$/);
+  assert.match(linkIn(mail, '/api/auth/email/'), /^http:\/\/portal\.test\/api\/auth\/email\/.+\/$/);
   const events = await s.core.db.selectFrom('security_events').select('type').where('user_id', '=', u.id).execute();
-  assert.ok(events.some((e) => e.type === 'email.changed'));
+  assert.ok(events.some((e) => e.type === 'email.change_requested'));
 });
 
 // ---------------------------------------------------------------- POST /api/users/{user}/activate/

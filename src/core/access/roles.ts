@@ -41,14 +41,13 @@ export function acceptInvitationUrl(core: Core, userSlug: string, key: string): 
   return `${core.config.baseUrl}/api/users/${encodeURIComponent(userSlug)}/accessibles/accept/${key}/`;
 }
 
-/** A username for a contact invited by e-mail: the address' local part, made unique. */
-async function contactSlug(tx: Db, email: string): Promise<string> {
-  const base = (email.split('@')[0].replace(/[^\w.+-]/g, '').slice(0, 30) || 'contact').toLowerCase();
-  for (let i = 0; i < 5; i += 1) {
-    const candidate = i === 0 ? base : `${base}-${randomToken(3).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
-    if (!(await findUserBySlug(tx, candidate))) return candidate;
-  }
-  return `${base}-${Date.now().toString(36)}`;
+/**
+ * A username for the contact that holds an invitation sent to someone with no account:
+ * a stand-in under the reserved `invited-` prefix, so it never takes the username the
+ * invited person will want when they register (they choose it when activating).
+ */
+function contactSlug(): string {
+  return `invited-${randomToken(12).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
 }
 
 async function mailInvitation(
@@ -109,7 +108,7 @@ export async function grantRole(
         // Someone not registered yet: a contact without credentials holds the invitation
         // until an authenticated user claims it with the mailed key.
         user = await tx.insertInto('users').values({
-          slug: await contactSlug(tx, email!),
+          slug: contactSlug(),
           email: normalizeEmail(email!),
           full_name: input.full_name?.trim().slice(0, 150) ?? '',
           created_at: now,

@@ -2,16 +2,20 @@
 // reading and editing a profile, re-sending the activation link, and deleting an account.
 // Deleting anonymizes rather than purges: security events, activities and ledger rows
 // keep pointing at the row, which no longer says who it was.
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Caller, Core } from '../context.js';
+import type { Caller, Core, UserCaller } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
 import { authorizeSite, authorizeUser, isBrokerManager, type UserAction } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { sendActivationLink } from './activation.js';
+import { confirmPassword } from './credentials.js';
+import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
-import { findUserByEmail, findUserBySlug, hasCredentials, normalizeEmail, printableName } from './users.js';
+import { closeOrganizationRow } from '../organizations/lifecycle.js';
+import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 
 export interface UserBriefView {
   slug: string;
@@ -43,6 +47,8 @@ export interface ProfileInput {
   nick_name?: string | null;
   picture?: string | null;
   extra?: string | null;
+  /** The password of whoever asks; required to change the e-mail address. */
+  password?: string;
 }
 
 type BriefSource = Pick<UserRow, 'slug' | 'email' | 'full_name' | 'nick_name' | 'picture' | 'created_at' |
@@ -124,8 +130,8 @@ export async function getProfile(core: Core, caller: Caller, slug: string): Prom
 /** A username from the e-mail's local part, made unique with a numeric suffix. */
 async function uniqueSlug(db: Db, email: string): Promise<string> {
   const local = email.split('@')[0].toLowerCase().replace(/[^a-z0-9_.+-]/g, '').replace(/^[.+-]+/, '').slice(0, 40);
-  const base = local || 'user';
-  // Deleted accounts are renamed deleted-<id>, so every row counts here.
+  const base = isReservedUsername(local) ? `user-${local}` : local || 'user';
+  // Deleted accounts keep their row, so every row counts here.
   const taken = await db.selectFrom('users').select('slug')
     .where(sql<boolean>`lower(slug) like ${base.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`)
     .execute();
@@ -166,8 +172,10 @@ export async function createContact(core: Core, caller: Caller, input: ProfileIn
 }
 
 /**
- * Updates a profile. A new e-mail address must be proven again: it is marked unverified
- * and an activation link goes to it.
+ * Updates a profile. Changing the e-mail address needs the password of whoever asks. For
+ * an account that can log in, the new address is only pending until the link mailed to it
+ * comes back (see email-change.ts). A contact without a password, which nobody can log in
+ * as, takes the new address at once, unverified; links sent to the former one die with it.
  */
 export async function updateProfile(core: Core, caller: Caller, slug: string, input: ProfileInput): Promise<ProfileView> {
   const user = await loadTarget(core, caller, slug, 'user.update');
@@ -179,22 +187,31 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
   if (input.extra !== undefined) changes.extra = input.extra;
   const email = input.email?.trim();
   const emailChanged = email !== undefined && normalizeEmail(email) !== normalizeEmail(user.email ?? '');
+  const pending = emailChanged && !!user.password_hash;
+  let actor: UserCaller | undefined;
   if (emailChanged) {
-    const other = await findUserByEmail(core.db, email);
-    if (other && other.id !== user.id) throw emailTaken();
-    changes.email = email;
-    changes.email_verified_at = null;
+    if (!input.password) throw new Invalid('password', 'Enter your password to change the e-mail address.');
+    actor = await confirmPassword(core, caller, input.password);
+    if (!pending) {
+      // Managers keep their contact records: a taken address is a plain error for them.
+      const other = await findUserByEmail(core.db, email);
+      if (other && other.id !== user.id) throw emailTaken();
+      changes.email = email;
+      changes.email_verified_at = null;
+    }
   } else if (email !== undefined && email !== user.email) {
     changes.email = email; // only the letter case changed
   }
   let updated: UserRow;
   try {
     updated = await core.db.transaction().execute(async (tx) => {
-      const row = await tx.updateTable('users').set(changes).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
-      if (emailChanged) {
+      let row = await tx.updateTable('users').set(changes).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+      if (pending) {
+        await requestEmailChange(core, tx, row, actor!, email!);
+      } else if (emailChanged) {
         await recordSecurityEvent(tx, user.id, 'email.changed', caller, now, { by: caller.kind === 'user' ? caller.username : null });
-        await sendActivationLink(core, tx, row);
       }
+      row = await tx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
       return row;
     });
   } catch (error) {
@@ -245,9 +262,14 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
     throw new Conflict(`${user.slug} is the only manager of ${orphaned.join(', ')}; add another manager before deleting this account.`);
   }
   const now = core.now();
+  // `deleted-` is reserved, so no one registers deleted-<id> to block this; a row named so
+  // before the reservation existed still cannot: the name then gets a random tail.
+  const clash = await core.db.selectFrom('users').select('id')
+    .where((eb) => eb(eb.fn('lower', ['slug']), '=', `deleted-${user.id}`)).where('id', '!=', user.id).executeTakeFirst();
+  const anonymousSlug = clash ? `deleted-${user.id}-${randomBytes(6).toString('hex')}` : `deleted-${user.id}`;
   await core.db.transaction().execute(async (tx) => {
     await tx.updateTable('users').set({
-      slug: `deleted-${user.id}`,
+      slug: anonymousSlug,
       email: null,
       full_name: '',
       nick_name: null,
@@ -259,6 +281,9 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
       mobile: null,
       phone_verified_at: null,
       mobile_verified_at: null,
+      pending_email: null,
+      pending_phone: null,
+      pending_mobile: null,
       date_of_birth: null,
       sex: null,
       password_hash: null,
@@ -276,9 +301,19 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
     }).where('id', '=', user.id).execute();
     await tx.updateTable('api_keys').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
     await tx.updateTable('one_time_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    // A token's target may be an address or a username asked for: personal data too.
+    await tx.updateTable('one_time_tokens').set({ target: null }).where('user_id', '=', user.id).execute();
     await tx.deleteFrom('user_preferences').where('user_id', '=', user.id).execute();
     await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
     // Without roles the row grants nothing, even to code that forgets to check deleted_at.
     await tx.deleteFrom('roles').where('user_id', '=', user.id).execute();
+    // Their personal billing profile carries their name, e-mail, phone and address: it is
+    // closed and anonymized like any closed organization. The row stays for the history
+    // (and, once billing exists, for the records a provider must keep; see docs/security.md).
+    const personal = await tx.selectFrom('organizations').select('id')
+      .where('personal_user_id', '=', user.id).where('type', '=', 'personal').execute();
+    for (const profile of personal) {
+      await closeOrganizationRow(tx, profile.id, caller.kind === 'user' ? caller.userId : null, now, { via: 'user_deleted' });
+    }
   });
 }

@@ -1,18 +1,27 @@
-// Registering and activating accounts. Registration answers the same whether or not the
-// e-mail address is already taken: a new address gets an activation link, a taken one
-// gets a mail telling its owner and offering a password reset. Only whoever reads the
-// mailbox learns which case it was.
+// Registering and activating accounts.
+//
+// Registration answers the same, and changes nothing anyone else can see, whether or not
+// the e-mail address is already taken: a new address gets an account held under a
+// stand-in username (pending-…) and an activation link; a taken one gets a mail telling
+// its owner and offering a password reset (or, for a contact who never had a password, an
+// activation link). Only whoever reads the mailbox learns which case it was. The username
+// asked for travels with the activation link and is taken only when the link is used, so
+// whether it became taken says nothing about the address either.
+//
+// Activation proves the mailbox, and the password of the account is the one the mailbox's
+// owner chooses there: a password typed at registration is checked against the rules but
+// never kept, since whoever registered may not own the address.
+import { randomBytes } from 'node:crypto';
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
 import { Forbidden, Invalid, NotFound, isUniqueViolation } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { sendActivationLink } from './activation.js';
-import { consumeOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
+import { consumeOneTimeTokenHolder, peekOneTimeTokenHolder, revokeOneTimeTokens, type TokenHolder } from './one-time-tokens.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
-import { findUserByEmail, findUserBySlug, hasCredentials, normalizeEmail, printableName } from './users.js';
-
+import { findUserByEmail, findUserBySlug, isProvisionalSlug, isReservedUsername, normalizeEmail } from './users.js';
 export const USERNAME_PATTERN = /^[\w.@+-]+$/;
 export const USERNAME_MAX = 150;
 const USERNAME_TAKEN = 'A user with that username already exists.';
@@ -37,11 +46,15 @@ function checkUsername(username: string, field = 'username'): void {
   if (username.length > USERNAME_MAX || !USERNAME_PATTERN.test(username)) {
     throw new Invalid(field, `Enter a valid username: at most ${USERNAME_MAX} letters, digits and @/./+/-/_ characters.`);
   }
+  if (isReservedUsername(username)) {
+    throw new Invalid(field, 'Usernames starting with "pending-", "deleted-" or "invited-" are reserved.');
+  }
 }
 
 /** A free username made from the e-mail's local part: "joe", then "joe2", "joe3"... */
 async function deriveUsername(core: Core, email: string): Promise<string> {
-  const local = email.split('@')[0].replace(/[^\w.+-]/g, '').slice(0, USERNAME_MAX - 8) || 'user';
+  let local = email.split('@')[0].replace(/[^\w.+-]/g, '').slice(0, USERNAME_MAX - 8) || 'user';
+  if (isReservedUsername(local)) local = `user-${local}`;
   for (let n = 1; n < 50; n += 1) {
     const candidate = n === 1 ? local : `${local}${n}`;
     if (!(await findUserBySlug(core.db, candidate))) return candidate;
@@ -51,7 +64,7 @@ async function deriveUsername(core: Core, email: string): Promise<string> {
 
 export async function register(core: Core, caller: Caller, input: Registration): Promise<RegistrationAnswer> {
   const email = input.email.trim();
-  const answer = { detail: `We sent a link to ${email} to activate your account.`, email };
+  const answer = { detail: `We sent a link to ${email}: open it to activate your account and choose your password.`, email };
   const fullName = input.full_name.trim();
   if (input.username !== undefined) {
     checkUsername(input.username);
@@ -59,39 +72,36 @@ export async function register(core: Core, caller: Caller, input: Registration):
     if (await findUserBySlug(core.db, input.username)) throw new Invalid('username', USERNAME_TAKEN);
   }
   if (input.password !== undefined) {
+    // Checked so a bad password is refused now, as people expect; not kept (see above).
     checkPasswordPolicy(input.password, { username: input.username, email }, core.config.passwordMinLength);
   }
-  // Hashed in both cases so a taken address costs the same time as a new one.
-  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
+  const username = input.username ?? null;
 
   const existing = await findUserByEmail(core.db, email);
   if (existing) {
-    await mailExistingOwner(core, caller, existing);
+    await mailExistingOwner(core, caller, existing, username);
     return answer;
   }
 
-  const username = input.username ?? (await deriveUsername(core, email));
   const now = core.now();
   try {
     await core.db.transaction().execute(async (tx) => {
       const user = await tx.insertInto('users').values({
-        slug: username,
+        slug: `pending-${randomBytes(9).toString('hex')}`,
         email,
         full_name: fullName,
-        password_hash: passwordHash,
-        password_changed_at: passwordHash ? now : null,
+        password_hash: null,
         email_verified_at: null,
         created_at: now,
         updated_at: now,
       }).returning(['id', 'slug', 'email', 'full_name']).executeTakeFirstOrThrow();
-      await sendActivationLink(core, tx, user);
+      await sendActivationLink(core, tx, user, username);
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN);
     if (isUniqueViolation(error, 'users_email_key')) {
       // Someone registered the same address a moment ago: treat it as taken.
       const raced = await findUserByEmail(core.db, normalizeEmail(email));
-      if (raced) await mailExistingOwner(core, caller, raced);
+      if (raced) await mailExistingOwner(core, caller, raced, username);
       return answer;
     }
     throw error;
@@ -100,14 +110,14 @@ export async function register(core: Core, caller: Caller, input: Registration):
   return answer;
 }
 
-async function mailExistingOwner(core: Core, caller: Caller, user: UserRow): Promise<void> {
+async function mailExistingOwner(core: Core, caller: Caller, user: UserRow, username: string | null): Promise<void> {
   await core.db.transaction().execute((tx) =>
-    // A contact (someone invited to an organization, or recorded by a manager) has never
-    // had a password: registering is how they get one, so they get the activation link,
-    // where they choose their username and password. Others get a reset link instead.
-    user.password_hash
+    // Someone who never activated (a contact invited to an organization or recorded by a
+    // manager, or a registration not activated yet) gets an activation link, where they
+    // choose their password, with the username asked for this time. Others get a reset link.
+    user.password_hash && user.email_verified_at
       ? sendPasswordResetLink(core, tx, user, originOf(caller), 'registration_existing')
-      : sendActivationLink(core, tx, user));
+      : sendActivationLink(core, tx, user, username));
   core.mailer.kick();
 }
 
@@ -124,26 +134,37 @@ export interface ActivationView {
 
 const INVALID_KEY = 'The activation link is invalid, was already used, or has expired.';
 
-async function userForKey(core: Core, key: string): Promise<UserRow> {
-  const userId = await peekOneTimeToken(core.db, 'activation', key, core.now());
-  const user = userId === undefined ? undefined : await core.db.selectFrom('users').selectAll()
-    .where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
-  if (!user) throw new NotFound('activation key', INVALID_KEY);
-  return user;
+async function userForKey(core: Core, key: string): Promise<{ user: UserRow; holder: TokenHolder }> {
+  const holder = await peekOneTimeTokenHolder(core.db, 'activation', key, core.now());
+  const user = holder === undefined ? undefined : await core.db.selectFrom('users').selectAll()
+    .where('id', '=', holder.userId).where('deleted_at', 'is', null).executeTakeFirst();
+  // An activated account has nothing left to activate: a link must never replace a
+  // password its owner confirmed.
+  if (!holder || !user || (user.password_hash && user.email_verified_at)) throw new NotFound('activation key', INVALID_KEY);
+  return { user, holder };
 }
 
-/** Who an unused activation key is for, so the page can greet them. */
+/** The username an activation takes unless the body names another. */
+async function proposedUsername(core: Core, user: UserRow, holder: TokenHolder): Promise<string> {
+  if (holder.target) return holder.target;
+  if (!isProvisionalSlug(user.slug)) return user.slug;
+  return deriveUsername(core, user.email ?? 'user');
+}
+
+/** Who an unused, unexpired activation key is for, so the page can greet them. */
 export async function getActivation(core: Core, _caller: Caller, key: string): Promise<ActivationView> {
-  const user = await userForKey(core, key);
+  const { user, holder } = await userForKey(core, key);
+  const username = await proposedUsername(core, user, holder);
   return {
-    slug: user.slug,
-    username: user.slug,
+    slug: username,
+    username,
     email: user.email,
     full_name: user.full_name,
-    printable_name: printableName(user),
+    printable_name: user.full_name || username,
     created_at: user.created_at,
     picture: user.picture,
-    credentials: hasCredentials(user),
+    // The password is always chosen when activating (see the top of this file).
+    credentials: false,
   };
 }
 
@@ -153,38 +174,48 @@ export interface Activation {
   full_name?: string;
 }
 
-/** Consumes the key, marks the e-mail verified and applies the optional fields. */
+/**
+ * Consumes the key, marks the e-mail verified, sets the password the mailbox's owner
+ * chooses (required), the username (asked for now, at registration, or kept) and the
+ * optional full name.
+ */
 export async function activate(core: Core, caller: Caller, key: string, input: Activation): Promise<{ token: string; user: UserRow }> {
-  const user = await userForKey(core, key);
+  const { user, holder } = await userForKey(core, key);
   const refusal = refusalReason(user);
   if (refusal) throw new Forbidden(refusal);
-  const username = input.username ?? user.slug;
-  if (input.username !== undefined && input.username.toLowerCase() !== user.slug.toLowerCase()) {
-    checkUsername(input.username);
-    if (await findUserBySlug(core.db, input.username)) throw new Invalid('username', USERNAME_TAKEN);
+  const username = input.username ?? (await proposedUsername(core, user, holder));
+  if (username.toLowerCase() !== user.slug.toLowerCase()) {
+    checkUsername(username);
+    if (await findUserBySlug(core.db, username)) {
+      throw new Invalid('username', input.username === undefined
+        ? `The username "${username}" was taken since the link was sent; choose another.`
+        : USERNAME_TAKEN);
+    }
   }
-  if (input.new_password === undefined && !user.password_hash) {
-    throw new Invalid('new_password', 'Choose a password to activate this account.');
+  if (input.new_password === undefined) {
+    throw new Invalid('new_password', 'Choose the password of this account: it is set when the account is activated.');
   }
-  if (input.new_password !== undefined) {
-    checkPasswordPolicy(input.new_password, { username, email: user.email }, core.config.passwordMinLength, 'new_password');
-  }
-  const passwordHash = input.new_password !== undefined ? await hashPassword(input.new_password) : null;
+  checkPasswordPolicy(input.new_password, { username, email: user.email }, core.config.passwordMinLength, 'new_password');
+  const passwordHash = await hashPassword(input.new_password);
 
   const now = core.now();
   let updated: UserRow;
   try {
     updated = await core.db.transaction().execute(async (tx) => {
       // Consumed here, not when peeked: two requests racing with one key cannot both pass.
-      const owner = await consumeOneTimeToken(tx, 'activation', key, now);
-      if (owner !== user.id) throw new NotFound('activation key', INVALID_KEY);
+      const used = await consumeOneTimeTokenHolder(tx, 'activation', key, now);
+      if (used?.userId !== user.id) throw new NotFound('activation key', INVALID_KEY);
       const row = await tx.updateTable('users').set({
         slug: username,
         ...(input.full_name !== undefined ? { full_name: input.full_name.trim() } : {}),
-        ...(passwordHash ? { password_hash: passwordHash, password_changed_at: now } : {}),
+        password_hash: passwordHash,
+        password_changed_at: now,
         email_verified_at: user.email_verified_at ?? now,
         updated_at: now,
       }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+      // The other links sent for this account have done their job (the new password's
+      // stamp ends them too; this says so plainly).
+      await revokeOneTimeTokens(tx, user.id, 'activation', now);
       await recordSecurityEvent(tx, user.id, 'account.activated', originOf(caller), now);
       return row;
     });

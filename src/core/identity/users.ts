@@ -42,6 +42,23 @@ export async function findUserByLogin(db: Db, login: string): Promise<UserRow | 
     .executeTakeFirst();
 }
 
+/**
+ * Usernames the service gives itself, so nobody may register them: `pending-…` holds an
+ * account between registration and activation (the username asked for is only taken
+ * then, so registering reveals nothing), `deleted-<id>` names a deleted account,
+ * `invited-…` holds an invitation sent to an address with no account yet.
+ */
+const RESERVED_USERNAME = /^(pending|deleted|invited)-/i;
+
+export function isReservedUsername(username: string): boolean {
+  return RESERVED_USERNAME.test(username);
+}
+
+/** An account not activated yet: its slug is a stand-in until the owner activates it. */
+export function isProvisionalSlug(slug: string): boolean {
+  return /^pending-/i.test(slug);
+}
+
 /** True if the user can log in: has a password, is active and not deleted. */
 export function hasCredentials(user: Pick<UserRow, 'password_hash' | 'status' | 'deleted_at'>): boolean {
   return !!user.password_hash && user.status === 'active' && !user.deleted_at;

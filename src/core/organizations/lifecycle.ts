@@ -2,6 +2,7 @@
 // and closed (irreversible: members detached, personal data anonymized, history kept).
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
 import { BadRequest, Conflict } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
@@ -55,20 +56,31 @@ export async function closeOrganization(core: Core, caller: Caller, slug: string
   await core.db.transaction().execute(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
     if (row.status === 'closed') throw new Conflict('The organization is already closed.');
-    const detached = await tx.deleteFrom('roles').where('organization_id', '=', organization.id).executeTakeFirst();
-    await tx.updateTable('organizations').set({
-      slug: `closed-${organization.id}`,
-      full_name: 'Closed organization',
-      email: null, phone: null, street_address: null, locality: null, region: null, postal_code: null,
-      country: null, picture: null, extra: null, personal_user_id: null,
-      status: 'closed', status_reason: reason?.trim() || null, closed_at: now, updated_at: now,
-    }).where('id', '=', organization.id).execute();
-    await recordOrganizationEvent(tx, {
-      organizationId: organization.id, type: 'closed', actorId: user.userId, now,
-      detail: { via, roles_removed: Number(detached.numDeletedRows), ...(reason?.trim() ? { reason: reason.trim() } : {}) },
-    });
+    await closeOrganizationRow(tx, organization.id, user.userId, now, { via }, reason);
   });
   return organizationById(core.db, organization.id);
+}
+
+/**
+ * Closes one organization inside `tx`: detaches every role, invitation and request, clears
+ * everything that says who it was (`closed-<id>`, no contact details, no personal user)
+ * and records the event. Shared by closing and by deleting the user of a personal profile.
+ */
+export async function closeOrganizationRow(
+  tx: Db, organizationId: number, actorId: number | null, now: Date, detail: Record<string, unknown>, reason?: string,
+): Promise<void> {
+  const detached = await tx.deleteFrom('roles').where('organization_id', '=', organizationId).executeTakeFirst();
+  await tx.updateTable('organizations').set({
+    slug: `closed-${organizationId}`,
+    full_name: 'Closed organization',
+    email: null, phone: null, street_address: null, locality: null, region: null, postal_code: null,
+    country: null, picture: null, extra: null, personal_user_id: null,
+    status: 'closed', status_reason: reason?.trim() || null, closed_at: now, updated_at: now,
+  }).where('id', '=', organizationId).execute();
+  await recordOrganizationEvent(tx, {
+    organizationId, type: 'closed', actorId, now,
+    detail: { ...detail, roles_removed: Number(detached.numDeletedRows), ...(reason?.trim() ? { reason: reason.trim() } : {}) },
+  });
 }
 
 export interface OrganizationEvent {

@@ -25,7 +25,7 @@ const Credentials = Type.Object({
 
 const Registration = Type.Object({
   username: Type.Optional({ ...Slug, description: 'Username; made from the e-mail address when omitted.' }),
-  password: Type.Optional(Password('Password; can also be chosen when activating.')),
+  password: Type.Optional(Password('Checked against the password rules, but not kept: the password is chosen when activating, by whoever reads the mailbox.')),
   email: Email,
   full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Full name.' }),
 });
@@ -52,7 +52,7 @@ const ActivationView = Type.Object({
 
 const Activation = Type.Object({
   username: Type.Optional({ ...Slug, description: 'A new username.' }),
-  new_password: Type.Optional(Password('Password to log in with; required when the account has none yet.')),
+  new_password: Type.Optional(Password('Password to log in with; required: activating proves the mailbox, and the account takes the password its owner chooses.')),
   full_name: Type.Optional(Type.String({ maxLength: 150, description: 'Full name.' })),
 });
 
@@ -105,8 +105,9 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
         'Creates an account and mails a link to activate it. Unlike DjaoApp, it does not answer with a token: ' +
         'the answer is the same whether or not the e-mail address is already registered, so nobody can find out ' +
         'which addresses have accounts. When the address is taken, nothing is created and its owner is mailed a ' +
-        'password-reset link instead. The username, when omitted, is made from the e-mail address. A username ' +
-        'that is taken is reported, since usernames are public.',
+        'password-reset link instead. The username asked for is taken only when the account is activated (made from ' +
+        'the e-mail address when omitted), so registering changes nothing anyone else can see. A username that ' +
+        'is taken is reported, since usernames are public; names starting with pending-, deleted- or invited- are reserved.',
       security: [],
       body: Registration,
       response: { 200: RegistrationAnswer, ...errors(400, 429) },
@@ -134,9 +135,10 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       tags: ['auth'],
       summary: 'Activates a user',
       description:
-        'Uses the activation key (once), marks the e-mail address verified, applies the optional new username, ' +
-        'password and full name, and logs the user in: the answer is a JSON Web Token, also set as the session cookie. ' +
-        'A user without a password must choose one here.',
+        'Uses the activation key (once), marks the e-mail address verified, sets the password (`new_password`, ' +
+        'required), the username (the one given, else the one asked for at registration) and the optional full name, ' +
+        'and logs the user in: the answer is a JSON Web Token, also set as the session cookie. Every activation link of ' +
+        'the account works until one is used; an activated account has none left.',
       security: [],
       params: KeyParams,
       body: Activation,

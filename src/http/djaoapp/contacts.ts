@@ -38,7 +38,8 @@ export const contactsRoutes: FastifyPluginAsync = async (fastify) => {
     return profileJson(await createContact(core, request.caller, request.body));
   });
 
-  const updateDescription = 'Same as `PUT /api/users/{user}/`. A new e-mail address is marked unverified and an activation link is mailed to it.';
+  const updateDescription = 'Same as `PUT /api/users/{user}/`: changing the e-mail address needs `password` (of the user making the request), '
+    + 'and for an account that can log in the new address waits for the confirmation link mailed to it.';
   app.put('/contacts/:user/', {
     schema: { tags: CONTACTS, summary: 'Updates a contact', description: updateDescription, params: UserParams, body: ProfileUpdate, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
   }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));

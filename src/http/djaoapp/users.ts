@@ -7,6 +7,7 @@ import {
   USER_LIST_SPEC, createContact, deleteAccount, getProfile, listUsers, resendActivation, updateProfile,
   type ProfileView, type UserBriefView,
 } from '../../core/identity/accounts.js';
+import { confirmEmailChange, undoEmailChange } from '../../core/identity/email-change.js';
 import { changePassword, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH } from '../../core/identity/credentials.js';
 import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../core/identity/notifications.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
@@ -22,11 +23,14 @@ const profileFields = {
   picture: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: 'URL of the profile picture.' }))),
   extra: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'Extra metadata (can be stringified JSON).' }))),
 };
-export const ProfileCreate = Type.Object({ email: Email, ...profileFields });
-export const ProfileUpdate = ProfileCreate;
-export const ProfilePatch = Type.Object({ email: Type.Optional(Email), ...profileFields });
-
 const CallerPassword = Type.String({ minLength: 1, maxLength: 256, description: 'Password of the user making the request.' });
+const EmailChangePassword = Type.Optional(Type.String({
+  minLength: 1, maxLength: 256, description: 'Password of the user making the request; required to change the e-mail address.',
+}));
+
+export const ProfileCreate = Type.Object({ email: Email, ...profileFields });
+export const ProfileUpdate = Type.Object({ email: Email, ...profileFields, password: EmailChangePassword });
+export const ProfilePatch = Type.Object({ email: Type.Optional(Email), ...profileFields, password: EmailChangePassword });
 
 export function briefJson(user: UserBriefView) {
   return { ...user, created_at: user.created_at.toISOString() };
@@ -98,13 +102,51 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
     },
   }, async (request) => profileJson(await getProfile(core, request.caller, request.params.user)));
 
-  const updateDescription = 'Changes the profile. A new e-mail address must be unused; it is marked unverified and an activation link is mailed to it.';
+  const updateDescription = 'Changes the profile. Changing the e-mail address needs `password`, the password of the user making the request. '
+    + 'For an account that can log in, the new address takes effect only once confirmed through the link mailed to it '
+    + '(`POST /api/auth/email/{key}/`), and the former address is then told and given a link to undo the change. '
+    + 'The answer is the same whether or not the new address belongs to another account (its owner is told instead). '
+    + 'A contact without a password takes the new address at once, unverified.';
   app.put('/users/:user/', {
     schema: { tags: USERS, summary: 'Updates a user profile', description: updateDescription, params: UserParams, body: ProfileUpdate, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
   }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
   app.patch('/users/:user/', {
     schema: { tags: USERS, summary: 'Updates part of a user profile', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: ProfilePatch, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
   }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+
+  const limited = { rateLimit: { max: config.authRateLimit.max, timeWindow: config.authRateLimit.windowSeconds * 1000 } };
+  const EmailKey = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100, description: 'Key from the link mailed to the address.' }) });
+  const EmailAnswer = Type.Object({ detail: Type.String(), email: Type.String({ description: 'The address of the account now.' }) });
+  app.post('/auth/email/:key/', {
+    config: limited,
+    schema: {
+      tags: USERS,
+      summary: 'Confirms a new e-mail address',
+      description: 'Uses the link mailed to a new address (once): the address becomes the account\'s, verified. The former address is '
+        + 'mailed a link to undo the change. Does not log anyone in.',
+      security: [],
+      params: EmailKey,
+      response: { 200: EmailAnswer, ...errors(400, 429) },
+    },
+  }, async (request) => {
+    const { email } = await confirmEmailChange(core, request.caller, request.params.key);
+    return { detail: 'Your e-mail address is confirmed.', email };
+  });
+  app.post('/auth/email/:key/undo/', {
+    config: limited,
+    schema: {
+      tags: USERS,
+      summary: 'Undoes an e-mail address change',
+      description: 'Uses the link mailed to the former address after a change (once, within a week): the former address becomes the '
+        + 'account\'s again and a password reset link is mailed to it. Works even if the password was changed since.',
+      security: [],
+      params: EmailKey,
+      response: { 200: EmailAnswer, ...errors(400, 429) },
+    },
+  }, async (request) => {
+    const { email } = await undoEmailChange(core, request.caller, request.params.key);
+    return { detail: 'Your e-mail address is back. We mailed you a link to choose a new password.', email };
+  });
 
   app.delete('/users/:user/', {
     schema: {
