@@ -2,8 +2,9 @@
 // account-portal serve | migrate | create-admin | outbox
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.js';
-import { openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { sql } from 'kysely';
+import { DataDirLocked, openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest, migrations } from './db/migrate.js';
 import { createService, makeLogger, createCore } from './server.js';
 import { ensureAdmin } from './core/bootstrap.js';
 import { checkPasswordPolicy } from './core/identity/passwords.js';
@@ -22,7 +23,25 @@ Commands:
       --limit N         How many (default 20).
 
 Settings come from the environment; see README.md for the list.
+With the embedded database, one process at a time uses DATA_DIR: stop the service
+before running create-admin, migrate or outbox on its folder.
 Options: -h, --help   Show this help.`;
+
+/** A refusal the CLI says in one line, without a stack trace. */
+class CliError extends Error {}
+
+/** Commands that read the database need it migrated: say so instead of failing on a missing table. */
+async function requireMigrated(database: DatabaseHandle, where: string): Promise<void> {
+  const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(database.db);
+  const applied = table.rows[0]?.name
+    ? new Set((await sql<{ name: string }>`select name from schema_migrations`.execute(database.db)).rows.map((r) => r.name))
+    : new Set<string>();
+  const pending = migrations.filter((m) => !applied.has(m.name)).length;
+  if (pending === 0) return;
+  throw new CliError(applied.size === 0
+    ? `the database ${where} was never migrated: run "npx account-portal migrate" (or start the service) first`
+    : `the database ${where} lacks ${pending} migration(s): run "npx account-portal migrate" (or start the service) first`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -72,6 +91,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'outbox': {
       const database = await openDatabase(config);
+      try {
+        await requireMigrated(database, config.databaseUrl ? 'at DATABASE_URL' : `in ${config.dataDir}`);
+      } catch (error) {
+        await database.close();
+        throw error;
+      }
       const rows = await database.db.selectFrom('mail_outbox').selectAll()
         .orderBy('id', 'desc').limit(Number(values.limit ?? 20)).execute();
       for (const mail of rows) {
@@ -118,9 +143,12 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { if (code !== undefined) process.exitCode = code; },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof DomainError) {
+    if (error instanceof ConfigError || error instanceof DomainError || error instanceof CliError) {
       console.error(`account-portal: ${error.message}`);
       process.exitCode = 2;
+    } else if (error instanceof DataDirLocked) {
+      console.error(`account-portal: ${error.message}`);
+      process.exitCode = 1;
     } else {
       console.error(error);
       process.exitCode = 1;

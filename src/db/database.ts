@@ -1,6 +1,7 @@
 // Opens the database: PostgreSQL through `pg` when DATABASE_URL is set, otherwise the
 // embedded PGlite on disk. Both speak the same SQL, so one set of migrations serves both.
-import { mkdirSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
@@ -96,20 +97,130 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
   };
 }
 
+/** Another process holds the data folder: the message names the folder and its PID. */
+export class DataDirLocked extends Error {}
+
+interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+}
+
+function readHolder(path: string): { raw: string; holder: LockHolder | null } | null {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const holder = JSON.parse(raw) as LockHolder;
+    return { raw, holder: Number.isInteger(holder.pid) ? holder : null };
+  } catch {
+    return { raw, holder: null };
+  }
+}
+
+function isAlive(holder: LockHolder): boolean {
+  // A process on another machine (a shared folder) cannot be checked: it counts as alive.
+  if (holder.host !== hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: a second process on the same folder writes over the
+ * first one's files, and one of them loses its writes. So the first process takes
+ * DATA_DIR/lock, made atomically (a hard link of a complete file fails if the lock
+ * exists), and every other process is refused at once. A lock whose process has died is
+ * taken over; the lock is removed on close and on exit.
+ */
+export function lockDataDir(dataDir: string, command = process.argv.slice(2).join(' ') || 'account-portal'): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'lock');
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), command, since: new Date().toISOString() } satisfies LockHolder) + '\n';
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, mine, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(tmp, path);
+        const release = () => {
+          process.off('exit', release);
+          if (readHolder(path)?.raw === mine) unlinkSync(path);
+        };
+        process.on('exit', release);
+        return release;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const current = readHolder(path);
+      if (!current) continue;
+      if (current.holder && current.holder.pid !== process.pid && !isAlive(current.holder)) {
+        // Stale: move it aside, and put it back if what we moved was someone's fresh lock.
+        const aside = `${path}.${process.pid}.stale`;
+        renameSync(path, aside);
+        if (readFileSync(aside, 'utf8') === current.raw) {
+          unlinkSync(aside);
+          continue;
+        }
+        try { linkSync(aside, path); } catch { /* a third process took it meanwhile; it holds the folder */ }
+        unlinkSync(aside);
+        continue;
+      }
+      const who = current.holder
+        ? `process ${current.holder.pid}${current.holder.host !== hostname() ? ` on ${current.holder.host}` : ''} (${current.holder.command}, since ${current.holder.since})`
+        : 'another process';
+      throw new DataDirLocked(
+        `the data folder ${dataDir} is in use by ${who}; stop it first (the embedded database allows one process; ` +
+        `if that process is gone, remove ${path})`,
+      );
+    }
+    throw new DataDirLocked(`the data folder ${dataDir} is being taken by another process; try again`);
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
 export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   let path: string | undefined;
+  let unlock = () => {};
   if (dataDir) {
+    unlock = lockDataDir(dataDir);
     path = join(dataDir, 'db');
     mkdirSync(path, { recursive: true });
   }
-  const client = await PGlite.create(path, {
-    parsers: { [INT8]: parseInt8 },
-    ...(loadDataDir ? { loadDataDir } : {}),
-  });
+  let client: import('@electric-sql/pglite').PGlite;
+  try {
+    client = await PGlite.create(path, {
+      parsers: { [INT8]: parseInt8 },
+      ...(loadDataDir ? { loadDataDir } : {}),
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const changes = new ChangeFeed();
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client), plugins: [new ChangeFeedPlugin(changes)] });
-  return { db, kind: 'pglite', changes, close: () => db.destroy() };
+  return {
+    db,
+    kind: 'pglite',
+    changes,
+    async close() {
+      try {
+        await db.destroy();
+      } finally {
+        unlock();
+      }
+    },
+  };
 }
 
 export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
