@@ -48,6 +48,11 @@ export interface Config {
   /** A separate listener for /metrics (METRICS_HOST:METRICS_PORT); null when unset. */
   metricsPort: number | null;
   metricsHost: string;
+  /**
+   * Join requests (and re-sends) one user may make per window, and requests an
+   * organization's managers are mailed per window (beyond it they wait in the list).
+   */
+  joinRequests: { perUser: number; perOrganization: number; windowSeconds: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -158,5 +163,10 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken,
     metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null,
     metricsHost: env.METRICS_HOST || host,
+    joinRequests: {
+      perUser: int(env, 'JOIN_REQUEST_LIMIT_PER_USER', 10, 1),
+      perOrganization: int(env, 'JOIN_REQUEST_LIMIT_PER_ORGANIZATION', 20, 1),
+      windowSeconds: int(env, 'JOIN_REQUEST_WINDOW_SECONDS', 86400, 60),
+    },
   };
 }

@@ -18,11 +18,14 @@ export interface ListQuery {
   endsAt?: Date;
 }
 
+/** A column reference ("users.email"), or an SQL expression for a value computed per row. */
+export type ListColumn = string | Expression<unknown>;
+
 export interface ListSpec {
-  /** Public name of a sortable field -> SQL column reference. */
-  orderable: Record<string, string>;
+  /** Public name of a sortable field -> SQL column reference or expression. */
+  orderable: Record<string, ListColumn>;
   /** Columns `q` is matched against (case-insensitive substring). */
-  searchable: string[];
+  searchable: ListColumn[];
   /** Column the [start_at, ends_at) range applies to. */
   dateColumn?: string;
   /** Ordering when none is asked for. */
@@ -50,6 +53,10 @@ export function parseOrder(o: string[] | string | undefined, ot: string | undefi
   return ot === 'desc' ? raw.map((v) => (v.startsWith('-') ? v : `-${v}`)) : raw;
 }
 
+function columnOf(column: ListColumn): Expression<unknown> {
+  return typeof column === 'string' ? sql.ref(column) : column;
+}
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -66,7 +73,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
   let filtered = query;
   if (list.q && spec.searchable.length) {
     const pattern = `%${escapeLike(list.q.trim())}%`;
-    const ors = spec.searchable.map((col) => sql<SqlBool>`${sql.ref(col)} ilike ${pattern}`);
+    const ors = spec.searchable.map((col) => sql<SqlBool>`${columnOf(col)} ilike ${pattern}`);
     filtered = filtered.where(sql<SqlBool>`(${sql.join(ors, sql` or `)})` as Expression<SqlBool>) as typeof filtered;
   }
   if (spec.dateColumn && list.startAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} >= ${list.startAt}`) as typeof filtered;
@@ -84,7 +91,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
     const desc = field.startsWith('-');
     const name = field.replace(/^-/, '');
     const column = Object.hasOwn(spec.orderable, name) ? spec.orderable[name] : name;
-    ordered = ordered.orderBy(sql.ref(column), desc ? 'desc' : 'asc') as typeof ordered;
+    ordered = ordered.orderBy(columnOf(column), desc ? 'desc' : 'asc') as typeof ordered;
   }
   const results = await ordered.limit(list.pageSize).offset((list.page - 1) * list.pageSize).execute();
   return { count: Number(countRow?.count ?? 0), results };

@@ -6,6 +6,7 @@ import * as m0002 from './migrations/0002_user_profile.js';
 import * as m0003 from './migrations/0003_change_notifications.js';
 import * as m0005 from './migrations/0005_login_safety.js';
 import * as m0006 from './migrations/0006_address_changes.js';
+import * as m0008 from './migrations/0008_join_requests.js';
 
 interface Migration {
   name: string;
@@ -18,6 +19,7 @@ export const migrations: Migration[] = [
   { name: '0003_change_notifications', migrate: m0003.migrate },
   { name: '0005_login_safety', migrate: m0005.migrate },
   { name: '0006_address_changes', migrate: m0006.migrate },
+  { name: '0008_join_requests', migrate: m0008.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -222,9 +222,44 @@ export interface RolesTable {
   /** Pending request by the user: a key the managers accept with; null once accepted. */
   request_key: string | null;
   request_message: string | null;
+  /** An invitation by e-mail: the address and name the manager typed (all they may see of it). */
+  invited_email: string | null;
+  invited_name: string | null;
   created_by: number | null;
   created_at: CreatedAt;
   accepted_at: Timestamp | null;
+}
+
+export type DomainStatus = 'pending' | 'verified';
+
+/** An e-mail domain an organization claims; implicit roles only use verified ones. */
+export interface OrganizationDomainsTable {
+  id: Generated<number>;
+  organization_id: number;
+  domain: string;
+  status: Generated<DomainStatus>;
+  requested_by: number | null;
+  verified_by: number | null;
+  /** manager_email: a manager has a verified address there; broker: the site's managers approved. */
+  verified_how: 'manager_email' | 'broker' | null;
+  created_at: CreatedAt;
+  verified_at: Timestamp | null;
+}
+
+/** A user who left, was removed or denied: never enrolled implicitly again. */
+export interface OrganizationDeparturesTable {
+  organization_id: number;
+  user_id: number;
+  how: 'left' | 'removed' | 'denied';
+  created_at: CreatedAt;
+}
+
+/** A requester an organization's managers blocked: their requests notify nobody. */
+export interface JoinRequestBlocksTable {
+  organization_id: number;
+  user_id: number;
+  blocked_by: number | null;
+  created_at: CreatedAt;
 }
 
 export interface OrganizationEventsTable {
@@ -258,6 +293,9 @@ export interface Database {
   role_descriptions: RoleDescriptionsTable;
   roles: RolesTable;
   organization_events: OrganizationEventsTable;
+  organization_domains: OrganizationDomainsTable;
+  organization_departures: OrganizationDeparturesTable;
+  join_request_blocks: JoinRequestBlocksTable;
   activities: ActivitiesTable;
   user_preferences: UserPreferencesTable;
   phone_verifications: PhoneVerificationsTable;

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { OrganizationRow, UserRow } from '../../db/schema.js';
-import { BadRequest, Conflict, Forbidden, NotFound, isUniqueViolation } from '../errors.js';
+import { BadRequest, Conflict, Forbidden, NotFound, TooManyAttempts, isUniqueViolation } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { getUserBySlug, printableName } from '../identity/users.js';
 import { authorizeUser } from './policy.js';
@@ -13,30 +13,37 @@ import { assertSeatAvailable } from '../organizations/quotas.js';
 import { actorOf, removeRoles } from './roles.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import {
-  ALL_ROLES, ROLE_LIST_SPEC, findDescription, findOrganization, isMember, loadRole, lockOrganization, roleQuery,
+  ALL_ROLES, ROLE_LIST_SPEC, asSeenByUser, findDescription, findOrganization, isMember, loadRole, lockOrganization, roleQuery,
   toRoleView, type RoleView,
 } from './role-views.js';
+import { isBlockedRequester } from './join-request-blocks.js';
+import { emailDomain } from './domains.js';
 
 /**
- * Grants, once, the roles whose description has implicit_create_on_none to a user whose
- * verified e-mail domain is the organization's, where the user holds no role yet. Called
- * when the user's accessibles are listed; login can call it too.
+ * Grants the roles whose description has implicit_create_on_none to a user whose verified
+ * e-mail domain is one the organization proved (organization_domains, status verified),
+ * where the user holds no role and never left, was removed or was denied there. Called at
+ * login and when the user lists their accessibles.
  */
 export async function grantImplicitRoles(core: Core, userId: number): Promise<number> {
   const user = await core.db.selectFrom('users').select(['email', 'email_verified_at', 'deleted_at'])
     .where('id', '=', userId).executeTakeFirst();
   if (!user?.email || !user.email_verified_at || user.deleted_at) return 0;
-  const domain = user.email.split('@')[1]?.toLowerCase();
+  const domain = emailDomain(user.email);
   if (!domain) return 0;
-  const candidates = await core.db.selectFrom('organizations')
+  const candidates = await core.db.selectFrom('organization_domains')
+    .innerJoin('organizations', 'organizations.id', 'organization_domains.organization_id')
     .innerJoin('role_descriptions', 'role_descriptions.organization_id', 'organizations.id')
     .select(['organizations.id as org_id', 'role_descriptions.id as rd_id'])
-    .where(sql<boolean>`lower(split_part(organizations.email, '@', 2)) = ${domain}`)
+    .where('organization_domains.domain', '=', domain)
+    .where('organization_domains.status', '=', 'verified')
     .where('organizations.status', '=', 'active')
     .where('organizations.type', '=', 'organization')
     .where('role_descriptions.implicit_create_on_none', '=', true)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('roles').select('roles.id')
       .whereRef('roles.organization_id', '=', 'organizations.id').where('roles.user_id', '=', userId))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('organization_departures').select('organization_departures.user_id')
+      .whereRef('organization_departures.organization_id', '=', 'organizations.id').where('organization_departures.user_id', '=', userId))))
     .orderBy('organizations.id').orderBy('role_descriptions.id')
     .execute();
   let granted = 0;
@@ -74,7 +81,7 @@ export async function listAccessibles(
   let query = roleQuery(core.db).where('roles.user_id', '=', user.id).where('organizations.status', '!=', 'closed');
   if (roleSlug !== null && roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
   const page = await paginate(query, list, ROLE_LIST_SPEC);
-  return { user, page: { count: page.count, results: page.results.map(toRoleView) } };
+  return { user, page: { count: page.count, results: page.results.map((r) => asSeenByUser(toRoleView(r))) } };
 }
 
 async function mailRequest(core: Core, tx: Db, org: OrganizationRow, role: RoleView): Promise<void> {
@@ -107,22 +114,65 @@ async function mailRequest(core: Core, tx: Db, org: OrganizationRow, role: RoleV
   }
 }
 
-/** The user asks for `roleSlug` (contributor by default) on an organization they have no role on. */
+const REQUEST_EVENTS = ['role.requested', 'role.request_resent'] as const;
+
+/**
+ * Refuses (429) a requester who made `perUser` requests or re-sends within the window.
+ * Call inside the transaction, after locking the requester's row: concurrent requests
+ * of one user are counted one after the other.
+ */
+async function assertRequesterUnderLimit(core: Core, tx: Db, actorId: number): Promise<void> {
+  const { perUser, windowSeconds } = core.config.joinRequests;
+  await tx.selectFrom('users').select('id').where('id', '=', actorId).forUpdate().execute();
+  const since = new Date(core.now().getTime() - windowSeconds * 1000);
+  const row = await tx.selectFrom('organization_events')
+    .select([sql<number>`count(*)`.as('n'), sql<Date | null>`min(created_at)`.as('oldest')])
+    .where('actor_user_id', '=', actorId).where('type', 'in', REQUEST_EVENTS).where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  if (Number(row.n) < perUser) return;
+  const oldest = row.oldest ? new Date(row.oldest).getTime() : core.now().getTime();
+  const retryAfter = Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - core.now().getTime()) / 1000));
+  throw new TooManyAttempts(`You asked to join organizations ${perUser} times recently; try again later.`, retryAfter);
+}
+
+/**
+ * Whether this request may be mailed to the organization's managers: not for a blocked
+ * requester, and at most `perOrganization` mails per window (later requests wait, unmailed,
+ * in the organization's list of roles).
+ */
+async function mayMailManagers(core: Core, tx: Db, orgId: number, userId: number): Promise<boolean> {
+  if (await isBlockedRequester(tx, orgId, userId)) return false;
+  const { perOrganization, windowSeconds } = core.config.joinRequests;
+  const since = new Date(core.now().getTime() - windowSeconds * 1000);
+  const row = await tx.selectFrom('organization_events').select(sql<number>`count(*)`.as('n'))
+    .where('organization_id', '=', orgId).where('type', 'in', REQUEST_EVENTS).where('created_at', '>', since)
+    .where(sql<boolean>`detail->>'mailed' = 'true'`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n) < perOrganization;
+}
+
+/**
+ * The user asks for `roleSlug` (contributor by default) on an organization they have no
+ * role on. The answer names the organization by slug and printable name only, and is the
+ * same for a suspended organization (whose managers answer once it is active again) and
+ * for a requester its managers blocked (whose request notifies nobody). A pending request
+ * takes no seat; accepting it does.
+ */
 export async function requestRole(
   core: Core, caller: Caller, userSlug: string, roleSlug: string | null, input: { slug: string; message?: string },
 ): Promise<RoleView> {
   const user = await getUserBySlug(core.db, userSlug);
   await authorizeUser(core, caller, 'user.update', user);
   const org = await findOrganization(core.db, input.slug);
-  if (org.status === 'suspended') throw new Forbidden(`${org.slug} is suspended and takes no new members.`);
   const description = await findDescription(core.db, org.id, roleSlug ?? 'contributor');
+  const actorId = actorOf(caller) ?? user.id;
   try {
     const roleId = await core.db.transaction().execute(async (tx) => {
+      await assertRequesterUnderLimit(core, tx, actorId);
       await lockOrganization(tx, org.id);
       if (await isMember(tx, org.id, user.id)) {
         throw new BadRequest(`${user.slug} already has a role, an invitation or a request on ${org.slug}.`);
       }
-      await assertSeatAvailable(tx, org.id);
       const row = await tx.insertInto('roles').values({
         organization_id: org.id, user_id: user.id, role_description_id: description.id,
         request_key: randomBytes(20).toString('hex'),
@@ -131,38 +181,46 @@ export async function requestRole(
         created_at: core.now(),
       }).returning('id').executeTakeFirstOrThrow();
       const role = await loadRole(tx, row.id);
+      const mailed = await mayMailManagers(core, tx, org.id, user.id);
       await recordOrganizationEvent(tx, {
-        organizationId: org.id, type: 'role.requested', actorId: actorOf(caller), now: core.now(),
-        detail: { user: user.slug, role: description.slug },
+        organizationId: org.id, type: 'role.requested', actorId, now: core.now(),
+        detail: { user: user.slug, role: description.slug, mailed },
       });
-      await mailRequest(core, tx, org, role);
+      if (mailed) await mailRequest(core, tx, org, role);
       return row.id;
     });
     core.mailer.kick();
-    return loadRole(core.db, roleId);
+    return asSeenByUser(await loadRole(core.db, roleId));
   } catch (error) {
     if (isUniqueViolation(error)) throw new BadRequest(`${user.slug} already has a request on ${org.slug}.`);
     throw error;
   }
 }
 
-/** Mails the organization's managers the pending request again. */
+/** Mails the organization's managers the pending request again, within the same limits. */
 export async function resendRequest(core: Core, caller: Caller, userSlug: string, roleSlug: string, orgSlug: string): Promise<RoleView> {
   const user = await getUserBySlug(core.db, userSlug);
   await authorizeUser(core, caller, 'user.update', user);
   const org = await findOrganization(core.db, orgSlug);
+  const actorId = actorOf(caller) ?? user.id;
   const roleId = await core.db.transaction().execute(async (tx) => {
     let query = roleQuery(tx).where('roles.organization_id', '=', org.id).where('roles.user_id', '=', user.id)
       .where('roles.request_key', 'is not', null);
     if (roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
     const row = await query.executeTakeFirst();
     if (!row) throw new NotFound('request', `${user.slug} has no pending request on ${org.slug}.`);
+    await assertRequesterUnderLimit(core, tx, actorId);
     const role = toRoleView(row);
-    await mailRequest(core, tx, org, role);
+    const mailed = await mayMailManagers(core, tx, org.id, user.id);
+    await recordOrganizationEvent(tx, {
+      organizationId: org.id, type: 'role.request_resent', actorId, now: core.now(),
+      detail: { user: user.slug, role: role.description.slug, mailed },
+    });
+    if (mailed) await mailRequest(core, tx, org, role);
     return role.id;
   });
   core.mailer.kick();
-  return loadRole(core.db, roleId);
+  return asSeenByUser(await loadRole(core.db, roleId));
 }
 
 /** Withdraws a request, declines an invitation, or leaves: one role or every role (`*`). */
@@ -170,5 +228,5 @@ export async function withdrawRoles(core: Core, caller: Caller, userSlug: string
   const user = await getUserBySlug(core.db, userSlug);
   await authorizeUser(core, caller, 'user.update', user);
   const org = await findOrganization(core.db, orgSlug);
-  await removeRoles(core, caller, org.id, user.slug, roleSlug);
+  await removeRoles(core, caller, org.id, user.slug, roleSlug, 'left');
 }

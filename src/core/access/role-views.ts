@@ -38,8 +38,24 @@ export function roleState(role: Pick<RoleView, 'invited' | 'request_key'>): Role
 }
 
 /** Slugs that name sub-routes of `/roles/` and `/accessibles/`, or "every role". */
-export const RESERVED_ROLE_SLUGS = new Set(['describe', 'accept', '*']);
+export const RESERVED_ROLE_SLUGS = new Set(['describe', 'accept', 'blocked', '*']);
 export const ALL_ROLES = '*';
+
+// What a role shows of its user. A pending invitation shows only what the manager typed
+// (the address and name for an invitation by e-mail, the username for one by username):
+// never the account behind an address, nor the other identifier, nor whether it can log in.
+// The user consents by accepting; then the organization sees them as a member. Search and
+// ordering go through the same expressions, so they cannot be used to probe what is hidden.
+const INVITED = sql`roles.grant_key_hash is not null`;
+export const SHOWN_USER = {
+  slug: sql<string>`case when ${INVITED} and roles.invited_email is not null then roles.invited_email else users.slug end`,
+  email: sql<string | null>`case when ${INVITED} then roles.invited_email else users.email end`,
+  full_name: sql<string>`case when ${INVITED} then coalesce(roles.invited_name, '') else users.full_name end`,
+  nick_name: sql<string | null>`case when ${INVITED} then null else users.nick_name end`,
+  picture: sql<string | null>`case when ${INVITED} then null else users.picture end`,
+  created_at: sql<Date>`case when ${INVITED} then roles.created_at else users.created_at end`,
+  credentials: sql<boolean>`(not ${INVITED} and users.password_hash is not null and users.status = 'active')`,
+};
 
 /** Roles joined with what they are shown with; search and order refer to these columns. */
 export function roleQuery(db: Db) {
@@ -51,10 +67,10 @@ export function roleQuery(db: Db) {
       'roles.id as role_id', 'roles.created_at as role_created_at', 'roles.accepted_at',
       'roles.request_key', 'roles.request_message',
       sql<boolean>`roles.grant_key_hash is not null`.as('invited'),
-      'users.id as user_id', 'users.slug as user_slug', 'users.email as user_email',
-      'users.full_name as user_full_name', 'users.nick_name as user_nick_name', 'users.picture as user_picture',
-      'users.created_at as user_created_at',
-      sql<boolean>`users.password_hash is not null and users.status = 'active'`.as('user_credentials'),
+      'users.id as user_id', SHOWN_USER.slug.as('user_slug'), SHOWN_USER.email.as('user_email'),
+      SHOWN_USER.full_name.as('user_full_name'), SHOWN_USER.nick_name.as('user_nick_name'),
+      SHOWN_USER.picture.as('user_picture'), SHOWN_USER.created_at.as('user_created_at'),
+      SHOWN_USER.credentials.as('user_credentials'),
       'organizations.id as org_id', 'organizations.slug as org_slug', 'organizations.full_name as org_full_name',
       'organizations.email as org_email', 'organizations.phone as org_phone', 'organizations.picture as org_picture',
       'organizations.type as org_type', 'organizations.street_address as org_street_address',
@@ -68,6 +84,36 @@ export function roleQuery(db: Db) {
       'role_descriptions.extra as rd_extra', 'role_descriptions.created_at as rd_created_at',
     ])
     .where('users.deleted_at', 'is', null);
+}
+
+/**
+ * The roles of an organization as its managers list them: a blocked requester's pending
+ * request is left out (it was taken silently and notifies nobody).
+ */
+export function organizationRoleQuery(db: Db, organizationId: number) {
+  return roleQuery(db).where('roles.organization_id', '=', organizationId)
+    .where(({ or, eb, not, exists, selectFrom }) => or([
+      eb('roles.request_key', 'is', null),
+      not(exists(selectFrom('join_request_blocks').select('join_request_blocks.user_id')
+        .whereRef('join_request_blocks.organization_id', '=', 'roles.organization_id')
+        .whereRef('join_request_blocks.user_id', '=', 'roles.user_id'))),
+    ]));
+}
+
+/**
+ * A role as its user sees it: the organization's contact details (e-mail, phone, address)
+ * only once the role is accepted. A pending request or invitation names the organization
+ * by slug and printable name, no more than anyone who asks to join may learn.
+ */
+export function asSeenByUser(role: RoleView): RoleView {
+  if (roleState(role) === 'accepted') return role;
+  return {
+    ...role,
+    organization: {
+      ...role.organization, email: null, phone: null, picture: null, street_address: null, locality: null,
+      region: null, postal_code: null, country: null,
+    },
+  };
 }
 
 type RoleQueryRow = Awaited<ReturnType<ReturnType<typeof roleQuery>['executeTakeFirstOrThrow']>>;
@@ -106,16 +152,16 @@ export async function loadRole(db: Db, roleId: number): Promise<RoleView> {
 export const ROLE_LIST_SPEC = {
   orderable: {
     created_at: 'roles.created_at',
-    username: 'users.slug',
-    email: 'users.email',
-    full_name: 'users.full_name',
+    username: SHOWN_USER.slug,
+    email: SHOWN_USER.email,
+    full_name: SHOWN_USER.full_name,
     role_name: 'role_descriptions.title',
     slug: 'organizations.slug',
     printable_name: 'organizations.full_name',
     request_key: 'roles.request_key',
   },
-  searchable: ['users.slug', 'users.email', 'users.full_name', 'organizations.slug', 'organizations.full_name',
-    'organizations.email', 'role_descriptions.slug', 'role_descriptions.title'],
+  searchable: [SHOWN_USER.slug, SHOWN_USER.email, SHOWN_USER.full_name, 'organizations.slug', 'organizations.full_name',
+    'role_descriptions.slug', 'role_descriptions.title'],
   dateColumn: 'roles.created_at',
   defaultOrder: ['created_at'],
   tieBreaker: 'roles.id',

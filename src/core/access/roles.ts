@@ -2,7 +2,7 @@
 // re-sending an invitation, revoking, and answering users' requests.
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
-import type { OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
+import type { OrganizationDeparturesTable, OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
@@ -12,7 +12,7 @@ import { assertSeatAvailable } from '../organizations/quotas.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import {
   ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
-  isMember, loadRole, lockOrganization, roleQuery, toRoleView, type RoleView,
+  isMember, loadRole, lockOrganization, organizationRoleQuery, roleQuery, toRoleView, type RoleView,
 } from './role-views.js';
 
 export async function listRoles(
@@ -20,7 +20,7 @@ export async function listRoles(
 ): Promise<Page<RoleView>> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.read', org);
-  let query = roleQuery(core.db).where('roles.organization_id', '=', org.id);
+  let query = organizationRoleQuery(core.db, org.id);
   if (roleSlug !== null && roleSlug !== ALL_ROLES) {
     const description = await findDescription(core.db, org.id, roleSlug);
     query = query.where('roles.role_description_id', '=', description.id);
@@ -28,6 +28,8 @@ export async function listRoles(
   const page = await paginate(query, list, ROLE_LIST_SPEC);
   return { count: page.count, results: page.results.map(toRoleView) };
 }
+
+export type Departure = OrganizationDeparturesTable['how'];
 
 export interface GrantInput {
   slug?: string;
@@ -80,10 +82,16 @@ async function callerName(tx: Db, caller: Caller): Promise<string> {
 }
 
 /**
- * Grants `roleSlug` to an existing user (by username, or by e-mail if someone has it), or
- * invites someone not registered yet by e-mail through a contact user. The grantee
- * accepts with the mailed key, unless the description skips the opt-in and the grantee
- * is a registered user: then the role is active at once and a notice is mailed.
+ * Grants `roleSlug` to an existing user by username, or invites an e-mail address (through
+ * the account that has it, or a contact without credentials when none does). The grantee
+ * accepts with the mailed key, unless the description skips the opt-in and the grantee was
+ * named by username: then the role is active at once and a notice is mailed.
+ *
+ * The answer, the list of roles and the history show only what the manager typed until the
+ * grantee accepts: an invitation by e-mail looks the same whether the address has an
+ * account or not, and names neither its username nor its name; one by username does not
+ * name the e-mail. An invitation by e-mail therefore never skips the opt-in (the skip would
+ * answer "accepted" for an address with an account).
  */
 export async function grantRole(
   core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: GrantInput,
@@ -92,47 +100,53 @@ export async function grantRole(
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
   const slug = input.slug?.trim() || undefined;
-  const email = input.email?.trim() || undefined;
+  const email = input.email?.trim() ? normalizeEmail(input.email) : undefined;
   if (!slug && !email) {
     throw new Invalid({ slug: ['Give the username of a user, or the e-mail address of someone to invite.'] });
   }
   if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Invalid('email', 'Enter a valid email address.');
+  const typedName = input.full_name?.trim().slice(0, 150) ?? '';
   const now = core.now();
+  let grantee = slug ?? email!;
   try {
     const roleId = await core.db.transaction().execute(async (tx) => {
       await lockOrganization(tx, org.id);
       let user = slug ? await findUserBySlug(tx, slug) : undefined;
-      if (!user && email) user = await findUserByEmail(tx, email);
+      const byEmail = !user;
       if (!user && !email) throw new NotFound('user', `No user "${slug}".`);
+      if (byEmail) grantee = email!;
+      if (!user) user = await findUserByEmail(tx, email!);
       if (!user) {
         // Someone not registered yet: a contact without credentials holds the invitation
         // until an authenticated user claims it with the mailed key.
         user = await tx.insertInto('users').values({
           slug: contactSlug(),
-          email: normalizeEmail(email!),
-          full_name: input.full_name?.trim().slice(0, 150) ?? '',
+          email: email!,
+          full_name: typedName,
           created_at: now,
         }).returningAll().executeTakeFirstOrThrow();
       }
       const existing = await tx.selectFrom('roles').select('id').where('organization_id', '=', org.id)
         .where('user_id', '=', user.id).where('role_description_id', '=', description.id).executeTakeFirst();
-      if (existing) throw new Conflict(`${user.slug} already has the role "${description.slug}" on ${org.slug}.`);
+      if (existing) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
       if (!(await isMember(tx, org.id, user.id))) await assertSeatAvailable(tx, org.id);
 
-      const skip = description.skip_optin_on_grant && !!user.password_hash;
+      const skip = description.skip_optin_on_grant && !byEmail && !!user.password_hash;
       const key = skip ? null : randomToken(32);
       const role = await tx.insertInto('roles').values({
         organization_id: org.id,
         user_id: user.id,
         role_description_id: description.id,
         grant_key_hash: key ? sha256(key) : null,
+        invited_email: key && byEmail ? email! : null,
+        invited_name: key && byEmail ? typedName : null,
         created_by: caller.kind === 'user' ? caller.userId : null,
         created_at: now,
         accepted_at: key ? null : now,
       }).returning('id').executeTakeFirstOrThrow();
       await recordOrganizationEvent(tx, {
         organizationId: org.id, type: key ? 'role.invited' : 'role.granted', actorId: actorOf(caller), now,
-        detail: { user: user.slug, role: description.slug },
+        detail: { user: grantee, role: description.slug },
       });
       const inviter = await callerName(tx, caller);
       if (key) {
@@ -154,15 +168,30 @@ export async function grantRole(
     return loadRole(core.db, roleId);
   } catch (error) {
     // Two grants racing past the check: the unique index keeps exactly one.
-    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${description.slug}" on ${org.slug}.`);
+    if (isUniqueViolation(error)) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
     throw error;
   }
 }
 
+/**
+ * The roles of one user on the organization. The user is named by username, or by the
+ * address a pending invitation was made to (what the organization sees of it), or by the
+ * e-mail of a member who accepted.
+ */
 async function findUserRoles(tx: Db, orgId: number, userSlug: string, roleSlug: string): Promise<RoleView[]> {
   const user = await findUserBySlug(tx, userSlug);
-  if (!user) throw new NotFound('user', `No user "${userSlug}".`);
-  let query = roleQuery(tx).where('roles.organization_id', '=', orgId).where('roles.user_id', '=', user.id);
+  let query = roleQuery(tx).where('roles.organization_id', '=', orgId);
+  if (user) {
+    query = query.where('roles.user_id', '=', user.id);
+  } else if (userSlug.includes('@')) {
+    const email = normalizeEmail(userSlug);
+    query = query.where(({ or, and, eb }) => or([
+      and([eb('roles.grant_key_hash', 'is not', null), eb('roles.invited_email', '=', email)]),
+      and([eb('roles.grant_key_hash', 'is', null), eb(eb.fn('lower', ['users.email']), '=', email)]),
+    ]));
+  } else {
+    throw new NotFound('user', `No user "${userSlug}".`);
+  }
   if (roleSlug !== ALL_ROLES) {
     const description = await findDescription(tx, orgId, roleSlug);
     query = query.where('roles.role_description_id', '=', description.id);
@@ -202,20 +231,36 @@ export async function resendInvitation(
 export async function revokeRoles(core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string): Promise<void> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  await removeRoles(core, caller, org.id, userSlug, roleSlug);
+  await removeRoles(core, caller, org.id, userSlug, roleSlug, 'removed');
 }
 
 export function actorOf(caller: Caller): number | null {
   return caller.kind === 'user' ? caller.userId : null;
 }
 
-/** Shared by revoke (organization side) and withdraw (user side). */
-export async function removeRoles(core: Core, caller: Caller, orgId: number, userSlug: string, roleSlug: string): Promise<void> {
+/**
+ * Remembers that a user left, was removed or was denied: the organization's implicit
+ * roles never enroll them again (leaving sticks).
+ */
+export async function recordDeparture(tx: Db, orgId: number, userIds: number[], how: Departure, now: Date): Promise<void> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return;
+  await tx.insertInto('organization_departures')
+    .values(unique.map((userId) => ({ organization_id: orgId, user_id: userId, how, created_at: now })))
+    .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doUpdateSet({ how }))
+    .execute();
+}
+
+/** Shared by revoke (organization side, `removed`) and withdraw (user side, `left`). */
+export async function removeRoles(
+  core: Core, caller: Caller, orgId: number, userSlug: string, roleSlug: string, how: Departure,
+): Promise<void> {
   await core.db.transaction().execute(async (tx) => {
     await lockOrganization(tx, orgId);
     const roles = await findUserRoles(tx, orgId, userSlug, roleSlug);
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
     await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
+    await recordDeparture(tx, orgId, roles.map((r) => r.user.id), how, core.now());
     await recordOrganizationEvent(tx, {
       organizationId: orgId, type: 'role.revoked', actorId: actorOf(caller), now: core.now(),
       detail: { user: userSlug, roles: roles.map((r) => r.description.slug) },
@@ -223,7 +268,7 @@ export async function removeRoles(core: Core, caller: Caller, orgId: number, use
   });
 }
 
-async function pendingRequest(tx: Db, orgId: number, requestKey: string): Promise<RoleView> {
+export async function pendingRequest(tx: Db, orgId: number, requestKey: string): Promise<RoleView> {
   const row = await roleQuery(tx).where('roles.organization_id', '=', orgId)
     .where('roles.request_key', '=', requestKey).executeTakeFirst();
   if (!row) throw new NotFound('request', 'No pending request matches this key.');
@@ -242,6 +287,8 @@ export async function acceptRequest(
       await lockOrganization(tx, org.id);
       const role = await pendingRequest(tx, org.id, requestKey);
       const description = roleSlug ? await findDescription(tx, org.id, roleSlug) : null;
+      // A request took no seat while pending: accepting it takes one.
+      await assertSeatAvailable(tx, org.id, role.user.id);
       await tx.updateTable('roles').set({
         request_key: null, grant_key_hash: null, accepted_at: now,
         ...(description ? { role_description_id: description.id } : {}),
@@ -271,17 +318,44 @@ export async function acceptRequest(
   }
 }
 
-/** A manager denies a request: it is removed. */
-export async function denyRequest(core: Core, caller: Caller, orgSlug: string, requestKey: string): Promise<void> {
+/** A manager denies a request: it is removed; with `block`, its author is blocked too. */
+export async function denyRequest(
+  core: Core, caller: Caller, orgSlug: string, requestKey: string, block = false,
+): Promise<void> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   await core.db.transaction().execute(async (tx) => {
     await lockOrganization(tx, org.id);
     const role = await pendingRequest(tx, org.id, requestKey);
-    await tx.deleteFrom('roles').where('id', '=', role.id).execute();
+    await denyRequests(core, tx, caller, org.id, [role], block);
+  });
+}
+
+/** Removes pending requests, records each denial (and block), and remembers the departure. */
+export async function denyRequests(
+  core: Core, tx: Db, caller: Caller, orgId: number, roles: RoleView[], block: boolean,
+): Promise<void> {
+  if (roles.length === 0) return;
+  const now = core.now();
+  await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
+  await recordDeparture(tx, orgId, roles.map((r) => r.user.id), 'denied', now);
+  for (const role of roles) {
     await recordOrganizationEvent(tx, {
-      organizationId: org.id, type: 'role.request_denied', actorId: actorOf(caller), now: core.now(),
+      organizationId: orgId, type: 'role.request_denied', actorId: actorOf(caller), now,
       detail: { user: role.user.slug, role: role.description.slug },
     });
-  });
+  }
+  if (!block) return;
+  const users = new Map(roles.map((r) => [r.user.id, r.user.slug]));
+  for (const [userId, userSlug] of users) {
+    const added = await tx.insertInto('join_request_blocks')
+      .values({ organization_id: orgId, user_id: userId, blocked_by: actorOf(caller), created_at: now })
+      .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
+      .returning('user_id').executeTakeFirst();
+    if (added) {
+      await recordOrganizationEvent(tx, {
+        organizationId: orgId, type: 'role.requester_blocked', actorId: actorOf(caller), now, detail: { user: userSlug },
+      });
+    }
+  }
 }

@@ -16,7 +16,13 @@ export type OrganizationEventType =
   | 'role.revoked'
   | 'role.requested'
   | 'role.request_accepted'
-  | 'role.request_denied';
+  | 'role.request_denied'
+  | 'role.request_resent'
+  | 'role.requester_blocked'
+  | 'role.requester_unblocked'
+  | 'domain.requested'
+  | 'domain.verified'
+  | 'domain.removed';
 
 export async function recordOrganizationEvent(
   tx: Db,

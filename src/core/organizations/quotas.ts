@@ -40,10 +40,13 @@ export async function setQuotas(core: Core, caller: Caller, slug: string, quotas
   return getQuotas(core, caller, organization.slug);
 }
 
-/** Distinct users holding a role on the organization, accepted or pending. */
+/**
+ * Distinct users holding a role on the organization, accepted or invited. A pending request
+ * is a stranger's wish, not a seat: it takes one only when a manager accepts it.
+ */
 async function seatsUsed(db: Db, organizationId: number): Promise<number> {
   const row = await db.selectFrom('roles').select((eb) => eb.fn.count<number>('user_id').distinct().as('n'))
-    .where('organization_id', '=', organizationId).executeTakeFirstOrThrow();
+    .where('organization_id', '=', organizationId).where('request_key', 'is', null).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -58,7 +61,7 @@ export async function assertSeatAvailable(tx: Db, organizationId: number, userId
   if (!row || row.seat_quota === null) return;
   if (userId !== undefined) {
     // Someone who already holds a role there takes no new seat.
-    const holds = await tx.selectFrom('roles').select('id')
+    const holds = await tx.selectFrom('roles').select('id').where('request_key', 'is', null)
       .where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
     if (holds) return;
   }

@@ -75,7 +75,7 @@ export const accessibleRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags, summary: 'Lists what a user can access',
       description: 'Every role of the user on an organization, with pending invitations (`state: invited`) and requests (`state: requested`, with `request_key`). '
-        + "Roles the organizations give implicitly to users of their e-mail domain are added first. `q` searches the organization and role; `o` orders by created_at, slug, printable_name or role_name. Only the user (and the site's managers) may read it.",
+        + "Roles the organizations give implicitly to users of an e-mail domain they proved are added first. Pending invitations and requests name the organization by slug and printable name only. `q` searches the organization and role; `o` orders by created_at, slug, printable_name or role_name. Only the user (and the site's managers) may read it.",
       params: UserParams, querystring: ListParams,
       response: { 200: PageOf(Accessible), ...errors(400, 401, 404) },
     },
@@ -103,9 +103,11 @@ export const accessibleRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags, summary: 'Requests to join an organization',
       description: 'The user asks for the contributor role on the organization `slug`; its managers are mailed a link to accept or deny. '
-        + 'A user who already has a role, invitation or request there gets 400; an unknown organization 404; a suspended one 403; one without a free seat 403.',
+        + 'The answer names the organization by slug and printable name only, and is the same whether it is active or suspended. '
+        + 'A pending request takes no seat (accepting it does). A user who already has a role, invitation or request there gets 400; an unknown organization 404; '
+        + 'more than JOIN_REQUEST_LIMIT_PER_USER requests (re-sends included) within JOIN_REQUEST_WINDOW_SECONDS 429 with Retry-After.',
       params: UserParams, body: RequestBody,
-      response: { 201: Accessible, ...errors(400, 401, 403, 404, 409) },
+      response: { 201: Accessible, ...errors(400, 401, 404, 409, 429) },
     },
   }, async (request, reply) => {
     const role = await requestRole(core, request.caller, request.params.user, null, request.body);
@@ -130,7 +132,7 @@ export const accessibleRoutes: FastifyPluginAsync = async (fastify) => {
       tags, summary: 'Requests a given role on an organization',
       description: 'Like requesting to join, for the role `{role}` (which the organization must have).',
       params: UserRoleParams, body: RequestBody,
-      response: { 201: Accessible, ...errors(400, 401, 403, 404, 409) },
+      response: { 201: Accessible, ...errors(400, 401, 404, 409, 429) },
     },
   }, async (request, reply) => {
     const role = await requestRole(core, request.caller, request.params.user, request.params.role, request.body);
@@ -140,8 +142,9 @@ export const accessibleRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/users/:user/accessibles/:role/:organization/', {
     schema: {
       tags, summary: 'Re-sends a request for a role',
-      description: "Mails the organization's managers the user's pending request again. `*` as the role means whichever role was asked for.",
-      params: UserRoleOrgParams, response: { 200: Role, ...errors(401, 404) },
+      description: "Mails the organization's managers the user's pending request again. `*` as the role means whichever role was asked for. "
+        + 'Counts toward the same limit as requests (429 with Retry-After).',
+      params: UserRoleOrgParams, response: { 200: Role, ...errors(401, 404, 429) },
     },
   }, async (request) => roleShape(config, await resendRequest(
     core, request.caller, request.params.user, request.params.role, request.params.organization,
@@ -151,7 +154,7 @@ export const accessibleRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags, summary: 'Withdraws or leaves a role',
       description: 'Withdraws a request, declines an invitation or leaves a role; `*` as the role removes every role of the user on the organization. '
-        + 'The last manager of an organization cannot leave (409).',
+        + 'The last manager of an organization cannot leave (409). Leaving sticks: the organization\'s implicit roles never enroll the user again.',
       params: UserRoleOrgParams, response: { 204: Type.Null(), ...errors(401, 404, 409) },
     },
   }, async (request, reply) => {

@@ -5,6 +5,7 @@ import { profileRoutes } from './profiles.js';
 import { accountRoutes } from './accounts.js';
 import { roleRoutes } from './roles.js';
 import { accessibleRoutes } from './accessibles.js';
+import { domainRoutes } from './domains.js';
 import { userAdminRoutes } from './user-admin.js';
 import { usersRoutes } from './users.js';
 import { contactsRoutes } from './contacts.js';
@@ -16,6 +17,7 @@ export const djaoappRoutes: FastifyPluginAsync = async (app) => {
   await app.register(accountRoutes);
   await app.register(roleRoutes);
   await app.register(accessibleRoutes);
+  await app.register(domainRoutes);
   await app.register(userAdminRoutes);
   await app.register(usersRoutes);
   await app.register(contactsRoutes);

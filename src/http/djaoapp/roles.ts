@@ -13,6 +13,9 @@ import {
 import {
   acceptRequest, denyRequest, grantRole, listRoles, resendInvitation, revokeRoles,
 } from '../../core/access/roles.js';
+import {
+  BLOCK_LIST_SPEC, denyAllRequests, listBlockedRequesters, unblockRequester,
+} from '../../core/access/join-request-blocks.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Nullable, Slug, UserBrief, errors } from './schemas.js';
 
@@ -48,7 +51,7 @@ export const RoleDescription = Type.Object({
   slug: Type.String({ description: 'Unique identifier of the role on the organization, derived from the title.' }),
   title: Type.String({ description: 'Short description of the role.' }),
   skip_optin_on_grant: Type.Boolean({ description: 'A registered user granted this role has it at once, without accepting an invitation.' }),
-  implicit_create_on_none: Type.Boolean({ description: "The role is given automatically to users whose verified e-mail domain is the organization's and who have no role on it yet." }),
+  implicit_create_on_none: Type.Boolean({ description: "The role is given automatically to users with a verified address at a domain the organization proved (see `/domains/`), who have no role on it and never left it." }),
   is_global: Type.Boolean({ description: 'True for manager and contributor, which every organization shares and cannot change.' }),
   organization: Nullable(OrganizationBrief),
   extra: Nullable(Type.String({ description: 'Extra metadata (can be stringified JSON).' })),
@@ -144,7 +147,7 @@ const RequestParams = Type.Object({ organization: Slug, request_key: Type.String
 
 const DescriptionFields = {
   skip_optin_on_grant: Type.Optional(Type.Boolean({ description: 'Grant at once, without the grantee accepting an invitation.' })),
-  implicit_create_on_none: Type.Optional(Type.Boolean({ description: "Give the role automatically to users of the organization's e-mail domain." })),
+  implicit_create_on_none: Type.Optional(Type.Boolean({ description: "Give the role automatically to users of a domain the organization proved (see `/domains/`)." })),
   extra: Type.Optional(Nullable(Type.String({ maxLength: 10000, description: 'Extra metadata (can be stringified JSON).' }))),
 };
 const DescriptionBody = Type.Object({ title: Type.String({ maxLength: 100, description: 'Short description of the role.' }), ...DescriptionFields });
@@ -158,6 +161,15 @@ const GrantBody = Type.Object({
 });
 const AcceptRequestBody = Type.Object({
   role: Type.Optional(Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\w.@+-]+$', description: 'Give this role instead of the one asked for.' })),
+});
+
+const BlockQuery = Type.Object({
+  block: Type.Optional(Type.Boolean({ description: 'Also block the requester(s): their later requests notify nobody.' })),
+});
+const BlockedRequester = Type.Object({
+  user: Type.Object({ slug: Type.String(), username: Type.String(), printable_name: Type.String(), picture: Nullable(Type.String()) }),
+  blocked_by: Nullable(Type.String({ description: 'Username of the manager who blocked them.' })),
+  created_at: Type.String({ format: 'date-time' }),
 });
 
 const DESCRIBE_SPEC: ListSpec = { orderable: { created_at: 'created_at' }, searchable: [], defaultOrder: ['created_at'], tieBreaker: 'id' };
@@ -187,7 +199,7 @@ export const roleRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/profile/:organization/roles/describe/', {
     schema: {
       tags, summary: 'Creates a role description',
-      description: 'Adds a role users can take on the organization. The slug is derived from the title ("Support Staff" gives `support-staff`); `describe`, `accept` and the global slugs are taken. Managers only.',
+      description: 'Adds a role users can take on the organization. The slug is derived from the title ("Support Staff" gives `support-staff`); `describe`, `accept`, `blocked` and the global slugs are taken. Managers only.',
       params: OrgParams, body: DescriptionBody,
       response: { 201: RoleDescriptionWithRoles, ...errors(400, 401, 403, 404, 409) },
     },
@@ -250,11 +262,49 @@ export const roleRoutes: FastifyPluginAsync = async (fastify) => {
   app.delete('/profile/:organization/roles/accept/:request_key/', {
     schema: {
       tags, summary: 'Denies a request for a role (addition)',
-      description: 'Not in the DjaoApp reference: a manager denies a user\'s pending request, which is removed. Managers only.',
-      params: RequestParams, response: { 204: Type.Null(), ...errors(401, 403, 404) },
+      description: 'Not in the DjaoApp reference: a manager denies a user\'s pending request, which is removed. With `block=true` the requester is '
+        + 'also blocked: their later requests get the usual answer but notify nobody and stay out of the organization\'s lists. Managers only.',
+      params: RequestParams, querystring: BlockQuery, response: { 204: Type.Null(), ...errors(401, 403, 404) },
     },
   }, async (request, reply) => {
-    await denyRequest(core, request.caller, request.params.organization, request.params.request_key);
+    await denyRequest(core, request.caller, request.params.organization, request.params.request_key, request.query.block ?? false);
+    return reply.code(204).send(null);
+  });
+
+  app.delete('/profile/:organization/roles/accept/', {
+    schema: {
+      tags, summary: 'Denies every pending request (addition)',
+      description: 'Not in the DjaoApp reference: a manager denies every pending request for a role on the organization at once '
+        + '(with `block=true`, blocking their authors too). Answers how many were denied. Managers only.',
+      params: OrgParams, querystring: BlockQuery,
+      response: { 200: Type.Object({ denied: Type.Integer({ description: 'Number of requests denied.' }) }), ...errors(401, 403, 404) },
+    },
+  }, async (request) => ({ denied: await denyAllRequests(core, request.caller, request.params.organization, request.query.block ?? false) }));
+
+  app.get('/profile/:organization/roles/blocked/', {
+    schema: {
+      tags, summary: 'Lists blocked requesters (addition)',
+      description: 'Users whose requests to join the organization notify nobody (blocked when a manager denied one of their requests with `block=true`). Managers only.',
+      params: OrgParams, querystring: ListParams,
+      response: { 200: PageOf(BlockedRequester), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const list = toListQuery(request.query, BLOCK_LIST_SPEC, config);
+    const page = await listBlockedRequesters(core, request.caller, request.params.organization, list);
+    return pageEnvelope(request, config, list, page, (b) => ({
+      user: { slug: b.user.slug, username: b.user.slug, printable_name: printableName(b.user), picture: b.user.picture },
+      blocked_by: b.blocked_by, created_at: iso(b.created_at),
+    }));
+  });
+
+  app.delete('/profile/:organization/roles/blocked/:user/', {
+    schema: {
+      tags, summary: 'Unblocks a requester (addition)',
+      description: 'The user\'s next request to join notifies the managers again. Managers only.',
+      params: Type.Object({ organization: Slug, user: Slug }), response: { 204: Type.Null(), ...errors(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    await unblockRequester(core, request.caller, request.params.organization, request.params.user);
     return reply.code(204).send(null);
   });
 
@@ -290,11 +340,13 @@ export const roleRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/profile/:organization/roles/:role/', {
     schema: {
       tags, summary: 'Grants a role',
-      description: 'Gives the role to a user named by `slug`, or by `email` if a user has that address. Someone not registered yet is invited by `email`: '
-        + 'they are mailed a key to accept with once logged in, and the first authenticated user who presents it gets the role. A registered grantee also accepts '
-        + 'with a mailed key, unless the role skips the opt-in: then it is active at once and a notice is mailed. Granting a role the user already has answers 409; adding a member beyond the organization\'s seat quota answers 403. Managers only.',
+      description: 'Gives the role to a user named by `slug`, or invites the address `email`. The grantee is mailed a key to accept with once logged in; '
+        + 'an address with no account yet goes to the first authenticated user who presents the key. A role that skips the opt-in is active at once for a '
+        + 'user named by `slug` (a notice is mailed); an invitation by `email` always waits for the grantee. Until the grantee accepts, the answer and the '
+        + 'lists show only what was given: an invitation by e-mail looks the same whether the address has an account or not (its `slug` is the address), '
+        + 'one by username shows no e-mail. Granting a role the user already has answers 409; adding a member beyond the organization\'s seat quota answers 403. Managers only.',
       params: OrgRoleParams, body: GrantBody,
-      response: { 201: Type.Object({ slug: Type.String({ description: 'Username of the grantee.' }), ...Role.properties }), ...errors(400, 401, 403, 404, 409) },
+      response: { 201: Type.Object({ slug: Type.String({ description: 'Username of the grantee, or the address invited by e-mail.' }), ...Role.properties }), ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
     const role = await grantRole(core, request.caller, request.params.organization, request.params.role, request.body);
@@ -304,7 +356,7 @@ export const roleRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/profile/:organization/roles/:role/:user/', {
     schema: {
       tags, summary: 'Re-sends a role invitation',
-      description: 'Mails a new invitation key for a pending invitation; the previous key stops working. 400 if the role was already accepted. Managers only.',
+      description: 'Mails a new invitation key for a pending invitation; the previous key stops working. `{user}` is the username, or the address an invitation by e-mail was made to. 400 if the role was already accepted. Managers only.',
       params: OrgRoleUserParams, response: { 200: Role, ...errors(400, 401, 403, 404) },
     },
   }, async (request) => roleShape(config, await resendInvitation(
@@ -315,6 +367,7 @@ export const roleRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags, summary: 'Revokes a role',
       description: 'Removes the role (or, with `*` as the role, every role) of the user on the organization, pending invitations and requests included. '
+        + '`{user}` is the username, or the address an invitation by e-mail was made to. The user is never enrolled again by an implicit role. '
         + 'Removing the last manager answers 409: an organization always keeps one. Managers only.',
       params: OrgRoleUserParams, response: { 204: Type.Null(), ...errors(401, 403, 404, 409) },
     },

@@ -1,0 +1,169 @@
+// The e-mail domains an organization proved. Implicit roles (implicit_create_on_none)
+// enroll users of a verified domain only: an organization's own e-mail address proves
+// nothing (anyone can type it@victimcorp.test). A domain is verified when a manager of the
+// organization who has a verified address at that domain asks for it, or when the site's
+// (broker's) managers approve it. A real DNS or mailbox challenge would be stronger; these
+// two are what the service can check by itself today. Free-mail domains are never proved
+// by a mailbox (a gmail.com address proves nothing about gmail.com's users).
+import type { Caller, Core } from '../context.js';
+import type { OrganizationDomainsTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import { Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
+import { authorizeOrganization, authorizeSite, isBrokerManager } from './policy.js';
+import { recordOrganizationEvent } from '../organizations/events.js';
+import { findOrganization, lockOrganization } from './role-views.js';
+
+const FREE_MAIL = new Set([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com',
+  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'pm.me', 'gmx.com', 'gmx.net',
+  'gmx.de', 'web.de', 'mail.com', 'yandex.com', 'yandex.ru', 'mail.ru', 'zoho.com', 'fastmail.com', 'hey.com',
+  'tutanota.com', 'qq.com', '163.com', '126.com', 'naver.com', 'free.fr', 'orange.fr', 'laposte.net', 'libero.it',
+  't-online.de',
+]);
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+/** The lower-case domain of an address, or null. */
+export function emailDomain(email: string): string | null {
+  const at = email.lastIndexOf('@');
+  return at > 0 ? email.slice(at + 1).trim().toLowerCase() || null : null;
+}
+
+export interface DomainView {
+  domain: string;
+  status: 'pending' | 'verified';
+  verified_how: 'manager_email' | 'broker' | null;
+  requested_by: string | null;
+  verified_by: string | null;
+  created_at: Date;
+  verified_at: Date | null;
+}
+
+type DomainRow = Selectable<OrganizationDomainsTable>;
+
+async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
+  const ids = [...new Set(rows.flatMap((r) => [r.requested_by, r.verified_by]).filter((id): id is number => id !== null))];
+  const names = new Map((ids.length
+    ? await core.db.selectFrom('users').select(['id', 'slug']).where('id', 'in', ids).execute()
+    : []).map((u) => [u.id, u.slug]));
+  return rows.map((r) => ({
+    domain: r.domain, status: r.status, verified_how: r.verified_how,
+    requested_by: r.requested_by === null ? null : names.get(r.requested_by) ?? null,
+    verified_by: r.verified_by === null ? null : names.get(r.verified_by) ?? null,
+    created_at: r.created_at, verified_at: r.verified_at,
+  }));
+}
+
+function checkDomain(raw: string): string {
+  const domain = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN.test(domain)) throw new Invalid('domain', 'Enter a domain name such as example.com.');
+  return domain;
+}
+
+export async function listDomains(core: Core, caller: Caller, orgSlug: string): Promise<DomainView[]> {
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.read', org);
+  const rows = await core.db.selectFrom('organization_domains').selectAll()
+    .where('organization_id', '=', org.id).orderBy('domain').execute();
+  return toViews(core, rows);
+}
+
+const TAKEN = 'Another organization has proved this domain; ask the site\'s managers.';
+
+/**
+ * A manager claims a domain. Verified at once when the caller manages the broker, or has a
+ * verified address at that domain (not a free-mail one); otherwise pending until the
+ * broker's managers approve it. `created` tells a new claim from one already known.
+ */
+export async function addDomain(
+  core: Core, caller: Caller, orgSlug: string, rawDomain: string,
+): Promise<{ view: DomainView; created: boolean }> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const domain = checkDomain(rawDomain);
+  const how = await proofOf(core, caller.userId, domain);
+  const now = core.now();
+  try {
+    const result = await core.db.transaction().execute(async (tx) => {
+      await lockOrganization(tx, org.id);
+      const elsewhere = await tx.selectFrom('organization_domains').select('id').where('domain', '=', domain)
+        .where('status', '=', 'verified').where('organization_id', '!=', org.id).executeTakeFirst();
+      if (elsewhere) throw new Conflict(TAKEN);
+      const existing = await tx.selectFrom('organization_domains').selectAll()
+        .where('organization_id', '=', org.id).where('domain', '=', domain).executeTakeFirst();
+      if (existing && (existing.status === 'verified' || !how)) return { row: existing, created: false };
+      const verified = how ? { status: 'verified' as const, verified_by: caller.userId, verified_how: how, verified_at: now } : {};
+      const row = existing
+        ? await tx.updateTable('organization_domains').set(verified).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow()
+        : await tx.insertInto('organization_domains').values({
+          organization_id: org.id, domain, requested_by: caller.userId, created_at: now, ...verified,
+        }).returningAll().executeTakeFirstOrThrow();
+      await recordOrganizationEvent(tx, {
+        organizationId: org.id, type: how ? 'domain.verified' : 'domain.requested', actorId: caller.userId, now,
+        detail: { domain, how },
+      });
+      return { row, created: !existing };
+    });
+    return { view: (await toViews(core, [result.row]))[0], created: result.created };
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(TAKEN);
+    throw error;
+  }
+}
+
+async function proofOf(core: Core, userId: number, domain: string): Promise<DomainRow['verified_how']> {
+  if (await isBrokerManager(core, userId)) return 'broker';
+  if (FREE_MAIL.has(domain)) return null;
+  const user = await core.db.selectFrom('users').select(['email', 'email_verified_at'])
+    .where('id', '=', userId).executeTakeFirst();
+  if (user?.email && user.email_verified_at && emailDomain(user.email) === domain) return 'manager_email';
+  return null;
+}
+
+/** The broker's managers approve a pending domain. */
+export async function approveDomain(core: Core, caller: Caller, orgSlug: string, rawDomain: string): Promise<DomainView> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.read', org);
+  await authorizeSite(core, caller, 'site.administer');
+  const domain = checkDomain(rawDomain);
+  const now = core.now();
+  try {
+    const row = await core.db.transaction().execute(async (tx) => {
+      const updated = await tx.updateTable('organization_domains')
+        .set({ status: 'verified', verified_by: caller.userId, verified_how: 'broker', verified_at: now })
+        .where('organization_id', '=', org.id).where('domain', '=', domain).where('status', '=', 'pending')
+        .returningAll().executeTakeFirst();
+      const found = updated ?? await tx.selectFrom('organization_domains').selectAll()
+        .where('organization_id', '=', org.id).where('domain', '=', domain).executeTakeFirst();
+      if (!found) throw new NotFound('domain', `${org.slug} has not asked for ${domain}.`);
+      if (updated) {
+        await recordOrganizationEvent(tx, {
+          organizationId: org.id, type: 'domain.verified', actorId: caller.userId, now, detail: { domain, how: 'broker' },
+        });
+      }
+      return found;
+    });
+    return (await toViews(core, [row]))[0];
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new Conflict(TAKEN);
+    throw error;
+  }
+}
+
+/** A manager gives up a domain: its users are no longer enrolled (those enrolled stay). */
+export async function removeDomain(core: Core, caller: Caller, orgSlug: string, rawDomain: string): Promise<void> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  const org = await findOrganization(core.db, orgSlug);
+  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const domain = checkDomain(rawDomain);
+  await core.db.transaction().execute(async (tx) => {
+    const removed = await tx.deleteFrom('organization_domains').where('organization_id', '=', org.id)
+      .where('domain', '=', domain).returning('id').executeTakeFirst();
+    if (!removed) throw new NotFound('domain', `${org.slug} has no domain ${domain}.`);
+    await recordOrganizationEvent(tx, {
+      organizationId: org.id, type: 'domain.removed', actorId: caller.userId, now: core.now(), detail: { domain },
+    });
+  });
+}
