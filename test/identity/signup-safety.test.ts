@@ -111,7 +111,10 @@ test('an invited person who registers keeps the username they want and is told w
   const invited = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/`, token: manager.token, body: { email, full_name: 'Omar' } });
   assert.equal(invited.statusCode, 201, invited.body);
   // The contact holding the invitation does not sit on the name the invitee will want.
-  assert.match(invited.json().user.slug, /^invited-/);
+  // (The answer shows only the address: it must not tell whether the address has an account.)
+  assert.equal(invited.json().user.slug, email);
+  const contact = await s.core.db.selectFrom('users').select('slug').where('email', '=', email).executeTakeFirstOrThrow();
+  assert.match(contact.slug, /^invited-/);
   const invitation = path(linkIn(await s.smtp.waitFor(email, (m) => m.text.includes('/accessibles/accept/')), '/accessibles/accept/'));
 
   const reg = await s.request({ method: 'POST', url: '/api/auth/register/', body: { username: local, email, full_name: 'Omar', password: PASSWORD } });
