@@ -34,7 +34,7 @@ test('GET personal-info: the seed fields, names split from the full name', async
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), {
     username: u.username, email: u.email, first_name: 'Ada', last_name: 'King Lovelace',
-    phone: null, phone_verified: false, mobile: null, mobile_verified: false, date_of_birth: null, sex: null,
+    phone: null, phone_verified: false, phone_pending: null, mobile: null, mobile_verified: false, date_of_birth: null, sex: null,
   });
 });
 
@@ -42,21 +42,22 @@ test('PUT personal-info sets every field, normalizes numbers and updates the ful
   const u = await s.user();
   const res = await s.request({
     method: 'PUT', url: `/api/users/${u.username}/personal-info/`, token: u.token,
-    body: { first_name: 'Grace', last_name: 'Hopper', phone: '+1 (212) 555-0100', mobile: '+393331234567', date_of_birth: '1906-12-09', sex: 'F' },
+    body: { first_name: 'Grace', last_name: 'Hopper', phone: '+1 (212) 555-0100', mobile: '+393331234567', date_of_birth: '1906-12-09', sex: 'F', password: u.password },
   });
   assert.equal(res.statusCode, 200);
+  // A new phone number waits for its code (phone-change.test.ts).
   assert.deepEqual(res.json(), {
     username: u.username, email: u.email, first_name: 'Grace', last_name: 'Hopper',
-    phone: '+12125550100', phone_verified: false, mobile: '+393331234567', mobile_verified: false,
+    phone: null, phone_verified: false, phone_pending: '+12125550100', mobile: '+393331234567', mobile_verified: false,
     date_of_birth: '1906-12-09', sex: 'F',
   });
-  const row = await s.core.db.selectFrom('users').select(['full_name', 'phone']).where('id', '=', u.id).executeTakeFirstOrThrow();
-  assert.deepEqual(row, { full_name: 'Grace Hopper', phone: '+12125550100' });
+  const row = await s.core.db.selectFrom('users').select(['full_name', 'pending_phone']).where('id', '=', u.id).executeTakeFirstOrThrow();
+  assert.deepEqual(row, { full_name: 'Grace Hopper', pending_phone: '+12125550100' });
 
   // PUT again without the optional fields empties them.
   const put = await s.request({ method: 'PUT', url: `/api/users/${u.username}/personal-info/`, token: u.token, body: { first_name: 'G', last_name: 'H' } });
   assert.equal(put.statusCode, 200);
-  assert.deepEqual([put.json().phone, put.json().mobile, put.json().sex, put.json().date_of_birth], [null, null, null, null]);
+  assert.deepEqual([put.json().phone, put.json().phone_pending, put.json().mobile, put.json().sex, put.json().date_of_birth], [null, null, null, null, null]);
 });
 
 test('PATCH personal-info changes only what is given; the broker manager may too', async () => {
@@ -166,7 +167,7 @@ test('SMS verification: a code sent to an old number does not verify a new one',
 test('SMS verification: expired codes fail, resending is paced', async () => {
   const u = await s.user();
   const phone = newMobile();
-  await s.request({ method: 'PATCH', url: `/api/users/${u.username}/personal-info/`, token: u.token, body: { phone } });
+  await s.request({ method: 'PATCH', url: `/api/users/${u.username}/personal-info/`, token: u.token, body: { phone, password: u.password } });
   const verify = `/api/users/${u.username}/personal-info/phone/verify/`;
   assert.equal((await s.request({ method: 'POST', url: verify, token: u.token })).statusCode, 200);
   const soon = await s.request({ method: 'POST', url: verify, token: u.token });

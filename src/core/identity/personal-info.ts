@@ -1,11 +1,22 @@
 // Accountcentral's personal info, beyond DjaoApp's profile: first and last name, phone
 // and mobile numbers with whether each was verified, date of birth and sex. Changing a
 // number forgets that it was verified and any code on its way to the old one.
-import type { Caller, Core } from '../context.js';
+//
+// The phone number is where login codes go when the text-message second factor is on, so
+// a stolen session must not be able to move it: a new phone number needs the password of
+// whoever asks, the account's verified address is told, and the number only waits
+// (pending_phone) until a code sent to it comes back; login codes keep going to the
+// current number until then. The mobile number is contact data only (no code goes there
+// at login), so it changes as before.
+import type { Caller, Core, UserCaller } from '../context.js';
+import type { Db } from '../../db/database.js';
 import { Invalid } from '../errors.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
 import { targetUser } from './administration.js';
 import { recordSecurityEvent } from './security-events.js';
+import { confirmPassword } from './credentials.js';
+import { maskNumber } from './phone-verification.js';
+import { printableName } from './users.js';
 
 export interface PersonalInfo {
   username: string;
@@ -14,6 +25,8 @@ export interface PersonalInfo {
   lastName: string;
   phone: string | null;
   phoneVerified: boolean;
+  /** A new phone number waiting for its code. */
+  phonePending: string | null;
   mobile: string | null;
   mobileVerified: boolean;
   dateOfBirth: string | null;
@@ -27,6 +40,8 @@ export interface PersonalInfoChanges {
   mobile?: string | null;
   date_of_birth?: string | null;
   sex?: 'M' | 'F' | null;
+  /** The password of whoever asks; required to change the phone number. */
+  password?: string;
 }
 
 export type NumberField = 'phone' | 'mobile';
@@ -63,6 +78,7 @@ export function personalInfoOf(user: UserRow): PersonalInfo {
     lastName: lastName ?? '',
     phone: user.phone,
     phoneVerified: !!user.phone && user.phone_verified_at !== null,
+    phonePending: user.pending_phone,
     mobile: user.mobile,
     mobileVerified: !!user.mobile && user.mobile_verified_at !== null,
     dateOfBirth: user.date_of_birth,
@@ -104,14 +120,32 @@ export async function updatePersonalInfo(
     update.full_name = [first, last].filter(Boolean).join(' ');
   }
   const changedNumbers: NumberField[] = [];
+  let newPhone: string | null | undefined;
   for (const field of ['phone', 'mobile'] as const) {
     const value = given[field];
     if (value === undefined) continue;
     attempt(() => {
       const number = value === null || value.trim() === '' ? null : normalizePhone(field, value);
+      if (field === 'phone') {
+        // Back to the current number: a pending one is dropped, nothing else changes.
+        if (number === user.phone) {
+          if (user.pending_phone !== null) update.pending_phone = null;
+          return;
+        }
+        if (number !== null && number === user.pending_phone) return;
+        if (number === null && user.phone_verification_enabled) {
+          throw new Invalid('phone', 'Turn off login codes by text message before removing the phone number.');
+        }
+        newPhone = number;
+        // Removing takes effect at once; a new number waits for its code.
+        if (number === null) Object.assign(update, { phone: null, phone_verified_at: null, pending_phone: null });
+        else update.pending_phone = number;
+        changedNumbers.push(field);
+        return;
+      }
       if (number === user[field]) return;
       update[field] = number;
-      update[field === 'phone' ? 'phone_verified_at' : 'mobile_verified_at'] = null;
+      update.mobile_verified_at = null;
       changedNumbers.push(field);
     });
   }
@@ -121,7 +155,11 @@ export async function updatePersonalInfo(
     else update.date_of_birth = value || null;
   }
   if (given.sex !== undefined) update.sex = given.sex;
+  if (newPhone !== undefined && !changes.password) {
+    errors.password = ['Enter your password to change the phone number.'];
+  }
   if (Object.keys(errors).length) throw new Invalid(errors);
+  if (newPhone !== undefined) await confirmPassword(core, actor, changes.password!);
 
   const now = core.now();
   const updated = await core.db.transaction().execute(async (tx) => {
@@ -131,9 +169,36 @@ export async function updatePersonalInfo(
       // A code sent to the previous number must not verify the new one.
       await tx.deleteFrom('phone_verifications')
         .where('user_id', '=', user.id).where('field', 'in', changedNumbers).execute();
-      await recordSecurityEvent(tx, user.id, 'phone.changed', actor, now, { fields: changedNumbers });
+      const changed = changedNumbers.filter((f) => f !== 'phone' || newPhone === null);
+      if (changed.length) await recordSecurityEvent(tx, user.id, 'phone.changed', actor, now, { fields: changed });
+    }
+    if (newPhone !== undefined) {
+      if (newPhone !== null) await recordSecurityEvent(tx, user.id, 'phone.change_requested', actor, now);
+      await noticePhoneChange(core, tx, row, actor, newPhone, now);
     }
     return row;
   });
+  if (newPhone !== undefined) core.mailer.kick();
   return personalInfoOf(updated);
+}
+
+/** Tells the account's verified address that its phone number is being changed or removed. */
+async function noticePhoneChange(core: Core, tx: Db, user: UserRow, actor: UserCaller, number: string | null, now: Date): Promise<void> {
+  if (!user.email || !user.email_verified_at) return;
+  await core.mailer.enqueue(tx, {
+    to: user.email,
+    template: 'phone_changed',
+    context: {
+      full_name: printableName(user),
+      username: user.slug,
+      change: number === null
+        ? 'The phone number was removed from your account'
+        : `A new phone number (${maskNumber(number)}) was set on your account; it will receive login codes once a code sent to it is confirmed`,
+      changed_by: actor.userId === user.id ? 'you' : actor.username,
+      at: now.toISOString(),
+      ip: actor.ip ?? 'unknown',
+      site: core.config.brokerName,
+      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+    },
+  });
 }

@@ -9,6 +9,7 @@ import { targetUser } from './administration.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { recordSecurityEvent } from './security-events.js';
 import type { NumberField } from './personal-info.js';
+import type { UserRow } from '../../db/schema.js';
 
 /** Wrong codes accepted before the code is withdrawn and a new one must be asked for. */
 export const MAX_CODE_ATTEMPTS = 5;
@@ -25,9 +26,14 @@ export function maskNumber(number: string): string {
   return `${number.slice(0, 3)}${'•'.repeat(Math.max(0, number.length - 5))}${number.slice(-2)}`;
 }
 
+/** The number a code for `field` goes to: a new phone number waiting for proof, else the current one. */
+function numberToVerify(user: UserRow, field: NumberField): string | null {
+  return field === 'phone' ? (user.pending_phone ?? user.phone) : user.mobile;
+}
+
 export async function sendPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField): Promise<CodeSent> {
   const { user } = await targetUser(core, caller, 'user.update', slug);
-  const number = user[field];
+  const number = numberToVerify(user, field);
   if (!number) throw new Invalid(field, 'There is no number to verify; set one first.');
   const now = core.now();
   const pending = await core.db.selectFrom('phone_verifications').select('sent_at')
@@ -53,7 +59,7 @@ export async function confirmPhoneCode(core: Core, caller: Caller, slug: string,
   const now = core.now();
   const pending = await core.db.selectFrom('phone_verifications').selectAll()
     .where('user_id', '=', user.id).executeTakeFirst();
-  if (!pending || pending.field !== field || pending.number !== user[field]) {
+  if (!pending || pending.field !== field || pending.number !== numberToVerify(user, field)) {
     throw new BadRequest(`No code was sent to this ${field} number; ask for one first.`);
   }
   if (pending.failures >= MAX_CODE_ATTEMPTS) {
@@ -62,8 +68,12 @@ export async function confirmPhoneCode(core: Core, caller: Caller, slug: string,
   const verified = await core.db.transaction().execute(async (tx) => {
     const owner = /^\d{6}$/.test(code) ? await consumeOneTimeToken(tx, 'phone_code', code, now, user.id) : undefined;
     if (owner !== user.id) return false;
+    // A pending phone number becomes the account's (and where login codes go) only now.
+    const replaced = field === 'phone' && user.pending_phone !== null && pending.number === user.pending_phone;
     await tx.updateTable('users')
-      .set(field === 'phone' ? { phone_verified_at: now, updated_at: now } : { mobile_verified_at: now, updated_at: now })
+      .set(field === 'mobile' ? { mobile_verified_at: now, updated_at: now }
+        : replaced ? { phone: pending.number, pending_phone: null, phone_verified_at: now, updated_at: now }
+          : { phone_verified_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
     await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
     await recordSecurityEvent(tx, user.id, 'phone.verified', actor, now, { field });

@@ -51,6 +51,7 @@ const PersonalInfoBody = Type.Object({
   email: Nullable(Type.String()),
   ...PersonalInfoFields,
   phone_verified: Type.Boolean({ description: 'True once the phone number was confirmed with a code sent to it.' }),
+  phone_pending: Nullable(Type.String({ description: 'A new phone number waiting for the code sent to it; login codes go to `phone` until it is confirmed.' })),
   mobile_verified: Type.Boolean({ description: 'True once the mobile number was confirmed with a code sent to it.' }),
 });
 const PersonalInfoPut = Type.Object({
@@ -60,6 +61,7 @@ const PersonalInfoPut = Type.Object({
   mobile: Type.Optional(Phone),
   date_of_birth: Type.Optional(PersonalInfoFields.date_of_birth),
   sex: Type.Optional(PersonalInfoFields.sex),
+  password: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Password of the user making the request; required to change the phone number.' })),
 });
 const PersonalInfoPatch = Type.Partial(PersonalInfoPut);
 
@@ -74,6 +76,7 @@ function personalInfoBody(p: PersonalInfo): Static<typeof PersonalInfoBody> {
     date_of_birth: p.dateOfBirth,
     sex: p.sex,
     phone_verified: p.phoneVerified,
+    phone_pending: p.phonePending,
     mobile_verified: p.mobileVerified,
   };
 }
@@ -179,7 +182,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags: [TAG],
       summary: "Replaces a user's personal info",
-      description: `Sets every personal info field; optional fields left out are emptied. Names also update the full name. Numbers are stored in E.164 form, and changing one forgets that it was verified. The username and e-mail address are read-only here. For the user and the broker's managers. ${FROM_AC}`,
+      description: `Sets every personal info field; optional fields left out are emptied. Names also update the full name. Numbers are stored in E.164 form, and changing one forgets that it was verified. A new phone number (where login codes go) needs \`password\` (of the user making the request), is mailed about to the verified address, and stays in \`phone_pending\` until confirmed with the code sent to it. The username and e-mail address are read-only here. For the user and the broker's managers. ${FROM_AC}`,
       params: UserParams,
       body: PersonalInfoPut,
       response: { 200: PersonalInfoBody, ...errors(400, 401, 404) },
@@ -190,7 +193,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags: [TAG],
       summary: "Updates part of a user's personal info",
-      description: `Changes only the fields given; null or an empty string removes a number. Changing a number forgets that it was verified. For the user and the broker's managers. ${FROM_AC}`,
+      description: `Changes only the fields given; null or an empty string removes a number. Changing a number forgets that it was verified; a new phone number needs \`password\` and waits in \`phone_pending\` for its code (see PUT). For the user and the broker's managers. ${FROM_AC}`,
       params: UserParams,
       body: PersonalInfoPatch,
       response: { 200: PersonalInfoBody, ...errors(400, 401, 404) },
@@ -201,7 +204,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags: [TAG],
       summary: 'Sends a code to verify a phone number',
-      description: `Texts a 6-digit code to the user's phone or mobile number. The code expires after a few minutes (CODE_LIFETIME_SECONDS) and only confirms the number it was sent to; asking again withdraws the previous code (at most one text every 30 seconds). For the user and the broker's managers. ${FROM_AC}`,
+      description: `Texts a 6-digit code to the user's phone (the pending one if any) or mobile number. The code expires after a few minutes (CODE_LIFETIME_SECONDS) and only confirms the number it was sent to; asking again withdraws the previous code (at most one text every 30 seconds). For the user and the broker's managers. ${FROM_AC}`,
       params: NumberParams,
       response: {
         200: Type.Object({
