@@ -246,11 +246,18 @@ test('PUT /api/users/{user}/otp/ turns on the authenticator; its codes verify', 
   assert.match(priv_key, /^[A-Z2-7]+=*$/);
   assert.match(provisioning_uri, /^otpauth:\/\/totp\//);
   assert.ok(provisioning_uri.includes(`secret=${priv_key}`));
+  // Kept aside, sealed, until a first code from the app confirms it (test/identity/totp.test.ts).
+  const pending = await s.core.db.selectFrom('users').select(['otp_pending_secret', 'otp_enabled']).where('id', '=', u.id).executeTakeFirstOrThrow();
+  assert.equal(pending.otp_enabled, false);
+  assert.ok(pending.otp_pending_secret && !pending.otp_pending_secret.includes(priv_key));
+  const first = await generate({ secret: priv_key, epoch: Math.floor(s.clock.now.getTime() / 1000) });
+  const confirmed = await s.request({ method: 'PUT', url: `/api/users/${u.username}/otp/`, token: u.token, body: { password: u.password, otp_enabled: true, code: first } });
+  assert.equal(confirmed.statusCode, 200, confirmed.body);
   const row = await s.core.db.selectFrom('users').select(['id', 'otp_secret', 'otp_last_step', 'otp_enabled']).where('id', '=', u.id).executeTakeFirstOrThrow();
   assert.equal(row.otp_enabled, true);
-  assert.equal(row.otp_last_step, null);
   assert.ok(row.otp_secret && !row.otp_secret.includes(priv_key));
-  const now = s.clock.now;
+  // The confirming code is spent; the next step's code verifies.
+  const now = new Date(s.clock.now.getTime() + 30_000);
   const code = await generate({ secret: priv_key, epoch: Math.floor(now.getTime() / 1000) });
   assert.equal(await verifyOtpCode(s.core, s.core.db, row, code, now), true);
   const events = await s.core.db.selectFrom('security_events').select('type').where('user_id', '=', u.id).execute();
@@ -260,7 +267,9 @@ test('PUT /api/users/{user}/otp/ turns on the authenticator; its codes verify', 
 test('otp settings: e-mail verification, phone needs a phone, disabling clears the seed', async () => {
   const u = await s.user();
   const url = `/api/users/${u.username}/otp/`;
-  await s.request({ method: 'PUT', url, token: u.token, body: { password: u.password, otp_enabled: true } });
+  const { priv_key } = json(await s.request({ method: 'PUT', url, token: u.token, body: { password: u.password, otp_enabled: true } }));
+  const first = await generate({ secret: priv_key, epoch: Math.floor(s.clock.now.getTime() / 1000) });
+  await s.request({ method: 'PUT', url, token: u.token, body: { password: u.password, otp_enabled: true, code: first } });
   let res = await s.request({ method: 'PUT', url, token: u.token, body: { password: u.password, email_verification_enabled: true } });
   assert.equal(res.statusCode, 200);
   assert.deepEqual(json(res), { otp_enabled: true, email_verification_enabled: true, phone_verification_enabled: false });

@@ -4,10 +4,11 @@
 // key changes are mailed to the account's owner.
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
-import { Invalid, Unauthenticated } from '../errors.js';
+import { BadRequest, Invalid, Unauthenticated } from '../errors.js';
 import { loadTarget } from './accounts.js';
 import { resetApiKey } from './api-keys.js';
-import { createOtpSecret } from './otp.js';
+import { OTP_SETUP_SECONDS, createOtpSecret, matchSetupCode, normalizeCode, siteName } from './otp.js';
+import { forgetRecoveryCodes, replaceRecoveryCodes } from './recovery-codes.js';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { noticeCredentialChange } from './notices.js';
@@ -120,15 +121,27 @@ export interface OtpSettingsInput {
   otp_enabled?: boolean;
   email_verification_enabled?: boolean;
   phone_verification_enabled?: boolean;
+  /** A first code from the authenticator app, confirming the seed it was given. */
+  code?: string | number;
 }
 
 export type OtpSettingsResult =
   | { kind: 'secret'; priv_key: string; provisioning_uri: string }
-  | { kind: 'settings'; otp_enabled: boolean; email_verification_enabled: boolean; phone_verification_enabled: boolean };
+  | {
+    kind: 'settings';
+    otp_enabled: boolean;
+    email_verification_enabled: boolean;
+    phone_verification_enabled: boolean;
+    /** Shown once, when the authenticator app was just confirmed. */
+    recovery_codes?: string[];
+  };
 
 /**
- * Turns second factors on or off. Turning the authenticator app on makes a new seed and
- * shows it once; turning it off forgets the seed.
+ * Turns second factors on or off. The authenticator app takes two steps: `otp_enabled:
+ * true` makes a new seed and shows it once, without using it yet (a seed already in use
+ * keeps working); the same call with `code`, a first code from the app, puts the seed in
+ * use and answers ten recovery codes, shown once. Turning it off forgets the seed and the
+ * recovery codes.
  */
 export async function updateOtpSettings(core: Core, caller: Caller, slug: string, input: OtpSettingsInput): Promise<OtpSettingsResult> {
   const user = await loadTarget(core, caller, slug, 'user.credentials');
@@ -140,21 +153,57 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
     throw new Invalid('email_verification_enabled', 'Add an e-mail address to the account before turning on e-mail verification.');
   }
   const now = core.now();
+  const confirming = input.code !== undefined;
+  let confirmedStep: number | null = null;
+  if (confirming) {
+    if (input.otp_enabled === false) {
+      throw new Invalid('code', 'A code confirms turning the authenticator app on; leave it out to turn the app off.');
+    }
+    const pending = user.otp_pending_secret;
+    if (!pending || !user.otp_pending_at || now.getTime() - user.otp_pending_at.getTime() > OTP_SETUP_SECONDS * 1000) {
+      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.');
+    }
+    const code = normalizeCode(input.code);
+    confirmedStep = code ? await matchSetupCode(core, pending, code, now) : null;
+    if (confirmedStep === null) throw new Invalid('code', 'The one-time code is invalid or has expired.');
+  }
+  const turningOff = input.otp_enabled === false;
   const settings = {
-    otp_enabled: input.otp_enabled ?? user.otp_enabled,
+    otp_enabled: confirming ? true : turningOff ? false : user.otp_enabled,
     email_verification_enabled: input.email_verification_enabled ?? user.email_verification_enabled,
     phone_verification_enabled: input.phone_verification_enabled ?? user.phone_verification_enabled,
   };
-  const fresh = input.otp_enabled === true ? createOtpSecret(core, user.email ?? user.slug) : null;
-  await core.db.transaction().execute(async (tx) => {
+  const fresh = !confirming && input.otp_enabled === true
+    ? createOtpSecret(core, user.email ?? user.slug, await siteName(core))
+    : null;
+  const recoveryCodes = await core.db.transaction().execute(async (tx) => {
     await tx.updateTable('users').set({
       ...settings,
-      ...(fresh ? { otp_secret: fresh.sealed, otp_last_step: null } : {}),
-      ...(!settings.otp_enabled ? { otp_secret: null, otp_last_step: null } : {}),
+      ...(confirming ? { otp_secret: user.otp_pending_secret, otp_last_step: confirmedStep, otp_pending_secret: null, otp_pending_at: null } : {}),
+      ...(fresh ? { otp_pending_secret: fresh.sealed, otp_pending_at: now } : {}),
+      ...(turningOff ? { otp_secret: null, otp_last_step: null, otp_pending_secret: null, otp_pending_at: null } : {}),
       updated_at: now,
     }).where('id', '=', user.id).execute();
-    await recordSecurityEvent(tx, user.id, 'otp.changed', actor, now, settings);
+    const setup = fresh ? { otp_setup: 'started' } : confirming ? { otp_setup: 'confirmed' } : {};
+    await recordSecurityEvent(tx, user.id, 'otp.changed', actor, now, { ...settings, ...setup });
+    if (turningOff) await forgetRecoveryCodes(tx, user.id);
+    return confirming ? replaceRecoveryCodes(tx, user.id, now) : null;
   });
   if (fresh) return { kind: 'secret', priv_key: fresh.secret, provisioning_uri: fresh.provisioningUri };
-  return { kind: 'settings', ...settings };
+  return { kind: 'settings', ...settings, ...(recoveryCodes ? { recovery_codes: recoveryCodes } : {}) };
+}
+
+/** New recovery codes for the authenticator app, shown once; the old ones stop working. */
+export async function regenerateRecoveryCodes(core: Core, caller: Caller, slug: string, input: { password: string }): Promise<string[]> {
+  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const actor = await confirmPassword(core, caller, input.password);
+  if (!user.otp_enabled || !user.otp_secret) {
+    throw new BadRequest('Turn on the authenticator app first: recovery codes stand in for it.');
+  }
+  const now = core.now();
+  return core.db.transaction().execute(async (tx) => {
+    const codes = await replaceRecoveryCodes(tx, user.id, now);
+    await recordSecurityEvent(tx, user.id, 'otp.recovery_codes_generated', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
+    return codes;
+  });
 }

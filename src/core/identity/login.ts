@@ -9,7 +9,8 @@ import { BadRequest, Forbidden, Invalid, Unauthenticated } from '../errors.js';
 import { authenticateToken, refusalReason } from './authenticate.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
-import { verifyOtpCode } from './otp.js';
+import { normalizeCode, verifyOtpCode } from './otp.js';
+import { normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
 import { verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
@@ -35,15 +36,7 @@ function originOf(caller: Caller): RequestOrigin {
   return { ip: caller.ip, userAgent: caller.userAgent };
 }
 
-/** An integer or a digit string, left-padded to 6 digits; null when it cannot be a code. */
-export function normalizeCode(code: string | number | undefined): string | null | undefined {
-  if (code === undefined || code === '') return undefined;
-  if (typeof code === 'number') {
-    return Number.isInteger(code) && code >= 0 && code < 1e6 ? String(code).padStart(6, '0') : null;
-  }
-  const text = code.trim();
-  return /^\d{1,6}$/.test(text) ? text.padStart(6, '0') : null;
-}
+export { normalizeCode } from './otp.js';
 
 type SecondFactor = 'otp' | 'email' | 'phone' | null;
 
@@ -91,6 +84,24 @@ async function checkSecondFactor(core: Core, tx: Db, user: UserRow, factor: Excl
   return (await consumeOneTimeToken(tx, purpose, code, now, user.id)) === user.id;
 }
 
+/** Spends a recovery code in place of the second factor: a security event and a mail to the owner. */
+async function spendRecoveryCodeAtLogin(core: Core, tx: Db, user: UserRow, code: string, origin: RequestOrigin, now: Date): Promise<boolean> {
+  const remaining = await spendRecoveryCode(tx, user.id, code, now);
+  if (remaining === null) return false;
+  await recordSecurityEvent(tx, user.id, 'otp.recovery_code_used', origin, now, { remaining });
+  if (user.email) {
+    await core.mailer.enqueue(tx, {
+      to: user.email,
+      template: 'recovery_code_used',
+      context: {
+        full_name: printableName(user), username: user.slug, at: now.toISOString(), ip: origin.ip ?? 'unknown',
+        remaining, site: core.config.brokerName, recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+      },
+    });
+  }
+  return true;
+}
+
 export async function login(core: Core, caller: Caller, credentials: Credentials): Promise<LoggedIn> {
   const origin = originOf(caller);
   const user = await findUserByLogin(core.db, credentials.username);
@@ -107,7 +118,9 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   // From here on the caller proved the password, so telling them about the account is
   // fine; an answer that is neither success nor a wrong second factor gives the attempt back.
   const factor = secondFactor(user);
-  const code = normalizeCode(credentials.code);
+  // A recovery code stands in for whichever second factor the user has.
+  const recoveryCode = factor ? normalizeRecoveryCode(credentials.code) : null;
+  const code = recoveryCode ?? normalizeCode(credentials.code);
   const pending = await passwordProven(core, user, factor, code);
   if (pending) {
     await attempt.abandon();
@@ -116,15 +129,21 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
 
   const now = core.now();
   const accepted = await core.db.transaction().execute(async (tx) => {
-    if (factor && (code === null || !(await checkSecondFactor(core, tx, user, factor, code!, now)))) return false;
+    if (factor) {
+      const passed = recoveryCode
+        ? await spendRecoveryCodeAtLogin(core, tx, user, recoveryCode, origin, now)
+        : code !== null && await checkSecondFactor(core, tx, user, factor, code!, now);
+      if (!passed) return false;
+    }
     await tx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
     await attempt.succeeded(tx);
-    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, factor ? { factor } : undefined);
+    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, factor ? { factor: recoveryCode ? 'recovery_code' : factor } : undefined);
     return true;
   });
   if (!accepted) {
-    throw await attempt.fail(factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
+    throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
   }
+  if (recoveryCode) core.mailer.kick();
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await grantImplicitRoles(core, user.id);
   const token = await core.tokens.issue(user, now);

@@ -17,6 +17,8 @@ export type SecurityEventType =
   | 'api_key.reset'
   | 'ssh_key.changed'
   | 'otp.changed'
+  | 'otp.recovery_code_used'
+  | 'otp.recovery_codes_generated'
   | 'email.changed'
   | 'email.change_requested'
   | 'email.restored'

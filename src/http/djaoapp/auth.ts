@@ -20,7 +20,9 @@ const Credentials = Type.Object({
   code: Type.Optional(Type.Union([
     Type.Integer({ minimum: 0, maximum: 999999 }),
     Type.String({ pattern: '^\\d{1,6}$' }),
-  ], { description: 'One-time code, checked when the user enabled a second factor (authenticator app, e-mail or text message).' })),
+    Type.String({ pattern: '^\\s*[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}\\s*$', description: 'A recovery code of the authenticator app.' }),
+  ], { description: 'One-time code, checked when the user enabled a second factor (authenticator app, e-mail or text message); '
+    + 'a recovery code of the authenticator app (`xxxxx-xxxxx`, each works once) stands in for it.' })),
 });
 
 const Registration = Type.Object({

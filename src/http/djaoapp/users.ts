@@ -8,7 +8,10 @@ import {
   type ProfileView, type UserBriefView,
 } from '../../core/identity/accounts.js';
 import { confirmEmailChange, undoEmailChange } from '../../core/identity/email-change.js';
-import { changePassword, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH } from '../../core/identity/credentials.js';
+import {
+  changePassword, regenerateRecoveryCodes, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH,
+} from '../../core/identity/credentials.js';
+import { OTP_SETUP_SECONDS } from '../../core/identity/otp.js';
 import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../core/identity/notifications.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Detail, LoginProfile, Nullable, UserBrief, UserParams, errors } from './schemas.js';
@@ -184,10 +187,10 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
   const passwordDescription = '`password` is the password of the user making the request; `new_password` becomes the password of the user named '
     + 'in the URL. Every token issued before the change stops working; the answer carries a fresh one for the caller.';
   app.put('/users/:user/password/', {
-    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404) } },
+    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) } },
   }, passwordHandler);
   app.patch('/users/:user/password/', {
-    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404) } },
+    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) } },
   }, passwordHandler);
 
   app.post('/users/:user/api-keys/', {
@@ -198,7 +201,7 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
         + 'authentication with an empty password. Needs the password of the user making the request.',
       params: UserParams,
       body: Type.Object({ password: CallerPassword }),
-      response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }), ...errors(400, 401, 404) },
+      response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => ({ secret: await resetUserApiKey(core, request.caller, request.params.user, request.body) }));
 
@@ -213,19 +216,25 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
         pubkey: Type.String({ minLength: 1, maxLength: MAX_SSH_KEY_LENGTH, description: 'Public key in OpenSSH format.' }),
         password: CallerPassword,
       }),
-      response: { 200: Detail, ...errors(400, 401, 404) },
+      response: { 200: Detail, ...errors(400, 401, 404, 429) },
     },
   }, async (request) => {
     await updateSshKey(core, request.caller, request.params.user, request.body);
     return { detail: 'Public key updated successfully.' };
   });
 
+  const RecoveryCodes = Type.Array(Type.String(), {
+    description: 'Ten single-use recovery codes, shown only in this answer: each one logs in once in place of a code from the app (as `code`).',
+  });
   app.put('/users/:user/otp/', {
     schema: {
       tags: USERS,
       summary: 'Changes a user second factors',
       description: 'Turns on or off the authenticator app (`otp_enabled`), a code by e-mail and a code by SMS at login. '
-        + 'Turning the authenticator on answers the new seed (`priv_key`) and its `otpauth://` URI, shown only once. '
+        + 'Turning the authenticator on takes two calls: `"otp_enabled": true` answers a new seed (`priv_key`) and its '
+        + '`otpauth://` URI, shown only once and not in use yet; the same call with `code`, a first code from the app, within '
+        + `${OTP_SETUP_SECONDS / 60} minutes, turns it on and answers ten single-use recovery codes. A seed already in use keeps `
+        + 'working until the new one is confirmed. Turning it off forgets the seed and the recovery codes. '
         + 'Needs the password of the user making the request.',
       params: UserParams,
       body: Type.Object({
@@ -233,22 +242,43 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
         otp_enabled: Type.Optional(Type.Boolean()),
         email_verification_enabled: Type.Optional(Type.Boolean()),
         phone_verification_enabled: Type.Optional(Type.Boolean()),
+        code: Type.Optional(Type.Union([
+          Type.Integer({ minimum: 0, maximum: 999999 }),
+          Type.String({ pattern: '^\\d{1,6}$' }),
+        ], { description: 'A first code from the authenticator app, confirming the seed answered by the previous call.' })),
       }),
       response: {
         200: Type.Union([
           Type.Object({
             priv_key: Type.String({ description: 'Base32 seed to enter in an authenticator app.' }),
-            provisioning_uri: Type.String({ description: 'otpauth:// URI, usually shown as a QR code.' }),
+            provisioning_uri: Type.String({ description: 'otpauth:// URI, usually shown as a QR code; it names the site.' }),
           }),
-          Type.Object({ otp_enabled: Type.Boolean(), email_verification_enabled: Type.Boolean(), phone_verification_enabled: Type.Boolean() }),
+          Type.Object({
+            otp_enabled: Type.Boolean(),
+            email_verification_enabled: Type.Boolean(),
+            phone_verification_enabled: Type.Boolean(),
+            recovery_codes: Type.Optional(RecoveryCodes),
+          }),
         ]),
-        ...errors(400, 401, 404),
+        ...errors(400, 401, 404, 429),
       },
     },
   }, async (request) => {
     const { kind: _kind, ...result } = await updateOtpSettings(core, request.caller, request.params.user, request.body);
     return result;
   });
+
+  app.post('/users/:user/otp/recovery-codes/', {
+    schema: {
+      tags: USERS,
+      summary: 'Makes new recovery codes',
+      description: 'Replaces the recovery codes of the authenticator app with ten new ones, shown only in this answer; the old ones '
+        + 'stop working. Needs the authenticator turned on and the password of the user making the request.',
+      params: UserParams,
+      body: Type.Object({ password: CallerPassword }),
+      response: { 200: Type.Object({ recovery_codes: RecoveryCodes }), ...errors(400, 401, 404, 429) },
+    },
+  }, async (request) => ({ recovery_codes: await regenerateRecoveryCodes(core, request.caller, request.params.user, request.body) }));
 
   app.get('/users/:user/notifications/', {
     schema: {
