@@ -226,6 +226,27 @@ test('granting by e-mail answers the same whether the address has an account, an
   assert.equal(removed.statusCode, 204, removed.body);
 });
 
+test('granting by e-mail an account already invited by username answers like a new invitation, not 409', async () => {
+  const { manager, org } = await setup();
+  const xia = await s.user({ email: `${unique('xia')}@corp.example.net` });
+  const url = `/api/profile/${org.slug}/roles/contributor/`;
+  assert.equal((await s.request({ method: 'POST', url, token: manager.token, body: { slug: xia.username } })).statusCode, 201);
+  const byEmail = await s.request({ method: 'POST', url, token: manager.token, body: { email: xia.email } });
+  assert.equal(byEmail.statusCode, 201, byEmail.body);
+  assert.ok(!byEmail.body.includes(xia.username), byEmail.body);
+  // And back: by username again re-addresses it, by the same address twice is a 409.
+  assert.equal((await s.request({ method: 'POST', url, token: manager.token, body: { email: xia.email } })).statusCode, 409);
+  const back = await s.request({ method: 'POST', url, token: manager.token, body: { slug: xia.username } });
+  assert.equal(back.statusCode, 201, back.body);
+  assert.ok(!back.body.includes(xia.email), back.body);
+  const rows = await s.core.db.selectFrom('roles').select('id').where('organization_id', '=', org.id).where('user_id', '=', xia.id).execute();
+  assert.equal(rows.length, 1);
+  // The last key mailed works.
+  const mail = await s.smtp.waitFor(xia.email, () => s.smtp.to(xia.email).filter((m) => m.text.includes('/accessibles/accept/')).length >= 3);
+  const key = new URL(mail.text.match(/https?:\/\/\S+\/accessibles\/accept\/\S+\//)![0]).pathname;
+  assert.equal((await s.request({ method: 'PUT', url: key, token: xia.token })).statusCode, 200);
+});
+
 test('granting by username answers neither the e-mail nor the name until the user accepts', async () => {
   const { manager, org } = await setup();
   const xia = await s.user({ fullName: 'Xia Private' });
@@ -289,6 +310,11 @@ test('implicit roles: a domain is proved by a manager with a verified address th
   assert.equal((await s.request({ method: 'POST', url: domains, token: member.token, body: { domain: 'x.test' } })).statusCode, 403);
   const stranger = await s.user();
   assert.equal((await s.request({ method: 'GET', url: domains, token: stranger.token })).statusCode, 404);
+  // The site's managers find it among the pending domains; nobody else may list them.
+  const pending = await s.request({ method: 'GET', url: '/api/domains/', token: s.admin.token });
+  assert.equal(pending.statusCode, 200, pending.body);
+  assert.ok(pending.json().results.some((d: { organization: string; domain: string }) => d.organization === org.slug && d.domain === domain));
+  assert.equal((await s.request({ method: 'GET', url: '/api/domains/', token: manager.token })).statusCode, 403);
   const approved = await s.request({ method: 'POST', url: approveUrl, token: s.admin.token });
   assert.equal(approved.statusCode, 200, approved.body);
   assert.equal(approved.json().status, 'verified');

@@ -30,6 +30,8 @@ export function emailDomain(email: string): string | null {
 }
 
 export interface DomainView {
+  /** Slug of the organization that claims the domain. */
+  organization: string;
   domain: string;
   status: 'pending' | 'verified';
   verified_how: 'manager_email' | 'broker' | null;
@@ -39,7 +41,7 @@ export interface DomainView {
   verified_at: Date | null;
 }
 
-type DomainRow = Selectable<OrganizationDomainsTable>;
+type DomainRow = Selectable<OrganizationDomainsTable> & { organization: string };
 
 async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
   const ids = [...new Set(rows.flatMap((r) => [r.requested_by, r.verified_by]).filter((id): id is number => id !== null))];
@@ -47,7 +49,7 @@ async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
     ? await core.db.selectFrom('users').select(['id', 'slug']).where('id', 'in', ids).execute()
     : []).map((u) => [u.id, u.slug]));
   return rows.map((r) => ({
-    domain: r.domain, status: r.status, verified_how: r.verified_how,
+    organization: r.organization, domain: r.domain, status: r.status, verified_how: r.verified_how,
     requested_by: r.requested_by === null ? null : names.get(r.requested_by) ?? null,
     verified_by: r.verified_by === null ? null : names.get(r.verified_by) ?? null,
     created_at: r.created_at, verified_at: r.verified_at,
@@ -65,7 +67,18 @@ export async function listDomains(core: Core, caller: Caller, orgSlug: string): 
   await authorizeOrganization(core, caller, 'organization.read', org);
   const rows = await core.db.selectFrom('organization_domains').selectAll()
     .where('organization_id', '=', org.id).orderBy('domain').execute();
-  return toViews(core, rows);
+  return toViews(core, rows.map((r) => ({ ...r, organization: org.slug })));
+}
+
+/** Every organization's domains (pending ones to approve, by default): the broker's managers only. */
+export async function listSiteDomains(core: Core, caller: Caller, status: DomainRow['status'] | null): Promise<DomainView[]> {
+  await authorizeSite(core, caller, 'site.administer');
+  let query = core.db.selectFrom('organization_domains')
+    .innerJoin('organizations', 'organizations.id', 'organization_domains.organization_id')
+    .selectAll('organization_domains').select('organizations.slug as organization')
+    .where('organizations.status', '!=', 'closed');
+  if (status) query = query.where('organization_domains.status', '=', status);
+  return toViews(core, await query.orderBy('organization_domains.created_at').orderBy('organization_domains.id').limit(1000).execute());
 }
 
 const TAKEN = 'Another organization has proved this domain; ask the site\'s managers.';
@@ -105,7 +118,7 @@ export async function addDomain(
       });
       return { row, created: !existing };
     });
-    return { view: (await toViews(core, [result.row]))[0], created: result.created };
+    return { view: (await toViews(core, [{ ...result.row, organization: org.slug }]))[0], created: result.created };
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(TAKEN);
     throw error;
@@ -145,7 +158,7 @@ export async function approveDomain(core: Core, caller: Caller, orgSlug: string,
       }
       return found;
     });
-    return (await toViews(core, [row]))[0];
+    return (await toViews(core, [{ ...row, organization: org.slug }]))[0];
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(TAKEN);
     throw error;

@@ -126,24 +126,34 @@ export async function grantRole(
           created_at: now,
         }).returningAll().executeTakeFirstOrThrow();
       }
-      const existing = await tx.selectFrom('roles').select('id').where('organization_id', '=', org.id)
-        .where('user_id', '=', user.id).where('role_description_id', '=', description.id).executeTakeFirst();
-      if (existing) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
+      const existing = await tx.selectFrom('roles').select(['id', 'grant_key_hash', 'invited_email'])
+        .where('organization_id', '=', org.id).where('user_id', '=', user.id)
+        .where('role_description_id', '=', description.id).executeTakeFirst();
+      // A pending invitation addressed otherwise (by username, now by e-mail, or the other
+      // way round) is addressed anew and mailed again, as a new invitation would be: a 409
+      // here would tell the manager that this username and this address are one account.
+      const readdress = !!existing?.grant_key_hash && existing.invited_email !== (byEmail ? email! : null);
+      if (existing && !readdress) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
       if (!(await isMember(tx, org.id, user.id))) await assertSeatAvailable(tx, org.id);
 
       const skip = description.skip_optin_on_grant && !byEmail && !!user.password_hash;
       const key = skip ? null : randomToken(32);
-      const role = await tx.insertInto('roles').values({
-        organization_id: org.id,
-        user_id: user.id,
-        role_description_id: description.id,
+      const addressing = {
         grant_key_hash: key ? sha256(key) : null,
         invited_email: key && byEmail ? email! : null,
         invited_name: key && byEmail ? typedName : null,
-        created_by: caller.kind === 'user' ? caller.userId : null,
-        created_at: now,
         accepted_at: key ? null : now,
-      }).returning('id').executeTakeFirstOrThrow();
+      };
+      const role = existing
+        ? await tx.updateTable('roles').set(addressing).where('id', '=', existing.id).returning('id').executeTakeFirstOrThrow()
+        : await tx.insertInto('roles').values({
+          organization_id: org.id,
+          user_id: user.id,
+          role_description_id: description.id,
+          ...addressing,
+          created_by: caller.kind === 'user' ? caller.userId : null,
+          created_at: now,
+        }).returning('id').executeTakeFirstOrThrow();
       await recordOrganizationEvent(tx, {
         organizationId: org.id, type: key ? 'role.invited' : 'role.granted', actorId: actorOf(caller), now,
         detail: { user: grantee, role: description.slug },

@@ -3,10 +3,11 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../app.js';
-import { addDomain, approveDomain, listDomains, removeDomain, type DomainView } from '../../core/access/domains.js';
+import { addDomain, approveDomain, listDomains, listSiteDomains, removeDomain, type DomainView } from '../../core/access/domains.js';
 import { Nullable, Slug, errors } from './schemas.js';
 
 const Domain = Type.Object({
+  organization: Type.String({ description: 'Slug of the organization that claims the domain.' }),
   domain: Type.String({ description: 'The e-mail domain, lower case.' }),
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified')], {
     description: 'verified: implicit roles enroll users with a verified address there; pending: waiting for the site\'s managers.',
@@ -33,6 +34,19 @@ export const domainRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify as unknown as App;
   const { core } = app;
   const tags = ['roles'];
+
+  app.get('/domains/', {
+    schema: {
+      tags, summary: "Lists organizations' e-mail domains (addition)",
+      description: "The site's (broker's) managers see the domains organizations claim, pending ones by default (`status=verified` or `status=all` for others), to approve them.",
+      querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('verified'), Type.Literal('all')])) }),
+      response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(Domain) }), ...errors(400, 401, 403) },
+    },
+  }, async (request) => {
+    const status = request.query.status ?? 'pending';
+    const results = await listSiteDomains(core, request.caller, status === 'all' ? null : status);
+    return { count: results.length, results: results.map(domainShape) };
+  });
 
   app.get('/profile/:organization/domains/', {
     schema: {
