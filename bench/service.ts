@@ -4,6 +4,7 @@
 import { loadConfig } from '../src/config.js';
 import { createService, makeLogger } from '../src/server.js';
 import { hashPassword } from '../src/core/identity/passwords.js';
+import { openSession } from '../src/core/identity/sessions.js';
 
 const config = loadConfig();
 const service = await createService(config, { log: makeLogger(config) });
@@ -12,7 +13,7 @@ const address = service.app.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const admin = await service.core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
   .where('slug', '=', config.admin?.username ?? '').executeTakeFirstOrThrow();
-const token = await service.core.tokens.issue(admin, new Date(Date.now() + 1000));
+const { token } = await openSession(service.core, service.core.db, admin, 'password', {}, new Date(Date.now() + 1000));
 // A plain user with no role anywhere: the common caller of GET /api/users/{user}/.
 const plain = process.env.BENCH_USER_PASSWORD
   ? await service.core.db.insertInto('users').values({
@@ -21,6 +22,6 @@ const plain = process.env.BENCH_USER_PASSWORD
     password_changed_at: new Date(Date.now() - 5000), email_verified_at: new Date(),
   }).onConflict((oc) => oc.doNothing()).returning(['id', 'slug', 'email', 'full_name']).executeTakeFirst()
   : undefined;
-const userToken = plain ? await service.core.tokens.issue(plain, new Date(Date.now() + 1000)) : undefined;
+const userToken = plain ? (await openSession(service.core, service.core.db, plain, 'password', {}, new Date(Date.now() + 1000))).token : undefined;
 process.send?.({ port, token, userToken });
 process.on('SIGTERM', () => { void service.close().then(() => process.exit(0)); });

@@ -20,6 +20,8 @@ export interface Config {
   brokerName: string;
   admin: { username: string; email: string; password: string } | null;
   tokenLifetimeSeconds: number;
+  /** A session (and every token refreshed from it) ends this long after the user authenticated. */
+  sessionMaxAgeSeconds: number;
   linkLifetimeSeconds: number;
   /** Failed logins from one address before that address is locked out of the account. */
   loginMaxAttempts: number;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     brokerName: env.BROKER_NAME || env.BROKER_SLUG || 'Broker',
     admin: someAdmin ? { username: adminUsername!, email: adminEmail!, password: adminPassword! } : null,
     tokenLifetimeSeconds: int(env, 'TOKEN_LIFETIME_SECONDS', 3600, 60),
+    sessionMaxAgeSeconds: int(env, 'SESSION_MAX_AGE_SECONDS', 30 * 86400, 60),
     linkLifetimeSeconds: int(env, 'LINK_LIFETIME_SECONDS', 86400, 60),
     loginMaxAttempts,
     loginAccountMaxAttempts: Math.max(loginMaxAttempts, int(env, 'LOGIN_ACCOUNT_MAX_ATTEMPTS', 20, 1)),

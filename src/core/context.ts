@@ -30,6 +30,8 @@ export type Caller =
       username: string;
       /** How the caller proved who they are. */
       via: 'jwt' | 'session' | 'api_key';
+      /** The session a token (header or cookie) belongs to; none for an API key. */
+      sessionId?: string;
       ip?: string;
       userAgent?: string;
     };

@@ -14,8 +14,8 @@ import type {
   UnknownRow,
 } from 'kysely';
 
-/** Tables whose rows the read caches hold (users and what decides their access). */
-export const WATCHED_TABLES = ['users', 'roles', 'organizations', 'role_descriptions'] as const;
+/** Tables whose rows the read caches hold (users, their sessions, and what decides their access). */
+export const WATCHED_TABLES = ['users', 'sessions', 'roles', 'organizations', 'role_descriptions'] as const;
 export const CHANGE_CHANNEL = 'account_portal_changes';
 
 type Listener = () => void;

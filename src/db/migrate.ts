@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import * as m0001 from './migrations/0001_identity.js';
 import * as m0002 from './migrations/0002_user_profile.js';
 import * as m0003 from './migrations/0003_change_notifications.js';
+import * as m0004 from './migrations/0004_sessions.js';
 import * as m0005 from './migrations/0005_login_safety.js';
 import * as m0006 from './migrations/0006_address_changes.js';
 import * as m0008 from './migrations/0008_join_requests.js';
@@ -17,6 +18,7 @@ export const migrations: Migration[] = [
   { name: '0001_identity', migrate: m0001.migrate },
   { name: '0002_user_profile', migrate: m0002.migrate },
   { name: '0003_change_notifications', migrate: m0003.migrate },
+  { name: '0004_sessions', migrate: m0004.migrate },
   { name: '0005_login_safety', migrate: m0005.migrate },
   { name: '0006_address_changes', migrate: m0006.migrate },
   { name: '0008_join_requests', migrate: m0008.migrate },

@@ -281,8 +281,29 @@ export interface ActivitiesTable {
   created_at: CreatedAt;
 }
 
+/** How a session was opened (see src/core/identity/sessions.ts). */
+export type SessionMethod = 'password' | 'password+otp' | 'password+email' | 'password+phone' | 'activation' | 'reset' | 'password_change';
+export type SessionEndReason = 'logout' | 'logout_everywhere' | 'ended_by_user' | 'ended_by_admin' | 'password_changed'
+  | 'password_reset' | 'suspended' | 'deleted';
+
+export interface SessionsTable {
+  /** Random and unguessable; written in every token of the session (`sid`). */
+  id: string;
+  user_id: number;
+  method: SessionMethod;
+  ip: string | null;
+  user_agent: string | null;
+  /** When the user authenticated; the session ends SESSION_MAX_AGE_SECONDS later at the latest. */
+  created_at: Timestamp;
+  /** When a token was last issued for it (opening or refresh). */
+  refreshed_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: SessionEndReason | null;
+}
+
 export interface Database {
   users: UsersTable;
+  sessions: SessionsTable;
   api_keys: ApiKeysTable;
   one_time_tokens: OneTimeTokensTable;
   login_throttle: LoginThrottleTable;

@@ -116,9 +116,11 @@ test('events recorded by administration show up in the list', async () => {
   await s.request({ method: 'POST', url: `/api/users/${u.username}/status/suspend/`, token: s.admin.token, body: { reason: 'Spam' } });
   await s.request({ method: 'POST', url: `/api/users/${u.username}/status/reactivate/`, token: s.admin.token });
   await s.request({ method: 'DELETE', url: `/api/users/${u.username}/lockout/`, token: s.admin.token });
-  const res = await s.request({ method: 'GET', url: `/api/users/${u.username}/security-events/?type=account.suspended&type=account.reactivated&type=account.unlocked`, token: u.token });
+  // The suspension ended the user's sessions: they read their events after logging in again.
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password } });
+  const res = await s.request({ method: 'GET', url: `/api/users/${u.username}/security-events/?type=account.suspended&type=account.reactivated&type=account.unlocked`, token: login.json().token });
   assert.equal(res.statusCode, 200);
   assert.deepEqual(new Set(res.json().results.map((e: { type: string }) => e.type)), new Set(['account.suspended', 'account.reactivated', 'account.unlocked']));
   const suspended = res.json().results.find((e: { type: string }) => e.type === 'account.suspended');
-  assert.deepEqual(suspended.detail, { by: 'admin', reason: 'Spam' });
+  assert.deepEqual(suspended.detail, { by: 'admin', reason: 'Spam', sessions_ended: 1 });
 });

@@ -22,7 +22,7 @@ test('GET status: an active user with no failures', async () => {
   });
 });
 
-test('suspension end to end: tokens refused while suspended, accepted after reactivation', async () => {
+test('suspension end to end: tokens refused while suspended, and ended: a new login after reactivation', async () => {
   const u = await s.user();
   const before = await s.request({ method: 'GET', url: `/api/users/${u.username}/personal-info/`, token: u.token });
   assert.equal(before.statusCode, 200);
@@ -58,7 +58,12 @@ test('suspension end to end: tokens refused while suspended, accepted after reac
     { status: back.json().status, reason: back.json().reason, suspended_at: back.json().suspended_at },
     { status: 'active', reason: null, suspended_at: null },
   );
-  const works = await s.request({ method: 'GET', url: `/api/users/${u.username}/personal-info/`, token: u.token });
+  // Suspension ended the sessions: reactivation does not bring their tokens back.
+  const ended = await s.request({ method: 'GET', url: `/api/users/${u.username}/personal-info/`, token: u.token });
+  assert.equal(ended.statusCode, 401);
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password } });
+  assert.equal(login.statusCode, 200);
+  const works = await s.request({ method: 'GET', url: `/api/users/${u.username}/personal-info/`, token: login.json().token });
   assert.equal(works.statusCode, 200);
   assert.equal(works.json().username, u.username);
 
@@ -66,8 +71,8 @@ test('suspension end to end: tokens refused while suspended, accepted after reac
   assert.equal(twice.statusCode, 409);
 
   const recorded = await events(u.id);
-  assert.deepEqual(recorded.map((e) => e.type), ['account.suspended', 'account.reactivated']);
-  assert.deepEqual(recorded[0].detail, { by: 'admin', reason: 'Suspicious activity' });
+  assert.deepEqual(recorded.map((e) => e.type), ['account.suspended', 'account.reactivated', 'login.succeeded']);
+  assert.deepEqual(recorded[0].detail, { by: 'admin', reason: 'Suspicious activity', sessions_ended: 1 });
   const row = await s.core.db.selectFrom('security_events').select(['ip', 'user_agent'])
     .where('user_id', '=', u.id).where('type', '=', 'account.suspended').executeTakeFirstOrThrow();
   assert.deepEqual(row, { ip: '10.1.2.3', user_agent: 'admin-console' });

@@ -41,12 +41,13 @@ test('verify: garbage, expired, and a token signed with an unknown secret', asyn
 
   const u = await s.user();
   const stranger = new TokenService(['somebody-elses-secret-0123456789abcdef'], 3600);
-  const foreign = await stranger.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, s.clock.now);
+  const session = { id: String(decodeJwt(u.token).sid), startedAt: s.clock.now };
+  const foreign = await stranger.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, session, s.clock.now);
   const res = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token: foreign } });
   assert.equal(res.statusCode, 400);
   assert.deepEqual(res.json(), { detail: 'Token is invalid.' });
 
-  const expired = await s.core.tokens.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, new Date(s.clock.now.getTime() - 7200_000));
+  const expired = await s.core.tokens.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, session, new Date(s.clock.now.getTime() - 7200_000));
   const late = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token: expired } });
   assert.equal(late.statusCode, 400);
   assert.deepEqual(late.json(), { detail: 'Token has expired.' });
@@ -58,15 +59,16 @@ test('verify: garbage, expired, and a token signed with an unknown secret', asyn
 test('a token signed with an old SECRET_KEY listed in SECRET_KEY_FALLBACKS still verifies; new ones use the current key', async () => {
   const u = await s.user();
   const old = new TokenService([OLD_SECRET], 3600);
-  const token = await old.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, s.clock.now);
+  const token = await old.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' },
+    { id: String(decodeJwt(u.token).sid), startedAt: s.clock.now }, s.clock.now);
   assert.notEqual(decodeProtectedHeader(token).kid, s.core.tokens.currentKid);
   const res = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token } });
   assert.equal(res.statusCode, 200);
-  const authed = await s.request({ method: 'POST', url: '/api/auth/logout/', token });
-  assert.equal(authed.statusCode, 200);
   const refreshed = await s.request({ method: 'POST', url: '/api/auth/tokens/', body: { token } });
   assert.equal(refreshed.statusCode, 200);
   assert.equal(decodeProtectedHeader(refreshed.json().token).kid, s.core.tokens.currentKid);
+  const authed = await s.request({ method: 'POST', url: '/api/auth/logout/', token });
+  assert.equal(authed.statusCode, 200);
 });
 
 test('the caller, when authenticated, must be the user of the token', async () => {

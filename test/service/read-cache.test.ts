@@ -69,3 +69,28 @@ test('the change feed plugin fires for writes to watched tables only', async () 
   await db.updateTable('organizations').set({ region: 'QC' }).where('id', '=', -1).execute();
   assert.equal(fired, 1);
 });
+
+test('the change feed plugin fires for writes to sessions (ending one must reach the cached token)', async () => {
+  const feed = new ChangeFeed();
+  let fired = 0;
+  feed.subscribe(() => { fired += 1; });
+  const db = s.core.db.withPlugin(new ChangeFeedPlugin(feed));
+  await db.updateTable('sessions').set({ end_reason: 'logout' }).where('id', '=', 'none').execute();
+  assert.equal(fired, 1);
+});
+
+test('on PostgreSQL, a session ended by another node is seen through NOTIFY', async (t) => {
+  if (s.database.kind !== 'postgres') return t.skip('PostgreSQL only: PGlite is one process');
+  const u = await s.user();
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, token: u.token })).statusCode, 200);
+  // Another node's write: not seen by this node's plugin, only by the trigger's NOTIFY.
+  const { decodeJwt } = await import('jose');
+  await s.core.db.withoutPlugins().updateTable('sessions').set({ ended_at: new Date(), end_reason: 'logout' })
+    .where('id', '=', String(decodeJwt(u.token).sid)).execute();
+  let status = 200;
+  for (let i = 0; i < 100 && status === 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    status = (await s.request({ method: 'GET', url: `/api/users/${u.username}/`, token: u.token })).statusCode;
+  }
+  assert.equal(status, 401);
+});

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { createService, type Service } from '../../src/server.js';
 import { hashPassword } from '../../src/core/identity/passwords.js';
+import { openSession } from '../../src/core/identity/sessions.js';
 import { TestSmtp } from './smtp.js';
 import { pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
 
@@ -15,7 +16,7 @@ export interface TestService extends Service {
   config: Config;
   clock: { now: Date; advance(seconds: number): void };
   request(options: RequestOptions): Promise<LightMyRequestResponse & { body: string; json<T = any>(): T }>;
-  /** Creates an active user with a password and returns it with a fresh JWT. */
+  /** Creates an active user with a password and returns it with a fresh JWT, in a session of its own. */
   user(options?: Partial<TestUserOptions>): Promise<TestUser>;
   /** The broker's administrator (created at boot). */
   admin: TestUser;
@@ -142,7 +143,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
       password_changed_at: new Date(now().getTime() - 5000),
       email_verified_at: options.activated === false ? null : now(),
     }).returning('id').executeTakeFirstOrThrow();
-    const token = await service.core.tokens.issue({ id: created.id, slug: username, email, full_name: options.fullName ?? '' }, now());
+    const { token } = await openSession(service.core, service.core.db,
+      { id: created.id, slug: username, email, full_name: options.fullName ?? '' }, 'password', {}, now());
     return { id: created.id, username, email, password, token };
   };
 
@@ -153,7 +155,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     username: 'admin',
     email: adminRow.email!,
     password: ADMIN_PASSWORD,
-    token: await service.core.tokens.issue({ id: adminRow.id, slug: 'admin', email: adminRow.email, full_name: 'admin' }, new Date(now().getTime() + 1000)),
+    token: (await openSession(service.core, service.core.db, { id: adminRow.id, slug: 'admin', email: adminRow.email, full_name: 'admin' },
+      'password', {}, new Date(now().getTime() + 1000))).token,
   };
 
   return Object.assign(service, {

@@ -14,6 +14,7 @@ import { sendActivationLink } from './activation.js';
 import { confirmPassword } from './credentials.js';
 import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
+import { endUserSessions } from './sessions.js';
 import { closeOrganizationRow } from '../organizations/lifecycle.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 
@@ -300,6 +301,7 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
       updated_at: now,
     }).where('id', '=', user.id).execute();
     await tx.updateTable('api_keys').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
+    await endUserSessions(tx, user.id, 'deleted', now);
     await tx.updateTable('one_time_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
     // A token's target may be an address or a username asked for: personal data too.
     await tx.updateTable('one_time_tokens').set({ target: null }).where('user_id', '=', user.id).execute();

@@ -1,12 +1,13 @@
 // Accountcentral's administration of a user: status (active, suspended, disabled), the
 // login lockout and its unlock. Reserved to the broker's managers; every change is a
-// security event on the user's account.
+// security event on the user's account. Suspending ends every session of the user.
 import type { Caller, Core, UserCaller } from '../context.js';
 import { BadRequest, Conflict, NotFound, Unauthenticated } from '../errors.js';
 import { authorizeUser, type UserAction } from '../access/policy.js';
 import type { UserRow, UserStatus } from '../../db/schema.js';
 import { findUserBySlug, printableName } from './users.js';
 import { recordSecurityEvent } from './security-events.js';
+import { endUserSessions } from './sessions.js';
 import { clearLockout, getLockout, loginIdentifiers } from './throttle.js';
 
 /**
@@ -60,7 +61,9 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
       .where('id', '=', user.id).where('status', '!=', 'suspended')
       .returningAll().executeTakeFirst();
     if (!row) throw new Conflict('This account is already suspended.');
-    await recordSecurityEvent(tx, user.id, 'account.suspended', admin, now, { by: admin.username, reason: text });
+    // Ended, not just refused while suspended: reactivation must not bring old tokens back.
+    const ended = await endUserSessions(tx, user.id, 'suspended', now);
+    await recordSecurityEvent(tx, user.id, 'account.suspended', admin, now, { by: admin.username, reason: text, sessions_ended: ended });
     if (row.email) {
       await core.mailer.enqueue(tx, {
         to: row.email,

@@ -12,10 +12,16 @@ function newKeyId(): string {
   return randomToken(12).replace(/[^A-Za-z0-9]/g, '').padEnd(12, '0').slice(0, 12);
 }
 
+/** Revokes every live key of the user; answers how many. */
+export async function revokeApiKeys(tx: Db, userId: number, now: Date): Promise<number> {
+  const revoked = await tx.updateTable('api_keys').set({ revoked_at: now })
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).returning('id').execute();
+  return revoked.length;
+}
+
 /** Revokes the user's keys and makes a new one; returns the secret, shown only now. */
 export async function resetApiKey(tx: Db, userId: number, now: Date, title: string | null = null): Promise<string> {
-  await tx.updateTable('api_keys').set({ revoked_at: now })
-    .where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  await revokeApiKeys(tx, userId, now);
   const keyId = newKeyId();
   const secret = `ap_${keyId}_${randomToken(32)}`;
   await tx.insertInto('api_keys')

@@ -1,10 +1,12 @@
 // Establishes who is calling from the credentials a request carries: a JWT (header or
-// session cookie) or a secret API key. A token stops working when its user is suspended,
-// disabled or deleted, or changed their password after the token was issued.
+// session cookie) or a secret API key. A token stops working when its session ends (see
+// sessions.ts), when its user is suspended, disabled or deleted, or changed their password
+// after the token was issued.
 import type { Caller, Core, RequestOrigin, UserCaller } from '../context.js';
 import { Unauthenticated } from '../errors.js';
 import { InvalidToken } from './tokens.js';
 import { findUserByApiKey } from './api-keys.js';
+import { SESSION_ENDED } from './sessions.js';
 
 export interface AuthState {
   id: number;
@@ -14,19 +16,31 @@ export interface AuthState {
   password_changed_at: Date | null;
 }
 
-export async function loadAuthState(core: Core, userId: number): Promise<AuthState | undefined> {
-  return core.cache.get(`auth-state:${userId}`, () => core.db
-    .selectFrom('users')
-    .select(['id', 'slug', 'status', 'deleted_at', 'password_changed_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst());
-}
-
 export function refusalReason(user: AuthState | undefined): string | null {
   if (!user || user.deleted_at) return 'User not found.';
   if (user.status === 'suspended') return 'This account is suspended.';
   if (user.status === 'disabled') return 'This account is disabled.';
   return null;
+}
+
+/** A session and the state of its user: what the authentication hook needs, in one read. */
+interface SessionAuthState extends AuthState {
+  session_created_at: Date;
+  session_ended_at: Date | null;
+}
+
+/**
+ * One cache entry per session, so the hot path stays one lookup; any write to `users` or
+ * `sessions` empties the cache (src/db/change-feed.ts), so an ended session is seen at once.
+ */
+async function loadSessionAuthState(core: Core, sessionId: string): Promise<SessionAuthState | undefined> {
+  return core.cache.get(`session-auth:${sessionId}`, () => core.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.slug', 'users.status', 'users.deleted_at', 'users.password_changed_at',
+      'sessions.created_at as session_created_at', 'sessions.ended_at as session_ended_at'])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst());
 }
 
 export async function authenticateToken(
@@ -35,24 +49,33 @@ export async function authenticateToken(
   via: 'jwt' | 'session',
   origin: RequestOrigin,
 ): Promise<UserCaller> {
+  const now = core.now();
   let claims;
   try {
-    claims = await core.tokens.verify(token, core.now());
+    claims = await core.tokens.verify(token, now);
   } catch (error) {
     if (error instanceof InvalidToken) throw new Unauthenticated(error.message);
     throw error;
   }
-  const user = await loadAuthState(core, Number(claims.sub));
-  const refusal = refusalReason(user);
+  // A token without a session (issued before sessions existed) cannot be logged out: refused.
+  const sessionId = claims.sid;
+  if (!sessionId) throw new Unauthenticated(SESSION_ENDED);
+  const state = await loadSessionAuthState(core, sessionId);
+  if (!state || String(state.id) !== claims.sub) throw new Unauthenticated(SESSION_ENDED);
+  const refusal = refusalReason(state);
   if (refusal) throw new Unauthenticated(refusal);
   // A password change ends every token issued before it: exactly when the token names the
   // password it was issued under, otherwise by its issue time (one-second precision).
-  const changed = user!.password_changed_at;
+  const changed = state.password_changed_at;
   const stale = claims.pwc !== undefined
     ? claims.pwc !== (changed?.getTime() ?? 0)
     : !!changed && claims.iat < Math.floor(changed.getTime() / 1000);
   if (stale) throw new Unauthenticated('Token was issued before the last password change.');
-  return { kind: 'user', userId: user!.id, username: user!.slug, via, ...origin };
+  if (state.session_ended_at ||
+      now.getTime() >= state.session_created_at.getTime() + core.config.sessionMaxAgeSeconds * 1000) {
+    throw new Unauthenticated(SESSION_ENDED);
+  }
+  return { kind: 'user', userId: state.id, username: state.slug, via, sessionId, ...origin };
 }
 
 export async function authenticateApiKey(core: Core, key: string, origin: RequestOrigin): Promise<UserCaller> {

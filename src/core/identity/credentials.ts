@@ -13,6 +13,7 @@ import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.j
 import { recordSecurityEvent } from './security-events.js';
 import { noticeCredentialChange } from './notices.js';
 import { PasswordAttempt } from './attempts.js';
+import { endUserSessions, openSession, reissueToken } from './sessions.js';
 
 function changeBy(actor: UserCaller, user: UserRow, now: Date) {
   return { by: actor.userId === user.id ? 'you' : actor.username, ip: actor.ip, at: now };
@@ -53,16 +54,25 @@ export async function changePassword(
   checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
   const now = core.now();
+  const self = actor.userId === user.id;
   await core.db.transaction().execute(async (tx) => {
     await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
-    await recordSecurityEvent(tx, user.id, 'password.changed', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
-    await noticeCredentialChange(core, tx, user, 'password_changed', changeBy(actor, user, now));
+    // Whoever knew the old password is logged out everywhere else; the caller, who just
+    // proved it, keeps the session they made the change from. API keys stay (a reset,
+    // where someone else may have known the password, revokes them: see recovery.ts).
+    const ended = await endUserSessions(tx, user.id, 'password_changed', now, self ? actor.sessionId : undefined);
+    await recordSecurityEvent(tx, user.id, 'password.changed', actor, now, { ...(self ? {} : { by: actor.username }), sessions_ended: ended });
+    await noticeCredentialChange(core, tx, user, 'password_changed', changeBy(actor, user, now), {
+      sessionsEnded: ended, keptCurrent: self && !!actor.sessionId,
+    });
   });
   core.mailer.kick();
-  const self = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
+  // The caller's token names the password it was issued under: a fresh one, in the same session.
+  if (actor.sessionId) return { token: await reissueToken(core, actor.sessionId, now) };
+  const row = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
     .where('id', '=', actor.userId).executeTakeFirstOrThrow();
-  return { token: await core.tokens.issue(self, now) };
+  return { token: (await openSession(core, core.db, row, 'password_change', actor, now)).token };
 }
 
 /** Replaces the user's API key; the secret is returned now and never again. */

@@ -5,8 +5,8 @@
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Forbidden, Invalid, Unauthenticated } from '../errors.js';
-import { authenticateToken, refusalReason } from './authenticate.js';
+import { BadRequest, Forbidden, Invalid } from '../errors.js';
+import { refusalReason } from './authenticate.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { normalizeCode, verifyOtpCode } from './otp.js';
@@ -14,7 +14,7 @@ import { normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
 import { verifyPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
-import { InvalidToken } from './tokens.js';
+import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
 import { grantImplicitRoles } from '../access/requests.js';
 
@@ -146,7 +146,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   if (recoveryCode) core.mailer.kick();
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await grantImplicitRoles(core, user.id);
-  const token = await core.tokens.issue(user, now);
+  const { token } = await openSession(core, core.db, user, factor ? `password+${factor}` : 'password', origin, now);
   return { token, user: { ...user, last_login_at: now } };
 }
 
@@ -166,49 +166,4 @@ async function passwordProven(core: Core, user: UserRow, factor: SecondFactor, c
     return sendLoginCode(core, user, factor);
   }
   return null;
-}
-
-/** A new token for the same user, expiring later. The caller, when logged in, must be that user. */
-export async function refreshToken(core: Core, caller: Caller, token: string): Promise<string> {
-  let holder;
-  try {
-    holder = await authenticateToken(core, token, 'jwt', originOf(caller));
-  } catch (error) {
-    if (error instanceof Unauthenticated) throw new BadRequest(error.message);
-    throw error;
-  }
-  if (caller.kind === 'user' && caller.userId !== holder.userId) {
-    throw new Forbidden('The token belongs to another user than the one making the request.');
-  }
-  const user = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
-    .where('id', '=', holder.userId).executeTakeFirstOrThrow();
-  const now = core.now();
-  await recordSecurityEvent(core.db, user.id, 'token.refreshed', originOf(caller), now);
-  return core.tokens.issue(user, now);
-}
-
-/**
- * Checks signature and expiry only: no database round trip, so it stays cheap. Whether
- * the user may still use the token is decided when it authenticates a request.
- */
-export async function verifyToken(core: Core, caller: Caller, token: string): Promise<string> {
-  let sub: string;
-  try {
-    ({ sub } = await core.tokens.verify(token, core.now()));
-  } catch (error) {
-    if (error instanceof InvalidToken) {
-      throw new BadRequest(error.message === 'Token has expired.' ? error.message : 'Token is invalid.');
-    }
-    throw error;
-  }
-  if (caller.kind === 'user' && String(caller.userId) !== sub) {
-    throw new Forbidden('The token belongs to another user than the one making the request.');
-  }
-  return token;
-}
-
-/** Logging out only matters to the session cookie; the event keeps the audit trail complete. */
-export async function logout(core: Core, caller: Caller): Promise<void> {
-  if (caller.kind !== 'user') return;
-  await recordSecurityEvent(core.db, caller.userId, 'logout', originOf(caller), core.now(), { via: caller.via });
 }

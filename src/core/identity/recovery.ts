@@ -9,6 +9,8 @@ import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { noticeCredentialChange } from './notices.js';
 import { recordSecurityEvent } from './security-events.js';
+import { endUserSessions, openSession } from './sessions.js';
+import { revokeApiKeys } from './api-keys.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
 import { findUserByEmail, printableName } from './users.js';
 
@@ -78,13 +80,25 @@ export interface PasswordReset {
   new_password2?: string;
 }
 
+/** A second factor the account asked for at login, if any. */
+function hasSecondFactor(user: UserRow): boolean {
+  return user.otp_enabled || user.email_verification_enabled || user.phone_verification_enabled;
+}
+
+/**
+ * Sets a new password through a reset link. Someone else may have known the old password,
+ * so every credential made with it ends: sessions (and their tokens), API keys and the SSH
+ * key; the owner is told which. The link proves the mailbox only: an account with a second
+ * factor gets no session here (`token` is null) and logs in with the new password and its
+ * second factor.
+ */
 export async function resetPassword(
   core: Core,
   caller: Caller,
   uidb64: string,
   secret: string,
   input: PasswordReset,
-): Promise<{ token: string; user: UserRow }> {
+): Promise<{ token: string | null; user: UserRow }> {
   const userId = decodeUid(uidb64);
   const holder = userId === null ? undefined : await peekOneTimeToken(core.db, 'password_reset', secret, core.now());
   const user = holder === undefined || holder !== userId ? undefined : await core.db.selectFrom('users').selectAll()
@@ -100,22 +114,27 @@ export async function resetPassword(
 
   const now = core.now();
   const origin = originOf(caller);
-  const updated = await core.db.transaction().execute(async (tx) => {
+  const result = await core.db.transaction().execute(async (tx) => {
     // Consumed in the transaction that uses it, so a link works once even under races.
     if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw new BadRequest(INVALID_RESET_LINK);
     const row = await tx.updateTable('users').set({
       password_hash: passwordHash,
       password_changed_at: now,
+      ssh_pubkey: null,
       // Only the owner of the mailbox could open the link.
       email_verified_at: user.email_verified_at ?? now,
       updated_at: now,
     }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
+    const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset', now);
+    const apiKeysRevoked = await revokeApiKeys(tx, user.id, now);
+    const ended = { sessionsEnded, apiKeysRevoked, sshKeyRemoved: !!user.ssh_pubkey };
     await clearLockout(tx, loginIdentifiers(user));
-    await recordSecurityEvent(tx, user.id, 'password.reset', origin, now);
-    await noticeCredentialChange(core, tx, user, 'password_changed', { by: 'you, through a reset link', ip: origin.ip, at: now });
-    return row;
+    await recordSecurityEvent(tx, user.id, 'password.reset', origin, now,
+      { sessions_ended: sessionsEnded, api_keys_revoked: apiKeysRevoked, ssh_key_removed: ended.sshKeyRemoved });
+    await noticeCredentialChange(core, tx, user, 'password_changed', { by: 'you, through a reset link', ip: origin.ip, at: now }, ended);
+    const token = hasSecondFactor(row) ? null : (await openSession(core, tx, row, 'reset', origin, now)).token;
+    return { token, user: row };
   });
   core.mailer.kick();
-  const token = await core.tokens.issue(updated, now);
-  return { token, user: updated };
+  return result;
 }

@@ -16,6 +16,7 @@ import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
 import { Forbidden, Invalid, NotFound, isUniqueViolation } from '../errors.js';
 import { refusalReason } from './authenticate.js';
+import { openSession } from './sessions.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeTokenHolder, peekOneTimeTokenHolder, revokeOneTimeTokens, type TokenHolder } from './one-time-tokens.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
@@ -223,6 +224,6 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
     if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN);
     throw error;
   }
-  const token = await core.tokens.issue(updated, now);
+  const { token } = await openSession(core, core.db, updated, 'activation', originOf(caller), now);
   return { token, user: updated };
 }

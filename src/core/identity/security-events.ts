@@ -27,6 +27,8 @@ export type SecurityEventType =
   | 'phone.verified'
   | 'phone.verification_failed'
   | 'token.refreshed'
+  | 'session.ended'
+  | 'session.ended_all'
   | 'logout';
 
 export async function recordSecurityEvent(

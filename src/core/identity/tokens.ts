@@ -17,6 +17,18 @@ export interface TokenClaims {
   exp: number;
   /** When the user's password last changed (ms since the epoch, 0 for never), if known. */
   pwc?: number;
+  /** The session the token belongs to (src/core/identity/sessions.ts). */
+  sid?: string;
+  /** When that session began (seconds since the epoch): refresh never goes past its maximum age. */
+  sat?: number;
+}
+
+/** The session a token is issued in. */
+export interface TokenSession {
+  id: string;
+  startedAt: Date;
+  /** The token expires then at the latest (the session's maximum age). */
+  notAfter?: Date;
 }
 
 export interface TokenSubject {
@@ -56,15 +68,18 @@ export class TokenService {
     return this.#currentKid;
   }
 
-  async issue(user: TokenSubject, now: Date): Promise<string> {
+  async issue(user: TokenSubject, session: TokenSession, now: Date): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
+    const cap = session.notAfter ? Math.floor(session.notAfter.getTime() / 1000) : Infinity;
     return this.#sign({
       username: user.slug,
       email: user.email,
       full_name: user.full_name,
       sub: String(user.id),
+      sid: session.id,
+      sat: Math.floor(session.startedAt.getTime() / 1000),
       iat,
-      exp: iat + this.lifetimeSeconds,
+      exp: Math.min(iat + this.lifetimeSeconds, cap),
       ...(user.password_changed_at !== undefined ? { pwc: user.password_changed_at?.getTime() ?? 0 } : {}),
     });
   }
@@ -72,20 +87,26 @@ export class TokenService {
   /** Checks signature and expiry; throws InvalidToken with a reason fit to show. */
   async verify(token: string, now: Date): Promise<TokenClaims> {
     const verifier = this.#verifiers.get(kidOf(token) ?? '');
-    if (!verifier) throw new InvalidToken(kidOf(token) === undefined ? 'Token is invalid.' : 'Token was signed by an unknown key.');
+    // One answer for every malformed or foreign token: which keys we know is nobody's business.
+    if (!verifier) throw new InvalidToken('Token is invalid.');
     let payload: Record<string, unknown>;
     try {
       payload = verifier(token);
     } catch {
       throw new InvalidToken('Token is invalid.');
     }
-    const { sub, username, email, full_name, iat, exp, pwc } = payload as Partial<TokenClaims>;
+    const { sub, username, email, full_name, iat, exp, pwc, sid, sat } = payload as Partial<TokenClaims>;
     if (typeof sub !== 'string' || !/^\d+$/.test(sub) || typeof username !== 'string' ||
         typeof iat !== 'number' || typeof exp !== 'number') {
       throw new InvalidToken('Token is invalid.');
     }
     if (exp <= Math.floor(now.getTime() / 1000)) throw new InvalidToken('Token has expired.');
-    return { sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp, ...(typeof pwc === 'number' ? { pwc } : {}) };
+    return {
+      sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp,
+      ...(typeof pwc === 'number' ? { pwc } : {}),
+      ...(typeof sid === 'string' ? { sid } : {}),
+      ...(typeof sat === 'number' ? { sat } : {}),
+    };
   }
 }
 

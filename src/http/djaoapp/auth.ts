@@ -2,7 +2,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { App } from '../app.js';
-import { login, logout, refreshToken, verifyToken } from '../../core/identity/login.js';
+import { login } from '../../core/identity/login.js';
+import { logout, refreshToken, verifyToken } from '../../core/identity/sessions.js';
 import { activate, getActivation, register } from '../../core/identity/registration.js';
 import { recover, resetPassword } from '../../core/identity/recovery.js';
 import { MAX_PASSWORD_LENGTH } from '../../core/identity/passwords.js';
@@ -172,17 +173,30 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       tags: ['auth'],
       summary: 'Confirms a password reset',
       description:
-        'Sets a new password through the link mailed by `POST /api/auth/recover/` (it works once), ends every ' +
-        'token issued before, lifts a login lockout, mails a notice of the change, and logs the user in: the answer ' +
-        'is a JSON Web Token, also set as the session cookie.',
+        'Sets a new password through the link mailed by `POST /api/auth/recover/` (it works once) and lifts a login ' +
+        'lockout. Since someone else may have known the old password, it ends every credential made with it: every ' +
+        'session and its tokens, the secret API key and the SSH public key; the notice mailed to the owner names ' +
+        'them. It then logs the user in: the answer is a JSON Web Token, also set as the session cookie. For an ' +
+        'account with a second factor (authenticator app, code by e-mail or text message) the link alone is not ' +
+        'enough to log in: the answer is `{"detail": ...}` without a token, and the user logs in with the new ' +
+        'password and the second factor.',
       security: [],
       params: ResetParams,
       body: Reset,
-      response: { 200: TokenBody, ...errors(400, 403, 429) },
+      response: {
+        200: Type.Union([TokenBody, Type.Object({
+          detail: Type.String({ description: 'The password is set; log in with it and the second factor.' }),
+        })]),
+        ...errors(400, 403, 429),
+      },
     },
   }, async (request, reply) => {
     const { uidb64, token: secret } = request.params;
     const { token } = await resetPassword(core, request.caller, uidb64, secret, request.body);
+    if (token === null) {
+      clearSessionCookie(reply, config);
+      return { detail: 'Your password was reset. Log in with it and your second factor.' };
+    }
     setSessionCookie(reply, config, token);
     return { token };
   });
@@ -190,15 +204,18 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
   const refresh = {
     tags: ['auth'],
     description:
-      'Checks a JSON Web Token, and that its user may still log in, and answers with a new one that expires later. ' +
-      'When the request is itself authenticated, it must be as the user of the token.',
+      'Checks a JSON Web Token exactly as any request would (signature, expiry, session, user, password), and ' +
+      'answers with a new one in the same session that expires later, but never after the session ends: ' +
+      '`SESSION_MAX_AGE_SECONDS` after the user logged in, or when it is logged out. An expired token is refused: ' +
+      'log in again. When the request is itself authenticated, it must be as the user of the token.',
     body: TokenBody,
     response: { 200: TokenBody, ...errors(400, 403, 429) },
   };
   const verify = {
     tags: ['auth'],
     description:
-      'Checks the signature and expiry of a JSON Web Token and answers with the same token when it is valid. ' +
+      'Answers with the same token when the API would accept it, and otherwise a 400 with the reason the API ' +
+      'would give (invalid, expired, session ended, account suspended, password changed since). ' +
       'When the request is itself authenticated, it must be as the user of the token.',
     body: TokenBody,
     response: { 200: TokenBody, ...errors(400, 403, 429) },
@@ -216,15 +233,23 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.post('/auth/logout/', {
     config: limited,
+    // A logout usually comes without a body.
+    preValidation: async (request) => { request.body ??= {}; },
     schema: {
       tags: ['auth'],
       summary: 'Logs a user out',
-      description: 'Removes the session cookie. Only useful with cookie-based authentication: a JWT cannot be revoked and stays valid until it expires.',
+      description:
+        'Ends the session the request is made with (its every token stops working, header or cookie) and removes ' +
+        'the session cookie. With `{"everywhere": true}` it ends every session of the user, on every device. ' +
+        'Unlike DjaoApp, where tokens cannot be revoked. `GET /api/users/{user}/sessions/` lists the open sessions.',
       security: [],
+      body: Type.Object({
+        everywhere: Type.Optional(Type.Boolean({ description: 'End every session of the user, not only this one.' })),
+      }),
       response: { 200: Detail, ...errors(400, 429) },
     },
   }, async (request, reply) => {
-    await logout(core, request.caller);
+    await logout(core, request.caller, request.body.everywhere === true);
     clearSessionCookie(reply, config);
     return { detail: 'You have been logged out.' };
   });

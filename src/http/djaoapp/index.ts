@@ -8,6 +8,7 @@ import { accessibleRoutes } from './accessibles.js';
 import { domainRoutes } from './domains.js';
 import { userAdminRoutes } from './user-admin.js';
 import { usersRoutes } from './users.js';
+import { sessionRoutes } from './sessions.js';
 import { contactsRoutes } from './contacts.js';
 import { contactRoutes } from './contact.js';
 
@@ -20,6 +21,7 @@ export const djaoappRoutes: FastifyPluginAsync = async (app) => {
   await app.register(domainRoutes);
   await app.register(userAdminRoutes);
   await app.register(usersRoutes);
+  await app.register(sessionRoutes);
   await app.register(contactsRoutes);
   await app.register(contactRoutes);
 };

@@ -138,7 +138,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (fastify) => {
     schema: {
       tags: [TAG],
       summary: 'Suspends a user',
-      description: `Blocks the account: the user can no longer log in and every token or API key of theirs stops working until reactivation. The reason is kept and shown with the status. An administrator cannot suspend their own account. For the broker's managers; recorded as an account.suspended security event. ${FROM_AC}`,
+      description: `Blocks the account: the user can no longer log in, every session of theirs ends (reactivation does not bring them back) and their API keys stop working until reactivation. The reason is kept and shown with the status. An administrator cannot suspend their own account. For the broker's managers; recorded as an account.suspended security event. ${FROM_AC}`,
       params: UserParams,
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, description: 'Why the account is suspended.' }) }),
       response: { 200: UserStatusBody, ...errors(400, 401, 404, 409) },

@@ -53,7 +53,7 @@ const PasswordChange = Type.Object({
 });
 const PasswordChanged = Type.Object({
   detail: Type.String(),
-  token: Type.String({ description: 'A fresh token for the caller: tokens issued before a password change stop working.' }),
+  token: Type.String({ description: 'A fresh token for the caller, in the session the request was made with (a new one for an API key): the other sessions of the user ended.' }),
 });
 const Notifications = Type.Object({
   notifications: Type.Array(Type.String({ maxLength: 100 }), {
@@ -185,7 +185,8 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
     return { detail: 'Password updated successfully.', token };
   };
   const passwordDescription = '`password` is the password of the user making the request; `new_password` becomes the password of the user named '
-    + 'in the URL. Every token issued before the change stops working; the answer carries a fresh one for the caller.';
+    + 'in the URL. Every other session of that user ends (all of them when the caller changes someone else\'s password); the '
+    + 'caller\'s session stays, and the answer carries a fresh token of it. API keys stay: a password reset revokes them.';
   app.put('/users/:user/password/', {
     schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) } },
   }, passwordHandler);
