@@ -56,7 +56,8 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, o
  * must be listed in PUBLIC_PATH_PARAMS (a test checks every route).
  */
 export const SECRET_PARAM = /(key|token|secret|uidb64)$/i;
-export const PUBLIC_PATH_PARAMS = new Set(['user', 'organization', 'role', 'profile', 'field', 'domain']);
+// `session`: a session id is no credential (only a signed token can name it).
+export const PUBLIC_PATH_PARAMS = new Set(['user', 'organization', 'role', 'profile', 'field', 'domain', 'session']);
 const REDACTED = '[redacted]';
 
 /** Route parameter names in a route template such as `/api/auth/reset/:uidb64/:token/`. */
