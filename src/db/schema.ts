@@ -282,7 +282,8 @@ export interface ActivitiesTable {
 }
 
 /** How a session was opened (see src/core/identity/sessions.ts). */
-export type SessionMethod = 'password' | 'password+otp' | 'password+email' | 'password+phone' | 'activation' | 'reset' | 'password_change';
+export type SessionMethod = 'password' | 'password+otp' | 'password+email' | 'password+phone' | 'password+recovery_code'
+  | 'activation' | 'reset' | 'password_change';
 export type SessionEndReason = 'logout' | 'logout_everywhere' | 'ended_by_user' | 'ended_by_admin' | 'password_changed'
   | 'password_reset' | 'suspended' | 'deleted';
 

@@ -146,7 +146,8 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   if (recoveryCode) core.mailer.kick();
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await grantImplicitRoles(core, user.id);
-  const { token } = await openSession(core, core.db, user, factor ? `password+${factor}` : 'password', origin, now);
+  const method = !factor ? 'password' : recoveryCode ? 'password+recovery_code' : `password+${factor}` as const;
+  const { token } = await openSession(core, core.db, user, method, origin, now);
   return { token, user: { ...user, last_login_at: now } };
 }
 

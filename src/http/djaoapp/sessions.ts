@@ -12,7 +12,7 @@ const WHO = "For the user and the broker's managers.";
 
 const SessionBody = Type.Object({
   id: Type.String({ description: 'The session, as named by the `sid` claim of its tokens.' }),
-  method: Type.String({ description: 'How it was opened: password, password+otp, password+email, password+phone, activation, reset or password_change.' }),
+  method: Type.String({ description: 'How it was opened: password, password+otp, password+email, password+phone, password+recovery_code, activation, reset or password_change.' }),
   ip: Nullable(Type.String({ description: 'Address the session was opened from.' })),
   user_agent: Nullable(Type.String({ description: 'User agent that opened the session.' })),
   created_at: Type.String({ format: 'date-time', description: 'When the user logged in.' }),
