@@ -101,8 +101,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     done(null, payload);
   });
 
-  // Cookies are parsed only by the authentication hook, and only when a request has some.
-  await app.register(cookie, { hook: false });
+  // The plugin's own hooks: @fastify/cookie 11.1.0 (the last on `cookie` 1, for Node 20)
+  // writes Set-Cookie only when its hook is on. It parses only requests that carry cookies.
+  await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, context) => ({
@@ -160,7 +161,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       }
       throw new Unauthenticated('Unsupported authorization scheme.');
     }
-    const session = request.headers.cookie ? app.parseCookie(request.headers.cookie)[SESSION_COOKIE] : undefined;
+    const session = request.cookies[SESSION_COOKIE];
     if (session) {
       let caller: Caller | null = null;
       try {
