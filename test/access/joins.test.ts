@@ -182,6 +182,8 @@ test('managers deny every pending request at once, and block a requester who the
   assert.equal(await outboxTo(manager.email, 'role_request'), mailsBefore);
   const hidden = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/roles/`, token: manager.token });
   assert.ok(!hidden.json().results.some((r: { user: { slug: string } }) => r.user.slug === pest.username));
+  const described = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/roles/describe/contributor/`, token: manager.token });
+  assert.ok(!described.body.includes(pest.username), described.body);
 
   // Unblocking: the next request is mailed again.
   const unblock = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/blocked/${pest.username}/`, token: manager.token });

@@ -117,7 +117,8 @@ async function mailRequest(core: Core, tx: Db, org: OrganizationRow, role: RoleV
 const REQUEST_EVENTS = ['role.requested', 'role.request_resent'] as const;
 
 /**
- * Refuses (429) a requester who made `perUser` requests or re-sends within the window.
+ * Refuses (429) a requester who made `perUser` requests or re-sends within the window. The
+ * broker's managers asking on a user's behalf are not counted.
  * Call inside the transaction, after locking the requester's row: concurrent requests
  * of one user are counted one after the other.
  */
@@ -168,7 +169,7 @@ export async function requestRole(
   const actorId = actorOf(caller) ?? user.id;
   try {
     const roleId = await core.db.transaction().execute(async (tx) => {
-      await assertRequesterUnderLimit(core, tx, actorId);
+      if (actorId === user.id) await assertRequesterUnderLimit(core, tx, actorId);
       await lockOrganization(tx, org.id);
       if (await isMember(tx, org.id, user.id)) {
         throw new BadRequest(`${user.slug} already has a role, an invitation or a request on ${org.slug}.`);
@@ -209,7 +210,7 @@ export async function resendRequest(core: Core, caller: Caller, userSlug: string
     if (roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
     const row = await query.executeTakeFirst();
     if (!row) throw new NotFound('request', `${user.slug} has no pending request on ${org.slug}.`);
-    await assertRequesterUnderLimit(core, tx, actorId);
+    if (actorId === user.id) await assertRequesterUnderLimit(core, tx, actorId);
     const role = toRoleView(row);
     const mailed = await mayMailManagers(core, tx, org.id, user.id);
     await recordOrganizationEvent(tx, {

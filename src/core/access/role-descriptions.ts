@@ -7,7 +7,7 @@ import { Conflict, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization } from './policy.js';
 import type { ListQuery, Page } from '../pagination.js';
 import {
-  RESERVED_ROLE_SLUGS, findDescription, findOrganization, lockOrganization, roleQuery, toRoleView, type RoleView,
+  RESERVED_ROLE_SLUGS, findDescription, findOrganization, lockOrganization, organizationRoleQuery, toRoleView, type RoleView,
 } from './role-views.js';
 
 export interface DescriptionView {
@@ -32,7 +32,7 @@ export function slugifyTitle(title: string): string {
 async function withRoles(core: Core, orgId: number, org: DescriptionView['organization'], rows: RoleDescriptionRow[]): Promise<DescriptionView[]> {
   const ids = rows.map((r) => r.id);
   const roles = ids.length
-    ? (await roleQuery(core.db).where('roles.organization_id', '=', orgId)
+    ? (await organizationRoleQuery(core.db, orgId)
         .where('roles.role_description_id', 'in', ids).orderBy('roles.created_at').orderBy('roles.id').execute()).map(toRoleView)
     : [];
   return rows.map((description) => ({
