@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KyselyPlugin } from 'kysely';
 import { startService, unique, type TestService } from '../support/service.js';
+import * as passwords from '../../src/core/identity/passwords.js';
 
 let s: TestService;
 before(async () => {
@@ -162,4 +163,12 @@ test('a failed login does the same database work whether the account exists or n
   }
   assert.ok(runs.known[0].length >= 4, runs.known[0].join('\n'));
   assert.deepEqual(runs.known, runs.unknown);
+});
+
+test('an unknown account is checked against a decoy hash that costs what a real one does', async () => {
+  // Same algorithm and cost parameters as a stored password, and nothing computed at first use.
+  const decoy = (passwords as Record<string, unknown>).DECOY_HASH;
+  assert.equal(typeof decoy, 'string');
+  const params = (h: string) => h.split('$').slice(1, 4).join('$');
+  assert.equal(params(decoy as string), params(await passwords.hashPassword('any password at all')));
 });
