@@ -7,6 +7,7 @@ import { DataDirLocked, openDatabase, type DatabaseHandle } from './db/database.
 import { migrateToLatest, migrations } from './db/migrate.js';
 import { createService, makeLogger, createCore } from './server.js';
 import { ensureAdmin } from './core/bootstrap.js';
+import { jobHandlers } from './jobs/handlers.js';
 import { checkPasswordPolicy } from './core/identity/passwords.js';
 import { DomainError } from './core/errors.js';
 
@@ -117,6 +118,7 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   const log = makeLogger(config);
   const service = await createService(config, { log });
   service.core.mailer.start();
+  await service.core.jobs.work(jobHandlers(service.core));
   const listening = await service.listen();
   const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;
   log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');

@@ -55,6 +55,8 @@ export interface Config {
    * organization's managers are mailed per window (beyond it they wait in the list).
    */
   joinRequests: { perUser: number; perOrganization: number; windowSeconds: number };
+  /** How often each job worker looks for due jobs. */
+  jobPollIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -171,5 +173,6 @@ export function loadConfig(env: Env = process.env): Config {
       perOrganization: int(env, 'JOIN_REQUEST_LIMIT_PER_ORGANIZATION', 20, 1),
       windowSeconds: int(env, 'JOIN_REQUEST_WINDOW_SECONDS', 86400, 60),
     },
+    jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 2000, 500),
   };
 }

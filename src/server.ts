@@ -10,7 +10,7 @@ import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
 import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ReadCache } from './core/cache.js';
-import { BackgroundWork } from './core/background.js';
+import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { buildApp, type App } from './http/app.js';
 import { Metrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
@@ -59,7 +59,7 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
   return {
     db: database.db,
     cache,
-    background: new BackgroundWork(log),
+    jobs: new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs }),
     config,
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
@@ -78,6 +78,7 @@ export async function createService(
   const quiet = pino({ level: 'silent' });
   if (options.migrate !== false) await migrateToLatest(database.db);
   const core = await createCore(config, database, log || quiet, options.now);
+  await core.jobs.open();
   await ensureBroker(core);
   if (config.admin) {
     const { created } = await ensureAdmin(core, config.admin);
@@ -103,7 +104,7 @@ export async function createService(
       closing ??= (async () => {
         await metricsListener?.close();
         await app.close();
-        await core.background.idle();
+        await core.jobs.close();
         await core.mailer.close();
         await database.close();
       })();

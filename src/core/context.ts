@@ -6,7 +6,7 @@ import type { Mailer } from './notify/mailer.js';
 import type { TokenService } from './identity/tokens.js';
 import type { SmsSender } from './notify/sms.js';
 import type { ReadCache } from './cache.js';
-import type { BackgroundWork } from './background.js';
+import type { JobQueue } from '../jobs/queue.js';
 
 export interface Core {
   db: Db;
@@ -16,8 +16,8 @@ export interface Core {
   sms: SmsSender;
   /** Hot-path reads (token users, broker managers); emptied by every write to their tables. */
   cache: ReadCache;
-  /** Work done after the answer is sent. */
-  background: BackgroundWork;
+  /** The durable job queue: work done after the answer, surviving restarts. */
+  jobs: JobQueue;
   now(): Date;
 }
 

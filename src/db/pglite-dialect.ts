@@ -33,10 +33,21 @@ class ConnectionMutex {
   }
 }
 
+/**
+ * A query without parameters that starts with this comment may hold several statements:
+ * PGlite runs those only through its simple-query path (`exec`). The job queue's schema
+ * scripts need it; on PostgreSQL the comment is just a comment.
+ */
+export const SCRIPT_PREFIX = '/* script */\n';
+
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly client: PGlite) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (query.parameters.length === 0 && query.sql.startsWith(SCRIPT_PREFIX)) {
+      const results = await this.client.exec(query.sql);
+      return { rows: (results.at(-1)?.rows ?? []) as R[] };
+    }
     const result = await this.client.query<R>(query.sql, [...query.parameters]);
     const affected = result.affectedRows;
     return {

@@ -44,6 +44,7 @@ test('an e-mail template in DATA_DIR/templates/email overrides the built-in one'
   try {
     const res = await s.request({ method: 'POST', url: '/api/auth/recover/', body: { email: u.email } });
     assert.equal(res.statusCode, 200);
+    await s.core.jobs.idle();
     const mail = await s.smtp.waitFor(u.email, (m) => m.subject.startsWith('Our own reset'));
     assert.equal(mail.subject, `Our own reset for ${u.username}`);
     assert.match(mail.text, /^Follow http:\/\/portal\.test\/api\/auth\/reset\/[^/]+\/[^/]+\/ soon\./);

@@ -9,6 +9,7 @@ import { createService, type Service } from '../../src/server.js';
 import { hashPassword } from '../../src/core/identity/passwords.js';
 import { openSession } from '../../src/core/identity/sessions.js';
 import { TestSmtp } from './smtp.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
 import { pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
 
 export interface TestService extends Service {
@@ -96,6 +97,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     ADMIN_PASSWORD,
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT: '1000',
+    JOB_POLL_INTERVAL_MS: '500',
     ...env,
   });
   const { handle, drop } = await openTestDatabase();
@@ -112,6 +114,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   Object.defineProperty(clock, 'now', { get: now });
   const service = await createService(config, { log: false, database: handle, migrate: false, now });
   service.core.mailer.start(60_000);
+  await service.core.jobs.work(jobHandlers(service.core));
 
   const request: TestService['request'] = async (options) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };

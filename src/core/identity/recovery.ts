@@ -1,6 +1,8 @@
 // Password recovery: a reset link mailed to the address on file, then a new password set
 // through it. Asking for a link answers the same whether or not the address is known.
+import { randomInt } from 'node:crypto';
 import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { JobPayloads } from '../../jobs/queue.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { BadRequest, Forbidden, Invalid } from '../errors.js';
@@ -15,6 +17,9 @@ import { clearLockout, loginIdentifiers } from './throttle.js';
 import { findUserByEmail, printableName } from './users.js';
 
 export const INVALID_RESET_LINK = 'The reset link is invalid or has expired.';
+
+/** A recovery job runs this long after the request, drawn at random (milliseconds). */
+const RECOVERY_DELAY_MS = [200, 1500] as const;
 
 function originOf(caller: Caller): RequestOrigin {
   return { ip: caller.ip, userAgent: caller.userAgent };
@@ -61,18 +66,27 @@ export async function sendPasswordResetLink(
   await recordSecurityEvent(tx, user.id, 'password.reset_requested', origin, now, { via: template });
 }
 
+/**
+ * Asking for a reset link does the same work whatever the address: one durable job with
+ * what was submitted, then the answer. Looking the address up and writing the link happen
+ * in the worker, at a random moment a little later, so neither the answer's timing nor
+ * anything observable right after it (timers, the embedded database's one connection)
+ * differs between a known and an unknown address.
+ */
 export async function recover(core: Core, caller: Caller, email: string): Promise<{ email: string }> {
-  const user = await findUserByEmail(core.db, email);
-  if (user) {
-    // Writing the link and the mail takes time an unknown address would not: answer first,
-    // and write a moment later, at a random time no following request can be tied to.
-    const origin = originOf(caller);
-    core.background.run('password reset link', async () => {
-      await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, origin));
-      core.mailer.kick();
-    }, [200, 1500]);
-  }
+  const origin = originOf(caller);
+  await core.jobs.enqueue('password-recovery', { email, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null },
+    { delayMs: RECOVERY_DELAY_MS[0] + randomInt(RECOVERY_DELAY_MS[1] - RECOVERY_DELAY_MS[0]) });
   return { email };
+}
+
+/** The worker's half of `recover`: a link for an account with that address, nothing otherwise. */
+export async function sendRecoveryLink(core: Core, request: JobPayloads['password-recovery']): Promise<void> {
+  const user = await findUserByEmail(core.db, request.email);
+  if (!user) return;
+  const origin: RequestOrigin = { ip: request.ip ?? undefined, userAgent: request.userAgent ?? undefined };
+  await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, origin));
+  core.mailer.kick();
 }
 
 export interface PasswordReset {

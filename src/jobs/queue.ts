@@ -1,0 +1,148 @@
+// The durable job queue: work that must survive a restart and must not run inside a
+// request. pg-boss 10 keeps the jobs in its own `pgboss` schema of the same database
+// (PGlite included, through its `db` adapter: every statement goes through our Kysely
+// instance, so on PGlite it waits its turn on the one connection like any other query).
+import PgBoss from 'pg-boss';
+import { CompiledQuery } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.js';
+import { SCRIPT_PREFIX } from '../db/pglite-dialect.js';
+
+/** Every kind of job and what it carries. Adding a kind adds a line here and a handler. */
+export interface JobPayloads {
+  /** Someone asked for a reset link for this address; the worker looks it up. */
+  'password-recovery': { email: string; ip: string | null; userAgent: string | null };
+}
+export type JobKind = keyof JobPayloads;
+export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
+
+const KINDS: JobKind[] = ['password-recovery'];
+
+/** Retries with exponential backoff from 10 s, five times; a run taking over 5 min is retried. */
+const QUEUE_OPTIONS = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 } as const;
+
+/** pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection). */
+function adapter(db: Db): PgBoss.Db {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      // Without values pg-boss may send several statements at once (its schema scripts):
+      // PGlite runs those only through its simple-query path, which the prefix selects.
+      const query = values.length ? CompiledQuery.raw(text, values) : CompiledQuery.raw(SCRIPT_PREFIX + text);
+      const result = await db.executeQuery(query);
+      return { rows: result.rows as unknown[] };
+    },
+  };
+}
+
+export interface EnqueueOptions {
+  /** Run no sooner than this many milliseconds from now. */
+  delayMs?: number;
+}
+
+export class JobQueue {
+  readonly #boss: PgBoss;
+  readonly #log: Logger;
+  readonly #pollSeconds: number;
+  #handlers: JobHandlers | null = null;
+  readonly #workers = new Set<string>();
+  #opened: Promise<void> | null = null;
+
+  constructor(db: Db, options: { log: Logger; pollIntervalMs: number }) {
+    this.#log = options.log;
+    this.#pollSeconds = Math.max(0.5, options.pollIntervalMs / 1000);
+    this.#boss = new PgBoss({
+      db: adapter(db),
+      schedule: false,
+      // Finished jobs hold what was submitted (an e-mail address someone typed): archived
+      // after an hour, deleted a day later.
+      archiveCompletedAfterSeconds: 3600,
+      archiveFailedAfterSeconds: 7 * 86400,
+      deleteAfterHours: 24,
+      maintenanceIntervalSeconds: 300,
+    });
+    this.#boss.on('error', (error: unknown) => this.#log.error({ err: error }, 'job queue error'));
+  }
+
+  /** Creates or upgrades pg-boss's schema and the queues; enqueueing works from then on. */
+  open(): Promise<void> {
+    this.#opened ??= (async () => {
+      await this.#boss.start();
+      const existing = new Set((await this.#boss.getQueues()).map((q) => q.name));
+      for (const kind of KINDS) if (!existing.has(kind)) await this.#boss.createQueue(kind, { name: kind, ...QUEUE_OPTIONS });
+    })();
+    return this.#opened;
+  }
+
+  async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], options: EnqueueOptions = {}): Promise<void> {
+    await this.open();
+    const startAfter = options.delayMs ? new Date(Date.now() + options.delayMs) : undefined;
+    await this.#boss.send(kind, payload, startAfter ? { startAfter } : {});
+  }
+
+  /** Starts one worker per kind; each polls the queue and runs its handler, one job at a time. */
+  async work(handlers: JobHandlers): Promise<void> {
+    await this.open();
+    this.#handlers = handlers;
+    for (const kind of KINDS) {
+      const id = await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
+        async (jobs: PgBoss.Job<JobPayloads[typeof kind]>[]) => {
+          for (const job of jobs) await this.#run(kind, job.data);
+        });
+      this.#workers.add(id);
+    }
+  }
+
+  /** Stops polling (jobs under way finish); the jobs left wait in the database. */
+  async stopWorking(): Promise<void> {
+    for (const kind of KINDS) await this.#boss.offWork(kind);
+    this.#workers.clear();
+  }
+
+  async #run<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<void> {
+    const handler = this.#handlers?.[kind];
+    if (!handler) throw new Error(`no handler for job ${kind}`);
+    try {
+      await handler(payload);
+    } catch (error) {
+      // Logged without the payload, which holds what someone typed.
+      this.#log.warn({ err: error, job: kind }, 'job failed; it will be retried');
+      throw error;
+    }
+  }
+
+  /**
+   * Runs every job waiting, due or not, here and now, and returns once none is waiting or
+   * running. Tests wait on it instead of sleeping.
+   */
+  async idle(): Promise<void> {
+    if (!this.#handlers) throw new Error('idle() needs the workers started (work())');
+    for (;;) {
+      let ran = 0;
+      for (const kind of KINDS) {
+        const jobs = (await this.#boss.fetch<JobPayloads[typeof kind]>(kind, { batchSize: 20, ignoreStartAfter: true })) ?? [];
+        for (const job of jobs) {
+          ran += 1;
+          try {
+            await this.#run(kind, job.data);
+            await this.#boss.complete(kind, job.id);
+          } catch (error) {
+            await this.#boss.fail(kind, job.id, { message: String((error as Error).message ?? error) });
+          }
+        }
+      }
+      if (ran) continue;
+      let waiting = 0;
+      for (const kind of KINDS) waiting += await this.#boss.getQueueSize(kind, { before: 'completed' });
+      if (waiting === 0) return;
+      // A worker holds one: wait for it, a little at a time.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Stops the workers, waiting for jobs under way; what is left runs after the next start. */
+  async close(): Promise<void> {
+    if (!this.#opened) return;
+    await this.#opened.catch(() => {});
+    await this.#boss.stop({ graceful: true, wait: true, timeout: 8000 });
+  }
+}
