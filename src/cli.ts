@@ -102,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
         .orderBy('id', 'desc').limit(Number(values.limit ?? 20)).execute();
       for (const mail of rows) {
         console.log(`--- #${mail.id} ${mail.created_at.toISOString()} to ${mail.recipient}${mail.sent_at ? ' (sent)' : ''}`);
-        console.log(`Subject: ${mail.subject}\n\n${mail.text_body}`);
+        // Sent or expired mails keep no content: it held one-time links.
+        console.log(mail.text_body ? `Subject: ${mail.subject}\n\n${mail.text_body}` : `(${mail.template}: content erased)\n`);
       }
       await database.close();
       return 0;

@@ -57,6 +57,8 @@ export interface Config {
   joinRequests: { perUser: number; perOrganization: number; windowSeconds: number };
   /** How often each job worker looks for due jobs. */
   jobPollIntervalMs: number;
+  /** Re-sent links, invitations, requests and texted codes, per target and per caller. */
+  sendLimits: { perTarget: number; perCaller: number; windowSeconds: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -174,5 +176,10 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: int(env, 'JOIN_REQUEST_WINDOW_SECONDS', 86400, 60),
     },
     jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 2000, 500),
+    sendLimits: {
+      perTarget: int(env, 'SEND_LIMIT_PER_TARGET', 5, 1),
+      perCaller: int(env, 'SEND_LIMIT_PER_CALLER', 20, 1),
+      windowSeconds: int(env, 'SEND_LIMIT_WINDOW_SECONDS', 3600, 1),
+    },
   };
 }

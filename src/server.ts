@@ -53,6 +53,8 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     from: config.mailFrom,
     templateDir: join(config.dataDir, 'templates', 'email'),
     log,
+    keepUnsentSeconds: config.linkLifetimeSeconds,
+    now,
   });
   const cache = new ReadCache();
   database.changes.subscribe(() => cache.invalidate());

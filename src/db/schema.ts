@@ -302,12 +302,21 @@ export interface SessionsTable {
   end_reason: SessionEndReason | null;
 }
 
+/** Sending limits (src/core/notify/send-limits.ts): one fixed-window counter per kind and target or caller. */
+export interface SendLimitsTable {
+  /** `<kind>:to:<target>` or `<kind>:by:<caller>`. */
+  key: string;
+  window_started_at: Timestamp;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   one_time_tokens: OneTimeTokensTable;
   login_throttle: LoginThrottleTable;
+  send_limits: SendLimitsTable;
   otp_recovery_codes: OtpRecoveryCodesTable;
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;

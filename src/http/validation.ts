@@ -4,6 +4,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { isEmailAddress, isSingleLine } from '../core/notify/addresses.js';
 
 function makeAjv(coerce: boolean) {
   const ajv = new Ajv.default({
@@ -14,6 +15,11 @@ function makeAjv(coerce: boolean) {
     strict: false,
   });
   addFormats.default(ajv);
+  // One definition of an address for every field that takes one, stricter than the
+  // library's (no display names, no angle brackets): src/core/notify/addresses.ts.
+  ajv.addFormat('email', { type: 'string', validate: isEmailAddress });
+  // Names that can end up in a mail's subject: one line, no control characters.
+  ajv.addFormat('single-line', { type: 'string', validate: isSingleLine });
   return ajv;
 }
 
@@ -70,7 +76,9 @@ const messages: Record<string, (e: ErrorObject) => string> = {
   type: (e) => `Expected ${String(e.params.type).replace(/,/g, ' or ')}.`,
   minLength: (e) => (e.params.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${e.params.limit} characters.`),
   maxLength: (e) => `Ensure this field has no more than ${e.params.limit} characters.`,
-  format: (e) => (e.params.format === 'email' ? 'Enter a valid email address.' : `Enter a valid ${e.params.format}.`),
+  format: (e) => (e.params.format === 'email' ? 'Enter a valid email address.'
+    : e.params.format === 'single-line' ? 'Must be a single line without control characters.'
+    : `Enter a valid ${e.params.format}.`),
   pattern: () => 'This value has characters that are not allowed.',
   enum: (e) => `Expected one of: ${(e.params.allowedValues as unknown[]).join(', ')}.`,
   minimum: (e) => `Ensure this value is greater than or equal to ${e.params.limit}.`,
@@ -83,9 +91,13 @@ const messages: Record<string, (e: ErrorObject) => string> = {
 
 /** Turns validation errors into `{field: [messages]}`, the native API's shape. */
 export function fieldErrors(errors: ErrorObject[], part: string): Record<string, string[]> {
+  // A value that fits no branch of a union (a string or null, say) fails every branch;
+  // when one branch says what is wrong, the others' "expected null" is only noise.
+  const precise = new Set(errors.filter((e) => !isUnionNoise(e)).map((e) => e.instancePath));
   // No prototype: a field named "constructor" or "toString" is a field like any other.
   const out: Record<string, string[]> = Object.create(null);
   for (const error of errors) {
+    if (isUnionNoise(error) && precise.has(error.instancePath)) continue;
     let path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
     if (error.keyword === 'required') path = [path, String(error.params.missingProperty)].filter(Boolean).join('.');
     if (error.keyword === 'additionalProperties') path = [path, String(error.params.additionalProperty)].filter(Boolean).join('.');
@@ -96,4 +108,9 @@ export function fieldErrors(errors: ErrorObject[], part: string): Record<string,
     if (!list.includes(message)) list.push(message);
   }
   return out;
+}
+
+function isUnionNoise(error: ErrorObject): boolean {
+  return error.keyword === 'anyOf' || error.keyword === 'oneOf' || error.keyword === 'const'
+    || (error.keyword === 'type' && error.params.type === 'null');
 }

@@ -98,6 +98,9 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     AUTH_RATE_LIMIT: '1000',
     JOB_POLL_INTERVAL_MS: '500',
+    // Sending limits are tested in test/service/mail-safety.test.ts; elsewhere they stay out of the way.
+    SEND_LIMIT_PER_TARGET: '1000',
+    SEND_LIMIT_PER_CALLER: '1000',
     ...env,
   });
   const { handle, drop } = await openTestDatabase();

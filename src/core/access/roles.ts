@@ -10,6 +10,8 @@ import { randomToken, sha256 } from '../identity/secrets.js';
 import { authorizeOrganization } from './policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
+import { checkSendLimit } from '../notify/send-limits.js';
+import { isEmailAddress } from '../notify/addresses.js';
 import {
   ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
   isMember, loadRole, lockOrganization, organizationRoleQuery, roleQuery, toRoleView, type RoleView,
@@ -104,7 +106,7 @@ export async function grantRole(
   if (!slug && !email) {
     throw new Invalid({ slug: ['Give the username of a user, or the e-mail address of someone to invite.'] });
   }
-  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new Invalid('email', 'Enter a valid email address.');
+  if (email && !isEmailAddress(email)) throw new Invalid('email', 'Enter a valid email address.');
   const typedName = input.full_name?.trim().slice(0, 150) ?? '';
   const now = core.now();
   let grantee = slug ?? email!;
@@ -223,6 +225,7 @@ export async function resendInvitation(
   const roleId = await core.db.transaction().execute(async (tx) => {
     const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug);
     if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`);
+    await checkSendLimit(core, tx, caller, 'invitation', `user:${role.user.id}`);
     const key = randomToken(32);
     await tx.updateTable('roles').set({ grant_key_hash: sha256(key) }).where('id', '=', role.id).execute();
     const user = await tx.selectFrom('users').selectAll().where('id', '=', role.user.id).executeTakeFirstOrThrow();

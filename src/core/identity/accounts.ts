@@ -17,6 +17,7 @@ import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
 import { closeOrganizationRow } from '../organizations/lifecycle.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
+import { checkSendLimit } from '../notify/send-limits.js';
 
 export interface UserBriefView {
   slug: string;
@@ -228,6 +229,7 @@ export async function resendActivation(core: Core, caller: Caller, slug: string)
   const user = await loadTarget(core, caller, slug, 'user.update');
   if (user.email_verified_at) throw new BadRequest('User is already active.');
   if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.');
+  await checkSendLimit(core, core.db, caller, 'activation', `user:${user.id}`);
   await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
   core.mailer.kick();
   return briefOf(user);

@@ -17,6 +17,7 @@ import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
 import { grantImplicitRoles } from '../access/requests.js';
+import { countSend } from '../notify/send-limits.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
 
@@ -121,7 +122,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   // A recovery code stands in for whichever second factor the user has.
   const recoveryCode = factor ? normalizeRecoveryCode(credentials.code) : null;
   const code = recoveryCode ?? normalizeCode(credentials.code);
-  const pending = await passwordProven(core, user, factor, code);
+  const pending = await passwordProven(core, caller, user, factor, code);
   if (pending) {
     await attempt.abandon();
     throw pending;
@@ -152,11 +153,13 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
 }
 
 /** What to answer instead of logging in, once the password is right: refusal, activation, code needed. */
-async function passwordProven(core: Core, user: UserRow, factor: SecondFactor, code: string | null | undefined): Promise<Error | null> {
+async function passwordProven(core: Core, caller: Caller, user: UserRow, factor: SecondFactor, code: string | null | undefined): Promise<Error | null> {
   const refusal = refusalReason(user);
   if (refusal) return new Forbidden(`${refusal} Contact an administrator.`);
 
   if (!user.email_verified_at) {
+    const refusal = await countSend(core, core.db, caller, 'activation', `user:${user.id}`);
+    if (refusal) return refusal;
     await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
     core.mailer.kick();
     return new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
@@ -164,7 +167,7 @@ async function passwordProven(core: Core, user: UserRow, factor: SecondFactor, c
 
   if (factor && code === undefined) {
     if (factor === 'otp') return new Invalid('code', 'A one-time code is required.');
-    return sendLoginCode(core, user, factor);
+    return (await countSend(core, core.db, caller, 'login_code', `user:${user.id}`)) ?? sendLoginCode(core, user, factor);
   }
   return null;
 }

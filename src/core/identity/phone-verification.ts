@@ -8,6 +8,7 @@ import { BadRequest, Invalid, TooManyAttempts } from '../errors.js';
 import { targetUser } from './administration.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { recordSecurityEvent } from './security-events.js';
+import { checkSendLimit } from '../notify/send-limits.js';
 import type { NumberField } from './personal-info.js';
 import type { UserRow } from '../../db/schema.js';
 
@@ -42,6 +43,7 @@ export async function sendPhoneCode(core: Core, caller: Caller, slug: string, fi
     const wait = Math.ceil(RESEND_INTERVAL_SECONDS - (now.getTime() - pending.sent_at.getTime()) / 1000);
     if (wait > 0) throw new TooManyAttempts(`A code was just sent. Ask again in ${wait} seconds.`, wait);
   }
+  await checkSendLimit(core, core.db, caller, 'phone_code', `phone:${number}`);
   const issued = await core.db.transaction().execute(async (tx) => {
     await tx.insertInto('phone_verifications')
       .values({ user_id: user.id, field, number, sent_at: now, failures: 0 })

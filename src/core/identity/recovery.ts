@@ -14,7 +14,8 @@ import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions, openSession } from './sessions.js';
 import { revokeApiKeys } from './api-keys.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
-import { findUserByEmail, printableName } from './users.js';
+import { findUserByEmail, normalizeEmail, printableName } from './users.js';
+import { checkSendLimit } from '../notify/send-limits.js';
 
 export const INVALID_RESET_LINK = 'The reset link is invalid or has expired.';
 
@@ -75,6 +76,9 @@ export async function sendPasswordResetLink(
  */
 export async function recover(core: Core, caller: Caller, email: string): Promise<{ email: string }> {
   const origin = originOf(caller);
+  // Counted on the address as typed, known or not: the limit protects a mailbox from a
+  // flood of reset mails and tells nothing about whether an account answers to it.
+  await checkSendLimit(core, core.db, caller, 'password_reset', `email:${normalizeEmail(email)}`);
   await core.jobs.enqueue('password-recovery', { email, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null },
     { delayMs: RECOVERY_DELAY_MS[0] + randomInt(RECOVERY_DELAY_MS[1] - RECOVERY_DELAY_MS[0]) });
   return { email };

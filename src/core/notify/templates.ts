@@ -5,6 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { oneLine } from './addresses.js';
+
+/** Longer subjects are cut: mail clients show less, and a header line has limits. */
+const MAX_SUBJECT_LENGTH = 250;
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const builtIn = join(existsSync(join(packageRoot, 'templates')) ? packageRoot : resolve(packageRoot, '..'), 'templates', 'email');
@@ -31,13 +35,20 @@ export class TemplateStore {
     return text;
   }
 
+  /**
+   * The subject line is taken from the template before any value goes in, and each value
+   * put into it is folded onto one line: no value (a name, say) can end the subject and
+   * start a header, or break the template.
+   */
   render(name: string, context: Record<string, string | number | null | undefined>): RenderedMail {
-    const source = this.#source(name).replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
-      const value = context[key];
-      return value === null || value === undefined ? '' : String(value);
-    });
-    const match = /^Subject:\s*(.*)\r?\n\r?\n?/.exec(source);
+    const source = this.#source(name);
+    const match = /^Subject:[ \t]*([^\r\n]*)\r?\n(?:\r?\n)?/.exec(source);
     if (!match) throw new Error(`template ${name} must start with a "Subject:" line`);
-    return { subject: match[1].trim(), text: source.slice(match[0].length) };
+    const fill = (text: string, fold: boolean) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
+      const value = Object.hasOwn(context, key) ? context[key] : undefined;
+      const text = value === null || value === undefined ? '' : String(value);
+      return fold ? oneLine(text) : text;
+    });
+    return { subject: oneLine(fill(match[1], true)).slice(0, MAX_SUBJECT_LENGTH), text: fill(source.slice(match[0].length), false) };
   }
 }

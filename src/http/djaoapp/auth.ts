@@ -30,7 +30,7 @@ const Registration = Type.Object({
   username: Type.Optional({ ...Slug, description: 'Username; made from the e-mail address when omitted.' }),
   password: Type.Optional(Password('Checked against the password rules, but not kept: the password is chosen when activating, by whoever reads the mailbox.')),
   email: Email,
-  full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Full name.' }),
+  full_name: Type.String({ minLength: 1, maxLength: 150, format: 'single-line', description: 'Full name.' }),
 });
 
 const RegistrationAnswer = Type.Object({
@@ -56,7 +56,7 @@ const ActivationView = Type.Object({
 const Activation = Type.Object({
   username: Type.Optional({ ...Slug, description: 'A new username.' }),
   new_password: Type.Optional(Password('Password to log in with; required: activating proves the mailbox, and the account takes the password its owner chooses.')),
-  full_name: Type.Optional(Type.String({ maxLength: 150, description: 'Full name.' })),
+  full_name: Type.Optional(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name.' })),
 });
 
 const Recover = Type.Object({ email: Email });

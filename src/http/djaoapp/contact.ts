@@ -18,7 +18,7 @@ export const contactRoutes: FastifyPluginAsync = async (fastify) => {
       description: 'Mails a free-form message to the broker\'s team with the sender\'s name and address to reply to. No login needed; rate-limited per address.',
       security: [],
       body: Type.Object({
-        full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Name of the sender.' }),
+        full_name: Type.String({ minLength: 1, maxLength: 150, format: 'single-line', description: 'Name of the sender.' }),
         email: Type.String({ format: 'email', maxLength: 254, description: 'Address to reply to.' }),
         message: Type.Optional(Type.String({ maxLength: 10_000, description: 'The message.' })),
       }),

@@ -30,7 +30,7 @@ const optionalText = (description: string, maxLength = 255) => Type.Optional(Nul
 
 const profileFields = {
   slug: Type.Optional(Type.String({ ...Slug, description: 'Unique identifier shown in the URL bar; derived from full_name when absent.' })),
-  full_name: Type.Optional(Type.String({ maxLength: 150, description: 'Full name.' })),
+  full_name: Type.Optional(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name.' })),
   email: Type.Optional(Nullable(Type.Union([Type.Literal(''), Type.String({ format: 'email', maxLength: 254 })], { description: 'E-mail address.' }))),
   phone: optionalText('Phone number.', 50),
   street_address: optionalText('Street address.'),
@@ -53,7 +53,7 @@ const changeFields = {
 const ProfilePatchBody = Type.Object(changeFields, { additionalProperties: false });
 const ProfilePutBody = Type.Object({
   ...changeFields,
-  full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Full name.' }),
+  full_name: Type.String({ minLength: 1, maxLength: 150, format: 'single-line', description: 'Full name.' }),
   email: Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' }),
 }, { additionalProperties: false });
 
@@ -126,7 +126,7 @@ const CustomerListParams = Type.Object({
 
 const CustomerCreateBody = Type.Object({
   ...profileFields,
-  full_name: Type.String({ minLength: 1, maxLength: 150, description: 'Full name of the customer organization.' }),
+  full_name: Type.String({ minLength: 1, maxLength: 150, format: 'single-line', description: 'Full name of the customer organization.' }),
   manager: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'E-mail or username of who should manage the customer. Recorded in its history only: invite them through the roles API.' })),
 }, { additionalProperties: false });
 

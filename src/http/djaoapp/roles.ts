@@ -150,13 +150,13 @@ const DescriptionFields = {
   implicit_create_on_none: Type.Optional(Type.Boolean({ description: "Give the role automatically to users of a domain the organization proved (see `/domains/`)." })),
   extra: Type.Optional(Nullable(Type.String({ maxLength: 10000, description: 'Extra metadata (can be stringified JSON).' }))),
 };
-const DescriptionBody = Type.Object({ title: Type.String({ maxLength: 100, description: 'Short description of the role.' }), ...DescriptionFields });
-const DescriptionPatch = Type.Object({ title: Type.Optional(Type.String({ maxLength: 100 })), ...DescriptionFields });
+const DescriptionBody = Type.Object({ title: Type.String({ maxLength: 100, format: 'single-line', description: 'Short description of the role.' }), ...DescriptionFields });
+const DescriptionPatch = Type.Object({ title: Type.Optional(Type.String({ maxLength: 100, format: 'single-line' })), ...DescriptionFields });
 
 const GrantBody = Type.Object({
   slug: Type.Optional(Type.String({ maxLength: 150, description: 'Username of the user to grant the role to.' })),
-  email: Type.Optional(Type.String({ maxLength: 254, description: 'E-mail of the grantee; someone not registered yet is invited.' })),
-  full_name: Type.Optional(Type.String({ maxLength: 150, description: 'Full name of an invitee not registered yet.' })),
+  email: Type.Optional(Type.String({ maxLength: 254, format: 'email', description: 'E-mail of the grantee; someone not registered yet is invited.' })),
+  full_name: Type.Optional(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name of an invitee not registered yet.' })),
   message: Type.Optional(Type.String({ maxLength: 2000, description: 'Message to send along the invitation.' })),
 });
 const AcceptRequestBody = Type.Object({

@@ -39,8 +39,8 @@ function statusBody(s: UserStatusInfo): Static<typeof UserStatusBody> {
 
 const Phone = Nullable(Type.String({ maxLength: 40, description: 'International (E.164) number: + then 8 to 15 digits.' }));
 const PersonalInfoFields = {
-  first_name: Type.String({ maxLength: 150, description: 'Given name.' }),
-  last_name: Type.String({ maxLength: 150, description: 'Family name.' }),
+  first_name: Type.String({ maxLength: 150, format: 'single-line', description: 'Given name.' }),
+  last_name: Type.String({ maxLength: 150, format: 'single-line', description: 'Family name.' }),
   phone: Phone,
   mobile: Phone,
   date_of_birth: Nullable(Type.String({ maxLength: 10, description: 'YYYY-MM-DD.' })),

@@ -21,8 +21,8 @@ const USERS = ['users'];
 
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' });
 const profileFields = {
-  full_name: Type.Optional(Nullable(Type.String({ maxLength: 150, description: 'Full name (first name followed by last name).' }))),
-  nick_name: Type.Optional(Nullable(Type.String({ maxLength: 60, description: 'Short casual name used to address the contact.' }))),
+  full_name: Type.Optional(Nullable(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name (first name followed by last name).' }))),
+  nick_name: Type.Optional(Nullable(Type.String({ maxLength: 60, format: 'single-line', description: 'Short casual name used to address the contact.' }))),
   picture: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: 'URL of the profile picture.' }))),
   extra: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'Extra metadata (can be stringified JSON).' }))),
 };

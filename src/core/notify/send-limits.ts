@@ -1,0 +1,56 @@
+// Limits on what one request can make the service send: activation links, invitations,
+// reset links, texted codes (join requests have their own limits, in access/requests.ts). Each kind is counted per target (the person or
+// mailbox that receives it, so nobody's inbox or phone can be flooded) and per caller (the
+// user, or the address of an anonymous one, so nobody can spread a flood over many
+// targets). Counters live in the database, so every node of a deployment shares them.
+import { randomInt } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+import { TooManyAttempts } from '../errors.js';
+
+export type SendKind = 'activation' | 'invitation' | 'phone_code' | 'login_code' | 'password_reset';
+
+/** Counts one send in the window of `key` and answers the count and when the window ends. */
+async function count(db: Db, key: string, now: Date, windowSeconds: number): Promise<{ count: number; endsAt: Date }> {
+  const windowStart = new Date(now.getTime() - windowSeconds * 1000);
+  const row = await db.insertInto('send_limits')
+    .values({ key, window_started_at: now, count: 1 })
+    .onConflict((oc) => oc.column('key').doUpdateSet({
+      count: sql<number>`case when send_limits.window_started_at <= ${windowStart} then 1 else send_limits.count + 1 end`,
+      window_started_at: sql<Date>`case when send_limits.window_started_at <= ${windowStart} then ${now}::timestamptz else send_limits.window_started_at end`,
+    }))
+    .returning(['count', 'window_started_at'])
+    .executeTakeFirstOrThrow();
+  return { count: row.count, endsAt: new Date(row.window_started_at.getTime() + windowSeconds * 1000) };
+}
+
+function callerKey(caller: Caller): string {
+  return caller.kind === 'user' ? `user:${caller.userId}` : `ip:${caller.ip ?? 'unknown'}`;
+}
+
+/**
+ * Counts a send of `kind` to `target` asked for by `caller`, through `db` (the caller's
+ * transaction, if any); 429 with Retry-After when either count is over its limit. Once
+ * over, a refused attempt keeps the count over until the window ends.
+ */
+export async function checkSendLimit(core: Core, db: Db, caller: Caller, kind: SendKind, target: string): Promise<void> {
+  const refusal = await countSend(core, db, caller, kind, target);
+  if (refusal) throw refusal;
+}
+
+/** `checkSendLimit` for callers that answer the refusal rather than throw it. */
+export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKind, target: string): Promise<TooManyAttempts | null> {
+  const { perTarget, perCaller, windowSeconds } = core.config.sendLimits;
+  const now = core.now();
+  // Now and then, forget counters whose window has ended.
+  if (randomInt(100) === 0) await db.deleteFrom('send_limits').where('window_started_at', '<=', new Date(now.getTime() - windowSeconds * 1000)).execute();
+  const byTarget = await count(db, `${kind}:to:${target}`, now, windowSeconds);
+  const byCaller = await count(db, `${kind}:by:${callerKey(caller)}`, now, windowSeconds);
+  const over = [byTarget.count > perTarget ? byTarget.endsAt : null, byCaller.count > perCaller ? byCaller.endsAt : null]
+    .filter((d): d is Date => d !== null);
+  if (over.length === 0) return null;
+  const until = Math.max(...over.map((d) => d.getTime()));
+  const retryAfter = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
+  return new TooManyAttempts(`Too many of these were sent recently. Try again in ${retryAfter} seconds.`, retryAfter);
+}
