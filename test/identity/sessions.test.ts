@@ -143,6 +143,34 @@ test('a password change ends every other session; the caller keeps theirs, with 
   assert.equal(kept.ended_at, null);
 });
 
+test('a broker manager who changes a user\'s password ends all of that user\'s sessions, and keeps their own', async () => {
+  const u = await s.user();
+  const token = await login(u);
+  const adminToken = await s.request({ method: 'POST', url: '/api/auth/', body: { username: 'admin', password: s.admin.password } });
+  const res = await s.request({ method: 'PUT', url: `/api/users/${u.username}/password/`, token: adminToken.json().token,
+    body: { password: s.admin.password, new_password: 'Set-By-Admin-Passphrase-1' } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(decodeJwt(res.json().token).sid, decodeJwt(adminToken.json().token).sid);
+  assert.equal((await me(u, token)).statusCode, 401);
+  assert.equal((await me(u, u.token)).statusCode, 401);
+  const open = await s.core.db.selectFrom('sessions').select('id').where('user_id', '=', u.id).where('ended_at', 'is', null).execute();
+  assert.deepEqual(open, []);
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, token: res.json().token })).statusCode, 200);
+});
+
+test('a password change made with an API key opens a session for the answer\'s token and ends every other one', async () => {
+  const u = await s.user();
+  const token = await login(u);
+  const key = (await s.request({ method: 'POST', url: `/api/users/${u.username}/api-keys/`, token, body: { password: u.password } })).json().secret;
+  const res = await s.request({ method: 'PUT', url: `/api/users/${u.username}/password/`, headers: basic(key),
+    body: { password: u.password, new_password: 'Changed-By-Key-Passphrase-2' } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal((await me(u, token)).statusCode, 401);
+  assert.equal((await me(u, res.json().token)).statusCode, 200);
+  const row = await s.core.db.selectFrom('sessions').select('method').where('id', '=', String(decodeJwt(res.json().token).sid)).executeTakeFirstOrThrow();
+  assert.equal(row.method, 'password_change');
+});
+
 test('a password change keeps the API keys (the caller knew the password)', async () => {
   const u = await s.user();
   const key = (await s.request({ method: 'POST', url: `/api/users/${u.username}/api-keys/`, token: u.token, body: { password: u.password } })).json().secret;
