@@ -223,9 +223,23 @@ test('granting by e-mail answers the same whether the address has an account, an
   const events = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/events/`, token: manager.token });
   assert.ok(!events.body.includes(known.username), events.body);
 
-  // The invitation is revoked with the address it was made to.
+  // Naming the account's username finds nothing: that would link it to the address.
+  const byUsername = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/contributor/${known.username}/`, token: manager.token });
+  const byStranger = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/contributor/${(await s.user()).username}/`, token: manager.token });
+  assert.equal(byUsername.statusCode, 404);
+  assert.equal(byUsername.json().detail.replace(known.username, 'X'), byStranger.json().detail.replace(/^\S+/, 'X'));
+  const resend = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/${known.username}/`, token: manager.token });
+  assert.equal(resend.statusCode, 404);
+  // The invitation is re-sent and revoked with the address it was made to.
+  const resendByAddress = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/${encodeURIComponent(known.email)}/`, token: manager.token });
+  assert.equal(resendByAddress.statusCode, 200, resendByAddress.body);
   const removed = await s.request({ method: 'DELETE', url: new URL(a.json().remove_api_url).pathname, token: manager.token });
   assert.equal(removed.statusCode, 204, removed.body);
+  // The grantee declines the other one themselves.
+  const invitee = await s.user({ email: `${unique('dec')}@corp.example.net` });
+  assert.equal((await s.request({ method: 'POST', url, token: manager.token, body: { email: invitee.email } })).statusCode, 201);
+  const declined = await s.request({ method: 'DELETE', url: `/api/users/${invitee.username}/accessibles/contributor/${org.slug}/`, token: invitee.token });
+  assert.equal(declined.statusCode, 204, declined.body);
 });
 
 test('granting by e-mail an account already invited by username answers like a new invitation, not 409', async () => {

@@ -190,11 +190,18 @@ export async function grantRole(
  * address a pending invitation was made to (what the organization sees of it), or by the
  * e-mail of a member who accepted.
  */
-async function findUserRoles(tx: Db, orgId: number, userSlug: string, roleSlug: string): Promise<RoleView[]> {
+async function findUserRoles(
+  tx: Db, orgId: number, userSlug: string, roleSlug: string, seenBy: 'organization' | 'user',
+): Promise<RoleView[]> {
   const user = await findUserBySlug(tx, userSlug);
   let query = roleQuery(tx).where('roles.organization_id', '=', orgId);
   if (user) {
     query = query.where('roles.user_id', '=', user.id);
+    // The organization knows an invitation by e-mail by its address only: the account's
+    // username must not find it (that would link the two).
+    if (seenBy === 'organization') {
+      query = query.where(({ or, eb }) => or([eb('roles.grant_key_hash', 'is', null), eb('roles.invited_email', 'is', null)]));
+    }
   } else if (userSlug.includes('@')) {
     const email = normalizeEmail(userSlug);
     query = query.where(({ or, and, eb }) => or([
@@ -223,7 +230,7 @@ export async function resendInvitation(
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   if (roleSlug === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
   const roleId = await core.db.transaction().execute(async (tx) => {
-    const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug);
+    const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug, 'organization');
     if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`);
     await checkSendLimit(core, tx, caller, 'invitation', `user:${role.user.id}`);
     const key = randomToken(32);
@@ -270,7 +277,7 @@ export async function removeRoles(
 ): Promise<void> {
   await core.db.transaction().execute(async (tx) => {
     await lockOrganization(tx, orgId);
-    const roles = await findUserRoles(tx, orgId, userSlug, roleSlug);
+    const roles = await findUserRoles(tx, orgId, userSlug, roleSlug, how === 'left' ? 'user' : 'organization');
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
     await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
     await recordDeparture(tx, orgId, roles.map((r) => r.user.id), how, core.now());
