@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003_change_notifications.js';
 import * as m0004 from './migrations/0004_sessions.js';
 import * as m0005 from './migrations/0005_login_safety.js';
 import * as m0006 from './migrations/0006_address_changes.js';
+import * as m0007 from './migrations/0007_permissions.js';
 import * as m0008 from './migrations/0008_join_requests.js';
 import * as m0010 from './migrations/0010_send_limits.js';
 
@@ -22,6 +23,7 @@ export const migrations: Migration[] = [
   { name: '0004_sessions', migrate: m0004.migrate },
   { name: '0005_login_safety', migrate: m0005.migrate },
   { name: '0006_address_changes', migrate: m0006.migrate },
+  { name: '0007_permissions', migrate: m0007.migrate },
   { name: '0008_join_requests', migrate: m0008.migrate },
   { name: '0010_send_limits', migrate: m0010.migrate },
 ];

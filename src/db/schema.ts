@@ -228,6 +228,12 @@ export interface RolesTable {
   created_by: number | null;
   created_at: CreatedAt;
   accepted_at: Timestamp | null;
+  /**
+   * The holder did not accept this role themselves (a broker manager skipped the opt-in,
+   * or it came implicitly from the e-mail domain): it gives them powers, but nobody a view
+   * of their personal data (0007_permissions).
+   */
+  granted_without_consent: Generated<boolean>;
 }
 
 export type DomainStatus = 'pending' | 'verified';

@@ -1,33 +1,37 @@
-// Who may call each role route: every kind of caller against their own organization (or
-// account) and someone else's. Anyone who may not see an organization gets 404, not 403.
+// Who may call each role route and each user route: every kind of caller (described in
+// test/support/fixtures.ts, relationWorld) against the organizations they relate to, and
+// against users they relate to. Anyone who may not see an organization or a user gets
+// 404, not 403. Only accepted roles give powers, and reading a member's personal data
+// needs a role that member accepted, on an organization that is active, reached through
+// active partners only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService, type TestUser } from '../support/service.js';
 import { randomToken, sha256 } from '../../src/core/identity/secrets.js';
-import { addRole, makeOrg, type TestOrg } from './helpers.js';
+import {
+  MEMBERS_OF_A, QUICK_PASSWORD, RELATION_CALLERS as CALLERS, RELATION_TARGETS as TARGETS, apiKeyHeaders, giveRole,
+  quickUser, relationWorld, type RelationCaller as CallerName, type RelationTarget as Target, type RelationWorld,
+  type RoleState, type TestOrg,
+} from '../support/fixtures.js';
 
 let s: TestService;
+let world: RelationWorld;
 let orgA: TestOrg;
 let orgB: TestOrg;
 let plain: TestUser;
-let contributorA: TestUser;
 let managerA: TestUser;
-let managerB: TestUser;
-
-type CallerName = 'anonymous' | 'plain' | 'contributorA' | 'managerA' | 'managerB' | 'admin';
-const CALLERS: CallerName[] = ['anonymous', 'plain', 'contributorA', 'managerA', 'managerB', 'admin'];
-
-function token(name: CallerName): string | undefined {
-  return { anonymous: undefined, plain: plain.token, contributorA: contributorA.token, managerA: managerA.token,
-    managerB: managerB.token, admin: s.admin.token }[name];
-}
 
 before(async () => {
   s = await startService();
-  [plain, contributorA, managerA, managerB] = await Promise.all([s.user(), s.user(), s.user(), s.user()]);
-  orgA = await makeOrg(s, managerA);
-  orgB = await makeOrg(s, managerB);
-  await addRole(s, orgA, contributorA, 'contributor');
+  world = await relationWorld(s);
+  ({ plain, managerA } = world.users);
+  orgA = await world.target('A');
+  orgB = await world.target('B');
+  const options = (await s.request({ method: 'GET', url: '/api/users/preferences/options/', token: plain.token })).json();
+  preferences = {
+    timezone: options.timezones[0], language: options.languages[0].value, first_day_of_week: options.first_days_of_week[0].value,
+    number_format: options.number_formats[0].value, date_format: options.date_formats[0].value, time_format: options.time_formats[0].value,
+  };
 });
 after(async () => { await s.stop(); });
 
@@ -103,26 +107,33 @@ const orgRoutes: OrgRoute[] = [
   },
 ];
 
-/** What `caller` gets on a route of organization `target` ('A' or 'B'). */
-function expectedOnOrg(caller: CallerName, target: 'A' | 'B', route: OrgRoute): number {
+const MANAGERS: CallerName[] = ['managerA', 'apiKeyManagerA', 'managerB', 'suspendedMember'];
+
+/** What `caller` gets on a role route of an organization of kind `which`. */
+function expectedOnOrg(caller: CallerName, which: Target, route: OrgRoute): number {
   if (caller === 'anonymous') return 401;
   if (caller === 'admin') return route.ok;
-  if (caller === 'managerA') return target === 'A' ? route.ok : 404;
-  if (caller === 'managerB') return target === 'B' ? route.ok : 404;
-  if (caller === 'contributorA' && target === 'A') return route.kind === 'read' ? route.ok : 403;
-  return 404;
+  if (caller === 'partnerManager') return which === 'A' || which === 'S' ? route.ok : 404;
+  if (caller === 'suspendedPartner') return which === 'X' ? 403 : 404;
+  const member = (which === 'A' && MEMBERS_OF_A.includes(caller)) || (which === 'B' && caller === 'managerB')
+    || (which === 'S' && caller === 'suspendedMember');
+  if (!member) return 404;
+  if (which === 'S') return 403;
+  if (route.kind === 'read') return route.ok;
+  return MANAGERS.includes(caller) ? route.ok : 403;
 }
 
 for (const route of orgRoutes) {
   test(`access matrix: ${route.name}`, async () => {
     const got: string[] = [];
     const want: string[] = [];
-    for (const target of ['A', 'B'] as const) {
+    for (const which of TARGETS) {
+      const org = await world.target(which);
       for (const caller of CALLERS) {
-        const call = await route.prepare(target === 'A' ? orgA : orgB);
-        const res = await s.request({ ...call, token: token(caller) });
-        got.push(`${caller}@${target}:${res.statusCode}`);
-        want.push(`${caller}@${target}:${expectedOnOrg(caller, target, route)}`);
+        const call = await route.prepare(org);
+        const res = await s.request({ ...call, ...world.credentials(caller) });
+        got.push(`${caller}@${which}:${res.statusCode}`);
+        want.push(`${caller}@${which}:${expectedOnOrg(caller, which, route)}`);
         if (res.statusCode === 404 && caller !== 'anonymous') assert.doesNotMatch(res.body, /permission/);
       }
     }
@@ -130,12 +141,25 @@ for (const route of orgRoutes) {
   });
 }
 
+// ---- user routes ----
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+interface Subject { id: number; slug: string; email: string }
+
+/**
+ * read: the account and personal data, open to the managers of an organization where the
+ * user holds an accepted role; write: the user and the broker's managers; admin: the
+ * broker's managers only; own: the user only; site: the broker's team (403 to others).
+ */
+type UserKind = 'read' | 'write' | 'admin' | 'own' | 'site';
 interface UserRoute {
   name: string;
+  kind: UserKind;
+  /** What an allowed caller gets (the route's own answer once authorized). */
   ok: number;
-  /** Admin acting on someone else: allowed unless the route needs the user themself. */
-  adminOnOthers: number;
-  prepare(user: { id: number; slug: string }): Promise<{ method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; body?: unknown }>;
+  /** The broker acting on someone else, when it differs from ok. */
+  adminOk?: number;
+  prepare(subject: Subject, callerPassword: string): Promise<{ method: Method; url: string; body?: unknown }>;
 }
 
 async function freshOrg(): Promise<TestOrg> {
@@ -143,56 +167,184 @@ async function freshOrg(): Promise<TestOrg> {
   return s.core.db.insertInto('organizations').values({ slug, full_name: slug }).returning(['id', 'slug']).executeTakeFirstOrThrow();
 }
 
+let preferences: Record<string, string>;
+const u = (x: Subject, rest = '') => `/api/users/${x.slug}/${rest}`;
 const userRoutes: UserRoute[] = [
-  { name: 'list accessibles', ok: 200, adminOnOthers: 200, prepare: async (u) => ({ method: 'GET', url: `/api/users/${u.slug}/accessibles/` }) },
-  { name: 'list accessibles of a kind', ok: 200, adminOnOthers: 200, prepare: async (u) => ({ method: 'GET', url: `/api/users/${u.slug}/accessibles/manager/` }) },
-  { name: 'request', ok: 201, adminOnOthers: 201, prepare: async (u) => ({ method: 'POST', url: `/api/users/${u.slug}/accessibles/`, body: { slug: (await freshOrg()).slug } }) },
-  { name: 'request a kind', ok: 201, adminOnOthers: 201, prepare: async (u) => ({ method: 'POST', url: `/api/users/${u.slug}/accessibles/manager/`, body: { slug: (await freshOrg()).slug } }) },
+  { name: 'read account', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x) }) },
+  { name: 'put account', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: u(x), body: { email: x.email, full_name: 'Renamed' } }) },
+  { name: 'patch account', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PATCH', url: u(x), body: { nick_name: 'Nick' } }) },
+  { name: 'delete account', kind: 'write', ok: 204, prepare: async (x) => ({ method: 'DELETE', url: u(x) }) },
+  { name: 're-send activation', kind: 'write', ok: 400, prepare: async (x) => ({ method: 'POST', url: u(x, 'activate/') }) },
+  { name: 'put password', kind: 'write', ok: 200, prepare: async (x, p) => ({ method: 'PUT', url: u(x, 'password/'), body: { password: p, new_password: 'Another-Pa55word-for-matrix' } }) },
+  { name: 'patch password', kind: 'write', ok: 200, prepare: async (x, p) => ({ method: 'PATCH', url: u(x, 'password/'), body: { password: p, new_password: 'Another-Pa55word-for-matrix' } }) },
+  { name: 'api key', kind: 'write', ok: 200, prepare: async (x, p) => ({ method: 'POST', url: u(x, 'api-keys/'), body: { password: p } }) },
   {
-    name: 're-send request', ok: 200, adminOnOthers: 200, prepare: async (u) => {
+    name: 'ssh key', kind: 'write', ok: 200, prepare: async (x, p) => ({
+      method: 'PUT', url: u(x, 'ssh-keys/'),
+      body: { password: p, pubkey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl matrix' },
+    }),
+  },
+  { name: 'second factors', kind: 'write', ok: 200, prepare: async (x, p) => ({ method: 'PUT', url: u(x, 'otp/'), body: { password: p, email_verification_enabled: false } }) },
+  { name: 'read notifications', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'notifications/') }) },
+  { name: 'set notifications', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: u(x, 'notifications/'), body: { notifications: [] } }) },
+  { name: 'read status', kind: 'admin', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'status/') }) },
+  { name: 'suspend', kind: 'admin', ok: 200, prepare: async (x) => ({ method: 'POST', url: u(x, 'status/suspend/'), body: { reason: 'Matrix' } }) },
+  { name: 'reactivate', kind: 'admin', ok: 409, prepare: async (x) => ({ method: 'POST', url: u(x, 'status/reactivate/') }) },
+  { name: 'unlock', kind: 'admin', ok: 204, prepare: async (x) => ({ method: 'DELETE', url: u(x, 'lockout/') }) },
+  { name: 'read personal info', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'personal-info/') }) },
+  { name: 'put personal info', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: u(x, 'personal-info/'), body: { first_name: 'Ada', last_name: 'Matrix' } }) },
+  { name: 'patch personal info', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PATCH', url: u(x, 'personal-info/'), body: { first_name: 'Ada' } }) },
+  { name: 'send a phone code', kind: 'write', ok: 400, prepare: async (x) => ({ method: 'POST', url: u(x, 'personal-info/mobile/verify/') }) },
+  { name: 'confirm a phone code', kind: 'write', ok: 400, prepare: async (x) => ({ method: 'POST', url: u(x, 'personal-info/mobile/verify/confirm/'), body: { code: '123456' } }) },
+  { name: 'read preferences', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'preferences/') }) },
+  { name: 'put preferences', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: u(x, 'preferences/'), body: preferences }) },
+  { name: 'patch preferences', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PATCH', url: u(x, 'preferences/'), body: { timezone: preferences.timezone } }) },
+  { name: 'read security events', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'security-events/') }) },
+  { name: 'list profiles', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'profiles/') }) },
+  { name: 'create a profile for', kind: 'write', ok: 201, prepare: async (x) => ({ method: 'POST', url: u(x, 'profiles/'), body: { full_name: unique('Made for') } }) },
+  { name: 'list accessibles', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'accessibles/') }) },
+  { name: 'list accessibles of a kind', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'accessibles/manager/') }) },
+  { name: 'request', kind: 'write', ok: 201, prepare: async (x) => ({ method: 'POST', url: u(x, 'accessibles/'), body: { slug: (await freshOrg()).slug } }) },
+  { name: 'request a kind', kind: 'write', ok: 201, prepare: async (x) => ({ method: 'POST', url: u(x, 'accessibles/manager/'), body: { slug: (await freshOrg()).slug } }) },
+  {
+    name: 're-send request', kind: 'write', ok: 200, prepare: async (x) => {
       const o = await freshOrg();
-      await roleRow(o, u.id, 'contributor', { requestKey: randomToken(16).replace(/[^a-zA-Z0-9]/g, 'x') });
-      return { method: 'POST', url: `/api/users/${u.slug}/accessibles/contributor/${o.slug}/` };
+      await roleRow(o, x.id, 'contributor', { requestKey: randomToken(16).replace(/[^a-zA-Z0-9]/g, 'x') });
+      return { method: 'POST', url: u(x, `accessibles/contributor/${o.slug}/`) };
     },
   },
   {
-    name: 'withdraw', ok: 204, adminOnOthers: 204, prepare: async (u) => {
+    name: 'withdraw', kind: 'write', ok: 204, prepare: async (x) => {
       const o = await freshOrg();
-      await roleRow(o, u.id, 'contributor', { requestKey: randomToken(16).replace(/[^a-zA-Z0-9]/g, 'x') });
-      return { method: 'DELETE', url: `/api/users/${u.slug}/accessibles/contributor/${o.slug}/` };
+      await roleRow(o, x.id, 'contributor', { requestKey: randomToken(16).replace(/[^a-zA-Z0-9]/g, 'x') });
+      return { method: 'DELETE', url: u(x, `accessibles/contributor/${o.slug}/`) };
     },
   },
   {
-    name: 'accept invitation', ok: 200, adminOnOthers: 404, prepare: async (u) => {
+    name: 'accept invitation', kind: 'own', ok: 200, prepare: async (x) => {
       const key = randomToken();
-      await roleRow(await freshOrg(), u.id, 'contributor', { grantKey: key });
-      return { method: 'PUT', url: `/api/users/${u.slug}/accessibles/accept/${key}/` };
+      await roleRow(await freshOrg(), x.id, 'contributor', { grantKey: key });
+      return { method: 'PUT', url: u(x, `accessibles/accept/${key}/`) };
     },
   },
+  { name: 'put contact', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: `/api/contacts/${x.slug}/`, body: { email: x.email, full_name: 'Renamed' } }) },
+  { name: 'patch contact', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PATCH', url: `/api/contacts/${x.slug}/`, body: { nick_name: 'Nick' } }) },
+  { name: 'delete contact', kind: 'write', ok: 204, prepare: async (x) => ({ method: 'DELETE', url: `/api/contacts/${x.slug}/` }) },
+  { name: 'list activities', kind: 'site', ok: 200, prepare: async (x) => ({ method: 'GET', url: `/api/contacts/${x.slug}/activities/` }) },
+  { name: 'record activity', kind: 'site', ok: 201, prepare: async (x) => ({ method: 'POST', url: `/api/contacts/${x.slug}/activities/`, body: { text: 'Called' } }) },
 ];
 
-function userOf(name: CallerName): { id: number; slug: string } {
-  const u = { anonymous: plain, plain, contributorA, managerA, managerB, admin: s.admin }[name];
-  return { id: u.id, slug: u.username };
+/**
+ * Each scenario: a caller and the user it acts on. `reads` says the caller may read that
+ * user (a manager, directly or through active partners, of an active organization where
+ * the user holds a role they accepted).
+ */
+interface Scenario {
+  name: string;
+  caller: CallerName | 'self' | 'selfApiKey';
+  subject: 'self' | { target: Target; state: RoleState };
+  reads: boolean;
+}
+const memberOf = (target: Target, state: RoleState = 'accepted') => ({ target, state });
+const scenarios: Scenario[] = [
+  { name: 'anonymous', caller: 'anonymous', subject: memberOf('A'), reads: false },
+  { name: 'self', caller: 'self', subject: 'self', reads: true },
+  { name: 'self with an API key', caller: 'selfApiKey', subject: 'self', reads: true },
+  { name: 'stranger', caller: 'plain', subject: memberOf('A'), reads: false },
+  { name: 'manager of a member', caller: 'managerA', subject: memberOf('A'), reads: true },
+  { name: 'manager of a member, API key', caller: 'apiKeyManagerA', subject: memberOf('A'), reads: true },
+  { name: 'partner of a member', caller: 'partnerManager', subject: memberOf('A'), reads: true },
+  { name: 'co-member', caller: 'contributorA', subject: memberOf('A'), reads: false },
+  { name: 'manager of an invitee', caller: 'managerA', subject: memberOf('A', 'invited'), reads: false },
+  { name: 'manager of a requester', caller: 'managerA', subject: memberOf('A', 'requested'), reads: false },
+  { name: 'manager of a forced member', caller: 'managerA', subject: memberOf('A', 'forced'), reads: false },
+  { name: 'manager of an implicit member', caller: 'managerA', subject: memberOf('A', 'implicit'), reads: false },
+  { name: 'manager of a suspended organization', caller: 'suspendedMember', subject: memberOf('S'), reads: false },
+  { name: 'partner of a suspended organization', caller: 'partnerManager', subject: memberOf('S'), reads: false },
+  { name: 'manager of a suspended partner', caller: 'suspendedPartner', subject: memberOf('X'), reads: false },
+  { name: 'manager of a closed partner', caller: 'closedPartner', subject: memberOf('Y'), reads: false },
+  { name: 'partner through a closed organization', caller: 'partnerManager', subject: memberOf('Y'), reads: false },
+  { name: 'invitee to the member\'s organization', caller: 'invited', subject: memberOf('A'), reads: false },
+  { name: 'requester to the member\'s organization', caller: 'requesting', subject: memberOf('A'), reads: false },
+  { name: 'forced member', caller: 'forced', subject: memberOf('A'), reads: false },
+  { name: 'implicit member', caller: 'implicit', subject: memberOf('A'), reads: false },
+  { name: 'broker manager', caller: 'admin', subject: memberOf('A'), reads: true },
+];
+
+function expectedOnUser(scenario: Scenario, route: UserRoute): number {
+  const self = scenario.subject === 'self';
+  const broker = scenario.caller === 'admin';
+  if (scenario.caller === 'anonymous') return 401;
+  switch (route.kind) {
+    case 'site': return broker ? route.ok : 403;
+    case 'admin': return broker ? route.ok : 404;
+    case 'own': return self ? route.ok : 404;
+    case 'write': return self ? route.ok : broker ? route.adminOk ?? route.ok : 404;
+    case 'read': return scenario.reads ? route.ok : 404;
+  }
+}
+
+/** The organization of kind `target` each scenario's subjects join (made once). */
+const orgsFor = new Map<Target, TestOrg>();
+
+async function subjectFor(scenario: Scenario): Promise<{ subject: Subject; credentials: { token?: string; headers?: Record<string, string> }; password: string }> {
+  if (scenario.subject === 'self') {
+    const me = await quickUser(s, 'self');
+    const credentials = scenario.caller === 'selfApiKey' ? { headers: await apiKeyHeaders(s, me.id) } : { token: me.token };
+    return { subject: { id: me.id, slug: me.username, email: me.email }, credentials, password: QUICK_PASSWORD };
+  }
+  const { target, state } = scenario.subject;
+  if (!orgsFor.has(target)) orgsFor.set(target, await world.target(target));
+  const member = await quickUser(s, 'member');
+  await giveRole(s, orgsFor.get(target)!, member.id, 'contributor', state);
+  const caller = scenario.caller as CallerName;
+  return {
+    subject: { id: member.id, slug: member.username, email: member.email },
+    credentials: world.credentials(caller),
+    password: caller === 'admin' ? s.admin.password : QUICK_PASSWORD,
+  };
 }
 
 for (const route of userRoutes) {
-  test(`access matrix: ${route.name}`, async () => {
+  test(`user access matrix: ${route.name}`, async () => {
     const got: string[] = [];
     const want: string[] = [];
-    for (const target of ['self', 'other'] as const) {
-      for (const caller of CALLERS) {
-        // "other" is always a user the caller has no say over (managerB for everyone but managerB).
-        const subject = target === 'self' ? userOf(caller) : userOf(caller === 'managerB' ? 'plain' : 'managerB');
-        const call = await route.prepare(subject);
-        const res = await s.request({ ...call, token: token(caller) });
-        got.push(`${caller}@${target}:${res.statusCode}`);
-        want.push(`${caller}@${target}:${caller === 'anonymous' ? 401 : target === 'self' ? route.ok : caller === 'admin' ? route.adminOnOthers : 404}`);
-      }
+    for (const scenario of scenarios) {
+      // A fresh subject each time: the routes change passwords, keys and statuses.
+      const { subject, credentials, password } = await subjectFor(scenario);
+      const call = await route.prepare(subject, password);
+      const res = await s.request({ ...call, ...credentials });
+      got.push(`${scenario.name}: ${res.statusCode}`);
+      want.push(`${scenario.name}: ${expectedOnUser(scenario, route)}`);
+      if (res.statusCode === 404) assert.match(res.json().detail, /^No (user|pending invitation)/, `${scenario.name}: a 404 that says nothing else`);
     }
     assert.deepEqual(got, want);
   });
 }
+
+test('an invitation opens nothing of the invitee\'s account to the inviter until it is accepted', async () => {
+  const inviter = await quickUser(s, 'inviter');
+  const victim = await quickUser(s, 'victim');
+  const made = await s.request({ method: 'POST', url: '/api/profile/', token: inviter.token, body: { full_name: unique('Bait') } });
+  assert.equal(made.statusCode, 201);
+  const invited = await s.request({ method: 'POST', url: `/api/profile/${made.json().slug}/roles/contributor/`, token: inviter.token, body: { slug: victim.username } });
+  assert.equal(invited.statusCode, 201);
+  const paths = ['', 'personal-info/', 'preferences/', 'security-events/', 'notifications/', 'profiles/'];
+  for (const path of paths) {
+    const res = await s.request({ method: 'GET', url: `/api/users/${victim.username}/${path}`, token: inviter.token });
+    assert.equal(res.statusCode, 404, `pending: ${path}`);
+  }
+  const found = await s.request({ method: 'GET', url: `/api/accounts/users/?q=${victim.username}`, token: inviter.token });
+  assert.equal(found.json().count, 0);
+  // Once the invitee accepts, the manager reads what a manager may.
+  const key = /accessibles\/accept\/([^/\s]+)\//.exec((await s.smtp.waitFor(victim.email, () => true)).text)?.[1];
+  assert.ok(key);
+  assert.equal((await s.request({ method: 'PUT', url: `/api/users/${victim.username}/accessibles/accept/${key}/`, token: victim.token })).statusCode, 200);
+  for (const path of paths) {
+    const res = await s.request({ method: 'GET', url: `/api/users/${victim.username}/${path}`, token: inviter.token });
+    assert.equal(res.statusCode, 200, `accepted: ${path}`);
+  }
+});
 
 test('unknown organization, role, user and key answer 404 on every route, even to the broker', async () => {
   const t = s.admin.token;

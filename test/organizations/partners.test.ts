@@ -184,6 +184,33 @@ describe('lifecycle', () => {
     assert.equal((await s.request({ method: 'PATCH', url: `/api/profile/${customer}/`, token: pm.token, body: { region: 'QC' } })).statusCode, 200);
   });
 
+  test('a partner keeps sight of every level it creates: the tree has no depth limit', async () => {
+    let parent = await create(pm.token, '/api/profile/', { full_name: name('Deep root') });
+    for (let level = 1; level <= 34; level += 1) {
+      parent = await create(pm.token, `/api/profile/${parent}/customers/`, { full_name: name(`Level ${level}`) });
+    }
+    assert.equal((await s.request({ method: 'GET', url: `/api/profile/${parent}/`, token: pm.token })).statusCode, 200);
+    assert.equal((await s.request({ method: 'PATCH', url: `/api/profile/${parent}/`, token: pm.token, body: { region: 'QC' } })).statusCode, 200);
+    const listed = await s.request({ method: 'GET', url: `/api/profile/?q=${parent}`, token: pm.token });
+    assert.deepEqual(listed.json().results.map((o: { slug: string }) => o.slug), [parent]);
+  });
+
+  test('a partner has no powers below a closed organization', async () => {
+    const middle = await create(pm.token, `/api/profile/${P}/customers/`, { full_name: name('Middle') });
+    const below = await create(pm.token, `/api/profile/${middle}/customers/`, { full_name: name('Below') });
+    assert.equal((await s.request({ method: 'POST', url: `/api/profile/${middle}/close/`, token: pm.token, body: { reason: 'Done' } })).statusCode, 200);
+    for (const call of [
+      { method: 'GET' as const, url: `/api/profile/${below}/` },
+      { method: 'PATCH' as const, url: `/api/profile/${below}/`, body: { region: 'QC' } },
+      { method: 'POST' as const, url: `/api/profile/${below}/customers/`, body: { full_name: name('Further') } },
+    ]) {
+      assert.equal((await s.request({ ...call, token: pm.token })).statusCode, 404, call.url);
+    }
+    const listed = await s.request({ method: 'GET', url: `/api/profile/?q=${below}`, token: pm.token });
+    assert.equal(listed.json().count, 0);
+    assert.equal((await s.request({ method: 'GET', url: `/api/profile/${below}/`, token: s.admin.token })).statusCode, 200);
+  });
+
   test('the broker organization cannot be suspended', async () => {
     const res = await s.request({ method: 'POST', url: '/api/profile/broker/suspend/', token: s.admin.token, body: { reason: 'test' } });
     assert.equal(res.statusCode, 400);

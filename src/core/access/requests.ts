@@ -58,7 +58,7 @@ export async function grantImplicitRoles(core: Core, userId: number): Promise<nu
         await assertSeatAvailable(tx, c.org_id);
         await tx.insertInto('roles').values({
           organization_id: c.org_id, user_id: userId, role_description_id: c.rd_id,
-          created_at: core.now(), accepted_at: core.now(),
+          created_at: core.now(), accepted_at: core.now(), granted_without_consent: true,
         }).execute();
         granted += 1;
       });

@@ -145,6 +145,7 @@ export async function grantRole(
         invited_email: key && byEmail ? email! : null,
         invited_name: key && byEmail ? typedName : null,
         accepted_at: key ? null : now,
+        granted_without_consent: !key,
       };
       const role = existing
         ? await tx.updateTable('roles').set(addressing).where('id', '=', existing.id).returning('id').executeTakeFirstOrThrow()

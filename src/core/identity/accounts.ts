@@ -8,7 +8,7 @@ import type { Caller, Core, UserCaller } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
-import { authorizeSite, authorizeUser, isBrokerManager, type UserAction } from '../access/policy.js';
+import { authorizeSite, authorizeUser, mayOnUser, type UserAction } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { sendActivationLink } from './activation.js';
 import { confirmPassword } from './credentials.js';
@@ -120,7 +120,7 @@ async function activitiesOf(db: Db, userId: number, limit = 50): Promise<Activit
 
 /** Activities are the broker team's notes: only its managers see them in a profile. */
 async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<ProfileView> {
-  const showNotes = caller.kind === 'user' && (await isBrokerManager(core, caller.userId));
+  const showNotes = await mayOnUser(core, caller, 'user.activities.read', user);
   return { ...briefOf(user), extra: user.extra, activities: showNotes ? await activitiesOf(core.db, user.id) : [] };
 }
 

@@ -4,7 +4,7 @@
 // sees the organizations they can see and the users who share one of them.
 import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
-import { isBrokerManager } from '../access/policy.js';
+import { mayOnSite } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { requireUser } from './profiles.js';
 import { visibleOrganizationIds, visibleUserIds } from './visibility.js';
@@ -62,7 +62,7 @@ export async function searchAccounts(
   core: Core, caller: Caller, kinds: 'all' | 'organizations' | 'users', list: ListQuery,
 ): Promise<Page<AccountBrief>> {
   const user = requireUser(caller);
-  const broker = await isBrokerManager(core, user.userId);
+  const broker = await mayOnSite(core, user, 'organizations.list');
   const orgs = await organizationsQuery(core, user.userId, broker);
   const users = await usersQuery(core, user.userId, broker);
   const union = kinds === 'organizations' ? orgs : kinds === 'users' ? users : orgs.unionAll(users);

@@ -20,12 +20,12 @@ export interface CustomerCreate extends ProfileFields {
 
 export async function listCustomers(core: Core, caller: Caller, partnerSlug: string, all: boolean, list: ListQuery): Promise<Page<Organization>> {
   const partner = await findOrganization(core.db, partnerSlug);
-  const relation = await authorizeOrganization(core, caller, 'organization.customers.read', partner);
+  const access = await authorizeOrganization(core, caller, 'organization.customers.read', partner);
   let query = core.db.selectFrom('organizations')
     .selectAll('organizations')
     .select(sql<string | null>`(select p.slug from organizations p where p.id = organizations.partner_id)`.as('partner_slug'))
     .where(sql<SqlBool>`organizations.id in ${customerIds(partner.id, all)}`);
-  if (!relation.brokerManager) query = query.where('organizations.status', '<>', 'closed');
+  if (!access.may('organization.customers.read_closed')) query = query.where('organizations.status', '<>', 'closed');
   return paginate(query, list, PROFILE_LIST);
 }
 

@@ -5,7 +5,7 @@ import type { Caller, Core, UserCaller } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { OrganizationsTable, OrganizationType } from '../../db/schema.js';
 import { BadRequest, Forbidden, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
-import { authorizeOrganization, authorizeUser, isBrokerManager } from '../access/policy.js';
+import { authorizeOrganization, authorizeUser, mayOnSite } from '../access/policy.js';
 import { getUserBySlug, printableName } from '../identity/users.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
@@ -136,6 +136,8 @@ async function createOrganization(
         await tx.insertInto('roles').values({
           organization_id: row.id, user_id: managerId, role_description_id: await managerRoleId(tx),
           created_by: actorId, created_at: now, accepted_at: now,
+          // A broker manager making a profile for someone: that person did not ask for it.
+          granted_without_consent: actorId !== managerId,
         }).execute();
       }
       await recordOrganizationEvent(tx, {
@@ -181,9 +183,9 @@ const BROKER_ONLY = ['is_provider', 'is_bulk_buyer'] as const;
 export async function updateProfile(core: Core, caller: Caller, slug: string, changes: ProfileChanges): Promise<Organization> {
   const user = requireUser(caller);
   const organization = await findOrganization(core.db, slug);
-  const relation = await authorizeOrganization(core, caller, 'organization.update', organization);
+  const access = await authorizeOrganization(core, caller, 'organization.update', organization);
   for (const field of BROKER_ONLY) {
-    if (changes[field] !== undefined && changes[field] !== organization[field] && !relation.brokerManager) {
+    if (changes[field] !== undefined && changes[field] !== organization[field] && !access.may('organization.flags.update')) {
       throw new Forbidden(`Only the broker's managers may change ${field}.`);
     }
   }
@@ -228,17 +230,17 @@ export const PROFILE_LIST: ListSpec = {
 };
 
 /** Restricts a query on organizations to what `userId` may see (everything for the broker's managers). */
-export async function visibilityFilter(core: Core, userId: number): Promise<(qb: ReturnType<typeof selectOrganization>) => ReturnType<typeof selectOrganization>> {
-  if (await isBrokerManager(core, userId)) return (qb) => qb;
+export async function visibilityFilter(core: Core, caller: UserCaller): Promise<(qb: ReturnType<typeof selectOrganization>) => ReturnType<typeof selectOrganization>> {
+  if (await mayOnSite(core, caller, 'organizations.list')) return (qb) => qb;
   return (qb) => qb
-    .where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(userId)}`)
+    .where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(caller.userId)}`)
     .where('organizations.status', '<>', 'closed');
 }
 
 /** `/api/profile/`: every organization the caller may see. */
 export async function listProfiles(core: Core, caller: Caller, list: ListQuery): Promise<Page<Organization>> {
   const user = requireUser(caller);
-  const visible = await visibilityFilter(core, user.userId);
+  const visible = await visibilityFilter(core, user);
   return paginate(visible(selectOrganization(core.db)), list, PROFILE_LIST);
 }
 
@@ -252,6 +254,6 @@ export async function listUserProfiles(core: Core, caller: Caller, userSlug: str
   await authorizeUser(core, caller, 'user.read', { id: target.id, slug: target.slug });
   let query = selectOrganization(core.db)
     .where(sql<SqlBool>`organizations.id in (select r.organization_id from roles r where r.user_id = ${target.id} and ${ACCEPTED})`);
-  if (actor.userId !== target.id) query = (await visibilityFilter(core, actor.userId))(query);
+  if (actor.userId !== target.id) query = (await visibilityFilter(core, actor))(query);
   return paginate(query, list, PROFILE_LIST);
 }

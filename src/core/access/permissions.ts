@@ -1,0 +1,122 @@
+// Permissions as data: which relation may do which action. The one policy (policy.ts)
+// reads these tables and nothing else; relations.ts says who stands in which relation.
+// A new capability (billing, deployments) adds its actions to the rows that may do them,
+// not a branch in the policy.
+
+export type OrganizationAction =
+  | 'organization.read'
+  | 'organization.update'
+  | 'organization.delete'
+  | 'organization.members.read'
+  | 'organization.members.manage'
+  | 'organization.customers.create'
+  | 'organization.customers.read'
+  /** Closed customers in the customer list. */
+  | 'organization.customers.read_closed'
+  | 'organization.lifecycle'
+  | 'organization.quota'
+  | 'organization.events.read'
+  | 'organization.billing.read'
+  | 'organization.billing.manage'
+  /** Field rule: is_provider, is_bulk_buyer. */
+  | 'organization.flags.update'
+  /** Field rule: a role granted at once, without the grantee's opt-in (skip_optin_on_grant). */
+  | 'organization.roles.grant_without_consent';
+
+export type UserAction =
+  | 'user.read'
+  | 'user.update'
+  | 'user.delete'
+  | 'user.credentials'
+  | 'user.security_events'
+  | 'user.administer'
+  /** Field rule: the broker team's notes (activities) shown in a profile. */
+  | 'user.activities.read';
+
+export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer';
+
+/**
+ * How a caller stands toward one organization, in that organization's current state.
+ * Only accepted roles make a relation; pending invitations and join requests make none.
+ * - broker_manager: an accepted manager of the broker (the site's operator);
+ * - broker_manager_of_closed: the same, on a closed organization (kept for its history);
+ * - manager / member: an accepted manager / other role on the organization, while it is active;
+ * - suspended_member: an accepted role on a suspended organization;
+ * - partner_manager: an accepted manager of an organization above it in the partner tree,
+ *   while that partner and every organization between are active;
+ * - suspended_partner_manager: the same with that partner or one between suspended.
+ * A closed organization between cuts every relation through it.
+ */
+export type OrganizationRelation =
+  | 'broker_manager'
+  | 'broker_manager_of_closed'
+  | 'manager'
+  | 'member'
+  | 'suspended_member'
+  | 'partner_manager'
+  | 'suspended_partner_manager';
+
+/**
+ * How a caller stands toward a user account.
+ * - self: the account's owner;
+ * - broker_manager: an accepted manager of the broker;
+ * - member_manager: a manager (directly, or as partner through active organizations) of an
+ *   active organization where the user holds a role they accepted themselves. A pending
+ *   invitation or request, a role given without the user's consent (a broker manager
+ *   skipping the opt-in, an implicit role), or a suspended organization opens nothing.
+ */
+export type UserRelation = 'self' | 'broker_manager' | 'member_manager';
+
+export type SiteRelation = 'broker_manager' | 'user';
+
+interface OrganizationGrant {
+  /** The relation may know the organization exists: refusals are 403, not 404, and lists show it. */
+  sees: boolean;
+  may: readonly OrganizationAction[];
+}
+
+const READ: readonly OrganizationAction[] = [
+  'organization.read', 'organization.members.read', 'organization.customers.read', 'organization.billing.read',
+];
+const MANAGE: readonly OrganizationAction[] = [
+  ...READ, 'organization.update', 'organization.delete', 'organization.members.manage',
+  'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
+];
+/** What belongs to whoever sits above an organization, not to its own managers. */
+const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organization.quota'];
+/** What only the site's operator decides. */
+const BROKER: readonly OrganizationAction[] = [
+  'organization.customers.read_closed', 'organization.flags.update', 'organization.roles.grant_without_consent',
+];
+
+export const ORGANIZATION_PERMISSIONS: Readonly<Record<OrganizationRelation, OrganizationGrant>> = {
+  broker_manager: { sees: true, may: [...MANAGE, ...ABOVE, ...BROKER] },
+  broker_manager_of_closed: { sees: true, may: [...READ, 'organization.events.read', 'organization.customers.read_closed'] },
+  partner_manager: { sees: true, may: [...MANAGE, ...ABOVE] },
+  manager: { sees: true, may: MANAGE },
+  member: { sees: true, may: READ },
+  suspended_member: { sees: true, may: [] },
+  suspended_partner_manager: { sees: true, may: [] },
+};
+
+const OWN_ACCOUNT: readonly UserAction[] = ['user.read', 'user.update', 'user.delete', 'user.credentials', 'user.security_events'];
+
+export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction[]>> = {
+  self: OWN_ACCOUNT,
+  broker_manager: [...OWN_ACCOUNT, 'user.administer', 'user.activities.read'],
+  member_manager: ['user.read', 'user.security_events'],
+};
+
+export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
+  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer'],
+  user: [],
+};
+
+export function organizationRelationsAllowing(action: OrganizationAction): OrganizationRelation[] {
+  return (Object.keys(ORGANIZATION_PERMISSIONS) as OrganizationRelation[])
+    .filter((relation) => ORGANIZATION_PERMISSIONS[relation].may.includes(action));
+}
+
+export function userRelationsAllowing(action: UserAction): UserRelation[] {
+  return (Object.keys(USER_PERMISSIONS) as UserRelation[]).filter((relation) => USER_PERMISSIONS[relation].includes(action));
+}
