@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { RoleDescriptionRow } from '../../db/schema.js';
 import { Conflict, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
-import { authorizeOrganization } from './policy.js';
+import { authorizeOrganization, type OrganizationAccess } from './policy.js';
 import type { ListQuery, Page } from '../pagination.js';
 import {
   RESERVED_ROLE_SLUGS, findDescription, findOrganization, lockOrganization, organizationRoleQuery, toRoleView, type RoleView,
@@ -59,6 +59,13 @@ export async function getDescription(core: Core, caller: Caller, orgSlug: string
   return (await withRoles(core, org.id, org, [description]))[0];
 }
 
+const SKIP_OPTIN_RESERVED = 'Only the broker\'s managers may make a role that skips the opt-in (skip_optin_on_grant).';
+
+/** A role granted without the grantee's opt-in is the broker's decision, never an organization's. */
+function assertMaySkipOptin(access: OrganizationAccess, turnedOn: boolean): void {
+  if (turnedOn && !access.may('organization.roles.grant_without_consent')) throw new Forbidden(SKIP_OPTIN_RESERVED);
+}
+
 function checkTitle(title: string | undefined): string {
   const value = title?.trim() ?? '';
   if (!value) throw new Invalid('title', 'This field may not be blank.');
@@ -68,7 +75,8 @@ function checkTitle(title: string | undefined): string {
 
 export async function createDescription(core: Core, caller: Caller, orgSlug: string, input: DescriptionInput): Promise<DescriptionView> {
   const org = await findOrganization(core.db, orgSlug);
-  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  assertMaySkipOptin(access, input.skip_optin_on_grant === true);
   const title = checkTitle(input.title);
   const slug = slugifyTitle(title);
   if (!slug) throw new Invalid('title', 'The title must contain at least one letter or digit.');
@@ -99,9 +107,10 @@ export async function updateDescription(
   core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: DescriptionInput, partial: boolean,
 ): Promise<DescriptionView> {
   const org = await findOrganization(core.db, orgSlug);
-  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
   if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY);
+  assertMaySkipOptin(access, input.skip_optin_on_grant === true && !description.skip_optin_on_grant);
   const title = partial && input.title === undefined ? description.title : checkTitle(input.title);
   const updated = await core.db.updateTable('role_descriptions').set({
     title,

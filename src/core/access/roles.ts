@@ -86,8 +86,9 @@ async function callerName(tx: Db, caller: Caller): Promise<string> {
 /**
  * Grants `roleSlug` to an existing user by username, or invites an e-mail address (through
  * the account that has it, or a contact without credentials when none does). The grantee
- * accepts with the mailed key, unless the description skips the opt-in and the grantee was
- * named by username: then the role is active at once and a notice is mailed.
+ * accepts with the mailed key, unless a broker manager grants a description that skips the
+ * opt-in to a grantee named by username: then the role is active at once (marked as given
+ * without consent) and a notice is mailed.
  *
  * The answer, the list of roles and the history show only what the manager typed until the
  * grantee accepts: an invitation by e-mail looks the same whether the address has an
@@ -99,8 +100,10 @@ export async function grantRole(
   core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: GrantInput,
 ): Promise<RoleView> {
   const org = await findOrganization(core.db, orgSlug);
-  await authorizeOrganization(core, caller, 'organization.members.manage', org);
+  const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
+  // Only the broker's managers grant without the grantee's consent; anyone else invites.
+  const mayForce = access.may('organization.roles.grant_without_consent');
   const slug = input.slug?.trim() || undefined;
   const email = input.email?.trim() ? normalizeEmail(input.email) : undefined;
   if (!slug && !email) {
@@ -138,7 +141,7 @@ export async function grantRole(
       if (existing && !readdress) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
       if (!(await isMember(tx, org.id, user.id))) await assertSeatAvailable(tx, org.id);
 
-      const skip = description.skip_optin_on_grant && !byEmail && !!user.password_hash;
+      const skip = description.skip_optin_on_grant && mayForce && !byEmail && !!user.password_hash;
       const key = skip ? null : randomToken(32);
       const addressing = {
         grant_key_hash: key ? sha256(key) : null,
