@@ -270,6 +270,26 @@ describe('quotas', () => {
     assert.equal(quotas.json().customers, 3);
   });
 
+  test('customer_quota counts every organization below: a partner cannot lift it through its customer\'s customers', async () => {
+    const boss = await s.user();
+    const R = await create(boss.token, '/api/profile/', { full_name: name('Capped') });
+    const capped = await s.request({ method: 'PUT', url: `/api/profile/${R}/quotas/`, token: s.admin.token, body: { customer_quota: 2, seat_quota: null } });
+    assert.equal(capped.statusCode, 200);
+    const child = await create(boss.token, `/api/profile/${R}/customers/`, { full_name: name('Child') });
+    // The partner sits above its customer, so it may set the customer's own quota...
+    const lifted = await s.request({ method: 'PUT', url: `/api/profile/${child}/quotas/`, token: boss.token, body: { customer_quota: null, seat_quota: null } });
+    assert.equal(lifted.statusCode, 200);
+    await create(boss.token, `/api/profile/${child}/customers/`, { full_name: name('Grandchild') });
+    // ...but every organization below R counts against R's quota, at any depth.
+    for (const below of [child, R]) {
+      const refused = await s.request({ method: 'POST', url: `/api/profile/${below}/customers/`, token: boss.token, body: { full_name: name('One too many') } });
+      assert.equal(refused.statusCode, 403, below);
+      assert.deepEqual(refused.json(), { detail: 'Quota exceeded: customer_quota (2).' });
+    }
+    const quotas = await s.request({ method: 'GET', url: `/api/profile/${R}/quotas/`, token: boss.token });
+    assert.equal(quotas.json().customers, 2);
+  });
+
   test('assertSeatAvailable refuses a new member once seat_quota is reached', async () => {
     const row = await s.core.db.selectFrom('organizations').select('id').where('slug', '=', C).executeTakeFirstOrThrow();
     await s.core.db.updateTable('organizations').set({ seat_quota: 2 }).where('id', '=', row.id).execute();

@@ -3,12 +3,13 @@
 // policy walks up partner_id), and its own people are invited later through its roles.
 import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
-import { BadRequest, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
+import { BadRequest, Invalid, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
 import { customerIds } from './visibility.js';
+import { assertCustomerQuota } from './quotas.js';
 import {
   PROFILE_LIST, findOrganization, organizationById, requireUser, type Organization, type ProfileFields,
 } from './profiles.js';
@@ -30,8 +31,8 @@ export async function listCustomers(core: Core, caller: Caller, partnerSlug: str
 }
 
 /**
- * Creates a customer of `partnerSlug`. The partner row is locked for the count and the
- * insert, so two requests racing for the last slot of customer_quota cannot both win.
+ * Creates a customer of `partnerSlug`, within the customer_quota of the partner and of
+ * every organization above it (assertCustomerQuota locks them for the count and the insert).
  */
 export async function createCustomer(core: Core, caller: Caller, partnerSlug: string, input: CustomerCreate): Promise<Organization> {
   const user = requireUser(caller);
@@ -44,13 +45,7 @@ export async function createCustomer(core: Core, caller: Caller, partnerSlug: st
   const now = core.now();
   try {
     const id = await core.db.transaction().execute(async (tx) => {
-      const locked = await tx.selectFrom('organizations').select(['customer_quota'])
-        .where('id', '=', partner.id).forUpdate().executeTakeFirstOrThrow();
-      if (locked.customer_quota !== null) {
-        const { count } = await tx.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('count'))
-          .where('partner_id', '=', partner.id).where('status', '<>', 'closed').executeTakeFirstOrThrow();
-        if (Number(count) >= locked.customer_quota) throw new Forbidden(`Quota exceeded: customer_quota (${locked.customer_quota}).`);
-      }
+      await assertCustomerQuota(tx, partner.id);
       const slug = input.slug ?? (await uniqueSlug(tx, slugify(fullName)));
       const optional = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());
       const row = await tx.insertInto('organizations').values({

@@ -1,11 +1,15 @@
 // Quotas set from above an organization (the broker's managers or a partner's): how many
-// customers it may create and how many members (seats) it may have. null means no limit.
+// customers it may have below it, at any depth, and how many members (seats). null means
+// no limit. Counting the whole tree below is what keeps a partner from lifting its own
+// quota: it may set its customers' quotas, but their customers count against its own too.
+import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import { Forbidden } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { recordOrganizationEvent } from './events.js';
 import { findOrganization, requireUser } from './profiles.js';
+import { customerIds } from './visibility.js';
 
 export interface Quotas {
   customer_quota: number | null;
@@ -15,12 +19,10 @@ export interface Quotas {
 export async function getQuotas(core: Core, caller: Caller, slug: string): Promise<Quotas & { customers: number; seats: number }> {
   const organization = await findOrganization(core.db, slug);
   await authorizeOrganization(core, caller, 'organization.read', organization);
-  const customers = await core.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('partner_id', '=', organization.id).where('status', '<>', 'closed').executeTakeFirstOrThrow();
   return {
     customer_quota: organization.customer_quota,
     seat_quota: organization.seat_quota,
-    customers: Number(customers.n),
+    customers: await customersBelow(core.db, organization.id),
     seats: await seatsUsed(core.db, organization.id),
   };
 }
@@ -38,6 +40,38 @@ export async function setQuotas(core: Core, caller: Caller, slug: string, quotas
     });
   });
   return getQuotas(core, caller, organization.slug);
+}
+
+/** Organizations below `organizationId` at any depth, closed ones aside: what customer_quota counts. */
+async function customersBelow(db: Db, organizationId: number): Promise<number> {
+  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(sql<SqlBool>`organizations.id in ${customerIds(organizationId, true)}`)
+    .where('status', '<>', 'closed').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Call inside the transaction that creates a customer below `partnerId`, before inserting
+ * it: every organization from the partner up to the root whose customer_quota is set must
+ * have room for one more below it. Those rows are locked (in id order, so two creations in
+ * one tree wait for each other instead of deadlocking), so racing creations cannot both
+ * take the last slot.
+ */
+export async function assertCustomerQuota(tx: Db, partnerId: number): Promise<void> {
+  const chain = await sql<{ id: number; customer_quota: number | null }>`
+    with recursive up (id, partner_id, path) as (
+      select id, partner_id, array[id] from organizations where id = ${partnerId}
+      union all
+      select o.id, o.partner_id, up.path || o.id from organizations o join up on o.id = up.partner_id
+       where not o.id = any(up.path)
+    )
+    select o.id, o.customer_quota from organizations o where o.id in (select id from up)
+     order by o.id for update of o`.execute(tx);
+  for (const org of chain.rows) {
+    if (org.customer_quota !== null && (await customersBelow(tx, org.id)) >= org.customer_quota) {
+      throw new Forbidden(`Quota exceeded: customer_quota (${org.customer_quota}).`);
+    }
+  }
 }
 
 /**
