@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService } from '../support/service.js';
 import { linkIn } from '../support/smtp.js';
+import { grantRole, makeOrganization } from '../support/fixtures.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
@@ -137,6 +138,27 @@ test('a contact without a password takes a new address at once, and the links se
   assert.equal(res.json().email, fresh);
   const dead = await s.request({ method: 'POST', url: activation, body: { new_password: 'Whoever-Holds-Old-Link-1' } });
   assert.equal(dead.statusCode, 404, dead.body);
+});
+
+test('an invitation held by a contact dies when the contact\'s address changes; re-sending reaches the new one', async () => {
+  const org = await makeOrganization(s);
+  await grantRole(s, org, s.admin.id, 'manager');
+  const old = `${unique('typo')}@example.net`;
+  const invited = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/`, token: s.admin.token, body: { email: old } });
+  assert.equal(invited.statusCode, 201, invited.body);
+  const contact = (await s.core.db.selectFrom('users').select('slug').where('email', '=', old).executeTakeFirstOrThrow()).slug;
+  const link = path(linkIn(await s.smtp.waitFor(old, (m) => m.text.includes('/accessibles/accept/')), '/accessibles/accept/'));
+  const fixed = `${unique('fixed')}@example.net`;
+  const res = await s.request({ method: 'PATCH', url: `/api/contacts/${contact}/`, token: s.admin.token, body: { email: fixed, password: s.admin.password } });
+  assert.equal(res.statusCode, 200, res.body);
+  const claimant = await s.user();
+  const stale = await s.request({ method: 'POST', url: link, token: claimant.token });
+  assert.equal(stale.statusCode, 404, stale.body);
+  const resent = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/${contact}/`, token: s.admin.token });
+  assert.ok([200, 201].includes(resent.statusCode), resent.body);
+  const fresh = path(linkIn(await s.smtp.waitFor(fixed, (m) => m.text.includes('/accessibles/accept/')), '/accessibles/accept/'));
+  const ok = await s.request({ method: 'POST', url: fresh, token: claimant.token });
+  assert.equal(ok.statusCode, 200, ok.body);
 });
 
 test('a reset link dies when the password changes', async () => {

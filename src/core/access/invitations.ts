@@ -2,7 +2,9 @@
 // invitation sent to someone not registered yet (a contact without credentials) goes to
 // the first authenticated user who presents it; one sent to a registered user can only be
 // accepted by that user. Either way the key works once.
+import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Db } from '../../db/database.js';
 import { Conflict, NotFound, Unauthenticated } from '../errors.js';
 import { findUserBySlug } from '../identity/users.js';
 import { sha256 } from '../identity/secrets.js';
@@ -54,4 +56,17 @@ export async function acceptInvitation(core: Core, caller: Caller, userSlug: str
     return role.id;
   });
   return loadRole(core.db, roleId);
+}
+
+/**
+ * Ends the keys of the invitations a contact (a user without a password) holds, when its
+ * address changes: such a key grants the role to whoever presents it, and it went to the
+ * former address. The invitations stay pending; re-sending one mails a new key to the
+ * current address.
+ */
+export async function retireContactInvitationKeys(tx: Db, userId: number): Promise<void> {
+  await tx.updateTable('roles')
+    .set({ grant_key_hash: sql<string>`'retired:' || md5(random()::text || id::text)` })
+    .where('user_id', '=', userId).where('grant_key_hash', 'is not', null)
+    .execute();
 }

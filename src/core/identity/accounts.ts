@@ -16,6 +16,7 @@ import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
 import { closeOrganizationRow } from '../organizations/lifecycle.js';
+import { retireContactInvitationKeys } from '../access/invitations.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 
@@ -212,6 +213,9 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
         await requestEmailChange(core, tx, row, actor!, email!);
       } else if (emailChanged) {
         await recordSecurityEvent(tx, user.id, 'email.changed', caller, now, { by: caller.kind === 'user' ? caller.username : null });
+        // One-time links to the former address die by their stamp; invitation keys are not
+        // one-time tokens, so they are ended here.
+        await retireContactInvitationKeys(tx, user.id);
       }
       row = await tx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
       return row;
