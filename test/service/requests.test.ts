@@ -78,7 +78,9 @@ test('login, register and recover take about as long for an unknown account as f
   const [registerTaken, registerNew] = await medians(5,
     () => s.request({ method: 'POST', url: '/api/auth/register/', body: { email: known.email, full_name: 'Again', password: 'Some-long-passphrase-1' } }),
     () => s.request({ method: 'POST', url: '/api/auth/register/', body: { email: `fresh${i++}@example.com`, full_name: 'New', password: 'Some-long-passphrase-1' } }));
-  assert.ok(registerNew > registerTaken / 2 && registerNew < registerTaken * 2, `register: taken ${registerTaken} ms, new ${registerNew} ms`);
+  // Registration answers before it looks at the address (the work follows in the background),
+  // so both run the same few milliseconds of checks: allow generous noise, as for recover.
+  assert.ok(registerNew < registerTaken * 3 + 5 && registerTaken < registerNew * 3 + 5, `register: taken ${registerTaken} ms, new ${registerNew} ms`);
 
   const [recoverKnown, recoverUnknown] = await medians(5,
     () => s.request({ method: 'POST', url: '/api/auth/recover/', body: { email: known.email } }),

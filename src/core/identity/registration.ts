@@ -78,12 +78,20 @@ export async function register(core: Core, caller: Caller, input: Registration):
   }
   const username = input.username ?? null;
 
+  // Creating an account and mailing an existing owner take different times: answer first,
+  // and do either a moment later, at a random time no following request can be tied to
+  // (as recovery does).
+  const origin = originOf(caller);
+  core.background.run('registration', () => createOrMail(core, origin, email, fullName, username), [200, 1500]);
+  return answer;
+}
+
+async function createOrMail(core: Core, origin: RequestOrigin, email: string, fullName: string, username: string | null): Promise<void> {
   const existing = await findUserByEmail(core.db, email);
   if (existing) {
-    await mailExistingOwner(core, caller, existing, username);
-    return answer;
+    await mailExistingOwner(core, origin, existing, username);
+    return;
   }
-
   const now = core.now();
   try {
     await core.db.transaction().execute(async (tx) => {
@@ -102,22 +110,21 @@ export async function register(core: Core, caller: Caller, input: Registration):
     if (isUniqueViolation(error, 'users_email_key')) {
       // Someone registered the same address a moment ago: treat it as taken.
       const raced = await findUserByEmail(core.db, normalizeEmail(email));
-      if (raced) await mailExistingOwner(core, caller, raced, username);
-      return answer;
+      if (raced) await mailExistingOwner(core, origin, raced, username);
+      return;
     }
     throw error;
   }
   core.mailer.kick();
-  return answer;
 }
 
-async function mailExistingOwner(core: Core, caller: Caller, user: UserRow, username: string | null): Promise<void> {
+async function mailExistingOwner(core: Core, origin: RequestOrigin, user: UserRow, username: string | null): Promise<void> {
   await core.db.transaction().execute((tx) =>
     // Someone who never activated (a contact invited to an organization or recorded by a
     // manager, or a registration not activated yet) gets an activation link, where they
     // choose their password, with the username asked for this time. Others get a reset link.
     user.password_hash && user.email_verified_at
-      ? sendPasswordResetLink(core, tx, user, originOf(caller), 'registration_existing')
+      ? sendPasswordResetLink(core, tx, user, origin, 'registration_existing')
       : sendActivationLink(core, tx, user, username));
   core.mailer.kick();
 }
