@@ -12,11 +12,13 @@ import { SCRIPT_PREFIX } from '../db/pglite-dialect.js';
 export interface JobPayloads {
   /** Someone asked for a reset link for this address; the worker looks it up. */
   'password-recovery': { email: string; ip: string | null; userAgent: string | null };
+  /** Someone registered this address; the worker creates the account or mails its owner. */
+  'registration': { email: string; fullName: string; username: string | null; ip: string | null; userAgent: string | null };
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
 
-const KINDS: JobKind[] = ['password-recovery'];
+const KINDS: JobKind[] = ['password-recovery', 'registration'];
 
 /** Retries with exponential backoff from 10 s, five times; a run taking over 5 min is retried. */
 const QUEUE_OPTIONS = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 } as const;

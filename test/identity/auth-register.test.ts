@@ -22,7 +22,7 @@ test('seed example: register, activate through the mailed link, log in', async (
   assert.deepEqual(res.json(), { detail: `We sent a link to ${email}: open it to activate your account and choose your password.`, email });
 
   // The account is written a moment after the answer (so taken and new addresses take the same time).
-  await s.core.background.idle();
+  await s.core.jobs.idle();
   // Until the mailbox's owner activates, the account holds neither the username asked for
   // (it is taken at activation) nor the registrant's password (the owner chooses one).
   const user = await s.core.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
@@ -87,7 +87,7 @@ test('a taken e-mail gets a byte-identical answer, nothing is created, and the o
   assert.equal(created.body, JSON.stringify({ detail: detail(fresh), email: fresh }));
   assert.equal(taken.body.replace(owner.email, 'X').replace(owner.email, 'X'), created.body.replace(fresh, 'X').replace(fresh, 'X'));
   assert.deepEqual(Object.keys(taken.headers).sort(), Object.keys(created.headers).sort());
-  await s.core.background.idle();
+  await s.core.jobs.idle();
   assert.equal(await count(), before + 1);
 
   // The owner learns about it and gets a reset link that works.
@@ -105,7 +105,7 @@ test('username is derived from the e-mail when omitted, and made unique', async 
   const email = `${local}@example.com`;
   const res = await s.request({ method: 'POST', url: '/api/auth/register/', body: { email, full_name: 'Derived' } });
   assert.equal(res.statusCode, 200);
-  await s.core.background.idle();
+  await s.core.jobs.idle();
   const row = await s.core.db.selectFrom('users').select(['slug', 'password_hash']).where('email', '=', email).executeTakeFirstOrThrow();
   assert.match(row.slug, /^pending-/);
   assert.equal(row.password_hash, null);

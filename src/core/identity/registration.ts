@@ -11,7 +11,8 @@
 // Activation proves the mailbox, and the password of the account is the one the mailbox's
 // owner chooses there: a password typed at registration is checked against the rules but
 // never kept, since whoever registered may not own the address.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import type { JobPayloads } from '../../jobs/queue.js';
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
 import { Forbidden, Invalid, NotFound, isUniqueViolation } from '../errors.js';
@@ -23,6 +24,9 @@ import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
 import { findUserByEmail, findUserBySlug, isProvisionalSlug, isReservedUsername, normalizeEmail } from './users.js';
+/** Random delay before the registration job runs (see `register`). */
+const REGISTRATION_DELAY_MS = [200, 1500] as const;
+
 export const USERNAME_PATTERN = /^[\w.@+-]+$/;
 export const USERNAME_MAX = 150;
 const USERNAME_TAKEN = 'A user with that username already exists.';
@@ -79,14 +83,18 @@ export async function register(core: Core, caller: Caller, input: Registration):
   const username = input.username ?? null;
 
   // Creating an account and mailing an existing owner take different times: answer first,
-  // and do either a moment later, at a random time no following request can be tied to
-  // (as recovery does).
+  // and do either in a durable job a moment later, at a random time no following request
+  // can be tied to (as recovery does).
   const origin = originOf(caller);
-  core.background.run('registration', () => createOrMail(core, origin, email, fullName, username), [200, 1500]);
+  await core.jobs.enqueue('registration', { email, fullName, username, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null },
+    { delayMs: REGISTRATION_DELAY_MS[0] + randomInt(REGISTRATION_DELAY_MS[1] - REGISTRATION_DELAY_MS[0]) });
   return answer;
 }
 
-async function createOrMail(core: Core, origin: RequestOrigin, email: string, fullName: string, username: string | null): Promise<void> {
+/** The worker's half of `register`: a new account with its activation link, or a mail to the address's owner. */
+export async function completeRegistration(core: Core, request: JobPayloads['registration']): Promise<void> {
+  const { email, fullName, username } = request;
+  const origin: RequestOrigin = { ip: request.ip ?? undefined, userAgent: request.userAgent ?? undefined };
   const existing = await findUserByEmail(core.db, email);
   if (existing) {
     await mailExistingOwner(core, origin, existing, username);
