@@ -291,7 +291,7 @@ export interface ActivitiesTable {
 export type SessionMethod = 'password' | 'password+otp' | 'password+email' | 'password+phone' | 'password+recovery_code'
   | 'activation' | 'reset' | 'password_change';
 export type SessionEndReason = 'logout' | 'logout_everywhere' | 'ended_by_user' | 'ended_by_admin' | 'password_changed'
-  | 'password_reset' | 'suspended' | 'deleted';
+  | 'password_reset' | 'email_restored' | 'suspended' | 'deleted';
 
 export interface SessionsTable {
   /** Random and unguessable; written in every token of the session (`sid`). */

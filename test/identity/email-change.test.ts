@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService } from '../support/service.js';
 import { linkIn } from '../support/smtp.js';
-import { grantRole, makeOrganization } from '../support/fixtures.js';
+import { apiKeyHeaders, grantRole, makeOrganization } from '../support/fixtures.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
@@ -84,9 +84,17 @@ test('with the password the new address is pending; no activation or reset reach
   const pw = await s.request({ method: 'PUT', url: `/api/users/${u.username}/password/`, token: login.json().token,
     body: { password: u.password, new_password: 'Takeover-Password-55' } });
   assert.equal(pw.statusCode, 200, pw.body);
+  const takerToken = pw.json().token ?? login.json().token;
+  const takerKey = await apiKeyHeaders(s, u.id);
+  const me = `/api/users/${u.username}/`;
+  assert.equal((await s.request({ method: 'GET', url: me, token: takerToken })).statusCode, 200);
+  assert.equal((await s.request({ method: 'GET', url: me, headers: takerKey })).statusCode, 200);
   const undone = await s.request({ method: 'POST', url: undo });
   assert.equal(undone.statusCode, 200, undone.body);
   assert.equal((await emailOf(u.id)).email, u.email);
+  // Whoever moved the address holds nothing any more: sessions ended, API keys revoked.
+  assert.equal((await s.request({ method: 'GET', url: me, token: takerToken })).statusCode, 401);
+  assert.equal((await s.request({ method: 'GET', url: me, headers: takerKey })).statusCode, 401);
   // And the owner gets a reset link at the restored address.
   const reset = await s.smtp.waitFor(u.email, (m) => m.text.includes('/api/auth/reset/') && m !== notice && s.smtp.to(u.email).indexOf(m) > s.smtp.to(u.email).indexOf(notice));
   const back = await s.request({ method: 'POST', url: path(linkIn(reset, '/api/auth/reset/')), body: { new_password: 'Owner-Is-Back-Pass-31' } });

@@ -3,8 +3,8 @@
 // forgotten, and failed logins that do the same work whether the account exists or not.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KyselyPlugin } from 'kysely';
 import { startService, unique, type TestService } from '../support/service.js';
+import { recordStatements } from '../support/statements.js';
 import * as passwords from '../../src/core/identity/passwords.js';
 
 let s: TestService;
@@ -131,20 +131,6 @@ test('a right password with a second factor still to come does not use up an att
   }
 });
 
-/** Records the SQL of every statement the request handlers run, parameters left out. */
-function recordStatements(): { stop(): string[] } {
-  const original = s.core.db;
-  const seen: string[] = [];
-  const plugin: KyselyPlugin = {
-    transformQuery(args) {
-      seen.push(original.getExecutor().compileQuery(args.node, args.queryId).sql);
-      return args.node;
-    },
-    async transformResult(args) { return args.result; },
-  };
-  s.core.db = original.withPlugin(plugin);
-  return { stop() { s.core.db = original; return seen; } };
-}
 
 test('a failed login does the same database work whether the account exists or not', async () => {
   const u = await s.user();
@@ -154,7 +140,7 @@ test('a failed login does the same database work whether the account exists or n
   for (const [kind, names] of [['known', [u.email, u.username]], ['unknown', [ghost, unique('nobody')]]] as const) {
     for (const name of names) {
       for (let i = 0; i < 3; i += 1) {
-        const recorder = recordStatements();
+        const recorder = recordStatements(s);
         const res = await login(name, 'not-the-password', `10.80.${kind === 'known' ? 1 : 2}.${names.indexOf(name)}`);
         runs[kind].push(recorder.stop());
         assert.ok(res.statusCode === 400 || res.statusCode === 429);

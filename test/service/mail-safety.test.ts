@@ -172,3 +172,17 @@ test('reset link requests are limited per address, known or not, with the same a
     assertThrottled(await s.request({ method: 'POST', url: '/api/auth/recover/', body: { email: email.toUpperCase() }, ip: '10.7.9.1' }), `third reset request for ${email}`);
   }
 });
+
+test('registrations are limited per address, taken or free, with the same answer', async () => {
+  // Each registration mails the address (an activation link, or its owner a reset link).
+  const known = await s.user();
+  const free = `${unique('free')}@example.com`;
+  for (const email of [known.email, free]) {
+    for (let i = 0; i < 2; i++) {
+      const res = await s.request({ method: 'POST', url: '/api/auth/register/', body: { email, full_name: 'Again' }, ip: `10.8.${i}.1` });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    assertThrottled(await s.request({ method: 'POST', url: '/api/auth/register/', body: { email: email.toUpperCase(), full_name: 'Again' }, ip: '10.8.9.1' }), `third registration for ${email}`);
+  }
+  await s.core.jobs.idle();
+});

@@ -17,6 +17,8 @@ import { BadRequest, Invalid, isUniqueViolation } from '../errors.js';
 import { consumeOneTimeTokenHolder, issueOneTimeToken, revokeOneTimeTokens } from './one-time-tokens.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
+import { endUserSessions } from './sessions.js';
+import { revokeApiKeys } from './api-keys.js';
 import { findUserByEmail, normalizeEmail, printableName } from './users.js';
 
 /** How long the former address can undo a change: a week, as the careful providers do. */
@@ -141,7 +143,12 @@ export async function undoEmailChange(core: Core, caller: Caller, key: string): 
       }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
       await revokeOneTimeTokens(tx, user.id, 'email_undo', now);
       await revokeOneTimeTokens(tx, user.id, 'email_change', now);
-      await recordSecurityEvent(tx, user.id, 'email.restored', originOf(caller), now);
+      // Whoever moved the address knew the password: end what they may hold now, before the
+      // owner uses the reset link (which ends everything again, the SSH key included).
+      const sessionsEnded = await endUserSessions(tx, user.id, 'email_restored', now);
+      const apiKeysRevoked = await revokeApiKeys(tx, user.id, now);
+      await recordSecurityEvent(tx, user.id, 'email.restored', originOf(caller), now,
+        { sessions_ended: sessionsEnded, api_keys_revoked: apiKeysRevoked });
       await sendPasswordResetLink(core, tx, row, originOf(caller));
       return used.target;
     });

@@ -23,6 +23,7 @@ import { consumeOneTimeTokenHolder, peekOneTimeTokenHolder, revokeOneTimeTokens,
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
+import { checkSendLimit } from '../notify/send-limits.js';
 import { findUserByEmail, findUserBySlug, isProvisionalSlug, isReservedUsername, normalizeEmail } from './users.js';
 /** Random delay before the registration job runs (see `register`). */
 const REGISTRATION_DELAY_MS = [200, 1500] as const;
@@ -81,6 +82,10 @@ export async function register(core: Core, caller: Caller, input: Registration):
     checkPasswordPolicy(input.password, { username: input.username, email }, core.config.passwordMinLength);
   }
   const username = input.username ?? null;
+  // Each registration mails the address (an activation link, or its owner a reset link):
+  // counted on the address as typed, known or not, as recovery does, so a mailbox cannot be
+  // flooded and the refusal tells nothing about whether an account answers to it.
+  await checkSendLimit(core, core.db, caller, 'registration', `email:${normalizeEmail(email)}`);
 
   // Creating an account and mailing an existing owner take different times: answer first,
   // and do either in a durable job a moment later, at a random time no following request

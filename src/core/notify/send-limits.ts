@@ -9,7 +9,7 @@ import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import { TooManyAttempts } from '../errors.js';
 
-export type SendKind = 'activation' | 'invitation' | 'phone_code' | 'login_code' | 'password_reset';
+export type SendKind = 'activation' | 'invitation' | 'phone_code' | 'login_code' | 'password_reset' | 'registration';
 
 /** Counts one send in the window of `key` and answers the count and when the window ends. */
 async function count(db: Db, key: string, now: Date, windowSeconds: number): Promise<{ count: number; endsAt: Date }> {
