@@ -186,3 +186,40 @@ test('registrations are limited per address, taken or free, with the same answer
   }
   await s.core.jobs.idle();
 });
+
+test('asking to move an account to an address mails that address at most the per-target limit, known or not', async () => {
+  // The owner of a taken address is told someone tried; a free one gets a confirmation link.
+  // Either way one account holder with their own password must not be able to flood it.
+  const owner = await s.user();
+  const ghost = `${unique('ghost')}@example.com`;
+  for (const email of [owner.email, ghost]) {
+    const asker = await s.user();
+    for (let i = 0; i < 2; i++) {
+      const res = await s.request({ method: 'PATCH', url: `/api/users/${asker.username}/`, token: asker.token, body: { email, password: asker.password } });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    assertThrottled(await s.request({ method: 'PATCH', url: `/api/users/${asker.username}/`, token: asker.token, body: { email, password: asker.password } }),
+      `third e-mail change to ${email}`);
+  }
+});
+
+test('granting, revoking and granting again cannot flood an invitee with invitations', async () => {
+  const manager = await s.user();
+  const org = await managedOrg(manager);
+  const invitee = `${unique('inv')}@example.com`;
+  const grant = () => s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/manager/`, token: manager.token, body: { email: invitee, message: 'hello' } });
+  for (let i = 0; i < 2; i++) {
+    const res = await grant();
+    assert.equal(res.statusCode, 201, res.body);
+    const revoked = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/manager/${encodeURIComponent(invitee)}/`, token: manager.token });
+    assert.equal(revoked.statusCode, 204, revoked.body);
+  }
+  assertThrottled(await grant(), 'third invitation to one address');
+  // Not limited per manager: inviting a whole team is ordinary work.
+  for (let i = 0; i < 4; i++) {
+    const other = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/manager/`, token: manager.token, body: { email: `${unique('team')}@example.com` } });
+    assert.equal(other.statusCode, 201, other.body);
+  }
+  const roles = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/roles/manager/`, token: manager.token });
+  assert.ok(!roles.body.includes(invitee), 'a refused grant writes no role');
+});

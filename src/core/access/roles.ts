@@ -143,6 +143,12 @@ export async function grantRole(
 
       const skip = description.skip_optin_on_grant && mayForce && !byEmail && !!user.password_hash;
       const key = skip ? null : randomToken(32);
+      // Every grant mails the grantee: limited per target (the address as typed, or the
+      // username), so revoking and granting again cannot flood anyone; not per manager, who
+      // may invite a whole team at once. In this transaction, so a refused grant writes nothing.
+      if (user.email) {
+        await checkSendLimit(core, tx, caller, 'role_grant', byEmail ? `email:${email!}` : `user:${user.id}`, { perCaller: false });
+      }
       const addressing = {
         grant_key_hash: key ? sha256(key) : null,
         invited_email: key && byEmail ? email! : null,

@@ -195,6 +195,9 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
   if (emailChanged) {
     if (!input.password) throw new Invalid('password', 'Enter your password to change the e-mail address.');
     actor = await confirmPassword(core, caller, input.password);
+    // The new address is mailed (a link, or its owner a warning): limited per address,
+    // known or not, so a password holder cannot flood someone else's mailbox.
+    if (pending) await checkSendLimit(core, core.db, caller, 'email_change', `email:${normalizeEmail(email)}`);
     if (!pending) {
       // Managers keep their contact records: a taken address is a plain error for them.
       const other = await findUserByEmail(core.db, email);

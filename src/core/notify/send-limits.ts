@@ -9,7 +9,8 @@ import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import { TooManyAttempts } from '../errors.js';
 
-export type SendKind = 'activation' | 'invitation' | 'phone_code' | 'login_code' | 'password_reset' | 'registration';
+export type SendKind = 'activation' | 'invitation' | 'phone_code' | 'login_code' | 'password_reset'
+  | 'registration' | 'email_change' | 'role_grant';
 
 /** Counts one send in the window of `key` and answers the count and when the window ends. */
 async function count(db: Db, key: string, now: Date, windowSeconds: number): Promise<{ count: number; endsAt: Date }> {
@@ -34,20 +35,29 @@ function callerKey(caller: Caller): string {
  * transaction, if any); 429 with Retry-After when either count is over its limit. Once
  * over, a refused attempt keeps the count over until the window ends.
  */
-export async function checkSendLimit(core: Core, db: Db, caller: Caller, kind: SendKind, target: string): Promise<void> {
-  const refusal = await countSend(core, db, caller, kind, target);
+export async function checkSendLimit(core: Core, db: Db, caller: Caller, kind: SendKind, target: string, options: SendOptions = {}): Promise<void> {
+  const refusal = await countSend(core, db, caller, kind, target, options);
   if (refusal) throw refusal;
 }
 
+export interface SendOptions {
+  /**
+   * Count the caller too (the default). Off for sends that are the caller's everyday work
+   * to many targets, such as a manager inviting a whole team: the per-target count still
+   * protects each recipient.
+   */
+  perCaller?: boolean;
+}
+
 /** `checkSendLimit` for callers that answer the refusal rather than throw it. */
-export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKind, target: string): Promise<TooManyAttempts | null> {
+export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKind, target: string, options: SendOptions = {}): Promise<TooManyAttempts | null> {
   const { perTarget, perCaller, windowSeconds } = core.config.sendLimits;
   const now = core.now();
   // Now and then, forget counters whose window has ended.
   if (randomInt(100) === 0) await db.deleteFrom('send_limits').where('window_started_at', '<=', new Date(now.getTime() - windowSeconds * 1000)).execute();
   const byTarget = await count(db, `${kind}:to:${target}`, now, windowSeconds);
-  const byCaller = await count(db, `${kind}:by:${callerKey(caller)}`, now, windowSeconds);
-  const over = [byTarget.count > perTarget ? byTarget.endsAt : null, byCaller.count > perCaller ? byCaller.endsAt : null]
+  const byCaller = options.perCaller === false ? null : await count(db, `${kind}:by:${callerKey(caller)}`, now, windowSeconds);
+  const over = [byTarget.count > perTarget ? byTarget.endsAt : null, byCaller && byCaller.count > perCaller ? byCaller.endsAt : null]
     .filter((d): d is Date => d !== null);
   if (over.length === 0) return null;
   const until = Math.max(...over.map((d) => d.getTime()));
