@@ -97,11 +97,37 @@ function redactQuery(query: string): string {
   }).join('&');
 }
 
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * A request that matched no route may still carry a secret: a one-time link opened with
+ * another method than its route's (a click in a mail client is a GET, most links are
+ * POSTed). Its path is redacted by whichever route has that shape under another method.
+ */
+function urlOfUnroutedRequest(request: FastifyRequest): string {
+  const q = request.url.indexOf('?');
+  const path = q < 0 ? request.url : request.url.slice(0, q);
+  const secrets = new Set<string>();
+  for (const method of ROUTED_METHODS) {
+    const found = request.server.findRoute({ method, url: path });
+    for (const [name, value] of Object.entries((found?.params ?? {}) as Record<string, unknown>)) {
+      if (SECRET_PARAM.test(name) && typeof value === 'string' && value) secrets.add(value);
+    }
+  }
+  const redacted = secrets.size === 0 ? path : path.split('/').map((segment) => {
+    let decoded = segment;
+    try { decoded = decodeURIComponent(segment); } catch { /* compared as it is */ }
+    return secrets.has(decoded) || secrets.has(segment) ? REDACTED : segment;
+  }).join('/');
+  return redacted + (q < 0 ? '' : `?${redactQuery(request.url.slice(q + 1))}`);
+}
+
 /** The `req` of a log line: Fastify's fields, with the URL made safe to log. */
 export function requestForLog(request: FastifyRequest): Record<string, unknown> {
+  const template = request.routeOptions?.url;
   return {
     method: request.method,
-    url: loggableUrl(request.url, request.routeOptions?.url),
+    url: template ? loggableUrl(request.url, template) : urlOfUnroutedRequest(request),
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
