@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { startService, unique, type TestService } from '../support/service.js';
-import { linkIn } from '../support/smtp.js';
+import { linkIn, pathOf as path } from '../support/smtp.js';
 
 let s: TestService;
 before(async () => { s = await startService({ LOGIN_MAX_ATTEMPTS: '2' }); });
@@ -10,9 +10,6 @@ after(async () => { await s.stop(); });
 
 const NEW_PASSWORD = 'Brand-New-Secret-Phrase-42';
 
-function path(url: string): string {
-  return new URL(url).pathname;
-}
 
 async function requestReset(email: string): Promise<string> {
   const before = s.smtp.to(email).length;

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { startService, unique, type TestService } from '../support/service.js';
-import { linkIn } from '../support/smtp.js';
+import { linkIn, pathOf as path } from '../support/smtp.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
@@ -10,9 +10,6 @@ after(async () => { await s.stop(); });
 
 const PASSWORD = 'Correct-Horse-Battery-77';
 
-function path(url: string): string {
-  return new URL(url).pathname;
-}
 
 test('seed example: register, activate through the mailed link, log in', async () => {
   const username = unique('joe');

@@ -4,16 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService } from '../support/service.js';
-import { linkIn } from '../support/smtp.js';
+import { linkIn, pathOf as path } from '../support/smtp.js';
 import { apiKeyHeaders, grantRole, makeOrganization } from '../support/fixtures.js';
 
 let s: TestService;
 before(async () => { s = await startService(); });
 after(async () => { await s.stop(); });
 
-function path(url: string): string {
-  return new URL(url).pathname;
-}
 
 async function emailOf(id: number) {
   return s.core.db.selectFrom('users').select(['email', 'pending_email', 'email_verified_at']).where('id', '=', id).executeTakeFirstOrThrow();

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { startService, unique, type TestService } from '../support/service.js';
-import { linkIn } from '../support/smtp.js';
+import { linkIn, pathOf as path } from '../support/smtp.js';
 import { grantRole, makeOrganization } from '../support/fixtures.js';
 
 let s: TestService;
@@ -15,9 +15,6 @@ after(async () => { await s.stop(); });
 
 const PASSWORD = 'Correct-Horse-Battery-77';
 
-function path(url: string): string {
-  return new URL(url).pathname;
-}
 
 async function activationLinks(email: string, count: number): Promise<string[]> {
   await s.smtp.waitFor(email, () => s.smtp.to(email).filter((m) => m.text.includes('/api/auth/activate/')).length >= count);

@@ -76,3 +76,8 @@ export function linkIn(mail: ReceivedMail, part = '/'): string {
   if (!url) throw new Error(`no link containing "${part}" in mail "${mail.subject}":\n${mail.text}`);
   return url;
 }
+
+/** The path of a link, to request it from the test service. */
+export function pathOf(url: string): string {
+  return new URL(url).pathname;
+}
