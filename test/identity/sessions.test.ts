@@ -7,6 +7,7 @@ import { decodeJwt } from 'jose';
 import { generate } from 'otplib';
 import { startService, type TestService, type TestUser } from '../support/service.js';
 import { linkIn } from '../support/smtp.js';
+import { apiKeyHeaders } from '../support/fixtures.js';
 import { createOtpSecret } from '../../src/core/identity/otp.js';
 
 const MAX_AGE = 200;
@@ -180,9 +181,11 @@ test('a password change keeps the API keys (the caller knew the password)', asyn
   assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: basic(key) })).statusCode, 200);
 });
 
-test('suspension ends every session: reactivation does not bring the old tokens back', async () => {
+test('suspension ends every session and revokes every API key: reactivation does not bring them back', async () => {
   const u = await s.user();
   const token = await login(u);
+  const key = await apiKeyHeaders(s, u.id);
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: key })).statusCode, 200);
   const suspend = await s.request({ method: 'POST', url: `/api/users/${u.username}/status/suspend/`, token: s.admin.token, body: { reason: 'Audit' } });
   assert.equal(suspend.statusCode, 200, suspend.body);
   const back = await s.request({ method: 'POST', url: `/api/users/${u.username}/status/reactivate/`, token: s.admin.token });
@@ -191,6 +194,7 @@ test('suspension ends every session: reactivation does not bring the old tokens 
   assert.equal(res.statusCode, 401);
   assert.equal((await s.core.db.selectFrom('sessions').select('end_reason').where('id', '=', String(decodeJwt(token).sid))
     .executeTakeFirstOrThrow()).end_reason, 'suspended');
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: key })).statusCode, 401);
   assert.equal((await me(u, await login(u))).statusCode, 200);
 });
 

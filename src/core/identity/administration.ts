@@ -8,6 +8,7 @@ import type { UserRow, UserStatus } from '../../db/schema.js';
 import { findUserBySlug, printableName } from './users.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
+import { revokeApiKeys } from './api-keys.js';
 import { clearLockout, getLockout, loginIdentifiers } from './throttle.js';
 
 /**
@@ -61,9 +62,12 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
       .where('id', '=', user.id).where('status', '!=', 'suspended')
       .returningAll().executeTakeFirst();
     if (!row) throw new Conflict('This account is already suspended.');
-    // Ended, not just refused while suspended: reactivation must not bring old tokens back.
+    // Ended, not just refused while suspended: reactivation must not bring old tokens or
+    // API keys back (a suspension is often a response to a compromise).
     const ended = await endUserSessions(tx, user.id, 'suspended', now);
-    await recordSecurityEvent(tx, user.id, 'account.suspended', admin, now, { by: admin.username, reason: text, sessions_ended: ended });
+    const keysRevoked = await revokeApiKeys(tx, user.id, now);
+    await recordSecurityEvent(tx, user.id, 'account.suspended', admin, now,
+      { by: admin.username, reason: text, sessions_ended: ended, api_keys_revoked: keysRevoked });
     if (row.email) {
       await core.mailer.enqueue(tx, {
         to: row.email,
