@@ -72,7 +72,7 @@ test('suspension end to end: tokens refused while suspended, and ended: a new lo
 
   const recorded = await events(u.id);
   assert.deepEqual(recorded.map((e) => e.type), ['account.suspended', 'account.reactivated', 'login.succeeded']);
-  assert.deepEqual(recorded[0].detail, { by: 'admin', reason: 'Suspicious activity', sessions_ended: 1 });
+  assert.deepEqual(recorded[0].detail, { by: 'admin', reason: 'Suspicious activity', sessions_ended: 1, api_keys_revoked: 0 });
   const row = await s.core.db.selectFrom('security_events').select(['ip', 'user_agent'])
     .where('user_id', '=', u.id).where('type', '=', 'account.suspended').executeTakeFirstOrThrow();
   assert.deepEqual(row, { ip: '10.1.2.3', user_agent: 'admin-console' });

@@ -71,7 +71,10 @@ test('register and recover do the same work and answer the same for a known and 
       for (const email of [known.email, ghost]) {
         const recorder = recordStatements(s);
         const res = await s.request(probe(email));
-        runs.push({ statements: recorder.stop(), status: res.statusCode, body: res.body.replaceAll(email, 'ADDRESS') });
+        // The sweep of expired send-limit counters runs on a random 1% of requests, whatever
+        // the address: it is noise, not a difference between the two paths.
+        const statements = recorder.stop().filter((sql) => !sql.startsWith('delete from "send_limits"'));
+        runs.push({ statements, status: res.statusCode, body: res.body.replaceAll(email, 'ADDRESS') });
       }
       assert.equal(runs[0].status, 200, `${route}: ${runs[0].body}`);
       assert.ok(runs[0].statements.length > 0, `${route} ran no statement: the recorder saw nothing`);
