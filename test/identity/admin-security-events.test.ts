@@ -122,5 +122,5 @@ test('events recorded by administration show up in the list', async () => {
   assert.equal(res.statusCode, 200);
   assert.deepEqual(new Set(res.json().results.map((e: { type: string }) => e.type)), new Set(['account.suspended', 'account.reactivated', 'account.unlocked']));
   const suspended = res.json().results.find((e: { type: string }) => e.type === 'account.suspended');
-  assert.deepEqual(suspended.detail, { by: 'admin', reason: 'Spam', sessions_ended: 1 });
+  assert.deepEqual(suspended.detail, { by: 'admin', reason: 'Spam', sessions_ended: 1, api_keys_revoked: 0 });
 });
