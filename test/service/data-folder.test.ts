@@ -43,16 +43,22 @@ function cli(dir: string, ...args: string[]): Promise<{ code: number; stdout: st
 
 async function serve(dir: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env: env(dir, port), stdio: ['ignore', 'ignore', 'pipe'] });
+  // Ready when it says so: its 'ready' log line comes once it listens.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'],
+    { env: { ...env(dir, port), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const base = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${stderr}`);
-    if (await fetch(`${base}/ready`).then((r) => r.status === 200, () => false)) return { child, base };
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await new Promise<void>((ready, failed) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('"msg":"ready"')) ready();
+    });
+    child.once('exit', (code) => failed(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  child.stdout!.resume();
+  return { child, base: `http://127.0.0.1:${port}` };
 }
 
 /** One line on stderr, no stack trace, naming the folder and the holder. */

@@ -83,7 +83,7 @@ export async function organizationRelations(core: Core, userId: number, organiza
       if (self.status === 'suspended') relations.push('suspended_member');
       else relations.push(self.manager ? 'manager' : 'member');
     }
-    // The nearest partner the caller manages decides: any suspension on the way up to it
+    // The nearest partner the caller manages decides: a suspension anywhere on the way up to it
     // (itself included) leaves the relation without powers; a closed one cuts it.
     let suspension: string | null = null;
     for (const org of above) {
