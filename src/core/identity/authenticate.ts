@@ -6,7 +6,7 @@ import type { Caller, Core, RequestOrigin, UserCaller } from '../context.js';
 import { Unauthenticated } from '../errors.js';
 import { InvalidToken } from './tokens.js';
 import { findUserByApiKey } from './api-keys.js';
-import { SESSION_ENDED } from './sessions.js';
+import { SESSION_ENDED, sessionEndsAt } from './sessions.js';
 
 export interface AuthState {
   id: number;
@@ -71,10 +71,7 @@ export async function authenticateToken(
     ? claims.pwc !== (changed?.getTime() ?? 0)
     : !!changed && claims.iat < Math.floor(changed.getTime() / 1000);
   if (stale) throw new Unauthenticated('Token was issued before the last password change.');
-  if (state.session_ended_at ||
-      now.getTime() >= state.session_created_at.getTime() + core.config.sessionMaxAgeSeconds * 1000) {
-    throw new Unauthenticated(SESSION_ENDED);
-  }
+  if (state.session_ended_at || now >= sessionEndsAt(core, state.session_created_at)) throw new Unauthenticated(SESSION_ENDED);
   return { kind: 'user', userId: state.id, username: state.slug, via, sessionId, ...origin };
 }
 
