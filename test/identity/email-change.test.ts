@@ -177,3 +177,28 @@ test('a reset link dies when the password changes', async () => {
   const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: 'Changed-In-Between-42' } });
   assert.equal(login.statusCode, 200);
 });
+
+test("whoever moved the address cannot kill the owner's undo link, by moving it again or by undoing their own move", async () => {
+  const u = await s.user();
+  const moveTo = async (address: string) => {
+    const res = await s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { email: address, password: u.password } });
+    assert.equal(res.statusCode, 200, res.body);
+    const confirmed = await s.request({ method: 'POST', url: path(linkIn(await s.smtp.waitFor(address), '/api/auth/email/')) });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+  };
+  const undoLinkAt = async (address: string) =>
+    path(linkIn(await s.smtp.waitFor(address, (m) => /address .* was changed/i.test(m.subject)), '/undo/'));
+  const second = `${unique('taker-b')}@example.net`;
+  const third = `${unique('taker-c')}@example.net`;
+  await moveTo(second);
+  const ownersUndo = await undoLinkAt(u.email);
+  await moveTo(third);
+  const takersUndo = await undoLinkAt(second);
+  // The taker undoes their own last move (back to an address they hold)...
+  assert.equal((await s.request({ method: 'POST', url: takersUndo })).statusCode, 200);
+  assert.equal((await emailOf(u.id)).email, second);
+  // ...and the owner's link, issued before, still restores the owner's address.
+  const back = await s.request({ method: 'POST', url: ownersUndo });
+  assert.equal(back.statusCode, 200, back.body);
+  assert.equal((await emailOf(u.id)).email, u.email);
+});

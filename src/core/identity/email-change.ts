@@ -141,7 +141,9 @@ export async function undoEmailChange(core: Core, caller: Caller, key: string): 
       const row = await tx.updateTable('users').set({
         email: used.target, pending_email: null, email_verified_at: now, updated_at: now,
       }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
-      await revokeOneTimeTokens(tx, user.id, 'email_undo', now);
+      // Undo links issued after this one (for addresses that came later, perhaps the taker's)
+      // die; earlier ones, which restore an address older still, stay usable.
+      await revokeOneTimeTokens(tx, user.id, 'email_undo', now, used.id);
       await revokeOneTimeTokens(tx, user.id, 'email_change', now);
       // Whoever moved the address knew the password: end what they may hold now, before the
       // owner uses the reset link (which ends everything again, the SSH key included).

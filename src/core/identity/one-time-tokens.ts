@@ -52,7 +52,9 @@ export async function issueOneTimeToken(
   options: IssueOptions | 'link' | 'code' = {},
 ): Promise<IssuedToken> {
   const { kind = 'link', target = null, keepEarlier = false } = typeof options === 'string' ? { kind: options } : options;
-  if (!keepEarlier) await revokeOneTimeTokens(tx, userId, purpose, now);
+  // An unbound link (an e-mail change's undo) is never ended by a later one: whoever made the
+  // change could otherwise kill the owner's undo link by changing the address once more.
+  if (!keepEarlier && !UNBOUND.has(purpose)) await revokeOneTimeTokens(tx, userId, purpose, now);
   // A code is short, so it is hashed with the user id to keep codes of different users apart.
   const secret = kind === 'code' ? randomDigits(6) : randomToken(32);
   const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
@@ -69,9 +71,11 @@ export async function issueOneTimeToken(
 }
 
 /** Ends every unused token of `purpose` for the user. */
-export async function revokeOneTimeTokens(tx: Db, userId: number, purpose: OneTimeTokenPurpose, now: Date): Promise<void> {
-  await tx.updateTable('one_time_tokens').set({ used_at: now })
-    .where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+export async function revokeOneTimeTokens(tx: Db, userId: number, purpose: OneTimeTokenPurpose, now: Date, issuedAfter?: number): Promise<void> {
+  let query = tx.updateTable('one_time_tokens').set({ used_at: now })
+    .where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null);
+  if (issuedAfter !== undefined) query = query.where('id', '>', issuedAfter);
+  await query.execute();
 }
 
 function hashFor(purpose: OneTimeTokenPurpose, secret: string, userId: number | null): string {
@@ -88,6 +92,8 @@ function stampHolds(purpose: OneTimeTokenPurpose): RawBuilder<boolean> {
 export interface TokenHolder {
   userId: number;
   target: string | null;
+  /** The token's row id: later ids were issued after it. */
+  id: number;
 }
 
 /** Finds an unused, unexpired, still-valid link secret without consuming it (to show who it is for). */
@@ -96,14 +102,14 @@ export async function peekOneTimeToken(db: Db, purpose: OneTimeTokenPurpose, sec
 }
 
 export async function peekOneTimeTokenHolder(db: Db, purpose: OneTimeTokenPurpose, secret: string, now: Date): Promise<TokenHolder | undefined> {
-  const row = await db.selectFrom('one_time_tokens').select(['user_id', 'target'])
+  const row = await db.selectFrom('one_time_tokens').select(['id', 'user_id', 'target'])
     .where('token_hash', '=', hashFor(purpose, secret, null))
     .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
     .where(stampHolds(purpose))
     .executeTakeFirst();
-  return row ? { userId: row.user_id, target: row.target } : undefined;
+  return row ? { userId: row.user_id, target: row.target, id: row.id } : undefined;
 }
 
 /**
@@ -134,8 +140,8 @@ export async function consumeOneTimeTokenHolder(
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
     .where(stampHolds(purpose))
-    .returning(['user_id', 'target'])
+    .returning(['id', 'user_id', 'target'])
     .executeTakeFirst();
   if (!row || (userId !== undefined && row.user_id !== userId)) return undefined;
-  return { userId: row.user_id, target: row.target };
+  return { userId: row.user_id, target: row.target, id: row.id };
 }
