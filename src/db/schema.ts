@@ -246,8 +246,8 @@ export interface OrganizationDomainsTable {
   status: Generated<DomainStatus>;
   requested_by: number | null;
   verified_by: number | null;
-  /** manager_email: a manager has a verified address there; broker: the site's managers approved. */
-  verified_how: 'manager_email' | 'broker' | null;
+  /** broker: the site's managers verified it (the only way today). */
+  verified_how: 'broker' | null;
   created_at: CreatedAt;
   verified_at: Timestamp | null;
 }

@@ -109,6 +109,10 @@ test('pending join requests take no seat; a manager accepting one needs a free s
   const still = await s.core.db.selectFrom('roles').select('accepted_at').where('organization_id', '=', org.id)
     .where('user_id', '=', strangers[0].id).executeTakeFirstOrThrow();
   assert.equal(still.accepted_at, null);
+  // Nor does a requester slip in past the quota by being granted a role directly.
+  const direct = await s.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/manager/`, token: manager.token, body: { slug: strangers[1].username } });
+  assert.equal(direct.statusCode, 403, direct.body);
+  assert.match(direct.json().detail, /seat_quota/);
 });
 
 // ---- 15.11: limits, deny all, block ----
@@ -305,13 +309,13 @@ test("implicit roles: an organization's own e-mail proves no domain", async () =
   assert.equal(await rolesOn(org, employee), 0);
 });
 
-test('implicit roles: a domain is proved by a manager with a verified address there, or approved by the broker', async () => {
+test('implicit roles: a domain is proved only when the broker approves it', async () => {
   const domain = `${unique('corp').toLowerCase()}.test`;
   const { manager, org } = await implicitOrg(domain);
   const employee = await s.user({ email: `${unique('emp')}@${domain}` });
   const domains = `/api/profile/${org.slug}/domains/`;
 
-  // A manager without an address at the domain only asks: the domain stays pending.
+  // A manager only asks: the domain stays pending.
   const asked = await s.request({ method: 'POST', url: domains, token: manager.token, body: { domain } });
   assert.equal(asked.statusCode, 201, asked.body);
   assert.equal(asked.json().status, 'pending');
@@ -352,28 +356,32 @@ test('implicit roles: a domain is proved by a manager with a verified address th
   assert.ok(bad.json().domain);
 });
 
-test('implicit roles: a manager with a verified address at the domain proves it; an unverified address does not', async () => {
+test("implicit roles: one manager's verified mailbox at a domain proves nothing; free-mail domains are refused to everyone", async () => {
+  // One student or employee must not claim a whole university or company (and, since a
+  // domain belongs to one organization, lock the real one out).
   const domain = `${unique('acme').toLowerCase()}.test`;
   const { manager, org } = await implicitOrg(domain);
   const domains = `/api/profile/${org.slug}/domains/`;
-  await s.core.db.updateTable('users').set({ email: `${unique('boss')}@${domain}`, email_verified_at: null }).where('id', '=', manager.id).execute();
-  const unverified = await s.request({ method: 'POST', url: domains, token: manager.token, body: { domain } });
-  assert.equal(unverified.json().status, 'pending');
-  await s.core.db.updateTable('users').set({ email_verified_at: new Date() }).where('id', '=', manager.id).execute();
-  const proved = await s.request({ method: 'POST', url: domains, token: manager.token, body: { domain: domain.toUpperCase() } });
-  assert.equal(proved.statusCode, 200, proved.body);
-  assert.equal(proved.json().status, 'verified');
-  assert.equal(proved.json().verified_how, 'manager_email');
-  const listed = await s.request({ method: 'GET', url: domains, token: manager.token });
-  assert.equal(listed.json().count, 1);
-
+  await s.core.db.updateTable('users').set({ email: `${unique('boss')}@${domain}`, email_verified_at: new Date() }).where('id', '=', manager.id).execute();
+  const asked = await s.request({ method: 'POST', url: domains, token: manager.token, body: { domain: domain.toUpperCase() } });
+  assert.equal(asked.statusCode, 201, asked.body);
+  assert.equal(asked.json().status, 'pending');
+  assert.equal(asked.json().verified_how, null);
   const employee = await s.user({ email: `${unique('emp')}@${domain}` });
   await login(employee);
-  assert.equal(await rolesOn(org, employee), 1);
+  assert.equal(await rolesOn(org, employee), 0);
 
-  // Free-mail domains are never proved by a mailbox.
-  const gmail = await s.request({ method: 'POST', url: domains, token: manager.token, body: { domain: 'gmail.com' } });
-  assert.equal(gmail.json().status, 'pending');
+  // The real organization can still have it verified by the site's managers.
+  const real = await setup();
+  const claim = await s.request({ method: 'POST', url: `/api/profile/${real.org.slug}/domains/`, token: s.admin.token, body: { domain } });
+  assert.equal(claim.statusCode, 201, claim.body);
+  assert.equal(claim.json().status, 'verified');
+
+  for (const caller of [manager.token, s.admin.token]) {
+    const gmail = await s.request({ method: 'POST', url: domains, token: caller, body: { domain: 'gmail.com' } });
+    assert.equal(gmail.statusCode, 400, gmail.body);
+    assert.ok(gmail.json().domain);
+  }
 });
 
 test('implicit roles: leaving or being removed sticks; the user is not enrolled again', async () => {

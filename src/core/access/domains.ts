@@ -1,10 +1,11 @@
 // The e-mail domains an organization proved. Implicit roles (implicit_create_on_none)
 // enroll users of a verified domain only: an organization's own e-mail address proves
-// nothing (anyone can type it@victimcorp.test). A domain is verified when a manager of the
-// organization who has a verified address at that domain asks for it, or when the site's
-// (broker's) managers approve it. A real DNS or mailbox challenge would be stronger; these
-// two are what the service can check by itself today. Free-mail domains are never proved
-// by a mailbox (a gmail.com address proves nothing about gmail.com's users).
+// nothing (anyone can type it@victimcorp.test), and neither does one manager's mailbox (one
+// student or employee would claim a whole university or company, and lock the real
+// organization out, since a domain belongs to one organization). A manager asks; the site's
+// (broker's) managers verify. A DNS challenge would let organizations prove a domain alone:
+// it needs outgoing DNS, which this service does not do yet. Free-mail domains are refused
+// outright: no one proves gmail.com's users.
 import type { Caller, Core } from '../context.js';
 import type { OrganizationDomainsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
@@ -34,7 +35,7 @@ export interface DomainView {
   organization: string;
   domain: string;
   status: 'pending' | 'verified';
-  verified_how: 'manager_email' | 'broker' | null;
+  verified_how: 'broker' | null;
   requested_by: string | null;
   verified_by: string | null;
   created_at: Date;
@@ -59,6 +60,7 @@ async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
 function checkDomain(raw: string): string {
   const domain = raw.trim().toLowerCase().replace(/\.$/, '');
   if (!DOMAIN.test(domain)) throw new Invalid('domain', 'Enter a domain name such as example.com.');
+  if (FREE_MAIL.has(domain)) throw new Invalid('domain', 'A free e-mail provider\'s domain cannot belong to an organization.');
   return domain;
 }
 
@@ -84,9 +86,9 @@ export async function listSiteDomains(core: Core, caller: Caller, status: Domain
 const TAKEN = 'Another organization has proved this domain; ask the site\'s managers.';
 
 /**
- * A manager claims a domain. Verified at once when the caller manages the broker, or has a
- * verified address at that domain (not a free-mail one); otherwise pending until the
- * broker's managers approve it. `created` tells a new claim from one already known.
+ * A manager claims a domain. Verified at once when the caller manages the broker; otherwise
+ * pending until the broker's managers approve it. `created` tells a new claim from one
+ * already known.
  */
 export async function addDomain(
   core: Core, caller: Caller, orgSlug: string, rawDomain: string,
@@ -95,7 +97,7 @@ export async function addDomain(
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const domain = checkDomain(rawDomain);
-  const how = await proofOf(core, caller.userId, domain);
+  const how = await proofOf(core, caller.userId);
   const now = core.now();
   try {
     const result = await core.db.transaction().execute(async (tx) => {
@@ -125,13 +127,9 @@ export async function addDomain(
   }
 }
 
-async function proofOf(core: Core, userId: number, domain: string): Promise<DomainRow['verified_how']> {
-  if (await isBrokerManager(core, userId)) return 'broker';
-  if (FREE_MAIL.has(domain)) return null;
-  const user = await core.db.selectFrom('users').select(['email', 'email_verified_at'])
-    .where('id', '=', userId).executeTakeFirst();
-  if (user?.email && user.email_verified_at && emailDomain(user.email) === domain) return 'manager_email';
-  return null;
+/** Only the site's managers verify a domain; anyone else's claim waits for them. */
+async function proofOf(core: Core, userId: number): Promise<DomainRow['verified_how']> {
+  return (await isBrokerManager(core, userId)) ? 'broker' : null;
 }
 
 /** The broker's managers approve a pending domain. */

@@ -14,7 +14,7 @@ import { checkSendLimit } from '../notify/send-limits.js';
 import { isEmailAddress } from '../notify/addresses.js';
 import {
   ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
-  isMember, loadRole, lockOrganization, organizationRoleQuery, roleQuery, toRoleView, type RoleView,
+  loadRole, lockOrganization, organizationRoleQuery, roleQuery, toRoleView, type RoleView,
 } from './role-views.js';
 
 export async function listRoles(
@@ -139,7 +139,8 @@ export async function grantRole(
       // here would tell the manager that this username and this address are one account.
       const readdress = !!existing?.grant_key_hash && existing.invited_email !== (byEmail ? email! : null);
       if (existing && !readdress) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
-      if (!(await isMember(tx, org.id, user.id))) await assertSeatAvailable(tx, org.id);
+      // The quota knows who already takes a seat (a role or invitation, not a join request).
+      await assertSeatAvailable(tx, org.id, user.id);
 
       const skip = description.skip_optin_on_grant && mayForce && !byEmail && !!user.password_hash;
       const key = skip ? null : randomToken(32);

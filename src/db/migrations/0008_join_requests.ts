@@ -11,7 +11,7 @@ const up = [
     status text not null default 'pending' check (status in ('pending', 'verified')),
     requested_by bigint references users (id) on delete set null,
     verified_by bigint references users (id) on delete set null,
-    verified_how text check (verified_how in ('manager_email', 'broker')),
+    verified_how text check (verified_how in ('broker')),
     created_at timestamptz not null default now(),
     verified_at timestamptz
   )`,

@@ -12,8 +12,8 @@ const Domain = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('verified')], {
     description: 'verified: implicit roles enroll users with a verified address there; pending: waiting for the site\'s managers.',
   }),
-  verified_how: Nullable(Type.Union([Type.Literal('manager_email'), Type.Literal('broker')], {
-    description: 'manager_email: a manager with a verified address at the domain asked for it; broker: the site\'s managers approved it.',
+  verified_how: Nullable(Type.Union([Type.Literal('broker')], {
+    description: 'broker: the site\'s managers verified it (the only way today; a DNS challenge may follow).',
   })),
   requested_by: Nullable(Type.String({ description: 'Username of the manager who asked for it.' })),
   verified_by: Nullable(Type.String({ description: 'Username of whoever proved or approved it.' })),
