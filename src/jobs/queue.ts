@@ -46,7 +46,6 @@ export class JobQueue {
   readonly #log: Logger;
   readonly #pollSeconds: number;
   #handlers: JobHandlers | null = null;
-  readonly #workers = new Set<string>();
   #opened: Promise<void> | null = null;
 
   constructor(db: Db, options: { log: Logger; pollIntervalMs: number }) {
@@ -86,18 +85,16 @@ export class JobQueue {
     await this.open();
     this.#handlers = handlers;
     for (const kind of KINDS) {
-      const id = await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
+      await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
         async (jobs: PgBoss.Job<JobPayloads[typeof kind]>[]) => {
           for (const job of jobs) await this.#run(kind, job.data);
         });
-      this.#workers.add(id);
     }
   }
 
   /** Stops polling (jobs under way finish); the jobs left wait in the database. */
   async stopWorking(): Promise<void> {
     for (const kind of KINDS) await this.#boss.offWork(kind);
-    this.#workers.clear();
   }
 
   async #run<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<void> {

@@ -160,3 +160,19 @@ test('turning the authenticator off forgets its seed and its recovery codes', as
   assert.equal((await login(u)).statusCode, 200);
   assert.equal(recoveryCodes.length, 10);
 });
+
+test('two confirmations racing with one code turn the app on once: the recovery codes shown are the ones kept', async () => {
+  const u = await s.user();
+  const { priv_key } = await start(u);
+  const code = await codeFor(priv_key);
+  const confirm = () => s.request({ method: 'PUT', url: otpUrl(u), token: u.token, body: { password: u.password, otp_enabled: true, code } });
+  const answers = await Promise.all([confirm(), confirm()]);
+  const ok = answers.filter((r) => r.statusCode === 200);
+  assert.equal(ok.length, 1, answers.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
+  assert.equal(answers.find((r) => r.statusCode !== 200)!.statusCode, 400);
+  const shown: string[] = ok[0].json().recovery_codes;
+  assert.equal(shown.length, 10);
+  // The codes that answer was shown are the ones that work.
+  const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password, code: shown[0] } });
+  assert.equal(login.statusCode, 200, login.body);
+});

@@ -19,6 +19,7 @@ import { closeOrganizationRow } from '../organizations/lifecycle.js';
 import { retireContactInvitationKeys } from '../access/invitations.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
+import { revokeApiKeys } from './api-keys.js';
 
 export interface UserBriefView {
   slug: string;
@@ -309,7 +310,7 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
       deleted_at: now,
       updated_at: now,
     }).where('id', '=', user.id).execute();
-    await tx.updateTable('api_keys').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
+    await revokeApiKeys(tx, user.id, now);
     await endUserSessions(tx, user.id, 'deleted', now);
     await tx.updateTable('one_time_tokens').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
     // A token's target may be an address or a username asked for: personal data too.

@@ -187,13 +187,20 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
     ? createOtpSecret(core, user.email ?? user.slug, await siteName(core))
     : null;
   const recoveryCodes = await core.db.transaction().execute(async (tx) => {
-    await tx.updateTable('users').set({
+    let update = tx.updateTable('users').set({
       ...settings,
       ...(confirming ? { otp_secret: user.otp_pending_secret, otp_last_step: confirmedStep, otp_pending_secret: null, otp_pending_at: null } : {}),
       ...(fresh ? { otp_pending_secret: fresh.sealed, otp_pending_at: now } : {}),
       ...(turningOff ? { otp_secret: null, otp_last_step: null, otp_pending_secret: null, otp_pending_at: null } : {}),
       updated_at: now,
-    }).where('id', '=', user.id).execute();
+    }).where('id', '=', user.id);
+    // A confirmation takes the seed it checked, in the same statement: of two racing
+    // confirmations, or a confirmation racing a new setup, one wins and the other is refused.
+    if (confirming) update = update.where('otp_pending_secret', '=', user.otp_pending_secret);
+    const { numUpdatedRows } = await update.executeTakeFirst();
+    if (confirming && numUpdatedRows === 0n) {
+      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.');
+    }
     const setup = fresh ? { otp_setup: 'started' } : confirming ? { otp_setup: 'confirmed' } : {};
     await recordSecurityEvent(tx, user.id, 'otp.changed', actor, now, { ...settings, ...setup });
     if (turningOff) await forgetRecoveryCodes(tx, user.id);

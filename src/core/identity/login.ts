@@ -37,7 +37,6 @@ function originOf(caller: Caller): RequestOrigin {
   return { ip: caller.ip, userAgent: caller.userAgent };
 }
 
-export { normalizeCode } from './otp.js';
 
 type SecondFactor = 'otp' | 'email' | 'phone' | null;
 
