@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Caller, Core } from '../core/context.js';
-import { DomainError, Invalid, TooManyAttempts, Unauthenticated } from '../core/errors.js';
+import { DomainError, Invalid, TooManyAttempts, Unauthenticated, type ErrorKind } from '../core/errors.js';
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
 import { isReachable } from '../db/database.js';
 import { validatorCompiler, fieldErrors } from './validation.js';
@@ -48,11 +48,15 @@ export interface BuildOptions {
   metrics?: Metrics;
 }
 
-/** `{"detail": ...}` plus `{"field": [...]}`: the native API's error body. */
+/** `{"detail": ...}` plus `{"field": [...]}` and the core's `code`: the native API's error body. */
 function errorBody(error: DomainError): Record<string, unknown> {
-  if (error instanceof Invalid) return { detail: error.message, ...error.fields };
-  return { detail: error.message };
+  return { detail: error.message, code: error.code, ...error.fields };
 }
+
+/** The native API's status for each kind of core error. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -195,8 +199,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
-      if (error.status === 401) reply.header('www-authenticate', 'Bearer');
-      return reply.code(error.status).send(errorBody(error));
+      const status = STATUS_OF_KIND[error.kind];
+      if (status === 401) reply.header('www-authenticate', 'Bearer');
+      return reply.code(status).send(errorBody(error));
     }
     const fe = error as FastifyError;
     if (fe.validation) {
