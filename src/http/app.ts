@@ -48,9 +48,12 @@ export interface BuildOptions {
   metrics?: Metrics;
 }
 
-/** `{"detail": ...}` plus `{"field": [...]}` and the core's `code`: the native API's error body. */
+/**
+ * `{"detail": ...}` plus `{"field": [...]}`: the native API's error body, with the core's
+ * code as `error_code` (`code` is a field of its own: the one-time code of a login).
+ */
 function errorBody(error: DomainError): Record<string, unknown> {
-  return { detail: error.message, code: error.code, ...error.fields };
+  return { detail: error.message, error_code: error.code, ...error.fields };
 }
 
 /** The native API's status for each kind of core error. */

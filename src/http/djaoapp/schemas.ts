@@ -7,7 +7,10 @@ export const Detail = Type.Object({ detail: Type.String({ description: 'A messag
 
 /** What errors look like: `detail`, plus one list of messages per invalid field. */
 export const ErrorBody = Type.Object(
-  { detail: Type.String({ description: 'Describes the reason for the error in plain text.' }) },
+  {
+    detail: Type.String({ description: 'Describes the reason for the error in plain text.' }),
+    error_code: Type.Optional(Type.String({ description: 'A stable machine code for the situation (`organization.suspended`); see docs/errors.md.' })),
+  },
   { additionalProperties: Type.Array(Type.String()), description: 'An error: `detail` and, for invalid fields, `{field: [messages]}`.' },
 );
 
