@@ -48,7 +48,18 @@ export interface Service {
 }
 
 export async function createCore(config: Config, database: DatabaseHandle, log: Logger, now: () => Date = () => new Date()): Promise<Core> {
+  const { unitOfWork } = database;
+  // A hook that fails must not turn a committed change into an error: it is logged.
+  const afterCommit = (hook: () => void | Promise<void>) =>
+    unitOfWork.afterCommit(async () => {
+      try {
+        await hook();
+      } catch (error) {
+        log.error({ err: error }, 'after-commit hook failed');
+      }
+    });
   const mailer = new Mailer(database.db, {
+    afterCommit,
     smtpUrl: config.smtpUrl,
     from: config.mailFrom,
     templateDir: join(config.dataDir, 'templates', 'email'),
@@ -60,8 +71,10 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
   database.changes.subscribe(() => cache.invalidate());
   return {
     db: database.db,
+    transact: (fn) => unitOfWork.transact(() => fn(database.db)),
+    afterCommit,
     cache,
-    jobs: new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs }),
+    jobs: new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs, afterCommit }),
     config,
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),

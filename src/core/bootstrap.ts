@@ -31,7 +31,7 @@ export async function ensureAdmin(
   if (clash) throw new Conflict(`Another user already has the e-mail ${admin.email}.`);
   const passwordHash = await hashPassword(admin.password);
   const now = core.now();
-  return core.db.transaction().execute(async (tx) => {
+  return core.transact(async (tx) => {
     const user = await tx.insertInto('users').values({
       slug: admin.username, email: admin.email, full_name: admin.username,
       password_hash: passwordHash, password_changed_at: now, email_verified_at: now,

@@ -2,6 +2,8 @@
 // manages the broker are read on nearly every request, and a database round trip costs
 // more than the rest of the request. Every write to a watched table empties it (see
 // src/db/change-feed.ts), and entries also expire, as a safety net.
+import { inTransaction } from '../db/unit-of-work.js';
+
 export class ReadCache {
   #generation = 0;
   readonly #entries = new Map<string, { generation: number; expiresAt: number; value: unknown }>();
@@ -14,6 +16,8 @@ export class ReadCache {
   }
 
   async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    // Inside a unit of work a read may see its own uncommitted writes: never cached.
+    if (inTransaction()) return load();
     const hit = this.#entries.get(key);
     if (hit && hit.generation === this.#generation && hit.expiresAt > Date.now()) return hit.value as T;
     const generation = this.#generation;

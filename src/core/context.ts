@@ -9,7 +9,19 @@ import type { ReadCache } from './cache.js';
 import type { JobQueue } from '../jobs/queue.js';
 
 export interface Core {
+  /**
+   * The database. Inside `transact` every query made through it joins that transaction,
+   * wherever it is issued: the pool is out of reach until the unit of work ends.
+   */
   db: Db;
+  /**
+   * One unit of work: authorization, the writes and the outbox rows (mail, jobs) commit
+   * together or not at all. A nested call joins the outer unit; `tx` is `db`, named so
+   * the reader sees the boundary.
+   */
+  transact<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs after the current unit of work commits (dropped if it rolls back); soon, outside one. */
+  afterCommit(hook: () => void | Promise<void>): void;
   config: Config;
   mailer: Mailer;
   tokens: TokenService;

@@ -8,11 +8,14 @@ import type { Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { CHANGE_CHANNEL, ChangeFeed, ChangeFeedPlugin } from './change-feed.js';
 import type { Database } from './schema.js';
+import { UnitOfWorkDialect, type UnitOfWork } from './unit-of-work.js';
 
 export type Db = Kysely<Database>;
 
 export interface DatabaseHandle {
   db: Db;
+  /** Transactions that every query of `db` joins while they run (src/db/unit-of-work.ts). */
+  unitOfWork: UnitOfWork;
   kind: 'postgres' | 'pglite';
   /** Fires when rows that read caches may hold were written, here or on another node. */
   changes: ChangeFeed;
@@ -38,10 +41,12 @@ export async function openPostgres(url: string, max = 10): Promise<DatabaseHandl
   // An idle client that loses its connection is replaced by the pool; nothing to do.
   pool.on('error', () => {});
   const changes = new ChangeFeed();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new ChangeFeedPlugin(changes)] });
+  const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool }));
+  const db = new Kysely<Database>({ dialect, plugins: [new ChangeFeedPlugin(changes)] });
   const listener = listenForChanges(url, changes);
   return {
     db,
+    unitOfWork: dialect.unitOfWork,
     kind: 'postgres',
     changes,
     async close() {
@@ -208,9 +213,11 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     throw error;
   }
   const changes = new ChangeFeed();
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client), plugins: [new ChangeFeedPlugin(changes)] });
+  const dialect = new UnitOfWorkDialect(new PGliteDialect(client));
+  const db = new Kysely<Database>({ dialect, plugins: [new ChangeFeedPlugin(changes)] });
   return {
     db,
+    unitOfWork: dialect.unitOfWork,
     kind: 'pglite',
     changes,
     async close() {

@@ -45,11 +45,15 @@ export class JobQueue {
   readonly #boss: PgBoss;
   readonly #log: Logger;
   readonly #pollSeconds: number;
+  readonly #afterCommit: (hook: () => void) => void;
   #handlers: JobHandlers | null = null;
   #opened: Promise<void> | null = null;
+  /** This process's worker of each kind, woken when a job of that kind is committed here. */
+  readonly #workers = new Map<JobKind, string>();
 
-  constructor(db: Db, options: { log: Logger; pollIntervalMs: number }) {
+  constructor(db: Db, options: { log: Logger; pollIntervalMs: number; afterCommit?: (hook: () => void) => void }) {
     this.#log = options.log;
+    this.#afterCommit = options.afterCommit ?? ((hook) => hook());
     this.#pollSeconds = Math.max(0.5, options.pollIntervalMs / 1000);
     this.#boss = new PgBoss({
       db: adapter(db),
@@ -77,7 +81,15 @@ export class JobQueue {
   async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], options: EnqueueOptions = {}): Promise<void> {
     await this.open();
     const startAfter = options.delayMs ? new Date(Date.now() + options.delayMs) : undefined;
+    // Inside a unit of work the job row is part of it (the adapter's queries join the
+    // transaction): a change that rolls back queues nothing.
     await this.#boss.send(kind, payload, startAfter ? { startAfter } : {});
+    if (!startAfter) {
+      this.#afterCommit(() => {
+        const worker = this.#workers.get(kind);
+        if (worker) this.#boss.notifyWorker(worker);
+      });
+    }
   }
 
   /** Starts one worker per kind; each polls the queue and runs its handler, one job at a time. */
@@ -85,16 +97,18 @@ export class JobQueue {
     await this.open();
     this.#handlers = handlers;
     for (const kind of KINDS) {
-      await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
+      const worker = await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
         async (jobs: PgBoss.Job<JobPayloads[typeof kind]>[]) => {
           for (const job of jobs) await this.#run(kind, job.data);
         });
+      this.#workers.set(kind, worker);
     }
   }
 
   /** Stops polling (jobs under way finish); the jobs left wait in the database. */
   async stopWorking(): Promise<void> {
     for (const kind of KINDS) await this.#boss.offWork(kind);
+    this.#workers.clear();
   }
 
   async #run<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<void> {

@@ -295,12 +295,12 @@ describe('quotas', () => {
     await s.core.db.updateTable('organizations').set({ seat_quota: 2 }).where('id', '=', row.id).execute();
     const newcomer = await s.user();
     await assert.rejects(
-      s.core.db.transaction().execute((tx) => assertSeatAvailable(tx, row.id, newcomer.id)),
+      s.core.transact((tx) => assertSeatAvailable(tx, row.id, newcomer.id)),
       (error: Error) => error.message === 'Quota exceeded: seat_quota (2).',
     );
     // Someone who already holds a role there takes no new seat.
-    await s.core.db.transaction().execute((tx) => assertSeatAvailable(tx, row.id, cc.id));
+    await s.core.transact((tx) => assertSeatAvailable(tx, row.id, cc.id));
     await s.core.db.updateTable('organizations').set({ seat_quota: 3 }).where('id', '=', row.id).execute();
-    await s.core.db.transaction().execute((tx) => assertSeatAvailable(tx, row.id, newcomer.id));
+    await s.core.transact((tx) => assertSeatAvailable(tx, row.id, newcomer.id));
   });
 });

@@ -78,7 +78,7 @@ export async function quickUser(s: TestService, prefix = 'q'): Promise<TestUser>
 
 /** Headers that authenticate as `userId` with a new secret API key (HTTP Basic, key as user name). */
 export async function apiKeyHeaders(s: TestService, userId: number): Promise<Record<string, string>> {
-  const key = await s.core.db.transaction().execute((tx) => resetApiKey(tx, userId, s.clock.now));
+  const key = await s.core.transact((tx) => resetApiKey(tx, userId, s.clock.now));
   return { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
 }
 

@@ -100,7 +100,7 @@ export async function addDomain(
   const how = await proofOf(core, caller.userId);
   const now = core.now();
   try {
-    const result = await core.db.transaction().execute(async (tx) => {
+    const result = await core.transact(async (tx) => {
       await lockOrganization(tx, org.id);
       const elsewhere = await tx.selectFrom('organization_domains').select('id').where('domain', '=', domain)
         .where('status', '=', 'verified').where('organization_id', '!=', org.id).executeTakeFirst();
@@ -141,7 +141,7 @@ export async function approveDomain(core: Core, caller: Caller, orgSlug: string,
   const domain = checkDomain(rawDomain);
   const now = core.now();
   try {
-    const row = await core.db.transaction().execute(async (tx) => {
+    const row = await core.transact(async (tx) => {
       const updated = await tx.updateTable('organization_domains')
         .set({ status: 'verified', verified_by: caller.userId, verified_how: 'broker', verified_at: now })
         .where('organization_id', '=', org.id).where('domain', '=', domain).where('status', '=', 'pending')
@@ -169,7 +169,7 @@ export async function removeDomain(core: Core, caller: Caller, orgSlug: string, 
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const domain = checkDomain(rawDomain);
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     const removed = await tx.deleteFrom('organization_domains').where('organization_id', '=', org.id)
       .where('domain', '=', domain).returning('id').executeTakeFirst();
     if (!removed) throw new NotFound('domain', `${org.slug} has no domain ${domain}.`);

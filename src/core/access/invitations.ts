@@ -29,7 +29,7 @@ export async function acceptInvitation(core: Core, caller: Caller, userSlug: str
   if (pathUser.id !== caller.userId && pathUser.password_hash) {
     await authorizeUser(core, caller, 'user.update', pathUser);
   }
-  const roleId = await core.db.transaction().execute(async (tx) => {
+  const roleId = await core.transact(async (tx) => {
     const found = await tx.selectFrom('roles').select(['id', 'organization_id']).where('grant_key_hash', '=', hash).executeTakeFirst();
     if (!found) throw new NotFound('invitation', NO_INVITATION);
     await lockOrganization(tx, found.organization_id);

@@ -17,7 +17,7 @@ import { findOrganization, lockOrganization, roleQuery, toRoleView } from './rol
 export async function denyAllRequests(core: Core, caller: Caller, orgSlug: string, block: boolean): Promise<number> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  return core.db.transaction().execute(async (tx) => {
+  return core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const roles = (await roleQuery(tx).where('roles.organization_id', '=', org.id)
       .where('roles.request_key', 'is not', null).execute()).map(toRoleView);
@@ -68,7 +68,7 @@ export async function unblockRequester(core: Core, caller: Caller, orgSlug: stri
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const user = await findUserBySlug(core.db, userSlug);
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     const removed = user
       ? await tx.deleteFrom('join_request_blocks').where('organization_id', '=', org.id).where('user_id', '=', user.id)
         .returning('user_id').executeTakeFirst()

@@ -52,7 +52,7 @@ export async function grantImplicitRoles(core: Core, userId: number): Promise<nu
     if (seen.has(c.org_id)) continue;
     seen.add(c.org_id);
     try {
-      await core.db.transaction().execute(async (tx) => {
+      await core.transact(async (tx) => {
         await lockOrganization(tx, c.org_id);
         if (await isMember(tx, c.org_id, userId)) return;
         await assertSeatAvailable(tx, c.org_id);
@@ -168,7 +168,7 @@ export async function requestRole(
   const description = await findDescription(core.db, org.id, roleSlug ?? 'contributor');
   const actorId = actorOf(caller) ?? user.id;
   try {
-    const roleId = await core.db.transaction().execute(async (tx) => {
+    const roleId = await core.transact(async (tx) => {
       if (actorId === user.id) await assertRequesterUnderLimit(core, tx, actorId);
       await lockOrganization(tx, org.id);
       if (await isMember(tx, org.id, user.id)) {
@@ -190,7 +190,6 @@ export async function requestRole(
       if (mailed) await mailRequest(core, tx, org, role);
       return row.id;
     });
-    core.mailer.kick();
     return asSeenByUser(await loadRole(core.db, roleId));
   } catch (error) {
     if (isUniqueViolation(error)) throw new BadRequest(`${user.slug} already has a request on ${org.slug}.`);
@@ -204,7 +203,7 @@ export async function resendRequest(core: Core, caller: Caller, userSlug: string
   await authorizeUser(core, caller, 'user.update', user);
   const org = await findOrganization(core.db, orgSlug);
   const actorId = actorOf(caller) ?? user.id;
-  const roleId = await core.db.transaction().execute(async (tx) => {
+  const roleId = await core.transact(async (tx) => {
     let query = roleQuery(tx).where('roles.organization_id', '=', org.id).where('roles.user_id', '=', user.id)
       .where('roles.request_key', 'is not', null);
     if (roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
@@ -220,7 +219,6 @@ export async function resendRequest(core: Core, caller: Caller, userSlug: string
     if (mailed) await mailRequest(core, tx, org, role);
     return role.id;
   });
-  core.mailer.kick();
   return asSeenByUser(await loadRole(core.db, roleId));
 }
 

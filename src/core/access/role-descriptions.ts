@@ -81,7 +81,7 @@ export async function createDescription(core: Core, caller: Caller, orgSlug: str
   const slug = slugifyTitle(title);
   if (!slug) throw new Invalid('title', 'The title must contain at least one letter or digit.');
   if (RESERVED_ROLE_SLUGS.has(slug)) throw new Invalid('title', `"${slug}" is reserved; choose another title.`);
-  const created = await core.db.transaction().execute(async (tx) => {
+  const created = await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const clash = await tx.selectFrom('role_descriptions').select('id').where('slug', '=', slug)
       .where((eb) => eb.or([eb('organization_id', '=', org.id), eb('organization_id', 'is', null)])).executeTakeFirst();
@@ -127,7 +127,7 @@ export async function deleteDescription(core: Core, caller: Caller, orgSlug: str
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
   if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY);
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const held = await tx.selectFrom('roles').select(sql<number>`count(*)`.as('n'))
       .where('role_description_id', '=', description.id).executeTakeFirstOrThrow();

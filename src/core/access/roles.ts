@@ -114,7 +114,7 @@ export async function grantRole(
   const now = core.now();
   let grantee = slug ?? email!;
   try {
-    const roleId = await core.db.transaction().execute(async (tx) => {
+    const roleId = await core.transact(async (tx) => {
       await lockOrganization(tx, org.id);
       let user = slug ? await findUserBySlug(tx, slug) : undefined;
       const byEmail = !user;
@@ -187,7 +187,6 @@ export async function grantRole(
       }
       return role.id;
     });
-    core.mailer.kick();
     return loadRole(core.db, roleId);
   } catch (error) {
     // Two grants racing past the check: the unique index keeps exactly one.
@@ -240,7 +239,7 @@ export async function resendInvitation(
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   if (roleSlug === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
-  const roleId = await core.db.transaction().execute(async (tx) => {
+  const roleId = await core.transact(async (tx) => {
     const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug, 'organization');
     if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`);
     await checkSendLimit(core, tx, caller, 'invitation', `user:${role.user.id}`);
@@ -251,7 +250,6 @@ export async function resendInvitation(
     await mailInvitation(core, tx, org, description, user, key, await callerName(tx, caller), null);
     return role.id;
   });
-  core.mailer.kick();
   return loadRole(core.db, roleId);
 }
 
@@ -286,7 +284,7 @@ export async function recordDeparture(tx: Db, orgId: number, userIds: number[], 
 export async function removeRoles(
   core: Core, caller: Caller, orgId: number, userSlug: string, roleSlug: string, how: Departure,
 ): Promise<void> {
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await lockOrganization(tx, orgId);
     const roles = await findUserRoles(tx, orgId, userSlug, roleSlug, how === 'left' ? 'user' : 'organization');
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
@@ -314,7 +312,7 @@ export async function acceptRequest(
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const now = core.now();
   try {
-    const roleId = await core.db.transaction().execute(async (tx) => {
+    const roleId = await core.transact(async (tx) => {
       await lockOrganization(tx, org.id);
       const role = await pendingRequest(tx, org.id, requestKey);
       const description = roleSlug ? await findDescription(tx, org.id, roleSlug) : null;
@@ -341,7 +339,6 @@ export async function acceptRequest(
       }
       return role.id;
     });
-    core.mailer.kick();
     return loadRole(core.db, roleId);
   } catch (error) {
     if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${roleSlug}" on ${org.slug}.`);
@@ -355,7 +352,7 @@ export async function denyRequest(
 ): Promise<void> {
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const role = await pendingRequest(tx, org.id, requestKey);
     await denyRequests(core, tx, caller, org.id, [role], block);

@@ -211,7 +211,7 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
   }
   let updated: UserRow;
   try {
-    updated = await core.db.transaction().execute(async (tx) => {
+    updated = await core.transact(async (tx) => {
       let row = await tx.updateTable('users').set(changes).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
       if (pending) {
         await requestEmailChange(core, tx, row, actor!, email!);
@@ -228,7 +228,6 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
     if (isUniqueViolation(error, 'users_email_key')) throw emailTaken();
     throw error;
   }
-  if (emailChanged) core.mailer.kick();
   return profileOf(core, caller, updated);
 }
 
@@ -238,8 +237,7 @@ export async function resendActivation(core: Core, caller: Caller, slug: string)
   if (user.email_verified_at) throw new BadRequest('User is already active.');
   if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.');
   await checkSendLimit(core, core.db, caller, 'activation', `user:${user.id}`);
-  await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
-  core.mailer.kick();
+  await core.transact((tx) => sendActivationLink(core, tx, user));
   return briefOf(user);
 }
 
@@ -278,7 +276,7 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
   const clash = await core.db.selectFrom('users').select('id')
     .where((eb) => eb(eb.fn('lower', ['slug']), '=', `deleted-${user.id}`)).where('id', '!=', user.id).executeTakeFirst();
   const anonymousSlug = clash ? `deleted-${user.id}-${randomBytes(6).toString('hex')}` : `deleted-${user.id}`;
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await tx.updateTable('users').set({
       slug: anonymousSlug,
       email: null,

@@ -13,7 +13,7 @@ export function activationUrl(core: Core, key: string): string {
 }
 
 /**
- * Records an activation mail in `tx`; call core.mailer.kick() once `tx` commits.
+ * Records an activation mail in `tx`; it is delivered once `tx` commits.
  * `username` is the username asked for at registration, taken when the link is used.
  */
 export async function sendActivationLink(

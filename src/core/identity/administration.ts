@@ -55,7 +55,7 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
   const text = reason.trim();
   if (!text) throw new BadRequest('A reason is required.');
   const now = core.now();
-  const updated = await core.db.transaction().execute(async (tx) => {
+  const updated = await core.transact(async (tx) => {
     // The status condition in the update makes two concurrent suspensions record one event.
     const row = await tx.updateTable('users')
       .set({ status: 'suspended', status_reason: text, suspended_at: now, updated_at: now })
@@ -84,14 +84,13 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
     }
     return row;
   });
-  core.mailer.kick();
   return statusOf(core, updated);
 }
 
 export async function reactivateUser(core: Core, caller: Caller, slug: string): Promise<UserStatusInfo> {
   const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
   const now = core.now();
-  const updated = await core.db.transaction().execute(async (tx) => {
+  const updated = await core.transact(async (tx) => {
     const row = await tx.updateTable('users')
       .set({ status: 'active', status_reason: null, suspended_at: null, updated_at: now })
       .where('id', '=', user.id).where('status', '!=', 'active')
@@ -108,7 +107,7 @@ export async function unlockUser(core: Core, caller: Caller, slug: string): Prom
   const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
   const now = core.now();
   const before = await getLockout(core.db, loginIdentifiers(user), now);
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await clearLockout(tx, loginIdentifiers(user));
     await recordSecurityEvent(tx, user.id, 'account.unlocked', admin, now, {
       by: admin.username,

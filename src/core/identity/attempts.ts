@@ -62,7 +62,7 @@ export class PasswordAttempt {
     const policy = lockoutPolicy(core.config);
     // An unknown account gets the same writes, aimed at no row (user id 0).
     const userId = user?.id ?? 0;
-    const result = await core.db.transaction().execute(async (tx) => {
+    const result = await core.transact(async (tx) => {
       const state = await recordFailure(tx, this.keys, now, policy);
       await recordEventIfUser(tx, userId, 'login.failed', origin, now, { reason, failures: state.failures });
       if (state.newLock) {
@@ -73,7 +73,6 @@ export class PasswordAttempt {
       }
       return state;
     });
-    if (result.newLock) core.mailer.kick();
     return result.retryAfter !== null ? lockedError(result.retryAfter) : answer;
   }
 }

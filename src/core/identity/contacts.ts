@@ -98,8 +98,7 @@ export async function sendContactRequest(
     site: core.config.brokerName,
     received_at: core.now().toISOString(),
   };
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     for (const to of recipients) await core.mailer.enqueue(tx, { to, template: 'contact_requested', context });
   });
-  core.mailer.kick();
 }

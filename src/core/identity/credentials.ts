@@ -55,7 +55,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.new_password);
   const now = core.now();
   const self = actor.userId === user.id;
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
     // Whoever knew the old password is logged out everywhere else; the caller, who just
@@ -67,7 +67,6 @@ export async function changePassword(
       sessionsEnded: ended, keptCurrent: self && !!actor.sessionId,
     });
   });
-  core.mailer.kick();
   // The caller's token names the password it was issued under: a fresh one, in the same session.
   if (actor.sessionId) return { token: await reissueToken(core, actor.sessionId, now) };
   const row = await core.db.selectFrom('users').select(['id', 'slug', 'email', 'full_name', 'password_changed_at'])
@@ -80,13 +79,12 @@ export async function resetUserApiKey(core: Core, caller: Caller, slug: string, 
   const user = await loadTarget(core, caller, slug, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   const now = core.now();
-  const secret = await core.db.transaction().execute(async (tx) => {
+  const secret = await core.transact(async (tx) => {
     const key = await resetApiKey(tx, user.id, now);
     await recordSecurityEvent(tx, user.id, 'api_key.reset', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
     await noticeCredentialChange(core, tx, user, 'api_key_created', changeBy(actor, user, now));
     return key;
   });
-  core.mailer.kick();
   return secret;
 }
 
@@ -120,7 +118,7 @@ export async function updateSshKey(core: Core, caller: Caller, slug: string, inp
   const actor = await confirmPassword(core, caller, input.password);
   const pubkey = normalizeSshPublicKey(input.pubkey);
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await tx.updateTable('users').set({ ssh_pubkey: pubkey, updated_at: now }).where('id', '=', user.id).execute();
     await recordSecurityEvent(tx, user.id, 'ssh_key.changed', actor, now, { type: pubkey.split(' ')[0] });
   });
@@ -186,7 +184,7 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
   const fresh = !confirming && input.otp_enabled === true
     ? createOtpSecret(core, user.email ?? user.slug, await siteName(core))
     : null;
-  const recoveryCodes = await core.db.transaction().execute(async (tx) => {
+  const recoveryCodes = await core.transact(async (tx) => {
     let update = tx.updateTable('users').set({
       ...settings,
       ...(confirming ? { otp_secret: user.otp_pending_secret, otp_last_step: confirmedStep, otp_pending_secret: null, otp_pending_at: null } : {}),
@@ -218,7 +216,7 @@ export async function regenerateRecoveryCodes(core: Core, caller: Caller, slug: 
     throw new BadRequest('Turn on the authenticator app first: recovery codes stand in for it.');
   }
   const now = core.now();
-  return core.db.transaction().execute(async (tx) => {
+  return core.transact(async (tx) => {
     const codes = await replaceRecoveryCodes(tx, user.id, now);
     await recordSecurityEvent(tx, user.id, 'otp.recovery_codes_generated', actor, now, actor.userId === user.id ? undefined : { by: actor.username });
     return codes;

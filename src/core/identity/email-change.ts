@@ -36,7 +36,7 @@ export function undoEmailUrl(core: Core, key: string): string {
 
 /**
  * Records `email` as the pending address of `user` and mails the proof to it, in `tx`.
- * Call core.mailer.kick() after commit.
+ * Delivery starts once the unit of work commits.
  */
 export async function requestEmailChange(core: Core, tx: Db, user: UserRow, actor: UserCaller, email: string): Promise<void> {
   const now = core.now();
@@ -85,7 +85,7 @@ export async function confirmEmailChange(core: Core, caller: Caller, key: string
   const now = core.now();
   let email: string;
   try {
-    email = await core.db.transaction().execute(async (tx) => {
+    email = await core.transact(async (tx) => {
       const used = await consumeOneTimeTokenHolder(tx, 'email_change', key, now);
       const user = used && await tx.selectFrom('users').selectAll().where('id', '=', used.userId)
         .where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
@@ -118,7 +118,6 @@ export async function confirmEmailChange(core: Core, caller: Caller, key: string
     if (isUniqueViolation(error, 'users_email_key')) throw addressTaken();
     throw error;
   }
-  core.mailer.kick();
   return { email };
 }
 
@@ -131,7 +130,7 @@ export async function undoEmailChange(core: Core, caller: Caller, key: string): 
   const now = core.now();
   let email: string;
   try {
-    email = await core.db.transaction().execute(async (tx) => {
+    email = await core.transact(async (tx) => {
       const used = await consumeOneTimeTokenHolder(tx, 'email_undo', key, now);
       const user = used && await tx.selectFrom('users').selectAll().where('id', '=', used.userId)
         .where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
@@ -158,6 +157,5 @@ export async function undoEmailChange(core: Core, caller: Caller, key: string): 
     if (isUniqueViolation(error, 'users_email_key')) throw addressTaken();
     throw error;
   }
-  core.mailer.kick();
   return { email };
 }

@@ -60,7 +60,7 @@ async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone
   const lifetime = core.config.codeLifetimeSeconds;
   const minutes = Math.max(1, Math.round(lifetime / 60));
   let secret = '';
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     ({ secret } = await issueOneTimeToken(tx, user.id, purpose, lifetime, now, 'code'));
     if (factor === 'email') {
       await core.mailer.enqueue(tx, {
@@ -71,7 +71,6 @@ async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone
     }
   });
   if (factor === 'email') {
-    core.mailer.kick();
     return new Invalid('code', 'We sent a one-time code to your e-mail address.');
   }
   await core.sms.send(user.phone!, `${secret} is your ${core.config.brokerName} login code. It expires in ${minutes} minutes.`);
@@ -128,7 +127,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   }
 
   const now = core.now();
-  const accepted = await core.db.transaction().execute(async (tx) => {
+  const accepted = await core.transact(async (tx) => {
     if (factor) {
       const passed = recoveryCode
         ? await spendRecoveryCodeAtLogin(core, tx, user, recoveryCode, origin, now)
@@ -143,7 +142,6 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   if (!accepted) {
     throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
   }
-  if (recoveryCode) core.mailer.kick();
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await grantImplicitRoles(core, user.id);
   const method = !factor ? 'password' : recoveryCode ? 'password+recovery_code' : `password+${factor}` as const;
@@ -159,8 +157,7 @@ async function passwordProven(core: Core, caller: Caller, user: UserRow, factor:
   if (!user.email_verified_at) {
     const refusal = await countSend(core, core.db, caller, 'activation', `user:${user.id}`);
     if (refusal) return refusal;
-    await core.db.transaction().execute((tx) => sendActivationLink(core, tx, user));
-    core.mailer.kick();
+    await core.transact((tx) => sendActivationLink(core, tx, user));
     return new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
   }
 

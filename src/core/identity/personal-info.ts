@@ -162,7 +162,7 @@ export async function updatePersonalInfo(
   if (newPhone !== undefined) await confirmPassword(core, actor, changes.password!);
 
   const now = core.now();
-  const updated = await core.db.transaction().execute(async (tx) => {
+  const updated = await core.transact(async (tx) => {
     const row = await tx.updateTable('users').set({ ...update, updated_at: now })
       .where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
     if (changedNumbers.length) {
@@ -178,7 +178,6 @@ export async function updatePersonalInfo(
     }
     return row;
   });
-  if (newPhone !== undefined) core.mailer.kick();
   return personalInfoOf(updated);
 }
 

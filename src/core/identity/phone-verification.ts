@@ -44,7 +44,7 @@ export async function sendPhoneCode(core: Core, caller: Caller, slug: string, fi
     if (wait > 0) throw new TooManyAttempts(`A code was just sent. Ask again in ${wait} seconds.`, wait);
   }
   await checkSendLimit(core, core.db, caller, 'phone_code', `phone:${number}`);
-  const issued = await core.db.transaction().execute(async (tx) => {
+  const issued = await core.transact(async (tx) => {
     await tx.insertInto('phone_verifications')
       .values({ user_id: user.id, field, number, sent_at: now, failures: 0 })
       .onConflict((oc) => oc.column('user_id').doUpdateSet({ field, number, sent_at: now, failures: 0 }))
@@ -67,7 +67,7 @@ export async function confirmPhoneCode(core: Core, caller: Caller, slug: string,
   if (pending.failures >= MAX_CODE_ATTEMPTS) {
     throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS);
   }
-  const verified = await core.db.transaction().execute(async (tx) => {
+  const verified = await core.transact(async (tx) => {
     const owner = /^\d{6}$/.test(code) ? await consumeOneTimeToken(tx, 'phone_code', code, now, user.id) : undefined;
     if (owner !== user.id) return false;
     // A pending phone number becomes the account's (and where login codes go) only now.

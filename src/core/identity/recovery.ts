@@ -41,7 +41,7 @@ export function resetUrl(core: Core, userId: number, secret: string): string {
   return `${core.config.baseUrl}/api/auth/reset/${encodeUid(userId)}/${secret}/`;
 }
 
-/** Issues a reset link and records the mail in `tx`; call core.mailer.kick() after commit. */
+/** Issues a reset link and records the mail in `tx`; it is delivered after commit. */
 export async function sendPasswordResetLink(
   core: Core,
   tx: Db,
@@ -89,8 +89,7 @@ export async function sendRecoveryLink(core: Core, request: JobPayloads['passwor
   const user = await findUserByEmail(core.db, request.email);
   if (!user) return;
   const origin: RequestOrigin = { ip: request.ip ?? undefined, userAgent: request.userAgent ?? undefined };
-  await core.db.transaction().execute((tx) => sendPasswordResetLink(core, tx, user, origin));
-  core.mailer.kick();
+  await core.transact((tx) => sendPasswordResetLink(core, tx, user, origin));
 }
 
 export interface PasswordReset {
@@ -132,7 +131,7 @@ export async function resetPassword(
 
   const now = core.now();
   const origin = originOf(caller);
-  const result = await core.db.transaction().execute(async (tx) => {
+  const result = await core.transact(async (tx) => {
     // Consumed in the transaction that uses it, so a link works once even under races.
     if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw new BadRequest(INVALID_RESET_LINK);
     const row = await tx.updateTable('users').set({
@@ -153,6 +152,5 @@ export async function resetPassword(
     const token = hasSecondFactor(row) ? null : (await openSession(core, tx, row, 'reset', origin, now)).token;
     return { token, user: row };
   });
-  core.mailer.kick();
   return result;
 }

@@ -107,7 +107,7 @@ export async function completeRegistration(core: Core, request: JobPayloads['reg
   }
   const now = core.now();
   try {
-    await core.db.transaction().execute(async (tx) => {
+    await core.transact(async (tx) => {
       const user = await tx.insertInto('users').values({
         slug: `pending-${randomBytes(9).toString('hex')}`,
         email,
@@ -128,18 +128,16 @@ export async function completeRegistration(core: Core, request: JobPayloads['reg
     }
     throw error;
   }
-  core.mailer.kick();
 }
 
 async function mailExistingOwner(core: Core, origin: RequestOrigin, user: UserRow, username: string | null): Promise<void> {
-  await core.db.transaction().execute((tx) =>
+  await core.transact((tx) =>
     // Someone who never activated (a contact invited to an organization or recorded by a
     // manager, or a registration not activated yet) gets an activation link, where they
     // choose their password, with the username asked for this time. Others get a reset link.
     user.password_hash && user.email_verified_at
       ? sendPasswordResetLink(core, tx, user, origin, 'registration_existing')
       : sendActivationLink(core, tx, user, username));
-  core.mailer.kick();
 }
 
 export interface ActivationView {
@@ -222,7 +220,7 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
   const now = core.now();
   let updated: UserRow;
   try {
-    updated = await core.db.transaction().execute(async (tx) => {
+    updated = await core.transact(async (tx) => {
       // Consumed here, not when peeked: two requests racing with one key cannot both pass.
       const used = await consumeOneTimeTokenHolder(tx, 'activation', key, now);
       if (used?.userId !== user.id) throw new NotFound('activation key', INVALID_KEY);

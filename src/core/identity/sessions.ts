@@ -131,7 +131,7 @@ export async function refreshToken(core: Core, caller: Caller, token: string): P
 export async function logout(core: Core, caller: Caller, everywhere = false): Promise<void> {
   if (caller.kind !== 'user') return;
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     let ended = 0;
     if (everywhere) ended = await endUserSessions(tx, caller.userId, 'logout_everywhere', now);
     else if (caller.sessionId) ended = Number(await endSession(tx, caller.userId, caller.sessionId, 'logout', now));
@@ -192,7 +192,7 @@ export async function endSessionOf(core: Core, caller: Caller, slug: string, ses
   if (caller.kind !== 'user') throw new Unauthenticated();
   const now = core.now();
   const reason = caller.userId === user.id ? 'ended_by_user' : 'ended_by_admin';
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     if (!(await endSession(tx, user.id, sessionId, reason, now))) throw new NotFound('session', 'No such open session.');
     await recordSecurityEvent(tx, user.id, 'session.ended', caller, now, reason === 'ended_by_admin' ? { by: caller.username } : undefined);
   });
@@ -204,7 +204,7 @@ export async function endAllSessionsOf(core: Core, caller: Caller, slug: string)
   if (caller.kind !== 'user') throw new Unauthenticated();
   const now = core.now();
   const reason = caller.userId === user.id ? 'logout_everywhere' : 'ended_by_admin';
-  return core.db.transaction().execute(async (tx) => {
+  return core.transact(async (tx) => {
     const ended = await endUserSessions(tx, user.id, reason, now);
     await recordSecurityEvent(tx, user.id, 'session.ended_all', caller, now,
       { sessions_ended: ended, ...(reason === 'ended_by_admin' ? { by: caller.username } : {}) });

@@ -41,6 +41,8 @@ export class Mailer {
       /** Unsent mail is erased after this long (the links in it have expired by then). */
       keepUnsentSeconds: number;
       now?: () => Date;
+      /** Runs a hook once the caller's unit of work commits (the core's afterCommit). */
+      afterCommit?: (hook: () => void) => void;
     },
   ) {
     this.templates = new TemplateStore(options.templateDir);
@@ -48,7 +50,8 @@ export class Mailer {
   }
 
   /**
-   * Renders the template and records the mail in the caller's transaction. A recipient
+   * Renders the template and records the mail in the caller's unit of work; delivery
+   * starts once that commits, so a change that rolls back sends nothing. A recipient
    * that is not a plain address (stored before addresses were checked strictly) gets
    * nothing: a mail library would read `x<a@b.c>` as a name and another address.
    */
@@ -62,9 +65,10 @@ export class Mailer {
       .insertInto('mail_outbox')
       .values({ recipient: mail.to, subject, text_body: text, template: mail.template })
       .execute();
+    (this.options.afterCommit ?? ((hook) => hook()))(() => this.kick());
   }
 
-  /** Starts a delivery round soon; call after the transaction that enqueued has committed. */
+  /** Starts a delivery round soon (enqueue calls it once the mail's unit of work commits). */
   kick(): void {
     if (this.#closed) return;
     if (this.#running) {

@@ -44,7 +44,7 @@ export async function createCustomer(core: Core, caller: Caller, partnerSlug: st
   if (input.slug !== undefined) await assertSlugFree(core.db, input.slug);
   const now = core.now();
   try {
-    const id = await core.db.transaction().execute(async (tx) => {
+    const id = await core.transact(async (tx) => {
       await assertCustomerQuota(tx, partner.id);
       const slug = input.slug ?? (await uniqueSlug(tx, slugify(fullName)));
       const optional = (v: string | null | undefined) => (v === undefined || v === null || v.trim() === '' ? null : v.trim());

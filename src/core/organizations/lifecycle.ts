@@ -15,7 +15,7 @@ export async function suspendOrganization(core: Core, caller: Caller, slug: stri
   await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
   if (organization.is_broker) throw new BadRequest('The broker organization cannot be suspended.');
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
     if (row.status !== 'active') throw new Conflict(`The organization is ${row.status}, not active.`);
     await tx.updateTable('organizations').set({ status: 'suspended', status_reason: reason.trim(), updated_at: now })
@@ -30,7 +30,7 @@ export async function reactivateOrganization(core: Core, caller: Caller, slug: s
   const organization = await findOrganization(core.db, slug);
   await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
     if (row.status !== 'suspended') throw new Conflict(`The organization is ${row.status}, not suspended.`);
     await tx.updateTable('organizations').set({ status: 'active', status_reason: null, updated_at: now })
@@ -53,7 +53,7 @@ export async function closeOrganization(core: Core, caller: Caller, slug: string
   await authorizeOrganization(core, caller, via === 'delete' ? 'organization.delete' : 'organization.lifecycle', organization);
   if (organization.is_broker) throw new BadRequest('The broker organization cannot be closed.');
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
     if (row.status === 'closed') throw new Conflict('The organization is already closed.');
     await closeOrganizationRow(tx, organization.id, user.userId, now, { via }, reason);

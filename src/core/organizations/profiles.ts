@@ -101,7 +101,7 @@ async function createOrganization(
   const now = core.now();
   if (input.slug !== undefined) await assertSlugFree(core.db, input.slug);
   try {
-    const id = await core.db.transaction().execute(async (tx) => {
+    const id = await core.transact(async (tx) => {
       const manager = await tx.selectFrom('users').select(['id', 'slug', 'full_name', 'email'])
         .where('id', '=', managerId).forUpdate().executeTakeFirstOrThrow();
       let fullName = input.full_name?.trim() ?? '';
@@ -201,7 +201,7 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, ch
   if (changed.length === 0) return organization;
   const now = core.now();
   try {
-    await core.db.transaction().execute(async (tx) => {
+    await core.transact(async (tx) => {
       await tx.updateTable('organizations').set({ ...values, updated_at: now }).where('id', '=', organization.id).execute();
       await recordOrganizationEvent(tx, { organizationId: organization.id, type: 'updated', actorId: user.userId, now, detail: { fields: changed } });
     });

@@ -32,7 +32,7 @@ export async function setQuotas(core: Core, caller: Caller, slug: string, quotas
   const organization = await findOrganization(core.db, slug);
   await authorizeOrganization(core, caller, 'organization.quota', organization);
   const now = core.now();
-  await core.db.transaction().execute(async (tx) => {
+  await core.transact(async (tx) => {
     await tx.updateTable('organizations').set({ ...quotas, updated_at: now }).where('id', '=', organization.id).execute();
     await recordOrganizationEvent(tx, {
       organizationId: organization.id, type: 'quota_changed', actorId: user.userId, now,
