@@ -69,9 +69,10 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
   });
   const cache = new ReadCache();
   database.changes.subscribe(() => cache.invalidate());
-  return {
+  const core: Core = {
     db: database.db,
-    transact: (fn) => unitOfWork.transact(() => fn(database.db)),
+    // `core.db` as it is when the unit starts: a test may wrap it to watch the statements.
+    transact: (fn) => unitOfWork.transact(() => fn(core.db)),
     afterCommit,
     cache,
     jobs: new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs, afterCommit }),
@@ -81,6 +82,7 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     sms: new DevelopmentSmsSender(log),
     now,
   };
+  return core;
 }
 
 /** Opens the database, migrates it, makes the broker and admin, and builds the app. */

@@ -53,7 +53,7 @@ test('seed example: recover, reset through the mailed link, log in with the new 
   // The link works once, and nothing changes the second time.
   const again = await s.request({ method: 'POST', url: link, body: { new_password: 'Yet-Another-Password-11' } });
   assert.equal(again.statusCode, 400);
-  assert.deepEqual(again.json(), { detail: 'The reset link is invalid or has expired.' });
+  assert.equal(again.json().detail, 'The reset link is invalid or has expired.');
   const still = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: NEW_PASSWORD } });
   assert.equal(still.statusCode, 200);
 });

@@ -132,4 +132,7 @@ async function noticeLockIfUser(
       s.val('login_locked').as('template'),
     ]).where('users.id', '=', userId).where('users.email', 'is not', null))
     .execute();
+  // Written here rather than through mailer.enqueue (same statements for a known and an
+  // unknown account), so the delivery wake-up is ours to ask for.
+  core.afterCommit(() => core.mailer.kick());
 }
