@@ -16,7 +16,7 @@ import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
 import { closeOrganizationRow } from '../organizations/lifecycle.js';
-import { retireContactInvitationKeys } from '../access/invitations.js';
+import { retireContactInvitationKeys } from '../memberships/invitations.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 import { revokeApiKeys } from './api-keys.js';

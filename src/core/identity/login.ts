@@ -16,7 +16,7 @@ import { recordSecurityEvent } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
-import { grantImplicitRoles } from '../access/requests.js';
+import { grantImplicitRoles } from '../memberships/requests.js';
 import { countSend } from '../notify/send-limits.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';

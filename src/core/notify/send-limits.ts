@@ -1,5 +1,5 @@
 // Limits on what one request can make the service send: activation links, invitations,
-// reset links, texted codes (join requests have their own limits, in access/requests.ts). Each kind is counted per target (the person or
+// reset links, texted codes (join requests have their own limits, in memberships/requests.ts). Each kind is counted per target (the person or
 // mailbox that receives it, so nobody's inbox or phone can be flooded) and per caller (the
 // user, or the address of an anonymous one, so nobody can spread a flood over many
 // targets). Counters live in the database, so every node of a deployment shares them.

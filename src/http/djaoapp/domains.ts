@@ -3,7 +3,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { App } from '../app.js';
-import { addDomain, approveDomain, listDomains, listSiteDomains, removeDomain, type DomainView } from '../../core/access/domains.js';
+import { addDomain, approveDomain, listDomains, listSiteDomains, removeDomain, type DomainView } from '../../core/memberships/domains.js';
 import { Nullable, Slug, errors } from './schemas.js';
 
 const Domain = Type.Object({

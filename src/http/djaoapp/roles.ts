@@ -6,16 +6,16 @@ import type { App } from '../app.js';
 import type { Config } from '../../config.js';
 import type { ListSpec } from '../../core/pagination.js';
 import { printableName } from '../../core/identity/users.js';
-import { ROLE_LIST_SPEC, roleState, type RoleView } from '../../core/access/role-views.js';
+import { ROLE_LIST_SPEC, roleState, type RoleView } from '../../core/memberships/role-views.js';
 import {
   createDescription, deleteDescription, getDescription, listDescriptions, updateDescription, type DescriptionView,
-} from '../../core/access/role-descriptions.js';
+} from '../../core/memberships/role-descriptions.js';
 import {
   acceptRequest, denyRequest, grantRole, listRoles, resendInvitation, revokeRoles,
-} from '../../core/access/roles.js';
+} from '../../core/memberships/roles.js';
 import {
   BLOCK_LIST_SPEC, denyAllRequests, listBlockedRequesters, unblockRequester,
-} from '../../core/access/join-request-blocks.js';
+} from '../../core/memberships/join-request-blocks.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
 import { Nullable, Slug, UserBrief, errors } from './schemas.js';
 

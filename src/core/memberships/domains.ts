@@ -10,7 +10,7 @@ import type { Caller, Core } from '../context.js';
 import type { OrganizationDomainsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
-import { authorizeOrganization, authorizeSite, isBrokerManager } from './policy.js';
+import { authorizeOrganization, authorizeSite, isBrokerManager } from '../access/policy.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import { findOrganization, lockOrganization } from './role-views.js';
 

@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.js';
 import { NotFound } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { findUserBySlug } from '../identity/users.js';
-import { authorizeOrganization } from './policy.js';
+import { authorizeOrganization } from '../access/policy.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import { actorOf, denyRequests } from './roles.js';
 import { findOrganization, lockOrganization, roleQuery, toRoleView } from './role-views.js';

@@ -8,7 +8,7 @@ import type { OrganizationRow, UserRow } from '../../db/schema.js';
 import { BadRequest, Conflict, Forbidden, NotFound, TooManyAttempts, isUniqueViolation } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { getUserBySlug, printableName } from '../identity/users.js';
-import { authorizeUser } from './policy.js';
+import { authorizeUser } from '../access/policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
 import { actorOf, removeRoles } from './roles.js';
 import { recordOrganizationEvent } from '../organizations/events.js';

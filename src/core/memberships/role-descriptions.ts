@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { RoleDescriptionRow } from '../../db/schema.js';
 import { Conflict, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
-import { authorizeOrganization, type OrganizationAccess } from './policy.js';
+import { authorizeOrganization, type OrganizationAccess } from '../access/policy.js';
 import type { ListQuery, Page } from '../pagination.js';
 import {
   RESERVED_ROLE_SLUGS, findDescription, findOrganization, lockOrganization, organizationRoleQuery, toRoleView, type RoleView,

@@ -7,7 +7,7 @@ import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation } from '../e
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
-import { authorizeOrganization } from './policy.js';
+import { authorizeOrganization } from '../access/policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import { checkSendLimit } from '../notify/send-limits.js';

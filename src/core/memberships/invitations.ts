@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.js';
 import { Conflict, NotFound, Unauthenticated } from '../errors.js';
 import { findUserBySlug } from '../identity/users.js';
 import { sha256 } from '../identity/secrets.js';
-import { authorizeUser } from './policy.js';
+import { authorizeUser } from '../access/policy.js';
 import { loadRole, lockOrganization, type RoleView } from './role-views.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 
