@@ -12,6 +12,7 @@ import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ReadCache } from './core/cache.js';
 import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
+import { identityHooks } from './core/hooks.js';
 import { buildApp, type App } from './http/app.js';
 import { Metrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
 import { requestForLog } from './http/logging.js';
@@ -80,6 +81,7 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
     sms: new DevelopmentSmsSender(log),
+    identityHooks,
     now,
   };
   return core;

@@ -7,6 +7,7 @@ import type { TokenService } from './identity/tokens.js';
 import type { SmsSender } from './notify/sms.js';
 import type { ReadCache } from './cache.js';
 import type { JobQueue } from '../jobs/queue.js';
+import type { IdentityHooks } from './identity/hooks.js';
 
 export interface Core {
   /**
@@ -30,6 +31,8 @@ export interface Core {
   cache: ReadCache;
   /** The durable job queue: work done after the answer, surviving restarts. */
   jobs: JobQueue;
+  /** What identity asks of the capabilities above it (src/core/hooks.ts fills it in). */
+  identityHooks: IdentityHooks;
   now(): Date;
 }
 

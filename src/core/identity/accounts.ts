@@ -15,8 +15,6 @@ import { confirmPassword } from './credentials.js';
 import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
-import { closeOrganizationRow } from '../organizations/lifecycle.js';
-import { retireContactInvitationKeys } from '../memberships/invitations.js';
 import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 import { revokeApiKeys } from './api-keys.js';
@@ -219,7 +217,7 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
         await recordSecurityEvent(tx, user.id, 'email.changed', caller, now, { by: caller.kind === 'user' ? caller.username : null });
         // One-time links to the former address die by their stamp; invitation keys are not
         // one-time tokens, so they are ended here.
-        await retireContactInvitationKeys(tx, user.id);
+        await core.identityHooks.emailChanged(tx, user.id);
       }
       row = await tx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
       return row;
@@ -317,13 +315,8 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
     await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
     // Without roles the row grants nothing, even to code that forgets to check deleted_at.
     await tx.deleteFrom('roles').where('user_id', '=', user.id).execute();
-    // Their personal billing profile carries their name, e-mail, phone and address: it is
-    // closed and anonymized like any closed organization. The row stays for the history
-    // (and, once billing exists, for the records a provider must keep; see docs/security.md).
-    const personal = await tx.selectFrom('organizations').select('id')
-      .where('personal_user_id', '=', user.id).where('type', '=', 'personal').execute();
-    for (const profile of personal) {
-      await closeOrganizationRow(tx, profile.id, caller.kind === 'user' ? caller.userId : null, now, { via: 'user_deleted' });
-    }
+    // Their personal billing profiles carry their name and contact details: closed and
+    // anonymized like any closed organization (see docs/security.md).
+    await core.identityHooks.userDeleted(tx, user.id, caller.kind === 'user' ? caller.userId : null, now);
   });
 }

@@ -16,7 +16,6 @@ import { recordSecurityEvent } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
-import { grantImplicitRoles } from '../memberships/requests.js';
 import { countSend } from '../notify/send-limits.js';
 
 export const INVALID_CREDENTIALS = 'Invalid username or password.';
@@ -143,7 +142,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
     throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
   }
   // Roles an organization grants to every user of its e-mail domain arrive at login.
-  await grantImplicitRoles(core, user.id);
+  await core.identityHooks.loggedIn(core, user.id);
   const method = !factor ? 'password' : recoveryCode ? 'password+recovery_code' : `password+${factor}` as const;
   const { token } = await openSession(core, core.db, user, method, origin, now);
   return { token, user: { ...user, last_login_at: now } };

@@ -83,6 +83,19 @@ export async function closeOrganizationRow(
   });
 }
 
+/**
+ * Closes and anonymizes the personal billing profiles of a user being deleted, inside the
+ * deletion's transaction: they carry the user's name, e-mail, phone and address. The rows
+ * stay for the history (and, once billing exists, for the records a provider must keep).
+ */
+export async function closePersonalProfiles(tx: Db, userId: number, actorId: number | null, now: Date): Promise<void> {
+  const personal = await tx.selectFrom('organizations').select('id')
+    .where('personal_user_id', '=', userId).where('type', '=', 'personal').execute();
+  for (const profile of personal) {
+    await closeOrganizationRow(tx, profile.id, actorId, now, { via: 'user_deleted' });
+  }
+}
+
 export interface OrganizationEvent {
   id: number;
   type: string;

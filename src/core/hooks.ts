@@ -1,0 +1,15 @@
+// The composition root of the core: where a lower capability's hooks are filled in by the
+// ones above it (see docs/architecture.md, "Core layers"). Only the service wiring imports
+// this file; no folder of the core does, so it cannot close an import cycle.
+import type { IdentityHooks } from './identity/hooks.js';
+import { grantImplicitRoles } from './memberships/requests.js';
+import { retireContactInvitationKeys } from './memberships/invitations.js';
+import { closePersonalProfiles } from './organizations/lifecycle.js';
+
+export const identityHooks: IdentityHooks = {
+  async loggedIn(core, userId) {
+    await grantImplicitRoles(core, userId);
+  },
+  emailChanged: retireContactInvitationKeys,
+  userDeleted: closePersonalProfiles,
+};

@@ -1,0 +1,16 @@
+// What identity tells the capabilities above it. Identity sits below organizations and
+// memberships (they look users up through it), so it cannot import them; the few things
+// they must do when an account changes are these hooks, which `src/core/hooks.ts` fills in
+// once for every Core. Each runs where identity calls it: inside the change's transaction
+// when it takes `tx`, so it commits or rolls back with the change.
+import type { Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+
+export interface IdentityHooks {
+  /** After a successful login, outside its transaction: memberships grants implicit roles. */
+  loggedIn(core: Core, userId: number): Promise<void>;
+  /** In the transaction that changes a user's e-mail address: memberships ends invitation keys mailed to the former one. */
+  emailChanged(tx: Db, userId: number): Promise<void>;
+  /** In the transaction that anonymizes a deleted user: organizations closes their personal profiles. */
+  userDeleted(tx: Db, userId: number, actorId: number | null, now: Date): Promise<void>;
+}
