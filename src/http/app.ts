@@ -1,5 +1,7 @@
-// Builds the Fastify application: validation, authentication, errors, OpenAPI, rate
-// limits, metrics, and every surface's routes. Routes only translate; rules live in core.
+// Builds the Fastify application: the service's generic parts (body parsing, security
+// headers, cookies, rate limits, OpenAPI, authentication, metrics, health) and the
+// surfaces, each an encapsulated plugin with its own routes, error envelope and 404.
+// Routes only translate; rules live in core.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -10,27 +12,16 @@ import type { Logger } from 'pino';
 import type { Caller, Core } from '../core/context.js';
 import { DomainError, Invalid, TooManyAttempts, Unauthenticated, type ErrorKind } from '../core/errors.js';
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
-import { isReachable } from '../db/database.js';
-import { validatorCompiler, fieldErrors } from './validation.js';
+import { databaseReachable } from '../core/health.js';
+import { validatorCompiler } from './validation.js';
 import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics, metricsAuthorized } from './metrics.js';
 import { proxyTrust, requestIdGenerator } from './proxies.js';
 import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-headers.js';
-import { djaoappRoutes } from './djaoapp/index.js';
-import { SESSION_COOKIE } from './djaoapp/session.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route checks its own credential (/metrics): the authentication hook leaves it alone. */
-    ownCredentials?: boolean;
-  }
-  interface FastifyRequest {
-    caller: Caller;
-  }
-  interface FastifyInstance {
-    core: Core;
-  }
-}
+import { requestProblem } from './request-errors.js';
+import { SESSION_COOKIE } from './session-cookie.js';
+import { djaoapp } from './djaoapp/index.js';
+import './fastify-context.js';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -49,15 +40,10 @@ export interface BuildOptions {
 }
 
 /**
- * `{"detail": ...}` plus `{"field": [...]}`: the native API's error body, with the core's
- * code as `error_code` (`code` is a field of its own: the one-time code of a login).
+ * Statuses for the service's own routes (health, metrics, the OpenAPI document) and for
+ * paths no surface claims. Each surface has its own map and envelope (its index.ts).
  */
-function errorBody(error: DomainError): Record<string, unknown> {
-  return { detail: error.message, error_code: error.code, ...error.fields };
-}
-
-/** The native API's status for each kind of core error. */
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
+const SERVICE_STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
 };
 
@@ -113,10 +99,11 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, context) => ({
-      statusCode: 429,
-      detail: `Request was throttled. Expected available in ${Math.ceil(context.ttl / 1000)} seconds.`,
-    }),
+    // Thrown to the route's error handler, which answers it in its surface's envelope.
+    errorResponseBuilder: (_req, context) => Object.assign(
+      new Error(`Request was throttled. Expected available in ${Math.ceil(context.ttl / 1000)} seconds.`),
+      { statusCode: 429 },
+    ),
   });
 
   await app.register(swagger, {
@@ -132,6 +119,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       },
       servers: [{ url: core.config.baseUrl }],
       components: {
+        // Shared shapes are named TypeBox schemas added with addSchema: listed here by name.
+        schemas: {},
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from `POST /api/auth/`.' },
           apiKey: { type: 'http', scheme: 'basic', description: 'A secret API key as the user name, empty password.' },
@@ -140,6 +129,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       },
       security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
     },
+    // A shared schema's `$id` is its component's name (`#/components/schemas/Organization`),
+    // not the resolver's `def-N`: generated clients get types named after the shapes.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: PAGE_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -183,6 +175,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
         // made with the cookie must come as JSON, even with an empty body.
         if (!SAFE_METHODS.has(request.method) && !isJson(request.headers['content-type'])) {
           return reply.code(415).send({
+            error_code: 'request.json_required',
             detail: 'A request authenticated by the session cookie must send Content-Type: application/json (an empty body is fine).',
           });
         }
@@ -195,40 +188,26 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
 
   metrics.instrument(app);
 
+  // What no surface claims, and the service's own routes, answer in this plain envelope.
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split('?')[0]}` });
+    reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split('?')[0]}`, error_code: 'route.not_found' });
   });
-
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
-      const status = STATUS_OF_KIND[error.kind];
+      const status = SERVICE_STATUS_OF_KIND[error.kind];
       if (status === 401) reply.header('www-authenticate', 'Bearer');
-      return reply.code(status).send(errorBody(error));
+      return reply.code(status).send({ detail: error.message, error_code: error.code });
     }
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      const fields = fieldErrors(fe.validation as never, fe.validationContext ?? 'body');
-      return reply.code(400).send({ detail: 'Invalid request.', ...fields });
-    }
-    if (fe.statusCode === 429) {
-      return reply.code(429).send({ detail: fe.message || 'Request was throttled.' });
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const detail =
-        fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `Request body is larger than ${core.config.bodyLimitBytes} bytes.`
-        : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `Unsupported media type "${request.headers['content-type'] ?? ''}"; send application/json.`
-        : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The request body is empty.'
-        : fe.message;
-      return reply.code(fe.statusCode).send({ detail });
-    }
+    const problem = requestProblem(error, request, core.config);
+    if (problem) return reply.code(problem.status).send({ detail: problem.detail, error_code: problem.code });
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: 'Internal server error.' });
+    return reply.code(500).send({ detail: 'Internal server error.', error_code: 'server.error' });
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const ok = await isReachable(core.db);
+    const ok = await databaseReachable(core);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
   // On the public port only with METRICS_TOKEN and no METRICS_PORT: otherwise it does not
@@ -244,6 +223,6 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     });
   }
 
-  await app.register(djaoappRoutes, { prefix: '/api' });
+  await app.register(djaoapp);
   return app;
 }

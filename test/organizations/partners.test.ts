@@ -152,7 +152,7 @@ describe('lifecycle', () => {
     const closed = res.json();
     assert.match(closed.slug, /^closed-\d+$/);
     assert.equal(closed.full_name, 'Closed organization');
-    assert.equal(closed.email, '');
+    assert.equal(closed.email, null);
     assert.equal(closed.status, 'closed');
     assert.equal((await s.request({ method: 'GET', url: `/api/profile/${closed.slug}/`, token: member.token })).statusCode, 404);
     assert.equal((await s.request({ method: 'GET', url: `/api/profile/${closed.slug}/`, token: pm.token })).statusCode, 404);

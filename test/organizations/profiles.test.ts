@@ -33,8 +33,8 @@ describe('POST /api/profile/', () => {
     assert.equal(body.printable_name, 'Xia Lee');
     assert.equal(body.type, 'personal');
     assert.equal(body.credentials, true);
-    assert.equal(body.phone, '');
-    assert.equal(body.street_address, '');
+    assert.equal(body.phone, null);
+    assert.equal(body.street_address, null);
     assert.equal(body.is_bulk_buyer, false);
     assert.equal(body.extra, null);
     assert.equal(typeof body.default_timezone, 'string');

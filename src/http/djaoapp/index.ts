@@ -1,18 +1,64 @@
-// The native API, DjaoApp's, mounted under /api.
-import type { FastifyPluginAsync } from 'fastify';
-import { authRoutes } from './auth.js';
-import { profileRoutes } from './profiles.js';
-import { accountRoutes } from './accounts.js';
-import { roleRoutes } from './roles.js';
-import { accessibleRoutes } from './accessibles.js';
-import { domainRoutes } from './domains.js';
-import { userAdminRoutes } from './user-admin.js';
-import { usersRoutes } from './users.js';
-import { sessionRoutes } from './sessions.js';
-import { contactsRoutes } from './contacts.js';
-import { contactRoutes } from './contact.js';
+// The native API, DjaoApp's, mounted under /api: one encapsulated plugin with its own
+// shared schemas, error envelope and not-found answer. Every later surface has the same
+// inner shape: schemas/ (named TypeBox shapes), shapes/ (presenters), routes/ (one file
+// per resource, each a FastifyPluginAsyncTypebox).
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
+import { fieldErrors } from '../validation.js';
+import { requestProblem } from '../request-errors.js';
+import { SHARED_SCHEMAS } from './schemas/index.js';
+import { authRoutes } from './routes/auth.js';
+import { profileRoutes } from './routes/profiles.js';
+import { accountRoutes } from './routes/accounts.js';
+import { roleRoutes } from './routes/roles.js';
+import { accessibleRoutes } from './routes/accessibles.js';
+import { domainRoutes } from './routes/domains.js';
+import { userAdminRoutes } from './routes/user-admin.js';
+import { usersRoutes } from './routes/users.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { contactsRoutes } from './routes/contacts.js';
+import { contactRoutes } from './routes/contact.js';
 
-export const djaoappRoutes: FastifyPluginAsync = async (app) => {
+export const PREFIX = '/api';
+
+/** DjaoApp's status for each kind of core error. A code that needs its own status goes in STATUS_OF_CODE. */
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+};
+const STATUS_OF_CODE: Record<string, number> = {};
+
+/**
+ * DjaoApp's error envelope: `{"detail": ...}` and `{"field": [messages]}` per invalid field,
+ * plus the stable machine code as `error_code` (`code` is a field of its own: the one-time
+ * code of a login).
+ */
+function envelope(detail: string, code: string, fields: Record<string, string[]> = {}): Record<string, unknown> {
+  return { detail, error_code: code, ...fields };
+}
+
+function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof DomainError) {
+    if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+    const status = STATUS_OF_CODE[error.code] ?? STATUS_OF_KIND[error.kind];
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    return reply.code(status).send(envelope(error.message, error.code, error.fields));
+  }
+  if (error.validation) {
+    const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
+    return reply.code(400).send(envelope('Invalid request.', 'field.invalid', fields));
+  }
+  const problem = requestProblem(error, request, request.server.core.config);
+  if (problem) return reply.code(problem.status).send(envelope(problem.detail, problem.code));
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.code(500).send(envelope('Internal server error.', 'server.error'));
+}
+
+const surface: FastifyPluginAsync = async (app) => {
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(envelope(`Not found: ${request.method} ${request.url.split('?')[0]}`, 'route.not_found'));
+  });
   await app.register(authRoutes);
   await app.register(profileRoutes);
   await app.register(accountRoutes);
@@ -24,4 +70,9 @@ export const djaoappRoutes: FastifyPluginAsync = async (app) => {
   await app.register(sessionRoutes);
   await app.register(contactsRoutes);
   await app.register(contactRoutes);
+};
+
+/** The surface, under its prefix. */
+export const djaoapp: FastifyPluginAsync = async (app) => {
+  await app.register(surface, { prefix: PREFIX });
 };

@@ -61,11 +61,12 @@ export function pageEnvelope<T, R>(
   };
 }
 
-export function PageOf<T extends TSchema>(item: T) {
+/** A page of `item`s; `description` says what the list holds (it describes the answer in OpenAPI). */
+export function PageOf<T extends TSchema>(item: T, description: string) {
   return Type.Object({
     count: Type.Integer({ description: 'Total number of items in the dataset.' }),
     next: Type.Union([Type.String(), Type.Null()], { description: 'URL to the next page of results.' }),
     previous: Type.Union([Type.String(), Type.Null()], { description: 'URL to the previous page of results.' }),
     results: Type.Array(item, { description: 'Items in the current page.' }),
-  });
+  }, { description });
 }

@@ -1,109 +1,83 @@
 // /api/users/...: user profiles and contacts, and the credentials a user manages
 // themselves (password, API key, SSH key, second factors, notification choices).
-import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { App } from '../app.js';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   USER_LIST_SPEC, createContact, deleteAccount, getProfile, listUsers, resendActivation, updateProfile,
-  type ProfileView, type UserBriefView,
-} from '../../core/identity/accounts.js';
-import { confirmEmailChange, undoEmailChange } from '../../core/identity/email-change.js';
+} from '../../../core/identity/accounts.js';
+import { confirmEmailChange, undoEmailChange } from '../../../core/identity/email-change.js';
 import {
   changePassword, regenerateRecoveryCodes, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH,
-} from '../../core/identity/credentials.js';
-import { OTP_SETUP_SECONDS } from '../../core/identity/otp.js';
-import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../core/identity/notifications.js';
-import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
-import { Detail, LoginProfile, Nullable, UserBrief, UserParams, errors } from './schemas.js';
-import { setSessionCookie } from './session.js';
+} from '../../../core/identity/credentials.js';
+import { OTP_SETUP_SECONDS } from '../../../core/identity/otp.js';
+import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../../core/identity/notifications.js';
+import { setSessionCookie } from '../../session-cookie.js';
+import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
+import { Detail, NoContent, UserParams, errors, ref } from '../schemas/common.js';
+import { User, UserProfile, UserProfileCreate, UserProfilePatch, UserProfileUpdate } from '../schemas/users.js';
+import { userJson, userProfileJson } from '../shapes/users.js';
 
 const USERS = ['users'];
 
-const Email = Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' });
-const profileFields = {
-  full_name: Type.Optional(Nullable(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name (first name followed by last name).' }))),
-  nick_name: Type.Optional(Nullable(Type.String({ maxLength: 60, format: 'single-line', description: 'Short casual name used to address the contact.' }))),
-  picture: Type.Optional(Nullable(Type.String({ maxLength: 2048, description: 'URL of the profile picture.' }))),
-  extra: Type.Optional(Nullable(Type.String({ maxLength: 10_000, description: 'Extra metadata (can be stringified JSON).' }))),
-};
 const CallerPassword = Type.String({ minLength: 1, maxLength: 256, description: 'Password of the user making the request.' });
-const EmailChangePassword = Type.Optional(Type.String({
-  minLength: 1, maxLength: 256, description: 'Password of the user making the request; required to change the e-mail address.',
-}));
-
-export const ProfileCreate = Type.Object({ email: Email, ...profileFields });
-export const ProfileUpdate = Type.Object({ email: Email, ...profileFields, password: EmailChangePassword });
-export const ProfilePatch = Type.Object({ email: Type.Optional(Email), ...profileFields, password: EmailChangePassword });
-
-export function briefJson(user: UserBriefView) {
-  return { ...user, created_at: user.created_at.toISOString() };
-}
-
-export function profileJson(profile: ProfileView) {
-  return {
-    ...briefJson(profile),
-    extra: profile.extra,
-    activities: profile.activities.map((a) => ({ ...a, created_at: a.created_at.toISOString() })),
-  };
-}
 
 const PasswordChange = Type.Object({
   password: CallerPassword,
   new_password: Type.String({ minLength: 1, maxLength: 256, description: 'New password for the user named in the URL.' }),
-});
+}, { additionalProperties: false });
 const PasswordChanged = Type.Object({
   detail: Type.String(),
   token: Type.String({ description: 'A fresh token for the caller, in the session the request was made with (a new one for an API key): the other sessions of the user ended.' }),
+}, { description: 'The password is changed.' });
+const notificationNames = Type.Array(Type.String({ maxLength: 100 }), {
+  maxItems: 100,
+  description: `Names of the e-mail notifications the user receives, among: ${NOTIFICATION_NAMES.join(', ')}.`,
 });
-const Notifications = Type.Object({
-  notifications: Type.Array(Type.String({ maxLength: 100 }), {
-    maxItems: 100,
-    description: `Names of the e-mail notifications the user receives, among: ${NOTIFICATION_NAMES.join(', ')}.`,
-  }),
-});
+const NotificationsBody = Type.Object({ notifications: notificationNames }, { additionalProperties: false });
+const Notifications = (description: string) => Type.Object({ notifications: notificationNames }, { description });
 
-export const usersRoutes: FastifyPluginAsync = async (fastify) => {
-  const app = fastify as unknown as App;
+export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { core } = app;
   const { config } = core;
 
   app.get('/users/', {
     schema: {
+      operationId: 'listUsers',
       tags: USERS,
       summary: 'Lists users',
       description: 'A page of user accounts and contacts, for the broker\'s managers. `q` searches username, e-mail, full name and nick name; '
         + 'order with `o` (created_at, slug, email, full_name; repeatable, `-` reverses) and `ot`; `start_at`/`ends_at` filter on creation time.',
       querystring: ListParams,
-      response: { 200: PageOf(UserBrief), ...errors(400, 401, 403) },
+      response: { 200: PageOf(ref(User), 'A page of users.'), ...errors(400, 401, 403) },
     },
   }, async (request) => {
     const list = toListQuery(request.query, USER_LIST_SPEC, config);
     const page = await listUsers(core, request.caller, list);
-    return pageEnvelope(request, config, list, page, briefJson);
+    return pageEnvelope(request, config, list, page, userJson);
   });
 
   const createSchema = {
     summary: 'Creates a contact',
     description: 'Records a person the broker\'s team keeps track of: a user without login credentials (`credentials` is false). '
       + 'The username is derived from the e-mail address. For the broker\'s managers.',
-    body: ProfileCreate,
-    response: { 201: LoginProfile, ...errors(400, 401, 403) },
+    body: UserProfileCreate,
+    response: { 201: ref(UserProfile, 'The contact, created.'), ...errors(400, 401, 403) },
   };
-  app.post('/users/', { schema: { tags: USERS, ...createSchema } }, async (request, reply) => {
+  app.post('/users/', { schema: { tags: USERS, operationId: 'createUser', ...createSchema } }, async (request, reply) => {
     reply.code(201);
-    return profileJson(await createContact(core, request.caller, request.body));
+    return userProfileJson(await createContact(core, request.caller, request.body));
   });
 
   app.get('/users/:user/', {
     schema: {
+      operationId: 'getUser',
       tags: USERS,
       summary: 'Retrieves a user profile',
       description: 'The profile of one user. Users read their own; the broker\'s managers read anyone\'s and also see the activities '
         + 'recorded with the user (newest first; empty for other callers).',
       params: UserParams,
-      response: { 200: LoginProfile, ...errors(401, 404) },
+      response: { 200: ref(UserProfile, 'The user.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => profileJson(await getProfile(core, request.caller, request.params.user)));
+  }, async (request) => userProfileJson(await getProfile(core, request.caller, request.params.user)));
 
   const updateDescription = 'Changes the profile. Changing the e-mail address needs `password`, the password of the user making the request. '
     + 'For an account that can log in, the new address takes effect only once confirmed through the link mailed to it '
@@ -111,25 +85,26 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
     + 'The answer is the same whether or not the new address belongs to another account (its owner is told instead). '
     + 'A contact without a password takes the new address at once, unverified.';
   app.put('/users/:user/', {
-    schema: { tags: USERS, summary: 'Updates a user profile', description: updateDescription, params: UserParams, body: ProfileUpdate, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
-  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+    schema: { tags: USERS, operationId: 'updateUser', summary: 'Updates a user profile', description: updateDescription, params: UserParams, body: UserProfileUpdate, response: { 200: ref(UserProfile, 'The user, updated.'), ...errors(400, 401, 404) } },
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
   app.patch('/users/:user/', {
-    schema: { tags: USERS, summary: 'Updates part of a user profile', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: ProfilePatch, response: { 200: LoginProfile, ...errors(400, 401, 404) } },
-  }, async (request) => profileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+    schema: { tags: USERS, operationId: 'patchUser', summary: 'Updates part of a user profile', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: UserProfilePatch, response: { 200: ref(UserProfile, 'The user, updated.'), ...errors(400, 401, 404) } },
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
 
   const limited = { rateLimit: { max: config.authRateLimit.max, timeWindow: config.authRateLimit.windowSeconds * 1000 } };
   const EmailKey = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100, description: 'Key from the link mailed to the address.' }) });
-  const EmailAnswer = Type.Object({ detail: Type.String(), email: Type.String({ description: 'The address of the account now.' }) });
+  const EmailAnswer = (description: string) => Type.Object({ detail: Type.String(), email: Type.String({ description: 'The address of the account now.' }) }, { description });
   app.post('/auth/email/:key/', {
     config: limited,
     schema: {
+      operationId: 'confirmEmailChange',
       tags: USERS,
       summary: 'Confirms a new e-mail address',
       description: 'Uses the link mailed to a new address (once): the address becomes the account\'s, verified. The former address is '
         + 'mailed a link to undo the change. Does not log anyone in.',
       security: [],
       params: EmailKey,
-      response: { 200: EmailAnswer, ...errors(400, 429) },
+      response: { 200: EmailAnswer('The new address is the account\'s.'), ...errors(400, 429) },
     },
   }, async (request) => {
     const { email } = await confirmEmailChange(core, request.caller, request.params.key);
@@ -138,13 +113,14 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/auth/email/:key/undo/', {
     config: limited,
     schema: {
+      operationId: 'undoEmailChange',
       tags: USERS,
       summary: 'Undoes an e-mail address change',
       description: 'Uses the link mailed to the former address after a change (once, within a week): the former address becomes the '
         + 'account\'s again and a password reset link is mailed to it. Works even if the password was changed since.',
       security: [],
       params: EmailKey,
-      response: { 200: EmailAnswer, ...errors(400, 429) },
+      response: { 200: EmailAnswer('The former address is the account\'s again.'), ...errors(400, 429) },
     },
   }, async (request) => {
     const { email } = await undoEmailChange(core, request.caller, request.params.key);
@@ -153,12 +129,13 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.delete('/users/:user/', {
     schema: {
+      operationId: 'deleteUser',
       tags: USERS,
       summary: 'Deletes a user account',
       description: 'Anonymizes the account: personal data and credentials are removed, the username and e-mail address become free, '
         + 'and the history (security events, activities) stays. Refused while the user is the only manager of an organization.',
       params: UserParams,
-      response: { 204: Type.Null({ description: 'Deleted.' }), ...errors(401, 404, 409) },
+      response: { 204: NoContent('Deleted.'), ...errors(400, 401, 404, [409, 'The user is the only manager of an organization.']) },
     },
   }, async (request, reply) => {
     await deleteAccount(core, request.caller, request.params.user);
@@ -167,47 +144,48 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.post('/users/:user/activate/', {
     schema: {
+      operationId: 'resendActivation',
       tags: USERS,
       summary: 'Re-sends an activation link',
       description: 'Mails a new activation link to a user whose e-mail address is not verified yet.',
       params: UserParams,
-      response: { 200: UserBrief, ...errors(400, 401, 404) },
+      response: { 200: ref(User, 'The user; a new activation link is on its way.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => briefJson(await resendActivation(core, request.caller, request.params.user)));
+  }, async (request) => userJson(await resendActivation(core, request.caller, request.params.user)));
 
-  const passwordHandler = async (
-    request: FastifyRequest<{ Params: { user: string }; Body: { password: string; new_password: string } }>,
-    reply: FastifyReply,
-  ) => {
-    const { token } = await changePassword(core, request.caller, request.params.user, request.body);
-    // The caller's session cookie predates the change: give them one that still works.
-    if (request.caller.kind === 'user' && request.caller.via === 'session') setSessionCookie(reply, config, token);
-    return { detail: 'Password updated successfully.', token };
-  };
   const passwordDescription = '`password` is the password of the user making the request; `new_password` becomes the password of the user named '
     + 'in the URL. Every other session of that user ends (all of them when the caller changes someone else\'s password); the '
     + 'caller\'s session stays, and the answer carries a fresh token of it. API keys stay: a password reset revokes them.';
-  app.put('/users/:user/password/', {
-    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) } },
-  }, passwordHandler);
-  app.patch('/users/:user/password/', {
-    schema: { tags: USERS, summary: 'Changes a user password', description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) } },
-  }, passwordHandler);
+  for (const method of ['put', 'patch'] as const) {
+    app[method]('/users/:user/password/', {
+      schema: {
+        tags: USERS, operationId: method === 'put' ? 'changePassword' : 'changePasswordPatch', summary: 'Changes a user password',
+        description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) },
+      },
+    }, async (request, reply) => {
+      const { token } = await changePassword(core, request.caller, request.params.user, request.body);
+      // The caller's session cookie predates the change: give them one that still works.
+      if (request.caller.kind === 'user' && request.caller.via === 'session') setSessionCookie(reply, config, token);
+      return { detail: 'Password updated successfully.', token };
+    });
+  }
 
   app.post('/users/:user/api-keys/', {
     schema: {
+      operationId: 'resetApiKey',
       tags: USERS,
       summary: 'Resets a user secret API key',
       description: 'Revokes the user\'s API key and makes a new one, shown only in this answer. Send it as the user name of HTTP Basic '
         + 'authentication with an empty password. Needs the password of the user making the request.',
       params: UserParams,
-      body: Type.Object({ password: CallerPassword }),
-      response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }), ...errors(400, 401, 404, 429) },
+      body: Type.Object({ password: CallerPassword }, { additionalProperties: false }),
+      response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }, { description: 'The new key, shown only here.' }), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => ({ secret: await resetUserApiKey(core, request.caller, request.params.user, request.body) }));
 
   app.put('/users/:user/ssh-keys/', {
     schema: {
+      operationId: 'updateSshKey',
       tags: USERS,
       summary: 'Updates a user public SSH key',
       description: 'Sets the OpenSSH public key (ssh-rsa, ssh-ed25519 or ecdsa-sha2-nistp256/384/521, optional comment). '
@@ -216,8 +194,8 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
       body: Type.Object({
         pubkey: Type.String({ minLength: 1, maxLength: MAX_SSH_KEY_LENGTH, description: 'Public key in OpenSSH format.' }),
         password: CallerPassword,
-      }),
-      response: { 200: Detail, ...errors(400, 401, 404, 429) },
+      }, { additionalProperties: false }),
+      response: { 200: ref(Detail, 'The key is set.'), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => {
     await updateSshKey(core, request.caller, request.params.user, request.body);
@@ -229,6 +207,7 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
   });
   app.put('/users/:user/otp/', {
     schema: {
+      operationId: 'updateOtp',
       tags: USERS,
       summary: 'Changes a user second factors',
       description: 'Turns on or off the authenticator app (`otp_enabled`), a code by e-mail and a code by SMS at login. '
@@ -247,7 +226,7 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
           Type.Integer({ minimum: 0, maximum: 999999 }),
           Type.String({ pattern: '^\\d{1,6}$' }),
         ], { description: 'A first code from the authenticator app, confirming the seed answered by the previous call.' })),
-      }),
+      }, { additionalProperties: false }),
       response: {
         200: Type.Union([
           Type.Object({
@@ -260,7 +239,7 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
             phone_verification_enabled: Type.Boolean(),
             recovery_codes: Type.Optional(RecoveryCodes),
           }),
-        ]),
+        ], { description: 'A new seed to confirm, or the second factors as they are now (with recovery codes when the authenticator was just turned on).' }),
         ...errors(400, 401, 404, 429),
       },
     },
@@ -271,23 +250,25 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.post('/users/:user/otp/recovery-codes/', {
     schema: {
+      operationId: 'regenerateRecoveryCodes',
       tags: USERS,
       summary: 'Makes new recovery codes',
       description: 'Replaces the recovery codes of the authenticator app with ten new ones, shown only in this answer; the old ones '
         + 'stop working. Needs the authenticator turned on and the password of the user making the request.',
       params: UserParams,
-      body: Type.Object({ password: CallerPassword }),
-      response: { 200: Type.Object({ recovery_codes: RecoveryCodes }), ...errors(400, 401, 404, 429) },
+      body: Type.Object({ password: CallerPassword }, { additionalProperties: false }),
+      response: { 200: Type.Object({ recovery_codes: RecoveryCodes }, { description: 'The new codes, shown only here.' }), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => ({ recovery_codes: await regenerateRecoveryCodes(core, request.caller, request.params.user, request.body) }));
 
   app.get('/users/:user/notifications/', {
     schema: {
+      operationId: 'getNotifications',
       tags: USERS,
       summary: 'Lists a user notification choices',
       description: 'The e-mail notifications the user receives; all of them until the user chooses.',
       params: UserParams,
-      response: { 200: Notifications, ...errors(401, 404) },
+      response: { 200: Notifications('The notifications the user receives.'), ...errors(400, 401, 404) },
     },
   }, async (request) => ({ notifications: await getNotifications(core, request.caller, request.params.user) }));
   const notificationsDescription = 'Replaces the list of e-mail notifications the user receives. Unknown names are refused.';
@@ -295,11 +276,12 @@ export const usersRoutes: FastifyPluginAsync = async (fastify) => {
     app[method]('/users/:user/notifications/', {
       schema: {
         tags: USERS,
+        operationId: { put: 'setNotifications', patch: 'patchNotifications', post: 'postNotifications' }[method],
         summary: 'Changes a user notification choices',
         description: notificationsDescription,
         params: UserParams,
-        body: Notifications,
-        response: { 200: Notifications, ...errors(400, 401, 404) },
+        body: NotificationsBody,
+        response: { 200: Notifications('The notifications the user receives now.'), ...errors(400, 401, 404) },
       },
     }, async (request) => ({ notifications: await setNotifications(core, request.caller, request.params.user, request.body.notifications) }));
   }

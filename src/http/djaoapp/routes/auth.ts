@@ -1,14 +1,13 @@
 // /api/auth/...: login, registration, activation, recovery, tokens, logout.
-import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '@fastify/type-provider-typebox';
-import type { App } from '../app.js';
-import { login } from '../../core/identity/login.js';
-import { logout, refreshToken, verifyToken } from '../../core/identity/sessions.js';
-import { activate, getActivation, register } from '../../core/identity/registration.js';
-import { recover, resetPassword } from '../../core/identity/recovery.js';
-import { MAX_PASSWORD_LENGTH } from '../../core/identity/passwords.js';
-import { clearSessionCookie, setSessionCookie } from './session.js';
-import { Detail, Nullable, Slug, TokenBody, errors } from './schemas.js';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { login } from '../../../core/identity/login.js';
+import { logout, refreshToken, verifyToken } from '../../../core/identity/sessions.js';
+import { activate, getActivation, register } from '../../../core/identity/registration.js';
+import { recover, resetPassword } from '../../../core/identity/recovery.js';
+import { MAX_PASSWORD_LENGTH } from '../../../core/identity/passwords.js';
+import { clearSessionCookie, setSessionCookie } from '../../session-cookie.js';
+import { Detail, Nullable, Slug, TokenBody, errors, ref } from '../schemas/common.js';
+import { iso, orNull } from '../shapes/common.js';
 
 const Password = (description: string) =>
   Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description });
@@ -24,19 +23,19 @@ const Credentials = Type.Object({
     Type.String({ pattern: '^\\s*[A-Za-z0-9]{5}-?[A-Za-z0-9]{5}\\s*$', description: 'A recovery code of the authenticator app.' }),
   ], { description: 'One-time code, checked when the user enabled a second factor (authenticator app, e-mail or text message); '
     + 'a recovery code of the authenticator app (`xxxxx-xxxxx`, each works once) stands in for it.' })),
-});
+}, { additionalProperties: false });
 
 const Registration = Type.Object({
   username: Type.Optional({ ...Slug, description: 'Username; made from the e-mail address when omitted.' }),
   password: Type.Optional(Password('Checked against the password rules, but not kept: the password is chosen when activating, by whoever reads the mailbox.')),
   email: Email,
   full_name: Type.String({ minLength: 1, maxLength: 150, format: 'single-line', description: 'Full name.' }),
-});
+}, { additionalProperties: false });
 
 const RegistrationAnswer = Type.Object({
   detail: Type.String({ description: 'What happens next, in plain text.' }),
   email: Type.String({ description: 'The e-mail address, as sent.' }),
-});
+}, { description: 'The registration is under way: an e-mail is on its way to the address.' });
 
 const KeyParams = Type.Object({
   verification_key: Type.String({ minLength: 1, maxLength: 100, description: 'Activation key from the link mailed to the user.' }),
@@ -46,20 +45,22 @@ const ActivationView = Type.Object({
   slug: Type.String({ description: 'Username.' }),
   username: Type.String({ description: 'Same as slug.' }),
   email: Nullable(Type.String()),
-  full_name: Type.String(),
+  full_name: Nullable(Type.String()),
   printable_name: Type.String({ description: 'Name to display.' }),
   created_at: Type.String({ format: 'date-time' }),
   picture: Nullable(Type.String({ description: 'URL of the profile picture.' })),
   credentials: Type.Boolean({ description: 'True if the user already has login credentials.' }),
-});
+}, { description: 'Who the activation key belongs to.' });
 
 const Activation = Type.Object({
   username: Type.Optional({ ...Slug, description: 'A new username.' }),
   new_password: Type.Optional(Password('Password to log in with; required: activating proves the mailbox, and the account takes the password its owner chooses.')),
   full_name: Type.Optional(Type.String({ maxLength: 150, format: 'single-line', description: 'Full name.' })),
-});
+}, { additionalProperties: false });
 
-const Recover = Type.Object({ email: Email });
+const Recover = Type.Object({ email: Email }, { additionalProperties: false });
+const Recovering = Type.Object({ email: Email }, { description: 'The address, as sent: a link is on its way if an account has it.' });
+const RefreshBody = Type.Object({ token: TokenBody.properties.token }, { additionalProperties: false });
 
 const ResetParams = Type.Object({
   uidb64: Type.String({ minLength: 1, maxLength: 64, description: 'The user, as encoded in the reset link.' }),
@@ -69,10 +70,11 @@ const ResetParams = Type.Object({
 const Reset = Type.Object({
   new_password: Password('The new password.'),
   new_password2: Type.Optional(Password('The new password again; must match when given.')),
-});
+}, { additionalProperties: false });
 
-export const authRoutes: FastifyPluginAsync = async (fastify) => {
-  const app = fastify as unknown as App;
+const Authenticated = ref(TokenBody, 'Authenticated: a JSON Web Token, also set as the session cookie.');
+
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { core } = app;
   const { config } = core;
   // Per client address, on every route here: they are the ones worth guessing at.
@@ -81,6 +83,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/auth/', {
     config: limited,
     schema: {
+      operationId: 'authLogin',
       tags: ['auth'],
       summary: 'Logs a user in',
       description:
@@ -91,7 +94,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
         'authenticator app, or sent by e-mail or text message when the first attempt comes without one.',
       security: [],
       body: Credentials,
-      response: { 200: TokenBody, ...errors(400, 403, 429) },
+      response: { 200: Authenticated, ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429) },
     },
   }, async (request, reply) => {
     const { token } = await login(core, request.caller, request.body);
@@ -102,6 +105,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/auth/register/', {
     config: limited,
     schema: {
+      operationId: 'authRegister',
       tags: ['auth'],
       summary: 'Registers a user',
       description:
@@ -120,21 +124,23 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
   app.get('/auth/activate/:verification_key/', {
     config: limited,
     schema: {
+      operationId: 'authActivationRetrieve',
       tags: ['auth'],
       summary: 'Retrieves user associated to an activation key',
       description: 'Shows who an unused, unexpired activation key belongs to, so an activation page can greet them. It does not use the key.',
       security: [],
       params: KeyParams,
-      response: { 200: ActivationView, ...errors(404, 429) },
+      response: { 200: ActivationView, ...errors(400, [404, 'The key is unknown, used or expired.'], 429) },
     },
   }, async (request) => {
     const view = await getActivation(core, request.caller, request.params.verification_key);
-    return { ...view, created_at: view.created_at.toISOString() };
+    return { ...view, email: orNull(view.email), full_name: orNull(view.full_name), picture: orNull(view.picture), created_at: iso(view.created_at) };
   });
 
   app.post('/auth/activate/:verification_key/', {
     config: limited,
     schema: {
+      operationId: 'authActivate',
       tags: ['auth'],
       summary: 'Activates a user',
       description:
@@ -145,7 +151,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       security: [],
       params: KeyParams,
       body: Activation,
-      response: { 200: TokenBody, ...errors(400, 403, 404, 429) },
+      response: { 200: Authenticated, ...errors(400, 403, [404, 'The key is unknown, used or expired.'], 429) },
     },
   }, async (request, reply) => {
     const { token } = await activate(core, request.caller, request.params.verification_key, request.body);
@@ -156,6 +162,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
   app.post('/auth/recover/', {
     config: limited,
     schema: {
+      operationId: 'authRecover',
       tags: ['auth'],
       summary: 'Emails a password reset link',
       description:
@@ -163,13 +170,14 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
         'the same whether or not such an account exists.',
       security: [],
       body: Recover,
-      response: { 200: Recover, ...errors(400, 429) },
+      response: { 200: Recovering, ...errors(400, 429) },
     },
   }, async (request) => recover(core, request.caller, request.body.email));
 
   app.post('/auth/reset/:uidb64/:token/', {
     config: limited,
     schema: {
+      operationId: 'authReset',
       tags: ['auth'],
       summary: 'Confirms a password reset',
       description:
@@ -184,9 +192,9 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       params: ResetParams,
       body: Reset,
       response: {
-        200: Type.Union([TokenBody, Type.Object({
+        200: Type.Union([ref(TokenBody), Type.Object({
           detail: Type.String({ description: 'The password is set; log in with it and the second factor.' }),
-        })]),
+        })], { description: 'The password is set: a JSON Web Token (also set as the session cookie), or, for an account with a second factor, a message.' }),
         ...errors(400, 403, 429),
       },
     },
@@ -208,8 +216,9 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       'answers with a new one in the same session that expires later, but never after the session ends: ' +
       '`SESSION_MAX_AGE_SECONDS` after the user logged in, or when it is logged out. An expired token is refused: ' +
       'log in again. When the request is itself authenticated, it must be as the user of the token.',
-    body: TokenBody,
-    response: { 200: TokenBody, ...errors(400, 403, 429) },
+    security: [],
+    body: RefreshBody,
+    response: { 200: ref(TokenBody, 'A new token in the same session.'), ...errors(400, 403, 429) },
   };
   const verify = {
     tags: ['auth'],
@@ -217,17 +226,24 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       'Answers with the same token when the API would accept it, and otherwise a 400 with the reason the API ' +
       'would give (invalid, expired, session ended, account suspended, password changed since). ' +
       'When the request is itself authenticated, it must be as the user of the token.',
-    body: TokenBody,
-    response: { 200: TokenBody, ...errors(400, 403, 429) },
+    security: [],
+    body: RefreshBody,
+    response: { 200: ref(TokenBody, 'The token is valid: the same token.'), ...errors(400, 403, 429) },
   };
   for (const [prefix, alias] of [['/auth/tokens/', false], ['/tokens/', true]] as const) {
     app.post(prefix, {
       config: limited,
-      schema: { ...refresh, summary: alias ? 'Refreshes a JSON Web Token (alias of /api/auth/tokens/)' : 'Refreshes a JSON Web Token' },
+      schema: {
+        ...refresh, operationId: alias ? 'tokensRefresh' : 'authTokensRefresh',
+        summary: alias ? 'Refreshes a JSON Web Token (alias of /api/auth/tokens/)' : 'Refreshes a JSON Web Token',
+      },
     }, async (request) => ({ token: await refreshToken(core, request.caller, request.body.token) }));
     app.post(`${prefix}verify/`, {
       config: limited,
-      schema: { ...verify, summary: alias ? 'Verifies a JSON Web Token (alias of /api/auth/tokens/verify/)' : 'Verifies a JSON Web Token' },
+      schema: {
+        ...verify, operationId: alias ? 'tokensVerify' : 'authTokensVerify',
+        summary: alias ? 'Verifies a JSON Web Token (alias of /api/auth/tokens/verify/)' : 'Verifies a JSON Web Token',
+      },
     }, async (request) => ({ token: await verifyToken(core, request.caller, request.body.token) }));
   }
 
@@ -236,6 +252,7 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
     // A logout usually comes without a body (or an empty one of any type, with a bearer token).
     preValidation: async (request) => { if (request.body === undefined || (request.body as unknown) === '') request.body = {}; },
     schema: {
+      operationId: 'authLogout',
       tags: ['auth'],
       summary: 'Logs a user out',
       description:
@@ -245,8 +262,8 @@ export const authRoutes: FastifyPluginAsync = async (fastify) => {
       security: [],
       body: Type.Object({
         everywhere: Type.Optional(Type.Boolean({ description: 'End every session of the user, not only this one.' })),
-      }),
-      response: { 200: Detail, ...errors(400, 429) },
+      }, { additionalProperties: false }),
+      response: { 200: ref(Detail, 'Logged out.'), ...errors(400, 429) },
     },
   }, async (request, reply) => {
     await logout(core, request.caller, request.body.everywhere === true);

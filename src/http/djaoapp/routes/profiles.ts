@@ -1,26 +1,20 @@
 // /api/profile/...: billing profiles (organizations), their partner tree of customers,
 // their lifecycle, quotas and history; and /api/users/{user}/profiles/.
-import type { FastifyPluginAsync } from 'fastify';
-import { Type, type Static } from '@fastify/type-provider-typebox';
-import type { App } from '../app.js';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  createProfile, createProfileForUser, getProfile, listProfiles, listUserProfiles, updateProfile,
-  PROFILE_LIST, type Organization,
-} from '../../core/organizations/profiles.js';
-import { createCustomer, listCustomers } from '../../core/organizations/customers.js';
+  createProfile, createProfileForUser, getProfile, listProfiles, listUserProfiles, updateProfile, PROFILE_LIST,
+} from '../../../core/organizations/profiles.js';
+import { createCustomer, listCustomers } from '../../../core/organizations/customers.js';
 import {
-  closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization, type OrganizationEvent,
-} from '../../core/organizations/lifecycle.js';
-import { getQuotas, setQuotas } from '../../core/organizations/quotas.js';
-import { ListParams, PageOf, pageEnvelope, toListQuery } from './pages.js';
-import { Nullable, Slug, UserParams, errors } from './schemas.js';
-import { printableName } from '../../core/identity/users.js';
+  closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization,
+} from '../../../core/organizations/lifecycle.js';
+import { getQuotas, setQuotas } from '../../../core/organizations/quotas.js';
+import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
+import { NoContent, Nullable, OrganizationParams, Slug, UserParams, errors, ref } from '../schemas/common.js';
+import { OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas } from '../schemas/organizations.js';
+import { organizationDetailJson, organizationEventJson, organizationProfileJson } from '../shapes/organizations.js';
 
 const TAGS = ['profile'];
-
-const OrganizationParams = Type.Object({
-  organization: Type.String({ minLength: 1, maxLength: 150, description: 'Slug of the billing profile (organization).' }),
-});
 
 const ProfileType = Type.Union([Type.Literal('organization'), Type.Literal('personal')], {
   description: "'organization', or 'personal' for the billing profile of the user it is created for.",
@@ -57,68 +51,6 @@ const ProfilePutBody = Type.Object({
   email: Type.String({ format: 'email', maxLength: 254, description: 'E-mail address.' }),
 }, { additionalProperties: false });
 
-const OrganizationSchema = Type.Object({
-  slug: Type.String({ description: 'Unique identifier shown in the URL bar.' }),
-  full_name: Type.String(),
-  printable_name: Type.String({ description: 'Name to display.' }),
-  picture: Nullable(Type.String({ description: 'Profile picture.' })),
-  type: Type.String({ description: "One of 'organization' or 'personal'." }),
-  credentials: Type.Boolean({ description: 'True for a personal profile, whose user logs in.' }),
-  created_at: Type.String({ format: 'date-time' }),
-  email: Type.String(),
-  phone: Type.String(),
-  street_address: Type.String(),
-  locality: Type.String(),
-  region: Type.String(),
-  postal_code: Type.String(),
-  country: Type.String(),
-  default_timezone: Type.String({ description: 'Timezone to use when reporting metrics.' }),
-  is_provider: Type.Boolean(),
-  is_bulk_buyer: Type.Boolean(),
-  extra: Nullable(Type.String()),
-  status: Type.String({ description: "Not in DjaoApp: 'active', 'suspended' or 'closed'." }),
-  partner: Nullable(Type.String({ description: 'Not in DjaoApp: slug of the partner organization that created this one as its customer.' })),
-});
-
-const OrganizationDetailSchema = Type.Object({
-  ...OrganizationSchema.properties,
-  subscriptions: Type.Array(Type.Object({
-    created_at: Type.String({ format: 'date-time' }),
-    ends_at: Type.String({ format: 'date-time' }),
-    plan: Type.String(),
-    auto_renew: Type.Boolean(),
-  }), { description: 'Subscriptions of the organization (empty until billing is in place).' }),
-});
-
-function organizationJson(o: Organization): Static<typeof OrganizationSchema> {
-  return {
-    slug: o.slug,
-    full_name: o.full_name,
-    printable_name: printableName(o),
-    picture: o.picture,
-    type: o.type,
-    credentials: o.type === 'personal',
-    created_at: new Date(o.created_at).toISOString(),
-    email: o.email ?? '',
-    phone: o.phone ?? '',
-    street_address: o.street_address ?? '',
-    locality: o.locality ?? '',
-    region: o.region ?? '',
-    postal_code: o.postal_code ?? '',
-    country: o.country ?? '',
-    default_timezone: o.default_timezone,
-    is_provider: o.is_provider,
-    is_bulk_buyer: o.is_bulk_buyer,
-    extra: o.extra,
-    status: o.status,
-    partner: o.partner_slug,
-  };
-}
-
-function detailJson(o: Organization): Static<typeof OrganizationDetailSchema> {
-  return { ...organizationJson(o), subscriptions: [] };
-}
-
 const CustomerListParams = Type.Object({
   ...ListParams.properties,
   depth: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('all')], { description: '`1` (default): direct customers; `all`: customers at every level below.' })),
@@ -142,90 +74,82 @@ const QuotasBody = Type.Object({
   customer_quota: QuotaValue('How many customer organizations it may have; null for no limit.'),
   seat_quota: QuotaValue('How many users may hold a role on it (accepted or pending); null for no limit.'),
 }, { additionalProperties: false });
-const QuotasSchema = Type.Object({
-  ...QuotasBody.properties,
-  customers: Type.Integer({ description: 'Customers it has now (closed ones excepted).' }),
-  seats: Type.Integer({ description: 'Users holding a role on it now.' }),
-});
+const Profile = (description: string) => ref(OrganizationProfile, description);
+const Detail = (description: string) => ref(OrganizationDetail, description);
+const Profiles = (description: string) => PageOf(ref(OrganizationProfile), description);
 
-const EventSchema = Type.Object({
-  created_at: Type.String({ format: 'date-time' }),
-  type: Type.String({ description: 'created, updated, customer_created, suspended, reactivated, closed or quota_changed.' }),
-  actor: Nullable(Type.String({ description: 'Username of whoever made the change.' })),
-  detail: Nullable(Type.Object({}, { additionalProperties: true, description: 'What changed.' })),
-});
-
-function eventJson(e: OrganizationEvent): Static<typeof EventSchema> {
-  return { created_at: new Date(e.created_at).toISOString(), type: e.type, actor: e.actor, detail: (e.detail ?? null) as Record<string, never> | null };
-}
-
-export const profileRoutes: FastifyPluginAsync = async (fastify) => {
-  const app = fastify as unknown as App;
+export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { core } = app;
   const { config } = core;
 
   app.get('/profile/', {
     schema: {
+      operationId: 'listProfiles',
       tags: TAGS,
       summary: 'Lists billing profiles',
       description: 'A page of the organizations the caller may see: every one for the broker\'s managers; otherwise those where the caller holds an accepted role, plus the customers, at every depth, of the organizations the caller manages. `q` searches slug, name, e-mail, phone and address; `o` orders by slug, full_name, email or created_at.',
       querystring: ListParams,
-      response: { 200: PageOf(OrganizationSchema), ...errors(400, 401) },
+      response: { 200: Profiles('A page of organizations.'), ...errors(400, 401) },
     },
   }, async (request) => {
     const list = toListQuery(request.query, PROFILE_LIST, config);
-    return pageEnvelope(request, config, list, await listProfiles(core, request.caller, list), organizationJson);
+    return pageEnvelope(request, config, list, await listProfiles(core, request.caller, list), organizationProfileJson);
   });
 
   app.post('/profile/', {
     schema: {
+      operationId: 'createProfile',
       tags: TAGS,
       summary: 'Creates a billing profile',
       description: 'Creates an organization whose manager is the caller. The slug is derived from full_name when absent (made unique); a slug already taken is refused. With `type: personal` it is the caller\'s own billing profile (one per user), named and addressed after them unless told otherwise.',
       body: ProfileCreateBody,
-      response: { 201: OrganizationSchema, ...errors(400, 401) },
+      response: { 201: Profile('The organization, created.'), ...errors(400, 401) },
     },
-  }, async (request, reply) => reply.code(201).send(organizationJson(await createProfile(core, request.caller, request.body))));
+  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createProfile(core, request.caller, request.body))));
 
   app.get('/profile/:organization/', {
     schema: {
+      operationId: 'getProfile',
       tags: TAGS,
       summary: 'Retrieves a billing profile',
       description: 'The organization with its subscriptions. Members, the managers of a partner above it and the broker\'s managers may read it; anyone else gets 404.',
       params: OrganizationParams,
-      response: { 200: OrganizationDetailSchema, ...errors(401, 403, 404) },
+      response: { 200: Detail('The organization.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => detailJson(await getProfile(core, request.caller, request.params.organization)));
+  }, async (request) => organizationDetailJson(await getProfile(core, request.caller, request.params.organization)));
 
   app.put('/profile/:organization/', {
     schema: {
+      operationId: 'updateProfile',
       tags: TAGS,
       summary: 'Updates a billing profile',
       description: 'Replaces the profile\'s fields (full_name and email required). Its managers, a partner\'s managers above it and the broker\'s managers may; is_provider and is_bulk_buyer only change by the broker\'s managers.',
       params: OrganizationParams,
       body: ProfilePutBody,
-      response: { 200: OrganizationDetailSchema, ...errors(400, 401, 403, 404) },
+      response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => detailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
 
   app.patch('/profile/:organization/', {
     schema: {
+      operationId: 'patchProfile',
       tags: TAGS,
       summary: 'Updates some fields of a billing profile',
       description: 'Like PUT, but only the fields sent change.',
       params: OrganizationParams,
       body: ProfilePatchBody,
-      response: { 200: OrganizationDetailSchema, ...errors(400, 401, 403, 404) },
+      response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => detailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
 
   app.delete('/profile/:organization/', {
     schema: {
+      operationId: 'deleteProfile',
       tags: TAGS,
       summary: 'Deletes a billing profile',
       description: 'Closes the organization rather than erasing it, so the history of its subscriptions and transactions stays whole: its members are detached, pending invitations and requests removed, its name and contact details anonymized and its slug freed (it becomes `closed-<id>`). Irreversible.',
       params: OrganizationParams,
-      response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
+      response: { 204: NoContent('Closed.'), ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
     await closeOrganization(core, request.caller, request.params.organization, 'delete');
@@ -234,124 +158,134 @@ export const profileRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.get('/profile/:organization/customers/', {
     schema: {
+      operationId: 'listCustomers',
       tags: TAGS,
       summary: 'Lists customers of a partner',
       description: 'Not in DjaoApp. The organizations created as customers of {organization}: direct ones, or every level below with `?depth=all`. Readable by its members, the managers above it and the broker\'s managers.',
       params: OrganizationParams,
       querystring: CustomerListParams,
-      response: { 200: PageOf(OrganizationSchema), ...errors(400, 401, 403, 404) },
+      response: { 200: Profiles('A page of customer organizations.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
     const { depth, ...params } = request.query;
     const list = toListQuery(params, PROFILE_LIST, config);
     const page = await listCustomers(core, request.caller, request.params.organization, depth === 'all', list);
-    return pageEnvelope(request, config, list, page, organizationJson);
+    return pageEnvelope(request, config, list, page, organizationProfileJson);
   });
 
   app.post('/profile/:organization/customers/', {
     schema: {
+      operationId: 'createCustomer',
       tags: TAGS,
       summary: 'Creates a customer organization',
       description: 'Not in DjaoApp (get.chat\'s partner customers). Creates an organization whose partner is {organization}. Nobody gets a role on it: the partner\'s managers manage it, and its own customers, through the tree. `manager` is only recorded in its history; invite people through its roles. Refused with 403 when the partner\'s customer_quota is reached, also when requests race for the last slot.',
       params: OrganizationParams,
       body: CustomerCreateBody,
-      response: { 201: OrganizationSchema, ...errors(400, 401, 403, 404) },
+      response: { 201: Profile('The customer organization, created.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(organizationJson(await createCustomer(core, request.caller, request.params.organization, request.body))));
+  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createCustomer(core, request.caller, request.params.organization, request.body))));
 
   const lifecycleNote = 'Only the broker\'s managers and the managers of a partner above the organization may; its own managers may not. Recorded in its events.';
 
   app.post('/profile/:organization/suspend/', {
     schema: {
+      operationId: 'suspendOrganization',
       tags: TAGS,
       summary: 'Suspends an organization',
       description: `Not in DjaoApp. Keeps every data but refuses every request of its own members with 403 and the reason. ${lifecycleNote}`,
       params: OrganizationParams,
       body: SuspendBody,
-      response: { 200: OrganizationSchema, ...errors(400, 401, 403, 404, 409) },
+      response: { 200: Profile('The organization, in its new state.'), ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => organizationJson(await suspendOrganization(core, request.caller, request.params.organization, request.body.reason)));
+  }, async (request) => organizationProfileJson(await suspendOrganization(core, request.caller, request.params.organization, request.body.reason)));
 
   app.post('/profile/:organization/reactivate/', {
     schema: {
+      operationId: 'reactivateOrganization',
       tags: TAGS,
       summary: 'Reactivates a suspended organization',
       description: `Not in DjaoApp. Lets its members in again. ${lifecycleNote}`,
       params: OrganizationParams,
-      response: { 200: OrganizationSchema, ...errors(400, 401, 403, 404, 409) },
+      response: { 200: Profile('The organization, in its new state.'), ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => organizationJson(await reactivateOrganization(core, request.caller, request.params.organization)));
+  }, async (request) => organizationProfileJson(await reactivateOrganization(core, request.caller, request.params.organization)));
 
   app.post('/profile/:organization/close/', {
     schema: {
+      operationId: 'closeOrganization',
       tags: TAGS,
       summary: 'Closes an organization for good',
       description: `Not in DjaoApp. Irreversible: members detached, pending invitations and requests removed, name and contact details anonymized, slug freed (it becomes \`closed-<id>\`), history kept. Afterwards only the broker's managers can still read it. ${lifecycleNote}`,
       params: OrganizationParams,
       body: CloseBody,
-      response: { 200: OrganizationSchema, ...errors(400, 401, 403, 404, 409) },
+      response: { 200: Profile('The organization, in its new state.'), ...errors(400, 401, 403, 404, 409) },
     },
     // The body is optional: a POST without one closes with no reason.
     preValidation: async (request) => { request.body ??= {}; },
-  }, async (request) => organizationJson(await closeOrganization(core, request.caller, request.params.organization, 'close', request.body.reason)));
+  }, async (request) => organizationProfileJson(await closeOrganization(core, request.caller, request.params.organization, 'close', request.body.reason)));
 
   app.get('/profile/:organization/events/', {
     schema: {
+      operationId: 'listOrganizationEvents',
       tags: TAGS,
       summary: 'Lists the history of an organization',
       description: 'Not in DjaoApp. Every creation, change, lifecycle step and quota change, newest first. Readable by its managers, the managers above it and the broker\'s managers.',
       params: OrganizationParams,
       querystring: ListParams,
-      response: { 200: PageOf(EventSchema), ...errors(400, 401, 403, 404) },
+      response: { 200: PageOf(ref(OrganizationEvent), 'A page of the history, newest first.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
     const list = toListQuery(request.query, { orderable: { created_at: 'id', type: 'type' }, searchable: [], defaultOrder: ['-created_at'], tieBreaker: 'id' }, config);
-    return pageEnvelope(request, config, list, await listOrganizationEvents(core, request.caller, request.params.organization, list), eventJson);
+    return pageEnvelope(request, config, list, await listOrganizationEvents(core, request.caller, request.params.organization, list), organizationEventJson);
   });
 
   app.get('/profile/:organization/quotas/', {
     schema: {
+      operationId: 'getQuotas',
       tags: TAGS,
       summary: 'Retrieves the quotas of an organization',
       description: 'Not in DjaoApp. How many customers and seats it may have, and how many it has. Readable by whoever may read the organization.',
       params: OrganizationParams,
-      response: { 200: QuotasSchema, ...errors(401, 403, 404) },
+      response: { 200: ref(Quotas, 'The quotas and their use.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => getQuotas(core, request.caller, request.params.organization));
 
   app.put('/profile/:organization/quotas/', {
     schema: {
+      operationId: 'setQuotas',
       tags: TAGS,
       summary: 'Sets the quotas of an organization',
       description: 'Not in DjaoApp. Only the broker\'s managers and the managers of a partner above it may. A quota below current use blocks new customers or seats without removing any.',
       params: OrganizationParams,
       body: QuotasBody,
-      response: { 200: QuotasSchema, ...errors(400, 401, 403, 404) },
+      response: { 200: ref(Quotas, 'The quotas, as set, and their use.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => setQuotas(core, request.caller, request.params.organization, request.body));
 
   app.get('/users/:user/profiles/', {
     schema: {
+      operationId: 'listUserProfiles',
       tags: TAGS,
       summary: 'Lists billing profiles of a user',
       description: 'The organizations where {user} holds an accepted role. The user and the broker\'s managers see all of them; a manager of one of them sees only those they may see themselves.',
       params: UserParams,
       querystring: ListParams,
-      response: { 200: PageOf(OrganizationSchema), ...errors(400, 401, 404) },
+      response: { 200: Profiles('A page of organizations.'), ...errors(400, 401, 404) },
     },
   }, async (request) => {
     const list = toListQuery(request.query, PROFILE_LIST, config);
-    return pageEnvelope(request, config, list, await listUserProfiles(core, request.caller, request.params.user, list), organizationJson);
+    return pageEnvelope(request, config, list, await listUserProfiles(core, request.caller, request.params.user, list), organizationProfileJson);
   });
 
   app.post('/users/:user/profiles/', {
     schema: {
+      operationId: 'createUserProfile',
       tags: TAGS,
       summary: 'Creates a profile managed by a user',
       description: 'Creates an organization whose manager is {user}; the user themselves or the broker\'s managers may. A slug already taken is refused: to join an existing organization, request access through /api/users/{user}/accessibles/.',
       params: UserParams,
       body: ProfileCreateBody,
-      response: { 201: OrganizationSchema, ...errors(400, 401, 404) },
+      response: { 201: Profile('The organization, created.'), ...errors(400, 401, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(organizationJson(await createProfileForUser(core, request.caller, request.params.user, request.body))));
+  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createProfileForUser(core, request.caller, request.params.user, request.body))));
 };

@@ -1,8 +1,9 @@
 // The session cookie carries the same JWT the login answers with, so cookie and header
 // authentication verify the same way. HttpOnly keeps scripts away from it; SameSite=Lax
-// and the JSON-only bodies keep other sites from posting with it.
+// and the JSON-only bodies keep other sites from posting with it. The authentication hook
+// (src/http/app.ts) reads it for every surface; a surface's login routes set and clear it.
 import type { FastifyReply } from 'fastify';
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 
 export const SESSION_COOKIE = 'sessionid';
 

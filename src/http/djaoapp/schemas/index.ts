@@ -1,0 +1,14 @@
+// Every named shape of the native API. The surface adds each with addSchema, so routes
+// refer to them (`ref(Organization)`) and OpenAPI lists them under components.schemas.
+import type { TSchema } from '@fastify/type-provider-typebox';
+import { Detail, ErrorBody, TokenBody } from './common.js';
+import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas, Subscription, UserContact } from './organizations.js';
+import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
+import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
+
+export const SHARED_SCHEMAS: TSchema[] = [
+  ErrorBody, Detail, TokenBody,
+  Organization, OrganizationProfile, OrganizationDetail, Subscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
+  User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,
+  RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
+];

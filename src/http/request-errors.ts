@@ -1,0 +1,28 @@
+// Errors Fastify itself raises before a handler runs (body too large, wrong media type,
+// throttled): what each means in plain words. Every surface's error handler and the
+// service's own use these, each in its own envelope.
+import type { FastifyError, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+
+export interface RequestProblem {
+  status: number;
+  /** A stable code, like the core's: `request.too_large`, `rate.limited`, ... */
+  code: string;
+  detail: string;
+}
+
+/** A Fastify 4xx error as a status, code and message; null for anything else (a bug: 500). */
+export function requestProblem(error: FastifyError, request: FastifyRequest, config: Config): RequestProblem | null {
+  const status = error.statusCode;
+  if (!status || status < 400 || status >= 500) return null;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status, code: 'request.too_large', detail: `Request body is larger than ${config.bodyLimitBytes} bytes.` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status, code: 'request.unsupported_media_type', detail: `Unsupported media type "${request.headers['content-type'] ?? ''}"; send application/json.` };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status, code: 'request.empty_body', detail: 'The request body is empty.' };
+  }
+  if (status === 429) return { status, code: 'rate.limited', detail: error.message || 'Request was throttled.' };
+  return { status, code: 'request.refused', detail: error.message };
+}
