@@ -86,7 +86,7 @@ test('SIGTERM finishes the requests in flight, logs "stopped", exits 0, then ref
   // passwords (tens of milliseconds each) and plain reads. Failures are kept, not thrown,
   // so that every answer is checked below.
   const settle = (p: Promise<Answer>) => p.then((a) => a, (e: Error) => ({ status: 0, body: String(e) }));
-  const slow = settle(send('POST', '/api/auth/logout/', { reason: 'bye' }, held));
+  const slow = settle(send('POST', '/api/auth/logout/', { everywhere: false }, held));
   const inFlight = [
     ...Array.from({ length: 4 }, () => settle(send('POST', '/api/auth/', { username: 'admin', password: PASSWORD }))),
     ...Array.from({ length: 4 }, () => settle(send('GET', '/ready'))),
