@@ -28,7 +28,7 @@ export async function ensureAdmin(
   if (existing) return { created: false, userId: existing.id };
   const clash = await core.db.selectFrom('users').select('id')
     .where((eb) => eb(eb.fn('lower', ['email']), '=', admin.email.toLowerCase())).executeTakeFirst();
-  if (clash) throw new Conflict(`Another user already has the e-mail ${admin.email}.`);
+  if (clash) throw new Conflict(`Another user already has the e-mail ${admin.email}.`, 'email.taken');
   const passwordHash = await hashPassword(admin.password);
   const now = core.now();
   return core.transact(async (tx) => {

@@ -15,14 +15,111 @@ export type ErrorKind =
 
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * Every code the core answers, with the kinds it comes with. A constructor accepts only a
+ * code listed here for its kind, so a new situation needs a row here and one in
+ * docs/errors.md (test/service/error-codes.test.ts checks the two lists are the same).
+ * A code names a situation, not a place: the same situation has the same code wherever it
+ * arises. A few come with two kinds, where the same situation is met with or without a
+ * credential (a suspended account's token is 401, its login 403).
+ */
+export const ERROR_CODES = {
+  // Generic
+  'field.invalid': ['invalid'],
+  'request.refused': ['refused'],
+  'auth.required': ['unauthenticated'],
+  'access.denied': ['forbidden'],
+  'request.conflict': ['conflict'],
+  'rate.limited': ['too_many_attempts'],
+  // Credentials and sessions
+  'token.invalid': ['unauthenticated', 'refused'],
+  'token.expired': ['unauthenticated', 'refused'],
+  'token.password_changed': ['unauthenticated', 'refused'],
+  'token.other_user': ['forbidden'],
+  'session.ended': ['unauthenticated', 'refused'],
+  'session.not_found': ['not_found'],
+  'api_key.invalid': ['unauthenticated', 'refused'],
+  'login.invalid_credentials': ['refused'],
+  'login.locked': ['too_many_attempts'],
+  'login.code_required': ['invalid'],
+  'login.code_sent': ['invalid'],
+  'code.invalid': ['invalid'],
+  'code.not_sent': ['refused'],
+  'code.too_many_failures': ['too_many_attempts'],
+  'code.resend_too_soon': ['too_many_attempts'],
+  'otp.not_pending': ['invalid'],
+  'otp.not_enabled': ['refused'],
+  'password.incorrect': ['invalid'],
+  'password.required': ['invalid'],
+  'password.too_weak': ['invalid'],
+  'password.mismatch': ['invalid'],
+  'link.invalid': ['not_found'],
+  'send.limited': ['too_many_attempts'],
+  // Users
+  'user.not_found': ['not_found', 'unauthenticated', 'forbidden', 'refused'],
+  'user.suspended': ['unauthenticated', 'forbidden', 'refused'],
+  'user.disabled': ['unauthenticated', 'forbidden', 'refused'],
+  'user.not_activated': ['refused'],
+  'user.already_activated': ['refused'],
+  'user.already_active': ['conflict'],
+  'user.already_suspended': ['conflict'],
+  'user.suspend_self': ['refused'],
+  'reason.required': ['refused'],
+  'username.taken': ['invalid'],
+  'username.reserved': ['invalid'],
+  'email.taken': ['invalid', 'conflict'],
+  'email.missing': ['invalid'],
+  'phone.missing': ['invalid'],
+  'phone.needed_for_login': ['invalid'],
+  // Organizations
+  'organization.not_found': ['not_found'],
+  'organization.suspended': ['forbidden'],
+  'organization.closed': ['forbidden'],
+  'organization.not_active': ['conflict'],
+  'organization.not_suspended': ['conflict'],
+  'organization.already_closed': ['conflict'],
+  'organization.broker': ['refused'],
+  'organization.personal': ['refused'],
+  'organization.personal_exists': ['invalid'],
+  'partner.suspended': ['forbidden'],
+  'slug.taken': ['invalid'],
+  'slug.reserved': ['invalid'],
+  'quota.seats_exceeded': ['forbidden'],
+  'quota.customers_exceeded': ['forbidden'],
+  // Memberships: roles, invitations, requests, domains
+  'role.not_found': ['not_found'],
+  'role.exists': ['conflict'],
+  'role.last_manager': ['conflict'],
+  'role_description.exists': ['conflict'],
+  'role_description.in_use': ['conflict'],
+  'role_description.reserved': ['invalid'],
+  'role_description.global': ['forbidden'],
+  'invitation.not_pending': ['refused'],
+  'request.not_found': ['not_found'],
+  'request.exists': ['refused'],
+  'request.limited': ['too_many_attempts'],
+  'block.not_found': ['not_found'],
+  'domain.not_found': ['not_found'],
+  'domain.taken': ['conflict'],
+  'domain.free_mail': ['invalid'],
+} as const satisfies Record<string, readonly ErrorKind[]>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes that may come with kind K. */
+export type CodeOf<K extends ErrorKind> = { [C in ErrorCode]: K extends (typeof ERROR_CODES)[C][number] ? C : never }[ErrorCode];
+
+/** What NotFound can name by itself: `<thing>.not_found` is a code. */
+export type NotFoundThing = { [C in CodeOf<'not_found'>]: C extends `${infer W}.not_found` ? W : never }[CodeOf<'not_found'>];
+
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
   /** Stable across releases; clients and tests branch on it, never on the message. */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** The fields at fault, each with its messages; empty when no field is. */
   readonly fields: FieldErrors;
 
-  constructor(code: string, message: string, fields: FieldErrors = {}) {
+  constructor(code: ErrorCode, message: string, fields: FieldErrors = {}) {
     super(message);
     this.code = code;
     this.fields = fields;
@@ -32,7 +129,7 @@ export abstract class DomainError extends Error {
 /** One or more fields are invalid. */
 export class Invalid extends DomainError {
   readonly kind = 'invalid';
-  constructor(field: string | FieldErrors, message?: string, code = 'field.invalid') {
+  constructor(field: string | FieldErrors, message?: string, code: CodeOf<'invalid'> = 'field.invalid') {
     const fields = typeof field === 'string' ? { [field]: [message ?? 'This field is invalid.'] } : field;
     super(code, Object.entries(fields).map(([k, v]) => `${k}: ${v.join(' ')}`).join('; '), fields);
   }
@@ -41,21 +138,21 @@ export class Invalid extends DomainError {
 /** A request that is well formed but cannot be honoured, with a plain reason. */
 export class BadRequest extends DomainError {
   readonly kind = 'refused';
-  constructor(message: string, code = 'request.refused', fields: FieldErrors = {}) {
+  constructor(message: string, code: CodeOf<'refused'> = 'request.refused', fields: FieldErrors = {}) {
     super(code, message, fields);
   }
 }
 
 export class Unauthenticated extends DomainError {
   readonly kind = 'unauthenticated';
-  constructor(message = 'Authentication credentials were not provided.', code = 'auth.required') {
+  constructor(message = 'Authentication credentials were not provided.', code: CodeOf<'unauthenticated'> = 'auth.required') {
     super(code, message);
   }
 }
 
 export class Forbidden extends DomainError {
   readonly kind = 'forbidden';
-  constructor(message = 'You do not have permission to perform this action.', code = 'access.denied') {
+  constructor(message = 'You do not have permission to perform this action.', code: CodeOf<'forbidden'> = 'access.denied') {
     super(code, message);
   }
 }
@@ -63,14 +160,16 @@ export class Forbidden extends DomainError {
 export class NotFound extends DomainError {
   readonly kind = 'not_found';
   /** `what` names the kind of thing (`organization`, `user`); the code is `<what>.not_found`. */
-  constructor(readonly what: string, message?: string, code = `${what.replace(/\s+/g, '_')}.not_found`) {
-    super(code, message ?? `No ${what} matches the given query.`);
+  constructor(what: NotFoundThing, message?: string);
+  constructor(what: string, message: string | undefined, code: CodeOf<'not_found'>);
+  constructor(readonly what: string, message?: string, code?: CodeOf<'not_found'>) {
+    super(code ?? (`${what}.not_found` as CodeOf<'not_found'>), message ?? `No ${what} matches the given query.`);
   }
 }
 
 export class Conflict extends DomainError {
   readonly kind = 'conflict';
-  constructor(message: string, code = 'conflict', fields: FieldErrors = {}) {
+  constructor(message: string, code: CodeOf<'conflict'> = 'request.conflict', fields: FieldErrors = {}) {
     super(code, message, fields);
   }
 }
@@ -78,9 +177,27 @@ export class Conflict extends DomainError {
 /** Too many attempts; retryAfter in seconds. */
 export class TooManyAttempts extends DomainError {
   readonly kind = 'too_many_attempts';
-  constructor(message: string, readonly retryAfter: number, code = 'rate.limited') {
+  constructor(message: string, readonly retryAfter: number, code: CodeOf<'too_many_attempts'> = 'rate.limited') {
     super(code, message);
   }
+}
+
+export const CODE_INVALID = 'The one-time code is invalid or has expired.';
+
+/** The one answer to a typed one-time code (login, authenticator setup, phone) that is wrong, used or expired. */
+export function codeInvalid(): Invalid {
+  return new Invalid('code', CODE_INVALID, 'code.invalid');
+}
+
+export const LINK_INVALID = 'This link is invalid, was already used, or has expired.';
+
+/**
+ * The one answer to a one-time link (activation, reset, e-mail change and its undo,
+ * invitation, join request) that is unknown, used or expired: the same kind, code and
+ * message on every route, so no route tells these cases apart or answers differently.
+ */
+export function linkInvalid(): NotFound {
+  return new NotFound('link', LINK_INVALID, 'link.invalid');
 }
 
 /** Postgres' unique_violation, from either driver. */

@@ -316,7 +316,7 @@ for (const route of userRoutes) {
       const res = await s.request({ ...call, ...credentials });
       got.push(`${scenario.name}: ${res.statusCode}`);
       want.push(`${scenario.name}: ${expectedOnUser(scenario, route)}`);
-      if (res.statusCode === 404) assert.match(res.json().detail, /^No (user|pending invitation)/, `${scenario.name}: a 404 that says nothing else`);
+      if (res.statusCode === 404) assert.match(res.json().error_code, /^(user\.not_found|link\.invalid)$/, `${scenario.name}: a 404 that says nothing else`);
     }
     assert.deepEqual(got, want);
   });

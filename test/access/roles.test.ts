@@ -383,7 +383,7 @@ test('revoking one role or all (*), and the last manager stays', async () => {
 
   const last = await s.request({ method: 'DELETE', url: `/api/profile/${org.slug}/roles/manager/${manager.username}/`, token: manager.token });
   assert.equal(last.statusCode, 409);
-  assert.equal(last.json().detail, 'An organization must keep at least one manager.');
+  assert.deepEqual(last.json(), { detail: 'An organization must keep at least one manager.', error_code: 'role.last_manager' });
   const leave = await s.request({ method: 'DELETE', url: `/api/users/${manager.username}/accessibles/*/${org.slug}/`, token: manager.token });
   assert.equal(leave.statusCode, 409);
 });

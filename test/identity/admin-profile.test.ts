@@ -178,7 +178,7 @@ test('SMS verification: expired codes fail, resending is paced', async () => {
   s.clock.advance(s.config.codeLifetimeSeconds + 1);
   const late = await s.request({ method: 'POST', url: `${verify}confirm/`, token: u.token, body: { code } });
   assert.equal(late.statusCode, 400);
-  assert.deepEqual(late.json().code, ['The code is wrong or has expired.']);
+  assert.deepEqual(late.json().code, ['The one-time code is invalid or has expired.']);
 
   // A new code works, and the old one does not come back to life.
   assert.equal((await s.request({ method: 'POST', url: verify, token: u.token })).statusCode, 200);

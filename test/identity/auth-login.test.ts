@@ -77,6 +77,7 @@ test('wrong password, unknown user and a contact without password answer the sam
   for (const a of answers) {
     assert.equal(a.status, 400);
     assert.equal(JSON.parse(a.body).detail, 'Invalid username or password.');
+    assert.equal(JSON.parse(a.body).error_code, 'login.invalid_credentials');
     assert.equal(a.body, answers[0]!.body, 'the same body, byte for byte, whoever the account is');
     // Each spends an argon2 verification (tens of milliseconds), known account or not.
     assert.ok(a.ms > 5, `answered in ${a.ms} ms`);
@@ -128,10 +129,12 @@ test('suspended or disabled users with the right password get 403 with the reaso
   const res = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password } });
   assert.equal(res.statusCode, 403);
   assert.match(res.json().detail, /suspended/);
+  assert.equal(res.json().error_code, 'user.suspended');
   await s.core.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', u.id).execute();
   const res2 = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: u.password } });
   assert.equal(res2.statusCode, 403);
   assert.match(res2.json().detail, /disabled/);
+  assert.equal(res2.json().error_code, 'user.disabled');
   // With a wrong password nothing tells the status.
   const wrong = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: 'wrong-password-x' } });
   assert.equal(wrong.statusCode, 400);

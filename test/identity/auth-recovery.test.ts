@@ -52,8 +52,8 @@ test('seed example: recover, reset through the mailed link, log in with the new 
 
   // The link works once, and nothing changes the second time.
   const again = await s.request({ method: 'POST', url: link, body: { new_password: 'Yet-Another-Password-11' } });
-  assert.equal(again.statusCode, 400);
-  assert.equal(again.json().detail, 'The reset link is invalid or has expired.');
+  assert.equal(again.statusCode, 404);
+  assert.deepEqual(again.json(), { detail: 'This link is invalid, was already used, or has expired.', error_code: 'link.invalid' });
   const still = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: NEW_PASSWORD } });
   assert.equal(still.statusCode, 200);
 });
@@ -118,15 +118,15 @@ test('reset: a link for another user, an unknown link, and an expired link are r
   const secret = linkA.split('/')[5];
   const other = `/api/auth/reset/${Buffer.from(String(b.id)).toString('base64url')}/${secret}/`;
   const mismatched = await s.request({ method: 'POST', url: other, body: { new_password: NEW_PASSWORD } });
-  assert.equal(mismatched.statusCode, 400);
-  assert.equal(mismatched.json().detail, 'The reset link is invalid or has expired.');
+  assert.equal(mismatched.statusCode, 404);
+  assert.equal(mismatched.json().error_code, 'link.invalid');
   const unknown = await s.request({ method: 'POST', url: '/api/auth/reset/0123456789abcef0123456789abcef/abc123/', body: { new_password: NEW_PASSWORD } });
-  assert.equal(unknown.statusCode, 400);
-  assert.equal(unknown.json().detail, 'The reset link is invalid or has expired.');
+  assert.equal(unknown.statusCode, 404);
+  assert.equal(unknown.json().error_code, 'link.invalid');
 
   s.clock.advance(s.config.linkLifetimeSeconds + 1);
   const expired = await s.request({ method: 'POST', url: linkA, body: { new_password: NEW_PASSWORD } });
-  assert.equal(expired.statusCode, 400);
+  assert.equal(expired.statusCode, 404);
   const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: a.username, password: a.password } });
   assert.equal(login.statusCode, 200, 'the old password still works');
 });

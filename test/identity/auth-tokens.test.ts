@@ -37,7 +37,7 @@ for (const base of ['/api/auth/tokens/', '/api/tokens/']) {
 test('verify: garbage, expired, and a token signed with an unknown secret', async () => {
   const garbage = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token: 'not.a.token' } });
   assert.equal(garbage.statusCode, 400);
-  assert.equal(garbage.json().detail, 'Token is invalid.');
+  assert.deepEqual(garbage.json(), { detail: 'Token is invalid.', error_code: 'token.invalid' });
 
   const u = await s.user();
   const stranger = new TokenService(['somebody-elses-secret-0123456789abcdef'], 3600);
@@ -45,15 +45,15 @@ test('verify: garbage, expired, and a token signed with an unknown secret', asyn
   const foreign = await stranger.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, session, s.clock.now);
   const res = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token: foreign } });
   assert.equal(res.statusCode, 400);
-  assert.equal(res.json().detail, 'Token is invalid.');
+  assert.deepEqual(res.json(), { detail: 'Token is invalid.', error_code: 'token.invalid' });
 
   const expired = await s.core.tokens.issue({ id: u.id, slug: u.username, email: u.email, full_name: '' }, session, new Date(s.clock.now.getTime() - 7200_000));
   const late = await s.request({ method: 'POST', url: '/api/auth/tokens/verify/', body: { token: expired } });
   assert.equal(late.statusCode, 400);
-  assert.equal(late.json().detail, 'Token has expired.');
+  assert.deepEqual(late.json(), { detail: 'Token has expired.', error_code: 'token.expired' });
   const lateRefresh = await s.request({ method: 'POST', url: '/api/auth/tokens/', body: { token: expired } });
   assert.equal(lateRefresh.statusCode, 400);
-  assert.equal(lateRefresh.json().detail, 'Token has expired.');
+  assert.deepEqual(lateRefresh.json(), { detail: 'Token has expired.', error_code: 'token.expired' });
 });
 
 test('a token signed with an old SECRET_KEY listed in SECRET_KEY_FALLBACKS still verifies; new ones use the current key', async () => {

@@ -66,10 +66,10 @@ test('with the password the new address is pending; no activation or reset reach
   assert.equal(row.email, fresh);
   assert.equal(row.pending_email, null);
   assert.ok(row.email_verified_at);
-  assert.equal((await s.request({ method: 'POST', url: confirm })).statusCode, 400, 'the link works once');
+  assert.equal((await s.request({ method: 'POST', url: confirm })).statusCode, 404, 'the link works once');
   // ...dies with the address it was issued for.
   const stale = await s.request({ method: 'POST', url: oldReset, body: { new_password: 'Stale-Link-Password-88' } });
-  assert.equal(stale.statusCode, 400, stale.body);
+  assert.equal(stale.statusCode, 404, stale.body);
   assert.equal(s.smtp.to(fresh).filter((m) => m.text.includes('/api/auth/reset/')).length, 0, 'no reset went to the pending address');
 
   // The former address is told, with an undo link that still works after a password change.
@@ -173,7 +173,7 @@ test('a reset link dies when the password changes', async () => {
   const pw = await s.request({ method: 'PUT', url: `/api/users/${u.username}/password/`, token: u.token, body: { password: u.password, new_password: 'Changed-In-Between-42' } });
   assert.equal(pw.statusCode, 200, pw.body);
   const res = await s.request({ method: 'POST', url: link, body: { new_password: 'From-The-Old-Link-42' } });
-  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.statusCode, 404, res.body);
   const login = await s.request({ method: 'POST', url: '/api/auth/', body: { username: u.username, password: 'Changed-In-Between-42' } });
   assert.equal(login.statusCode, 200);
 });

@@ -37,7 +37,9 @@ test('parallel wrong logins: no more password checks than the limit', async () =
   assert.equal(await failures(u.id), 3);
   assert.equal(statuses.filter((code) => code === 400).length <= 3, true, String(statuses));
   // Afterwards the address stays locked, right password or not.
-  assert.equal((await login(u.username, u.password, '10.20.0.1')).statusCode, 429);
+  const locked = await login(u.username, u.password, '10.20.0.1');
+  assert.equal(locked.statusCode, 429);
+  assert.equal(locked.json().error_code, 'login.locked');
 });
 
 test('parallel re-checks of the caller\'s password share the same limit', async () => {

@@ -54,6 +54,7 @@ test('logout ends the session: the same token is refused afterwards, by header a
   const after = await me(u, token);
   assert.equal(after.statusCode, 401);
   assert.equal(after.json().detail, 'This session has ended: log in again.');
+  assert.equal(after.json().error_code, 'session.ended');
   const byCookie = await s.request({ method: 'GET', url: `/api/users/${u.username}/`, headers: { cookie: `sessionid=${token}` } });
   assert.equal(byCookie.statusCode, 401);
 

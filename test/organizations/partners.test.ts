@@ -117,7 +117,7 @@ describe('lifecycle', () => {
     for (const user of [cm, cc]) {
       const refused = await s.request({ method: 'GET', url: `/api/profile/${C}/`, token: user.token });
       assert.equal(refused.statusCode, 403);
-      assert.equal(refused.json().detail, 'This organization is suspended: Unpaid invoices.');
+      assert.deepEqual(refused.json(), { detail: 'This organization is suspended: Unpaid invoices.', error_code: 'organization.suspended' });
     }
     assert.equal((await s.request({ method: 'GET', url: `/api/profile/${C}/`, token: pm.token })).statusCode, 200);
     assert.equal((await s.request({ method: 'GET', url: `/api/profile/${C}/`, token: s.admin.token })).statusCode, 200);
@@ -176,7 +176,7 @@ describe('lifecycle', () => {
     assert.equal(suspended.statusCode, 200);
     const refused = await s.request({ method: 'PATCH', url: `/api/profile/${customer}/`, token: pm.token, body: { region: 'QC' } });
     assert.equal(refused.statusCode, 403);
-    assert.equal(refused.json().detail, 'Your partner organization is suspended: Unpaid fees.');
+    assert.deepEqual(refused.json(), { detail: 'Your partner organization is suspended: Unpaid fees.', error_code: 'partner.suspended' });
     // The customer itself is untouched and the broker still manages it.
     const byBroker = await s.request({ method: 'GET', url: `/api/profile/${customer}/`, token: s.admin.token });
     assert.equal(byBroker.json().status, 'active');
@@ -240,7 +240,7 @@ describe('quotas', () => {
     assert.equal(fromPartner.json().seat_quota, 5);
     const refused = await s.request({ method: 'POST', url: `/api/profile/${C}/customers/`, token: cm.token, body: { full_name: 'One too many' } });
     assert.equal(refused.statusCode, 403);
-    assert.equal(refused.json().detail, 'Quota exceeded: customer_quota (1).');
+    assert.deepEqual(refused.json(), { detail: 'Quota exceeded: customer_quota (1).', error_code: 'quota.customers_exceeded' });
     const missing = await s.request({ method: 'PUT', url: `/api/profile/${C}/quotas/`, token: pm.token, body: { customer_quota: 1 } });
     assert.equal(missing.statusCode, 400);
     assert.ok(missing.json().seat_quota);
@@ -284,7 +284,7 @@ describe('quotas', () => {
     for (const below of [child, R]) {
       const refused = await s.request({ method: 'POST', url: `/api/profile/${below}/customers/`, token: boss.token, body: { full_name: name('One too many') } });
       assert.equal(refused.statusCode, 403, below);
-      assert.equal(refused.json().detail, 'Quota exceeded: customer_quota (2).');
+      assert.deepEqual(refused.json(), { detail: 'Quota exceeded: customer_quota (2).', error_code: 'quota.customers_exceeded' });
     }
     const quotas = await s.request({ method: 'GET', url: `/api/profile/${R}/quotas/`, token: boss.token });
     assert.equal(quotas.json().customers, 2);

@@ -56,12 +56,12 @@ export async function authorizeOrganization(
     throw new NotFound('organization', `No organization "${organization.slug}".`);
   }
   if (found.relations.includes('suspended_member')) {
-    throw new Forbidden(`This organization is suspended: ${reasonOf(found.statusReason)}.`);
+    throw new Forbidden(`This organization is suspended: ${reasonOf(found.statusReason)}.`, 'organization.suspended');
   }
   if (found.relations.includes('suspended_partner_manager')) {
-    throw new Forbidden(`Your partner organization is suspended: ${reasonOf(found.partnerSuspension)}.`);
+    throw new Forbidden(`Your partner organization is suspended: ${reasonOf(found.partnerSuspension)}.`, 'partner.suspended');
   }
-  if (found.status === 'closed') throw new Forbidden('This organization is closed.');
+  if (found.status === 'closed') throw new Forbidden('This organization is closed.', 'organization.closed');
   throw new Forbidden();
 }
 

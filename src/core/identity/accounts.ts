@@ -143,7 +143,7 @@ async function uniqueSlug(db: Db, email: string): Promise<string> {
 }
 
 function emailTaken(): Invalid {
-  return new Invalid('email', 'A user with this e-mail address already exists.');
+  return new Invalid('email', 'A user with this e-mail address already exists.', 'email.taken');
 }
 
 /** Creates a contact: a user the managers track, who has no way to log in yet. */
@@ -192,7 +192,7 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
   const pending = emailChanged && !!user.password_hash;
   let actor: UserCaller | undefined;
   if (emailChanged) {
-    if (!input.password) throw new Invalid('password', 'Enter your password to change the e-mail address.');
+    if (!input.password) throw new Invalid('password', 'Enter your password to change the e-mail address.', 'password.required');
     actor = await confirmPassword(core, caller, input.password);
     // The new address is mailed (a link, or its owner a warning): limited per address,
     // known or not, so a password holder cannot flood someone else's mailbox.
@@ -232,8 +232,8 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
 /** Re-sends the activation link to a user whose e-mail address is not verified yet. */
 export async function resendActivation(core: Core, caller: Caller, slug: string): Promise<UserBriefView> {
   const user = await loadTarget(core, caller, slug, 'user.update');
-  if (user.email_verified_at) throw new BadRequest('User is already active.');
-  if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.');
+  if (user.email_verified_at) throw new BadRequest('User is already active.', 'user.already_activated');
+  if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.', 'email.missing');
   await checkSendLimit(core, core.db, caller, 'activation', `user:${user.id}`);
   await core.transact((tx) => sendActivationLink(core, tx, user));
   return briefOf(user);
@@ -266,7 +266,7 @@ export async function deleteAccount(core: Core, caller: Caller, slug: string): P
   const user = await loadTarget(core, caller, slug, 'user.delete');
   const orphaned = await soleManagerOf(core.db, user.id);
   if (orphaned.length) {
-    throw new Conflict(`${user.slug} is the only manager of ${orphaned.join(', ')}; add another manager before deleting this account.`);
+    throw new Conflict(`${user.slug} is the only manager of ${orphaned.join(', ')}; add another manager before deleting this account.`, 'role.last_manager');
   }
   const now = core.now();
   // `deleted-` is reserved, so no one registers deleted-<id> to block this; a row named so

@@ -51,9 +51,9 @@ export async function getUserStatus(core: Core, caller: Caller, slug: string): P
 
 export async function suspendUser(core: Core, caller: Caller, slug: string, reason: string): Promise<UserStatusInfo> {
   const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
-  if (user.id === admin.userId) throw new BadRequest('You cannot suspend your own account.');
+  if (user.id === admin.userId) throw new BadRequest('You cannot suspend your own account.', 'user.suspend_self');
   const text = reason.trim();
-  if (!text) throw new BadRequest('A reason is required.');
+  if (!text) throw new BadRequest('A reason is required.', 'reason.required');
   const now = core.now();
   const updated = await core.transact(async (tx) => {
     // The status condition in the update makes two concurrent suspensions record one event.
@@ -61,7 +61,7 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
       .set({ status: 'suspended', status_reason: text, suspended_at: now, updated_at: now })
       .where('id', '=', user.id).where('status', '!=', 'suspended')
       .returningAll().executeTakeFirst();
-    if (!row) throw new Conflict('This account is already suspended.');
+    if (!row) throw new Conflict('This account is already suspended.', 'user.already_suspended');
     // Ended, not just refused while suspended: reactivation must not bring old tokens or
     // API keys back (a suspension is often a response to a compromise).
     const ended = await endUserSessions(tx, user.id, 'suspended', now);
@@ -95,7 +95,7 @@ export async function reactivateUser(core: Core, caller: Caller, slug: string): 
       .set({ status: 'active', status_reason: null, suspended_at: null, updated_at: now })
       .where('id', '=', user.id).where('status', '!=', 'active')
       .returningAll().executeTakeFirst();
-    if (!row) throw new Conflict('This account is already active.');
+    if (!row) throw new Conflict('This account is already active.', 'user.already_active');
     await recordSecurityEvent(tx, user.id, 'account.reactivated', admin, now, { by: admin.username, previous: user.status });
     return row;
   });

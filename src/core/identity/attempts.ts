@@ -17,7 +17,7 @@ export type FailureReason = 'password' | 'password_confirmation' | 'otp' | 'emai
 
 export function lockedError(retryAfter: number): TooManyAttempts {
   const seconds = Math.max(1, Math.ceil(retryAfter));
-  return new TooManyAttempts(`Too many failed login attempts. Try again in ${seconds} seconds.`, seconds);
+  return new TooManyAttempts(`Too many failed login attempts. Try again in ${seconds} seconds.`, seconds, 'login.locked');
 }
 
 export class PasswordAttempt {

@@ -16,10 +16,16 @@ export interface AuthState {
   password_changed_at: Date | null;
 }
 
-export function refusalReason(user: AuthState | undefined): string | null {
-  if (!user || user.deleted_at) return 'User not found.';
-  if (user.status === 'suspended') return 'This account is suspended.';
-  if (user.status === 'disabled') return 'This account is disabled.';
+export interface Refusal {
+  code: 'user.not_found' | 'user.suspended' | 'user.disabled';
+  message: string;
+}
+
+/** Why this account may not act at all, or null. */
+export function refusalReason(user: AuthState | undefined): Refusal | null {
+  if (!user || user.deleted_at) return { code: 'user.not_found', message: 'User not found.' };
+  if (user.status === 'suspended') return { code: 'user.suspended', message: 'This account is suspended.' };
+  if (user.status === 'disabled') return { code: 'user.disabled', message: 'This account is disabled.' };
   return null;
 }
 
@@ -54,31 +60,31 @@ export async function authenticateToken(
   try {
     claims = await core.tokens.verify(token, now);
   } catch (error) {
-    if (error instanceof InvalidToken) throw new Unauthenticated(error.message);
+    if (error instanceof InvalidToken) throw new Unauthenticated(error.message, error.code);
     throw error;
   }
   // A token without a session (issued before sessions existed) cannot be logged out: refused.
   const sessionId = claims.sid;
-  if (!sessionId) throw new Unauthenticated(SESSION_ENDED);
+  if (!sessionId) throw new Unauthenticated(SESSION_ENDED, 'session.ended');
   const state = await loadSessionAuthState(core, sessionId);
-  if (!state || String(state.id) !== claims.sub) throw new Unauthenticated(SESSION_ENDED);
+  if (!state || String(state.id) !== claims.sub) throw new Unauthenticated(SESSION_ENDED, 'session.ended');
   const refusal = refusalReason(state);
-  if (refusal) throw new Unauthenticated(refusal);
+  if (refusal) throw new Unauthenticated(refusal.message, refusal.code);
   // A password change ends every token issued before it: exactly when the token names the
   // password it was issued under, otherwise by its issue time (one-second precision).
   const changed = state.password_changed_at;
   const stale = claims.pwc !== undefined
     ? claims.pwc !== (changed?.getTime() ?? 0)
     : !!changed && claims.iat < Math.floor(changed.getTime() / 1000);
-  if (stale) throw new Unauthenticated('Token was issued before the last password change.');
-  if (state.session_ended_at || now >= sessionEndsAt(core, state.session_created_at)) throw new Unauthenticated(SESSION_ENDED);
+  if (stale) throw new Unauthenticated('Token was issued before the last password change.', 'token.password_changed');
+  if (state.session_ended_at || now >= sessionEndsAt(core, state.session_created_at)) throw new Unauthenticated(SESSION_ENDED, 'session.ended');
   return { kind: 'user', userId: state.id, username: state.slug, via, sessionId, ...origin };
 }
 
 export async function authenticateApiKey(core: Core, key: string, origin: RequestOrigin): Promise<UserCaller> {
   const user = await findUserByApiKey(core, key);
-  const refusal = user ? refusalReason(user) : 'Invalid API key.';
-  if (refusal) throw new Unauthenticated(refusal);
+  const refusal = user ? refusalReason(user) : { code: 'api_key.invalid' as const, message: 'Invalid API key.' };
+  if (refusal) throw new Unauthenticated(refusal.message, refusal.code);
   return { kind: 'user', userId: user!.id, username: user!.slug, via: 'api_key', ...origin };
 }
 

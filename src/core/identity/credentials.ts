@@ -4,7 +4,7 @@
 // key changes are mailed to the account's owner.
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Invalid, Unauthenticated } from '../errors.js';
+import { BadRequest, Invalid, Unauthenticated, codeInvalid } from '../errors.js';
 import { loadTarget } from './accounts.js';
 import { resetApiKey } from './api-keys.js';
 import { OTP_SETUP_SECONDS, createOtpSecret, matchSetupCode, normalizeCode, siteName } from './otp.js';
@@ -32,7 +32,7 @@ export async function confirmPassword(core: Core, caller: Caller, password: stri
   const attempt = new PasswordAttempt(core, { ip: caller.ip, userAgent: caller.userAgent }, user, user?.slug ?? caller.username);
   await attempt.begin();
   if (!user || !(await verifyPassword(user.password_hash, password))) {
-    throw await attempt.fail('password_confirmation', new Invalid('password', 'Incorrect password.'));
+    throw await attempt.fail('password_confirmation', new Invalid('password', 'Incorrect password.', 'password.incorrect'));
   }
   await attempt.succeeded(core.db);
   return caller;
@@ -155,10 +155,10 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
   const user = await loadTarget(core, caller, slug, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   if (input.phone_verification_enabled && !user.phone) {
-    throw new Invalid('phone_verification_enabled', 'Add a phone number to the account before turning on phone verification.');
+    throw new Invalid('phone_verification_enabled', 'Add a phone number to the account before turning on phone verification.', 'phone.missing');
   }
   if (input.email_verification_enabled && !user.email) {
-    throw new Invalid('email_verification_enabled', 'Add an e-mail address to the account before turning on e-mail verification.');
+    throw new Invalid('email_verification_enabled', 'Add an e-mail address to the account before turning on e-mail verification.', 'email.missing');
   }
   const now = core.now();
   const confirming = input.code !== undefined;
@@ -169,11 +169,11 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
     }
     const pending = user.otp_pending_secret;
     if (!pending || !user.otp_pending_at || now.getTime() - user.otp_pending_at.getTime() > OTP_SETUP_SECONDS * 1000) {
-      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.');
+      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.', 'otp.not_pending');
     }
     const code = normalizeCode(input.code);
     confirmedStep = code ? await matchSetupCode(core, pending, code, now) : null;
-    if (confirmedStep === null) throw new Invalid('code', 'The one-time code is invalid or has expired.');
+    if (confirmedStep === null) throw codeInvalid();
   }
   const turningOff = input.otp_enabled === false;
   const settings = {
@@ -197,7 +197,7 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
     if (confirming) update = update.where('otp_pending_secret', '=', user.otp_pending_secret);
     const { numUpdatedRows } = await update.executeTakeFirst();
     if (confirming && numUpdatedRows === 0n) {
-      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.');
+      throw new Invalid('code', 'No authenticator app is waiting for its first code (or it waited too long): start again with "otp_enabled": true.', 'otp.not_pending');
     }
     const setup = fresh ? { otp_setup: 'started' } : confirming ? { otp_setup: 'confirmed' } : {};
     await recordSecurityEvent(tx, user.id, 'otp.changed', actor, now, { ...settings, ...setup });
@@ -213,7 +213,7 @@ export async function regenerateRecoveryCodes(core: Core, caller: Caller, slug: 
   const user = await loadTarget(core, caller, slug, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   if (!user.otp_enabled || !user.otp_secret) {
-    throw new BadRequest('Turn on the authenticator app first: recovery codes stand in for it.');
+    throw new BadRequest('Turn on the authenticator app first: recovery codes stand in for it.', 'otp.not_enabled');
   }
   const now = core.now();
   return core.transact(async (tx) => {

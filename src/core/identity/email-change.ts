@@ -13,7 +13,7 @@
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Invalid, isUniqueViolation } from '../errors.js';
+import { Invalid, isUniqueViolation, linkInvalid } from '../errors.js';
 import { consumeOneTimeTokenHolder, issueOneTimeToken, revokeOneTimeTokens } from './one-time-tokens.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
@@ -23,8 +23,6 @@ import { findUserByEmail, normalizeEmail, printableName } from './users.js';
 
 /** How long the former address can undo a change: a week, as the careful providers do. */
 export const UNDO_LIFETIME_SECONDS = 7 * 86400;
-
-export const INVALID_EMAIL_LINK = 'The link is invalid, was already used, or has expired.';
 
 export function confirmEmailUrl(core: Core, key: string): string {
   return `${core.config.baseUrl}/api/auth/email/${key}/`;
@@ -77,7 +75,7 @@ function originOf(caller: Caller) {
 }
 
 function addressTaken(): Invalid {
-  return new Invalid('email', 'A user with this e-mail address already exists.');
+  return new Invalid('email', 'A user with this e-mail address already exists.', 'email.taken');
 }
 
 /** The link mailed to the new address: the address becomes the account's, verified. */
@@ -91,7 +89,7 @@ export async function confirmEmailChange(core: Core, caller: Caller, key: string
         .where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
       // The link is for the address asked for last: a later request (or a cancel) ends it.
       if (!used || !user || !user.pending_email || normalizeEmail(user.pending_email) !== used.target) {
-        throw new BadRequest(INVALID_EMAIL_LINK);
+        throw linkInvalid();
       }
       const other = await findUserByEmail(tx, user.pending_email);
       if (other && other.id !== user.id) throw addressTaken();
@@ -134,7 +132,7 @@ export async function undoEmailChange(core: Core, caller: Caller, key: string): 
       const used = await consumeOneTimeTokenHolder(tx, 'email_undo', key, now);
       const user = used && await tx.selectFrom('users').selectAll().where('id', '=', used.userId)
         .where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
-      if (!used || !user || !used.target) throw new BadRequest(INVALID_EMAIL_LINK);
+      if (!used || !user || !used.target) throw linkInvalid();
       const other = await findUserByEmail(tx, used.target);
       if (other && other.id !== user.id) throw addressTaken();
       const row = await tx.updateTable('users').set({

@@ -5,7 +5,7 @@
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Forbidden, Invalid } from '../errors.js';
+import { BadRequest, Forbidden, Invalid, codeInvalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
@@ -50,10 +50,10 @@ function secondFactor(user: UserRow): SecondFactor {
 async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone'): Promise<Invalid> {
   const now = core.now();
   if (factor === 'phone' && !user.phone) {
-    return new Invalid('code', 'A code by text message is required, but there is no phone number on file for this account. Contact an administrator.');
+    return new Invalid('code', 'A code by text message is required, but there is no phone number on file for this account. Contact an administrator.', 'phone.missing');
   }
   if (factor === 'email' && !user.email) {
-    return new Invalid('code', 'A code by e-mail is required, but there is no e-mail address on file for this account. Contact an administrator.');
+    return new Invalid('code', 'A code by e-mail is required, but there is no e-mail address on file for this account. Contact an administrator.', 'email.missing');
   }
   const purpose = factor === 'email' ? 'login_code' : 'phone_code';
   const lifetime = core.config.codeLifetimeSeconds;
@@ -70,10 +70,10 @@ async function sendLoginCode(core: Core, user: UserRow, factor: 'email' | 'phone
     }
   });
   if (factor === 'email') {
-    return new Invalid('code', 'We sent a one-time code to your e-mail address.');
+    return new Invalid('code', 'We sent a one-time code to your e-mail address.', 'login.code_sent');
   }
   await core.sms.send(user.phone!, `${secret} is your ${core.config.brokerName} login code. It expires in ${minutes} minutes.`);
-  return new Invalid('code', 'We sent a one-time code to your phone by text message.');
+  return new Invalid('code', 'We sent a one-time code to your phone by text message.', 'login.code_sent');
 }
 
 async function checkSecondFactor(core: Core, tx: Db, user: UserRow, factor: Exclude<SecondFactor, null>, code: string, now: Date): Promise<boolean> {
@@ -110,7 +110,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   // With no such user (or no password) this still spends one argon2 verification.
   const ok = await verifyPassword(user?.password_hash ?? null, credentials.password);
   if (!ok || !user) {
-    throw await attempt.fail('password', new BadRequest(INVALID_CREDENTIALS));
+    throw await attempt.fail('password', new BadRequest(INVALID_CREDENTIALS, 'login.invalid_credentials'));
   }
 
   // From here on the caller proved the password, so telling them about the account is
@@ -139,7 +139,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
     return true;
   });
   if (!accepted) {
-    throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, new Invalid('code', 'The one-time code is invalid or has expired.'));
+    throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, codeInvalid());
   }
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await core.identityHooks.loggedIn(core, user.id);
@@ -151,17 +151,17 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
 /** What to answer instead of logging in, once the password is right: refusal, activation, code needed. */
 async function passwordProven(core: Core, caller: Caller, user: UserRow, factor: SecondFactor, code: string | null | undefined): Promise<Error | null> {
   const refusal = refusalReason(user);
-  if (refusal) return new Forbidden(`${refusal} Contact an administrator.`);
+  if (refusal) return new Forbidden(`${refusal.message} Contact an administrator.`, refusal.code);
 
   if (!user.email_verified_at) {
     const refusal = await countSend(core, core.db, caller, 'activation', `user:${user.id}`);
     if (refusal) return refusal;
     await core.transact((tx) => sendActivationLink(core, tx, user));
-    return new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.');
+    return new BadRequest('This account is not activated yet: we sent a new activation link to your e-mail address. Open it to activate the account, then log in.', 'user.not_activated');
   }
 
   if (factor && code === undefined) {
-    if (factor === 'otp') return new Invalid('code', 'A one-time code is required.');
+    if (factor === 'otp') return new Invalid('code', 'A one-time code is required.', 'login.code_required');
     return (await countSend(core, core.db, caller, 'login_code', `user:${user.id}`)) ?? sendLoginCode(core, user, factor);
   }
   return null;

@@ -58,5 +58,5 @@ export function checkPasswordPolicy(
   }
   if (commonPasswords().has(lower)) problems.push('This password is too common.');
   if (/^\d+$/.test(password)) problems.push('This password is entirely numeric.');
-  if (problems.length) throw new Invalid({ [field]: problems });
+  if (problems.length) throw new Invalid({ [field]: problems }, undefined, 'password.too_weak');
 }

@@ -134,7 +134,7 @@ export async function updatePersonalInfo(
         }
         if (number !== null && number === user.pending_phone) return;
         if (number === null && user.phone_verification_enabled) {
-          throw new Invalid('phone', 'Turn off login codes by text message before removing the phone number.');
+          throw new Invalid('phone', 'Turn off login codes by text message before removing the phone number.', 'phone.needed_for_login');
         }
         newPhone = number;
         // Removing takes effect at once; a new number waits for its code.
@@ -158,7 +158,9 @@ export async function updatePersonalInfo(
   if (newPhone !== undefined && !changes.password) {
     errors.password = ['Enter your password to change the phone number.'];
   }
-  if (Object.keys(errors).length) throw new Invalid(errors);
+  // A missing password alone is the same situation as for an e-mail change.
+  const onlyPassword = Object.keys(errors).length === 1 && errors.password;
+  if (Object.keys(errors).length) throw new Invalid(errors, undefined, onlyPassword ? 'password.required' : 'field.invalid');
   if (newPhone !== undefined) await confirmPassword(core, actor, changes.password!);
 
   const now = core.now();

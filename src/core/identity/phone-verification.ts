@@ -4,7 +4,7 @@
 // cannot verify a number changed since, and counts wrong guesses so the 10^6 codes
 // cannot be tried one by one.
 import type { Caller, Core } from '../context.js';
-import { BadRequest, Invalid, TooManyAttempts } from '../errors.js';
+import { BadRequest, Invalid, TooManyAttempts, codeInvalid } from '../errors.js';
 import { targetUser } from './administration.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { recordSecurityEvent } from './security-events.js';
@@ -35,13 +35,13 @@ function numberToVerify(user: UserRow, field: NumberField): string | null {
 export async function sendPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField): Promise<CodeSent> {
   const { user } = await targetUser(core, caller, 'user.update', slug);
   const number = numberToVerify(user, field);
-  if (!number) throw new Invalid(field, 'There is no number to verify; set one first.');
+  if (!number) throw new Invalid(field, 'There is no number to verify; set one first.', 'phone.missing');
   const now = core.now();
   const pending = await core.db.selectFrom('phone_verifications').select('sent_at')
     .where('user_id', '=', user.id).executeTakeFirst();
   if (pending) {
     const wait = Math.ceil(RESEND_INTERVAL_SECONDS - (now.getTime() - pending.sent_at.getTime()) / 1000);
-    if (wait > 0) throw new TooManyAttempts(`A code was just sent. Ask again in ${wait} seconds.`, wait);
+    if (wait > 0) throw new TooManyAttempts(`A code was just sent. Ask again in ${wait} seconds.`, wait, 'code.resend_too_soon');
   }
   await checkSendLimit(core, core.db, caller, 'phone_code', `phone:${number}`);
   const issued = await core.transact(async (tx) => {
@@ -62,10 +62,10 @@ export async function confirmPhoneCode(core: Core, caller: Caller, slug: string,
   const pending = await core.db.selectFrom('phone_verifications').selectAll()
     .where('user_id', '=', user.id).executeTakeFirst();
   if (!pending || pending.field !== field || pending.number !== numberToVerify(user, field)) {
-    throw new BadRequest(`No code was sent to this ${field} number; ask for one first.`);
+    throw new BadRequest(`No code was sent to this ${field} number; ask for one first.`, 'code.not_sent');
   }
   if (pending.failures >= MAX_CODE_ATTEMPTS) {
-    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS);
+    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS, 'code.too_many_failures');
   }
   const verified = await core.transact(async (tx) => {
     const owner = /^\d{6}$/.test(code) ? await consumeOneTimeToken(tx, 'phone_code', code, now, user.id) : undefined;
@@ -93,7 +93,7 @@ export async function confirmPhoneCode(core: Core, caller: Caller, slug: string,
     // Withdraw the code itself, so even the right one no longer works.
     await core.db.updateTable('one_time_tokens').set({ used_at: now })
       .where('user_id', '=', user.id).where('purpose', '=', 'phone_code').where('used_at', 'is', null).execute();
-    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS);
+    throw new TooManyAttempts('Too many wrong codes. Ask for a new code.', RESEND_INTERVAL_SECONDS, 'code.too_many_failures');
   }
-  throw new Invalid('code', 'The code is wrong or has expired.');
+  throw codeInvalid();
 }

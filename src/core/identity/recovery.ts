@@ -5,7 +5,7 @@ import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { JobPayloads } from '../../jobs/queue.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { BadRequest, Forbidden, Invalid } from '../errors.js';
+import { Forbidden, Invalid, linkInvalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
@@ -16,8 +16,6 @@ import { revokeApiKeys } from './api-keys.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
 import { findUserByEmail, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
-
-export const INVALID_RESET_LINK = 'The reset link is invalid or has expired.';
 
 /** A recovery job runs this long after the request, drawn at random (milliseconds). */
 const RECOVERY_DELAY_MS = [200, 1500] as const;
@@ -120,11 +118,11 @@ export async function resetPassword(
   const holder = userId === null ? undefined : await peekOneTimeToken(core.db, 'password_reset', secret, core.now());
   const user = holder === undefined || holder !== userId ? undefined : await core.db.selectFrom('users').selectAll()
     .where('id', '=', holder).where('deleted_at', 'is', null).executeTakeFirst();
-  if (!user) throw new BadRequest(INVALID_RESET_LINK);
+  if (!user) throw linkInvalid();
   const refusal = refusalReason(user);
-  if (refusal) throw new Forbidden(`${refusal} Contact an administrator.`);
+  if (refusal) throw new Forbidden(`${refusal.message} Contact an administrator.`, refusal.code);
   if (input.new_password2 !== undefined && input.new_password2 !== input.new_password) {
-    throw new Invalid('new_password2', "The two password fields didn't match.");
+    throw new Invalid('new_password2', "The two password fields didn't match.", 'password.mismatch');
   }
   checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
@@ -133,7 +131,7 @@ export async function resetPassword(
   const origin = originOf(caller);
   const result = await core.transact(async (tx) => {
     // Consumed in the transaction that uses it, so a link works once even under races.
-    if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw new BadRequest(INVALID_RESET_LINK);
+    if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw linkInvalid();
     const row = await tx.updateTable('users').set({
       password_hash: passwordHash,
       password_changed_at: now,

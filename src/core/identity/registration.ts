@@ -15,7 +15,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { JobPayloads } from '../../jobs/queue.js';
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { UserRow } from '../../db/schema.js';
-import { Forbidden, Invalid, NotFound, isUniqueViolation } from '../errors.js';
+import { Forbidden, Invalid, isUniqueViolation, linkInvalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { openSession } from './sessions.js';
 import { sendActivationLink } from './activation.js';
@@ -53,7 +53,7 @@ function checkUsername(username: string, field = 'username'): void {
     throw new Invalid(field, `Enter a valid username: at most ${USERNAME_MAX} letters, digits and @/./+/-/_ characters.`);
   }
   if (isReservedUsername(username)) {
-    throw new Invalid(field, 'Usernames starting with "pending-", "deleted-" or "invited-" are reserved.');
+    throw new Invalid(field, 'Usernames starting with "pending-", "deleted-" or "invited-" are reserved.', 'username.reserved');
   }
 }
 
@@ -75,7 +75,7 @@ export async function register(core: Core, caller: Caller, input: Registration):
   if (input.username !== undefined) {
     checkUsername(input.username);
     // Usernames are public (they are in every URL), so saying one is taken reveals nothing.
-    if (await findUserBySlug(core.db, input.username)) throw new Invalid('username', USERNAME_TAKEN);
+    if (await findUserBySlug(core.db, input.username)) throw new Invalid('username', USERNAME_TAKEN, 'username.taken');
   }
   if (input.password !== undefined) {
     // Checked so a bad password is refused now, as people expect; not kept (see above).
@@ -151,15 +151,13 @@ export interface ActivationView {
   credentials: boolean;
 }
 
-const INVALID_KEY = 'The activation link is invalid, was already used, or has expired.';
-
 async function userForKey(core: Core, key: string): Promise<{ user: UserRow; holder: TokenHolder }> {
   const holder = await peekOneTimeTokenHolder(core.db, 'activation', key, core.now());
   const user = holder === undefined ? undefined : await core.db.selectFrom('users').selectAll()
     .where('id', '=', holder.userId).where('deleted_at', 'is', null).executeTakeFirst();
   // An activated account has nothing left to activate: a link must never replace a
   // password its owner confirmed.
-  if (!holder || !user || (user.password_hash && user.email_verified_at)) throw new NotFound('activation key', INVALID_KEY);
+  if (!holder || !user || (user.password_hash && user.email_verified_at)) throw linkInvalid();
   return { user, holder };
 }
 
@@ -201,18 +199,18 @@ export interface Activation {
 export async function activate(core: Core, caller: Caller, key: string, input: Activation): Promise<{ token: string; user: UserRow }> {
   const { user, holder } = await userForKey(core, key);
   const refusal = refusalReason(user);
-  if (refusal) throw new Forbidden(refusal);
+  if (refusal) throw new Forbidden(refusal.message, refusal.code);
   const username = input.username ?? (await proposedUsername(core, user, holder));
   if (username.toLowerCase() !== user.slug.toLowerCase()) {
     checkUsername(username);
     if (await findUserBySlug(core.db, username)) {
       throw new Invalid('username', input.username === undefined
         ? `The username "${username}" was taken since the link was sent; choose another.`
-        : USERNAME_TAKEN);
+        : USERNAME_TAKEN, 'username.taken');
     }
   }
   if (input.new_password === undefined) {
-    throw new Invalid('new_password', 'Choose the password of this account: it is set when the account is activated.');
+    throw new Invalid('new_password', 'Choose the password of this account: it is set when the account is activated.', 'password.required');
   }
   checkPasswordPolicy(input.new_password, { username, email: user.email }, core.config.passwordMinLength, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
@@ -223,7 +221,7 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
     updated = await core.transact(async (tx) => {
       // Consumed here, not when peeked: two requests racing with one key cannot both pass.
       const used = await consumeOneTimeTokenHolder(tx, 'activation', key, now);
-      if (used?.userId !== user.id) throw new NotFound('activation key', INVALID_KEY);
+      if (used?.userId !== user.id) throw linkInvalid();
       const row = await tx.updateTable('users').set({
         slug: username,
         ...(input.full_name !== undefined ? { full_name: input.full_name.trim() } : {}),
@@ -239,7 +237,7 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
       return row;
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN);
+    if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN, 'username.taken');
     throw error;
   }
   const { token } = await openSession(core, core.db, updated, 'activation', originOf(caller), now);

@@ -8,7 +8,7 @@
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { SessionEndReason, SessionMethod } from '../../db/schema.js';
-import { BadRequest, Forbidden, NotFound, Unauthenticated } from '../errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthenticated, type CodeOf } from '../errors.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { loadTarget } from './accounts.js';
 import { authenticateToken } from './authenticate.js';
@@ -63,9 +63,9 @@ export async function reissueToken(core: Core, sessionId: string, now: Date): Pr
     .select(['sessions.created_at', 'sessions.ended_at', 'users.id', 'users.slug', 'users.email', 'users.full_name', 'users.password_changed_at'])
     .where('sessions.id', '=', sessionId)
     .executeTakeFirst();
-  if (!row || row.ended_at) throw new BadRequest(SESSION_ENDED);
+  if (!row || row.ended_at) throw new BadRequest(SESSION_ENDED, 'session.ended');
   const notAfter = sessionEndsAt(core, row.created_at);
-  if (notAfter <= now) throw new BadRequest(SESSION_ENDED);
+  if (notAfter <= now) throw new BadRequest(SESSION_ENDED, 'session.ended');
   await core.db.updateTable('sessions').set({ refreshed_at: now }).where('id', '=', sessionId).execute();
   return core.tokens.issue(row, { id: sessionId, startedAt: row.created_at, notAfter }, now);
 }
@@ -100,11 +100,12 @@ async function checkToken(core: Core, caller: Caller, token: string): Promise<{ 
   try {
     holder = await authenticateToken(core, token, 'jwt', originOf(caller));
   } catch (error) {
-    if (error instanceof Unauthenticated) throw new BadRequest(error.message);
+    // Same code as the hook's 401; every code it answers also comes as `refused`.
+    if (error instanceof Unauthenticated) throw new BadRequest(error.message, error.code as CodeOf<'refused'>);
     throw error;
   }
   if (caller.kind === 'user' && caller.userId !== holder.userId) {
-    throw new Forbidden('The token belongs to another user than the one making the request.');
+    throw new Forbidden('The token belongs to another user than the one making the request.', 'token.other_user');
   }
   return { userId: holder.userId, sessionId: holder.sessionId! };
 }

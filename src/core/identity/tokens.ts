@@ -40,7 +40,11 @@ export interface TokenSubject {
   password_changed_at?: Date | null;
 }
 
-export class InvalidToken extends Error {}
+export class InvalidToken extends Error {
+  constructor(message: string, readonly code: 'token.invalid' | 'token.expired' = 'token.invalid') {
+    super(message);
+  }
+}
 
 type Sign = (payload: Record<string, unknown>) => string;
 type Verify = (token: string) => Record<string, unknown>;
@@ -100,7 +104,7 @@ export class TokenService {
         typeof iat !== 'number' || typeof exp !== 'number') {
       throw new InvalidToken('Token is invalid.');
     }
-    if (exp <= Math.floor(now.getTime() / 1000)) throw new InvalidToken('Token has expired.');
+    if (exp <= Math.floor(now.getTime() / 1000)) throw new InvalidToken('Token has expired.', 'token.expired');
     return {
       sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp,
       ...(typeof pwc === 'number' ? { pwc } : {}),

@@ -60,7 +60,7 @@ async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
 function checkDomain(raw: string): string {
   const domain = raw.trim().toLowerCase().replace(/\.$/, '');
   if (!DOMAIN.test(domain)) throw new Invalid('domain', 'Enter a domain name such as example.com.');
-  if (FREE_MAIL.has(domain)) throw new Invalid('domain', 'A free e-mail provider\'s domain cannot belong to an organization.');
+  if (FREE_MAIL.has(domain)) throw new Invalid('domain', 'A free e-mail provider\'s domain cannot belong to an organization.', 'domain.free_mail');
   return domain;
 }
 
@@ -104,7 +104,7 @@ export async function addDomain(
       await lockOrganization(tx, org.id);
       const elsewhere = await tx.selectFrom('organization_domains').select('id').where('domain', '=', domain)
         .where('status', '=', 'verified').where('organization_id', '!=', org.id).executeTakeFirst();
-      if (elsewhere) throw new Conflict(TAKEN);
+      if (elsewhere) throw new Conflict(TAKEN, 'domain.taken');
       const existing = await tx.selectFrom('organization_domains').selectAll()
         .where('organization_id', '=', org.id).where('domain', '=', domain).executeTakeFirst();
       if (existing && (existing.status === 'verified' || !how)) return { row: existing, created: false };
@@ -122,7 +122,7 @@ export async function addDomain(
     });
     return { view: (await toViews(core, [{ ...result.row, organization: org.slug }]))[0], created: result.created };
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict(TAKEN);
+    if (isUniqueViolation(error)) throw new Conflict(TAKEN, 'domain.taken');
     throw error;
   }
 }
@@ -158,7 +158,7 @@ export async function approveDomain(core: Core, caller: Caller, orgSlug: string,
     });
     return (await toViews(core, [{ ...row, organization: org.slug }]))[0];
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict(TAKEN);
+    if (isUniqueViolation(error)) throw new Conflict(TAKEN, 'domain.taken');
     throw error;
   }
 }

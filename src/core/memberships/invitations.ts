@@ -5,14 +5,12 @@
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
-import { Conflict, NotFound, Unauthenticated } from '../errors.js';
+import { Conflict, NotFound, Unauthenticated, linkInvalid } from '../errors.js';
 import { findUserBySlug } from '../identity/users.js';
 import { sha256 } from '../identity/secrets.js';
 import { authorizeUser } from '../access/policy.js';
 import { loadRole, lockOrganization, type RoleView } from './role-views.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
-
-const NO_INVITATION = 'No pending invitation matches this key.';
 
 export async function acceptInvitation(core: Core, caller: Caller, userSlug: string, key: string): Promise<RoleView> {
   if (caller.kind !== 'user') throw new Unauthenticated();
@@ -31,19 +29,19 @@ export async function acceptInvitation(core: Core, caller: Caller, userSlug: str
   }
   const roleId = await core.transact(async (tx) => {
     const found = await tx.selectFrom('roles').select(['id', 'organization_id']).where('grant_key_hash', '=', hash).executeTakeFirst();
-    if (!found) throw new NotFound('invitation', NO_INVITATION);
+    if (!found) throw linkInvalid();
     await lockOrganization(tx, found.organization_id);
     // Read again under the lock: a concurrent accept may have consumed the key.
     const role = await tx.selectFrom('roles').innerJoin('users', 'users.id', 'roles.user_id')
       .select(['roles.id', 'roles.user_id', 'roles.organization_id', 'roles.role_description_id', 'users.password_hash'])
       .where('roles.id', '=', found.id).where('roles.grant_key_hash', '=', hash).executeTakeFirst();
-    if (!role || role.user_id !== pathUser.id) throw new NotFound('invitation', NO_INVITATION);
+    if (!role || role.user_id !== pathUser.id) throw linkInvalid();
     let userId = role.user_id;
     if (role.user_id !== caller.userId) {
-      if (role.password_hash) throw new NotFound('invitation', NO_INVITATION);
+      if (role.password_hash) throw linkInvalid();
       const held = await tx.selectFrom('roles').select('id').where('organization_id', '=', role.organization_id)
         .where('user_id', '=', caller.userId).where('role_description_id', '=', role.role_description_id).executeTakeFirst();
-      if (held) throw new Conflict('You already have this role on the organization.');
+      if (held) throw new Conflict('You already have this role on the organization.', 'role.exists');
       // The contact stays (it may carry history); the role moves to whoever proved the key.
       userId = caller.userId;
     }

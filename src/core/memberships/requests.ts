@@ -133,7 +133,7 @@ async function assertRequesterUnderLimit(core: Core, tx: Db, actorId: number): P
   if (Number(row.n) < perUser) return;
   const oldest = row.oldest ? new Date(row.oldest).getTime() : core.now().getTime();
   const retryAfter = Math.max(1, Math.ceil((oldest + windowSeconds * 1000 - core.now().getTime()) / 1000));
-  throw new TooManyAttempts(`You asked to join organizations ${perUser} times recently; try again later.`, retryAfter);
+  throw new TooManyAttempts(`You asked to join organizations ${perUser} times recently; try again later.`, retryAfter, 'request.limited');
 }
 
 /**
@@ -172,7 +172,7 @@ export async function requestRole(
       if (actorId === user.id) await assertRequesterUnderLimit(core, tx, actorId);
       await lockOrganization(tx, org.id);
       if (await isMember(tx, org.id, user.id)) {
-        throw new BadRequest(`${user.slug} already has a role, an invitation or a request on ${org.slug}.`);
+        throw new BadRequest(`${user.slug} already has a role, an invitation or a request on ${org.slug}.`, 'request.exists');
       }
       const row = await tx.insertInto('roles').values({
         organization_id: org.id, user_id: user.id, role_description_id: description.id,
@@ -192,7 +192,7 @@ export async function requestRole(
     });
     return asSeenByUser(await loadRole(core.db, roleId));
   } catch (error) {
-    if (isUniqueViolation(error)) throw new BadRequest(`${user.slug} already has a request on ${org.slug}.`);
+    if (isUniqueViolation(error)) throw new BadRequest(`${user.slug} already has a request on ${org.slug}.`, 'request.exists');
     throw error;
   }
 }

@@ -80,12 +80,12 @@ export async function createDescription(core: Core, caller: Caller, orgSlug: str
   const title = checkTitle(input.title);
   const slug = slugifyTitle(title);
   if (!slug) throw new Invalid('title', 'The title must contain at least one letter or digit.');
-  if (RESERVED_ROLE_SLUGS.has(slug)) throw new Invalid('title', `"${slug}" is reserved; choose another title.`);
+  if (RESERVED_ROLE_SLUGS.has(slug)) throw new Invalid('title', `"${slug}" is reserved; choose another title.`, 'role_description.reserved');
   const created = await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const clash = await tx.selectFrom('role_descriptions').select('id').where('slug', '=', slug)
       .where((eb) => eb.or([eb('organization_id', '=', org.id), eb('organization_id', 'is', null)])).executeTakeFirst();
-    if (clash) throw new Conflict(`A role "${slug}" already exists on ${org.slug}.`);
+    if (clash) throw new Conflict(`A role "${slug}" already exists on ${org.slug}.`, 'role_description.exists');
     return tx.insertInto('role_descriptions').values({
       organization_id: org.id, slug, title,
       skip_optin_on_grant: input.skip_optin_on_grant ?? false,
@@ -94,7 +94,7 @@ export async function createDescription(core: Core, caller: Caller, orgSlug: str
       created_at: core.now(),
     }).returningAll().executeTakeFirstOrThrow();
   }).catch((error: unknown) => {
-    if (isUniqueViolation(error)) throw new Conflict(`A role "${slug}" already exists on ${org.slug}.`);
+    if (isUniqueViolation(error)) throw new Conflict(`A role "${slug}" already exists on ${org.slug}.`, 'role_description.exists');
     throw error;
   });
   return { description: created, organization: org, roles: [] };
@@ -109,7 +109,7 @@ export async function updateDescription(
   const org = await findOrganization(core.db, orgSlug);
   const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
-  if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY);
+  if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY, 'role_description.global');
   assertMaySkipOptin(access, input.skip_optin_on_grant === true && !description.skip_optin_on_grant);
   const title = partial && input.title === undefined ? description.title : checkTitle(input.title);
   const updated = await core.db.updateTable('role_descriptions').set({
@@ -126,13 +126,13 @@ export async function deleteDescription(core: Core, caller: Caller, orgSlug: str
   const org = await findOrganization(core.db, orgSlug);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleSlug);
-  if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY);
+  if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY, 'role_description.global');
   await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
     const held = await tx.selectFrom('roles').select(sql<number>`count(*)`.as('n'))
       .where('role_description_id', '=', description.id).executeTakeFirstOrThrow();
     if (Number(held.n) > 0) {
-      throw new Conflict(`The role "${description.slug}" is still held by ${held.n} user(s); revoke it from them first.`);
+      throw new Conflict(`The role "${description.slug}" is still held by ${held.n} user(s); revoke it from them first.`, 'role_description.in_use');
     }
     await tx.deleteFrom('role_descriptions').where('id', '=', description.id).execute();
   });

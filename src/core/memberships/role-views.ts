@@ -218,7 +218,7 @@ export async function assertManagerRemains(tx: Db, organizationId: number, remov
     .where('roles.request_key', 'is', null)
     .where('users.deleted_at', 'is', null)
     .executeTakeFirstOrThrow();
-  if (Number(row.n) === 0) throw new Conflict(LAST_MANAGER);
+  if (Number(row.n) === 0) throw new Conflict(LAST_MANAGER, 'role.last_manager');
 }
 
 /** Accepted manager roles among `roles`, for assertManagerRemains. */

@@ -3,7 +3,7 @@
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { OrganizationDeparturesTable, OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
-import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation } from '../errors.js';
+import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation, linkInvalid } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
@@ -138,7 +138,7 @@ export async function grantRole(
       // way round) is addressed anew and mailed again, as a new invitation would be: a 409
       // here would tell the manager that this username and this address are one account.
       const readdress = !!existing?.grant_key_hash && existing.invited_email !== (byEmail ? email! : null);
-      if (existing && !readdress) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
+      if (existing && !readdress) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`, 'role.exists');
       // The quota knows who already takes a seat (a role or invitation, not a join request).
       await assertSeatAvailable(tx, org.id, user.id);
 
@@ -190,7 +190,7 @@ export async function grantRole(
     return loadRole(core.db, roleId);
   } catch (error) {
     // Two grants racing past the check: the unique index keeps exactly one.
-    if (isUniqueViolation(error)) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`);
+    if (isUniqueViolation(error)) throw new Conflict(`${grantee} already has the role "${description.slug}" on ${org.slug}.`, 'role.exists');
     throw error;
   }
 }
@@ -241,7 +241,7 @@ export async function resendInvitation(
   if (roleSlug === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
   const roleId = await core.transact(async (tx) => {
     const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug, 'organization');
-    if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`);
+    if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`, 'invitation.not_pending');
     await checkSendLimit(core, tx, caller, 'invitation', `user:${role.user.id}`);
     const key = randomToken(32);
     await tx.updateTable('roles').set({ grant_key_hash: sha256(key) }).where('id', '=', role.id).execute();
@@ -300,7 +300,7 @@ export async function removeRoles(
 export async function pendingRequest(tx: Db, orgId: number, requestKey: string): Promise<RoleView> {
   const row = await roleQuery(tx).where('roles.organization_id', '=', orgId)
     .where('roles.request_key', '=', requestKey).executeTakeFirst();
-  if (!row) throw new NotFound('request', 'No pending request matches this key.');
+  if (!row) throw linkInvalid();
   return toRoleView(row);
 }
 
@@ -341,7 +341,7 @@ export async function acceptRequest(
     });
     return loadRole(core.db, roleId);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${roleSlug}" on ${org.slug}.`);
+    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${roleSlug}" on ${org.slug}.`, 'role.exists');
     throw error;
   }
 }

@@ -62,5 +62,5 @@ export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKi
   if (over.length === 0) return null;
   const until = Math.max(...over.map((d) => d.getTime()));
   const retryAfter = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
-  return new TooManyAttempts(`Too many of these were sent recently. Try again in ${retryAfter} seconds.`, retryAfter);
+  return new TooManyAttempts(`Too many of these were sent recently. Try again in ${retryAfter} seconds.`, retryAfter, 'send.limited');
 }

@@ -38,7 +38,7 @@ export async function createCustomer(core: Core, caller: Caller, partnerSlug: st
   const user = requireUser(caller);
   const partner = await findOrganization(core.db, partnerSlug);
   await authorizeOrganization(core, caller, 'organization.customers.create', partner);
-  if (partner.type === 'personal') throw new BadRequest('A personal billing profile cannot have customers.');
+  if (partner.type === 'personal') throw new BadRequest('A personal billing profile cannot have customers.', 'organization.personal');
   const fullName = input.full_name?.trim() ?? '';
   if (!fullName) throw new Invalid('full_name', 'This field is required.');
   if (input.slug !== undefined) await assertSlugFree(core.db, input.slug);

@@ -13,11 +13,11 @@ export async function suspendOrganization(core: Core, caller: Caller, slug: stri
   const user = requireUser(caller);
   const organization = await findOrganization(core.db, slug);
   await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
-  if (organization.is_broker) throw new BadRequest('The broker organization cannot be suspended.');
+  if (organization.is_broker) throw new BadRequest('The broker organization cannot be suspended.', 'organization.broker');
   const now = core.now();
   await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
-    if (row.status !== 'active') throw new Conflict(`The organization is ${row.status}, not active.`);
+    if (row.status !== 'active') throw new Conflict(`The organization is ${row.status}, not active.`, 'organization.not_active');
     await tx.updateTable('organizations').set({ status: 'suspended', status_reason: reason.trim(), updated_at: now })
       .where('id', '=', organization.id).execute();
     await recordOrganizationEvent(tx, { organizationId: organization.id, type: 'suspended', actorId: user.userId, now, detail: { reason: reason.trim() } });
@@ -32,7 +32,7 @@ export async function reactivateOrganization(core: Core, caller: Caller, slug: s
   const now = core.now();
   await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
-    if (row.status !== 'suspended') throw new Conflict(`The organization is ${row.status}, not suspended.`);
+    if (row.status !== 'suspended') throw new Conflict(`The organization is ${row.status}, not suspended.`, 'organization.not_suspended');
     await tx.updateTable('organizations').set({ status: 'active', status_reason: null, updated_at: now })
       .where('id', '=', organization.id).execute();
     await recordOrganizationEvent(tx, { organizationId: organization.id, type: 'reactivated', actorId: user.userId, now });
@@ -51,11 +51,11 @@ export async function closeOrganization(core: Core, caller: Caller, slug: string
   const user = requireUser(caller);
   const organization = await findOrganization(core.db, slug);
   await authorizeOrganization(core, caller, via === 'delete' ? 'organization.delete' : 'organization.lifecycle', organization);
-  if (organization.is_broker) throw new BadRequest('The broker organization cannot be closed.');
+  if (organization.is_broker) throw new BadRequest('The broker organization cannot be closed.', 'organization.broker');
   const now = core.now();
   await core.transact(async (tx) => {
     const row = await tx.selectFrom('organizations').select('status').where('id', '=', organization.id).forUpdate().executeTakeFirstOrThrow();
-    if (row.status === 'closed') throw new Conflict('The organization is already closed.');
+    if (row.status === 'closed') throw new Conflict('The organization is already closed.', 'organization.already_closed');
     await closeOrganizationRow(tx, organization.id, user.userId, now, { via }, reason);
   });
   return organizationById(core.db, organization.id);

@@ -111,7 +111,7 @@ async function createOrganization(
         // Locking the user row above makes "one personal profile per user" hold under races.
         const existing = await tx.selectFrom('organizations').select('slug')
           .where('personal_user_id', '=', managerId).where('type', '=', 'personal').executeTakeFirst();
-        if (existing) throw new Invalid('type', `${manager.slug} already has a personal billing profile ("${existing.slug}").`);
+        if (existing) throw new Invalid('type', `${manager.slug} already has a personal billing profile ("${existing.slug}").`, 'organization.personal_exists');
         fullName ||= printableName(manager);
         email ??= manager.email;
         base = manager.slug;
@@ -191,7 +191,7 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, ch
   }
   if (changes.full_name !== undefined && changes.full_name.trim() === '') throw new Invalid('full_name', 'This field may not be blank.');
   if (changes.slug !== undefined && changes.slug.toLowerCase() !== organization.slug.toLowerCase()) {
-    if (organization.is_broker) throw new BadRequest('The broker organization keeps its slug.');
+    if (organization.is_broker) throw new BadRequest('The broker organization keeps its slug.', 'organization.broker');
     await assertSlugFree(core.db, changes.slug, organization.id);
   }
   const values: Record<string, string | boolean | null | Date> = profileValues(changes);

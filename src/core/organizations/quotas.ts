@@ -69,7 +69,7 @@ export async function assertCustomerQuota(tx: Db, partnerId: number): Promise<vo
      order by o.id for update of o`.execute(tx);
   for (const org of chain.rows) {
     if (org.customer_quota !== null && (await customersBelow(tx, org.id)) >= org.customer_quota) {
-      throw new Forbidden(`Quota exceeded: customer_quota (${org.customer_quota}).`);
+      throw new Forbidden(`Quota exceeded: customer_quota (${org.customer_quota}).`, 'quota.customers_exceeded');
     }
   }
 }
@@ -100,6 +100,6 @@ export async function assertSeatAvailable(tx: Db, organizationId: number, userId
     if (holds) return;
   }
   if ((await seatsUsed(tx, organizationId)) >= row.seat_quota) {
-    throw new Forbidden(`Quota exceeded: seat_quota (${row.seat_quota}).`);
+    throw new Forbidden(`Quota exceeded: seat_quota (${row.seat_quota}).`, 'quota.seats_exceeded');
   }
 }

@@ -43,12 +43,12 @@ export async function uniqueSlug(db: Db, base: string): Promise<string> {
 /** A slug the caller chose must be free: a clash is a field error, as DjaoApp answers. */
 export async function assertSlugFree(db: Db, slug: string, exceptId?: number): Promise<void> {
   if (!SLUG_PATTERN.test(slug)) throw new Invalid('slug', 'Enter a valid slug: letters, digits and . @ + - _ only.');
-  if (isReservedSlug(slug)) throw new Invalid('slug', '"closed-" followed by a number is reserved for closed organizations.');
+  if (isReservedSlug(slug)) throw new Invalid('slug', '"closed-" followed by a number is reserved for closed organizations.', 'slug.reserved');
   const row = await db.selectFrom('organizations').select('id')
     .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase())).executeTakeFirst();
-  if (row && row.id !== exceptId) throw new Invalid('slug', `An organization with slug "${slug}" already exists.`);
+  if (row && row.id !== exceptId) throw slugClash(slug);
 }
 
 export function slugClash(slug: string): Invalid {
-  return new Invalid('slug', `An organization with slug "${slug}" already exists.`);
+  return new Invalid('slug', `An organization with slug "${slug}" already exists.`, 'slug.taken');
 }

@@ -18,7 +18,7 @@ const UserRoleOrgParams = Type.Object({
 });
 const AcceptParams = Type.Object({
   user: Slug,
-  verification_key: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\w-]+$', description: 'The key mailed with the invitation.' }),
+  verification_key: Type.String({ minLength: 1, maxLength: 200, description: 'The key mailed with the invitation. A key that matches no pending invitation answers 404 `link.invalid`.' }),
 });
 const RequestBody = Type.Object({
   slug: Slug,

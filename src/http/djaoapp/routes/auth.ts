@@ -38,7 +38,7 @@ const RegistrationAnswer = Type.Object({
 }, { description: 'The registration is under way: an e-mail is on its way to the address.' });
 
 const KeyParams = Type.Object({
-  verification_key: Type.String({ minLength: 1, maxLength: 100, description: 'Activation key from the link mailed to the user.' }),
+  verification_key: Type.String({ minLength: 1, maxLength: 200, description: 'Activation key from the link mailed to the user.' }),
 });
 
 const ActivationView = Type.Object({
@@ -63,8 +63,8 @@ const Recovering = Type.Object({ email: Email }, { description: 'The address, as
 const RefreshBody = Type.Object({ token: TokenBody.properties.token }, { additionalProperties: false });
 
 const ResetParams = Type.Object({
-  uidb64: Type.String({ minLength: 1, maxLength: 64, description: 'The user, as encoded in the reset link.' }),
-  token: Type.String({ minLength: 1, maxLength: 100, description: 'Secret from the reset link.' }),
+  uidb64: Type.String({ minLength: 1, maxLength: 200, description: 'The user, as encoded in the reset link.' }),
+  token: Type.String({ minLength: 1, maxLength: 200, description: 'Secret from the reset link.' }),
 });
 
 const Reset = Type.Object({
@@ -195,7 +195,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         200: Type.Union([ref(TokenBody), Type.Object({
           detail: Type.String({ description: 'The password is set; log in with it and the second factor.' }),
         })], { description: 'The password is set: a JSON Web Token (also set as the session cookie), or, for an account with a second factor, a message.' }),
-        ...errors(400, 403, 429),
+        ...errors(400, 403, 404, 429),
       },
     },
   }, async (request, reply) => {

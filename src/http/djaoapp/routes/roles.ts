@@ -26,7 +26,7 @@ const OrgRoleUserParams = Type.Object({
   role: Type.String({ minLength: 1, maxLength: 50, pattern: '^([\\w.@+-]+|\\*)$', description: 'Slug of a role description, or `*` for every role the user has on the organization.' }),
   user: Slug,
 });
-const RequestParams = Type.Object({ organization: Slug, request_key: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-zA-Z]+$' }) });
+const RequestParams = Type.Object({ organization: Slug, request_key: Type.String({ minLength: 1, maxLength: 200, description: 'The key of a pending request; one that matches none answers 404 `link.invalid`.' }) });
 
 const DescriptionFields = {
   skip_optin_on_grant: Type.Optional(Type.Boolean({ description: 'Grant at once, without the grantee accepting an invitation.' })),

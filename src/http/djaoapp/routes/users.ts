@@ -92,7 +92,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
 
   const limited = { rateLimit: { max: config.authRateLimit.max, timeWindow: config.authRateLimit.windowSeconds * 1000 } };
-  const EmailKey = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100, description: 'Key from the link mailed to the address.' }) });
+  const EmailKey = Type.Object({ key: Type.String({ minLength: 1, maxLength: 200, description: 'Key from the link mailed to the address.' }) });
   const EmailAnswer = (description: string) => Type.Object({ detail: Type.String(), email: Type.String({ description: 'The address of the account now.' }) }, { description });
   app.post('/auth/email/:key/', {
     config: limited,
@@ -104,7 +104,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'mailed a link to undo the change. Does not log anyone in.',
       security: [],
       params: EmailKey,
-      response: { 200: EmailAnswer('The new address is the account\'s.'), ...errors(400, 429) },
+      response: { 200: EmailAnswer('The new address is the account\'s.'), ...errors(400, 404, 429) },
     },
   }, async (request) => {
     const { email } = await confirmEmailChange(core, request.caller, request.params.key);
@@ -120,7 +120,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'account\'s again and a password reset link is mailed to it. Works even if the password was changed since.',
       security: [],
       params: EmailKey,
-      response: { 200: EmailAnswer('The former address is the account\'s again.'), ...errors(400, 429) },
+      response: { 200: EmailAnswer('The former address is the account\'s again.'), ...errors(400, 404, 429) },
     },
   }, async (request) => {
     const { email } = await undoEmailChange(core, request.caller, request.params.key);
