@@ -146,7 +146,11 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { if (code !== undefined) process.exitCode = code; },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof DomainError || error instanceof CliError) {
+    if (error instanceof DomainError) {
+      // The code too, for scripts: they branch on it, never on the message.
+      console.error(`account-portal: ${error.message} (${error.code})`);
+      process.exitCode = 2;
+    } else if (error instanceof ConfigError || error instanceof CliError) {
       console.error(`account-portal: ${error.message}`);
       process.exitCode = 2;
     } else if (error instanceof DataDirLocked) {
