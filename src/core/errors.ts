@@ -109,6 +109,11 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** The codes that may come with kind K. */
 export type CodeOf<K extends ErrorKind> = { [C in ErrorCode]: K extends (typeof ERROR_CODES)[C][number] ? C : never }[ErrorCode];
 
+/** Whether `code` is listed with `kind`: for passing an error on under another kind. */
+export function isCodeOf<K extends ErrorKind>(code: ErrorCode, kind: K): code is CodeOf<K> {
+  return (ERROR_CODES[code] as readonly ErrorKind[]).includes(kind);
+}
+
 /** What NotFound can name by itself: `<thing>.not_found` is a code. */
 export type NotFoundThing = { [C in CodeOf<'not_found'>]: C extends `${infer W}.not_found` ? W : never }[CodeOf<'not_found'>];
 

@@ -8,7 +8,7 @@
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { SessionEndReason, SessionMethod } from '../../db/schema.js';
-import { BadRequest, Forbidden, NotFound, Unauthenticated, type CodeOf } from '../errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthenticated, isCodeOf } from '../errors.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { loadTarget } from './accounts.js';
 import { authenticateToken } from './authenticate.js';
@@ -100,8 +100,8 @@ async function checkToken(core: Core, caller: Caller, token: string): Promise<{ 
   try {
     holder = await authenticateToken(core, token, 'jwt', originOf(caller));
   } catch (error) {
-    // Same code as the hook's 401; every code it answers also comes as `refused`.
-    if (error instanceof Unauthenticated) throw new BadRequest(error.message, error.code as CodeOf<'refused'>);
+    // The hook's 401 as a 400, with the same code (listed with both kinds).
+    if (error instanceof Unauthenticated) throw new BadRequest(error.message, isCodeOf(error.code, 'refused') ? error.code : undefined);
     throw error;
   }
   if (caller.kind === 'user' && caller.userId !== holder.userId) {
