@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Caller, Core, UserCaller } from '../context.js';
+import { describeRef, refKey, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
@@ -15,7 +16,7 @@ import { confirmPassword } from './credentials.js';
 import { requestEmailChange } from './email-change.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
-import { findUserByEmail, findUserBySlug, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
+import { findUser, findUserByEmail, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 import { revokeApiKeys } from './api-keys.js';
 
@@ -74,14 +75,14 @@ export function briefOf(user: BriefSource): UserBriefView {
  * Finds the user an account route is about and checks the caller may do `action` on it.
  * Anonymous callers are refused before the lookup, so they learn nothing about slugs.
  */
-export async function loadTarget(core: Core, caller: Caller, slug: string, action: UserAction): Promise<UserRow> {
+export async function loadTarget(core: Core, caller: Caller, ref: Ref, action: UserAction): Promise<UserRow> {
   if (caller.kind !== 'user') throw new Unauthenticated();
   // Reading a profile is the most frequent call there is: reads come from the read cache;
   // anything that changes the account reads the row fresh.
   const user = action === 'user.read'
-    ? await core.cache.get(`user-by-slug:${slug.toLowerCase()}`, () => findUserBySlug(core.db, slug))
-    : await findUserBySlug(core.db, slug);
-  if (!user) throw new NotFound('user', `No user "${slug}".`);
+    ? await core.cache.get(`user-by-ref:${refKey(ref)}`, () => findUser(core.db, ref))
+    : await findUser(core.db, ref);
+  if (!user) throw new NotFound('user', `No user ${describeRef(ref)}.`);
   await authorizeUser(core, caller, action, user);
   return user;
 }
@@ -124,8 +125,8 @@ async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<Pro
   return { ...briefOf(user), extra: user.extra, activities: showNotes ? await activitiesOf(core.db, user.id) : [] };
 }
 
-export async function getProfile(core: Core, caller: Caller, slug: string): Promise<ProfileView> {
-  const user = await loadTarget(core, caller, slug, 'user.read');
+export async function getProfile(core: Core, caller: Caller, ref: Ref): Promise<ProfileView> {
+  const user = await loadTarget(core, caller, ref, 'user.read');
   return profileOf(core, caller, user);
 }
 
@@ -179,8 +180,8 @@ export async function createContact(core: Core, caller: Caller, input: ProfileIn
  * comes back (see email-change.ts). A contact without a password, which nobody can log in
  * as, takes the new address at once, unverified; links sent to the former one die with it.
  */
-export async function updateProfile(core: Core, caller: Caller, slug: string, input: ProfileInput): Promise<ProfileView> {
-  const user = await loadTarget(core, caller, slug, 'user.update');
+export async function updateProfile(core: Core, caller: Caller, ref: Ref, input: ProfileInput): Promise<ProfileView> {
+  const user = await loadTarget(core, caller, ref, 'user.update');
   const now = core.now();
   const changes: UserUpdate = { updated_at: now };
   if (input.full_name !== undefined) changes.full_name = input.full_name ?? '';
@@ -230,8 +231,8 @@ export async function updateProfile(core: Core, caller: Caller, slug: string, in
 }
 
 /** Re-sends the activation link to a user whose e-mail address is not verified yet. */
-export async function resendActivation(core: Core, caller: Caller, slug: string): Promise<UserBriefView> {
-  const user = await loadTarget(core, caller, slug, 'user.update');
+export async function resendActivation(core: Core, caller: Caller, ref: Ref): Promise<UserBriefView> {
+  const user = await loadTarget(core, caller, ref, 'user.update');
   if (user.email_verified_at) throw new BadRequest('User is already active.', 'user.already_activated');
   if (!user.email) throw new Invalid('email', 'This user has no e-mail address to send the link to.', 'email.missing');
   await checkSendLimit(core, core.db, caller, 'activation', `user:${user.id}`);
@@ -262,8 +263,8 @@ async function soleManagerOf(db: Db, userId: number): Promise<string[]> {
  * Deletes an account by anonymizing it: the slug and e-mail are freed, personal data and
  * credentials are gone, and nobody can log in as it again.
  */
-export async function deleteAccount(core: Core, caller: Caller, slug: string): Promise<void> {
-  const user = await loadTarget(core, caller, slug, 'user.delete');
+export async function deleteAccount(core: Core, caller: Caller, ref: Ref): Promise<void> {
+  const user = await loadTarget(core, caller, ref, 'user.delete');
   const orphaned = await soleManagerOf(core.db, user.id);
   if (orphaned.length) {
     throw new Conflict(`${user.slug} is the only manager of ${orphaned.join(', ')}; add another manager before deleting this account.`, 'role.last_manager');

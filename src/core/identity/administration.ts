@@ -2,10 +2,11 @@
 // login lockout and its unlock. Reserved to the broker's managers; every change is a
 // security event on the user's account. Suspending ends every session of the user.
 import type { Caller, Core, UserCaller } from '../context.js';
-import { BadRequest, Conflict, NotFound, Unauthenticated } from '../errors.js';
+import type { Ref } from '../refs.js';
+import { BadRequest, Conflict, Unauthenticated } from '../errors.js';
 import { authorizeUser, type UserAction } from '../access/policy.js';
 import type { UserRow, UserStatus } from '../../db/schema.js';
-import { findUserBySlug, printableName } from './users.js';
+import { getUser, printableName } from './users.js';
 import { recordSecurityEvent } from './security-events.js';
 import { endUserSessions } from './sessions.js';
 import { revokeApiKeys } from './api-keys.js';
@@ -15,10 +16,9 @@ import { clearLockout, getLockout, loginIdentifiers } from './throttle.js';
  * Finds the user a request is about and checks the caller may act on it. An anonymous
  * caller is refused before the lookup, so a 404 never tells them who exists.
  */
-export async function targetUser(core: Core, caller: Caller, action: UserAction, slug: string): Promise<{ user: UserRow; caller: UserCaller }> {
+export async function targetUser(core: Core, caller: Caller, action: UserAction, ref: Ref): Promise<{ user: UserRow; caller: UserCaller }> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const user = await findUserBySlug(core.db, slug);
-  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  const user = await getUser(core.db, ref);
   await authorizeUser(core, caller, action, { id: user.id, slug: user.slug });
   return { user, caller };
 }
@@ -44,13 +44,13 @@ async function statusOf(core: Core, user: UserRow): Promise<UserStatusInfo> {
   };
 }
 
-export async function getUserStatus(core: Core, caller: Caller, slug: string): Promise<UserStatusInfo> {
-  const { user } = await targetUser(core, caller, 'user.administer', slug);
+export async function getUserStatus(core: Core, caller: Caller, ref: Ref): Promise<UserStatusInfo> {
+  const { user } = await targetUser(core, caller, 'user.administer', ref);
   return statusOf(core, user);
 }
 
-export async function suspendUser(core: Core, caller: Caller, slug: string, reason: string): Promise<UserStatusInfo> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+export async function suspendUser(core: Core, caller: Caller, ref: Ref, reason: string): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
   if (user.id === admin.userId) throw new BadRequest('You cannot suspend your own account.', 'user.suspend_self');
   const text = reason.trim();
   if (!text) throw new BadRequest('A reason is required.', 'reason.required');
@@ -87,8 +87,8 @@ export async function suspendUser(core: Core, caller: Caller, slug: string, reas
   return statusOf(core, updated);
 }
 
-export async function reactivateUser(core: Core, caller: Caller, slug: string): Promise<UserStatusInfo> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+export async function reactivateUser(core: Core, caller: Caller, ref: Ref): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
   const now = core.now();
   const updated = await core.transact(async (tx) => {
     const row = await tx.updateTable('users')
@@ -103,8 +103,8 @@ export async function reactivateUser(core: Core, caller: Caller, slug: string): 
 }
 
 /** Forgets the failed logins counted against every identifier the user logs in with. */
-export async function unlockUser(core: Core, caller: Caller, slug: string): Promise<void> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', slug);
+export async function unlockUser(core: Core, caller: Caller, ref: Ref): Promise<void> {
+  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
   const now = core.now();
   const before = await getLockout(core.db, loginIdentifiers(user), now);
   await core.transact(async (tx) => {

@@ -1,11 +1,12 @@
 // What the broker's team knows about a person: activities (calls, follow-ups) recorded
 // on a contact, and the contact-us messages anyone can send to the broker.
 import type { Caller, Core } from '../context.js';
-import { Invalid, NotFound, Unauthenticated } from '../errors.js';
+import type { Ref } from '../refs.js';
+import { Invalid, Unauthenticated } from '../errors.js';
 import { authorizeSite } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import type { ActivityView } from './accounts.js';
-import { findUserBySlug } from './users.js';
+import { getUser } from './users.js';
 
 export const ACTIVITY_LIST_SPEC: ListSpec = {
   orderable: { created_at: 'activities.created_at', text: 'activities.text' },
@@ -15,16 +16,15 @@ export const ACTIVITY_LIST_SPEC: ListSpec = {
   tieBreaker: '-activities.id',
 };
 
-async function contactFor(core: Core, caller: Caller, slug: string) {
+async function contactFor(core: Core, caller: Caller, ref: Ref) {
   if (caller.kind !== 'user') throw new Unauthenticated();
   await authorizeSite(core, caller, 'users.list');
-  const user = await findUserBySlug(core.db, slug);
-  if (!user) throw new NotFound('user', `No user "${slug}".`);
+  const user = await getUser(core.db, ref);
   return user;
 }
 
-export async function listActivities(core: Core, caller: Caller, slug: string, list: ListQuery): Promise<Page<ActivityView>> {
-  const user = await contactFor(core, caller, slug);
+export async function listActivities(core: Core, caller: Caller, ref: Ref, list: ListQuery): Promise<Page<ActivityView>> {
+  const user = await contactFor(core, caller, ref);
   return paginate(
     core.db.selectFrom('activities')
       .leftJoin('users as author', 'author.id', 'activities.created_by')
@@ -39,10 +39,10 @@ export async function listActivities(core: Core, caller: Caller, slug: string, l
 export async function recordActivity(
   core: Core,
   caller: Caller,
-  slug: string,
+  ref: Ref,
   input: { text: string; account?: string | null },
 ): Promise<ActivityView> {
-  const user = await contactFor(core, caller, slug);
+  const user = await contactFor(core, caller, ref);
   const author = caller.kind === 'user' ? caller : null;
   let organization: { id: number; slug: string } | undefined;
   if (input.account) {

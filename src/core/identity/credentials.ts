@@ -3,6 +3,7 @@
 // session alone is not enough), is recorded as a security event, and the password and API
 // key changes are mailed to the account's owner.
 import type { Caller, Core, UserCaller } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { UserRow } from '../../db/schema.js';
 import { BadRequest, Invalid, Unauthenticated, codeInvalid } from '../errors.js';
 import { loadTarget } from './accounts.js';
@@ -46,10 +47,10 @@ export interface PasswordChanged {
 export async function changePassword(
   core: Core,
   caller: Caller,
-  slug: string,
+  ref: Ref,
   input: { password: string; new_password: string },
 ): Promise<PasswordChanged> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
@@ -75,8 +76,8 @@ export async function changePassword(
 }
 
 /** Replaces the user's API key; the secret is returned now and never again. */
-export async function resetUserApiKey(core: Core, caller: Caller, slug: string, input: { password: string }): Promise<string> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function resetUserApiKey(core: Core, caller: Caller, ref: Ref, input: { password: string }): Promise<string> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   const now = core.now();
   const secret = await core.transact(async (tx) => {
@@ -113,8 +114,8 @@ export function normalizeSshPublicKey(value: string): string {
   return [type, blob, ...comment].join(' ');
 }
 
-export async function updateSshKey(core: Core, caller: Caller, slug: string, input: { pubkey: string; password: string }): Promise<void> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function updateSshKey(core: Core, caller: Caller, ref: Ref, input: { pubkey: string; password: string }): Promise<void> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   const pubkey = normalizeSshPublicKey(input.pubkey);
   const now = core.now();
@@ -151,8 +152,8 @@ export type OtpSettingsResult =
  * use and answers ten recovery codes, shown once. Turning it off forgets the seed and the
  * recovery codes.
  */
-export async function updateOtpSettings(core: Core, caller: Caller, slug: string, input: OtpSettingsInput): Promise<OtpSettingsResult> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function updateOtpSettings(core: Core, caller: Caller, ref: Ref, input: OtpSettingsInput): Promise<OtpSettingsResult> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   if (input.phone_verification_enabled && !user.phone) {
     throw new Invalid('phone_verification_enabled', 'Add a phone number to the account before turning on phone verification.', 'phone.missing');
@@ -209,8 +210,8 @@ export async function updateOtpSettings(core: Core, caller: Caller, slug: string
 }
 
 /** New recovery codes for the authenticator app, shown once; the old ones stop working. */
-export async function regenerateRecoveryCodes(core: Core, caller: Caller, slug: string, input: { password: string }): Promise<string[]> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function regenerateRecoveryCodes(core: Core, caller: Caller, ref: Ref, input: { password: string }): Promise<string[]> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   if (!user.otp_enabled || !user.otp_secret) {
     throw new BadRequest('Turn on the authenticator app first: recovery codes stand in for it.', 'otp.not_enabled');

@@ -1,6 +1,7 @@
 // Which e-mail notifications a user chose to receive. Security notices (password changed,
 // API key created) are always sent and are not in this list.
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import { Invalid } from '../errors.js';
 import { loadTarget } from './accounts.js';
 
@@ -35,14 +36,14 @@ function stored(value: unknown): string[] {
   return list.filter((n): n is string => typeof n === 'string' && KNOWN.has(n));
 }
 
-export async function getNotifications(core: Core, caller: Caller, slug: string): Promise<string[]> {
-  const user = await loadTarget(core, caller, slug, 'user.read');
+export async function getNotifications(core: Core, caller: Caller, ref: Ref): Promise<string[]> {
+  const user = await loadTarget(core, caller, ref, 'user.read');
   return user.notifications === null ? [...NOTIFICATION_NAMES] : stored(user.notifications);
 }
 
 /** Replaces the user's choice; the list is kept in the order of NOTIFICATION_NAMES. */
-export async function setNotifications(core: Core, caller: Caller, slug: string, names: string[]): Promise<string[]> {
-  const user = await loadTarget(core, caller, slug, 'user.update');
+export async function setNotifications(core: Core, caller: Caller, ref: Ref, names: string[]): Promise<string[]> {
+  const user = await loadTarget(core, caller, ref, 'user.update');
   const unknown = [...new Set(names.filter((n) => !KNOWN.has(n)))];
   if (unknown.length) {
     throw new Invalid('notifications', `Unknown notification ${unknown.map((n) => `"${n}"`).join(', ')}. Known: ${NOTIFICATION_NAMES.join(', ')}.`);

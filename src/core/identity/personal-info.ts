@@ -9,6 +9,7 @@
 // current number until then. The mobile number is contact data only (no code goes there
 // at login), so it changes as before.
 import type { Caller, Core, UserCaller } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { Invalid } from '../errors.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
@@ -86,8 +87,8 @@ export function personalInfoOf(user: UserRow): PersonalInfo {
   };
 }
 
-export async function getPersonalInfo(core: Core, caller: Caller, slug: string): Promise<PersonalInfo> {
-  const { user } = await targetUser(core, caller, 'user.read', slug);
+export async function getPersonalInfo(core: Core, caller: Caller, ref: Ref): Promise<PersonalInfo> {
+  const { user } = await targetUser(core, caller, 'user.read', ref);
   return personalInfoOf(user);
 }
 
@@ -95,11 +96,11 @@ export async function getPersonalInfo(core: Core, caller: Caller, slug: string):
 export async function updatePersonalInfo(
   core: Core,
   caller: Caller,
-  slug: string,
+  ref: Ref,
   changes: PersonalInfoChanges,
   replace: boolean,
 ): Promise<PersonalInfo> {
-  const { user, caller: actor } = await targetUser(core, caller, 'user.update', slug);
+  const { user, caller: actor } = await targetUser(core, caller, 'user.update', ref);
   const given = replace
     ? { phone: null, mobile: null, date_of_birth: null, sex: null, ...changes }
     : changes;

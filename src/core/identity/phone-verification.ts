@@ -4,6 +4,7 @@
 // cannot verify a number changed since, and counts wrong guesses so the 10^6 codes
 // cannot be tried one by one.
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import { BadRequest, Invalid, TooManyAttempts, codeInvalid } from '../errors.js';
 import { targetUser } from './administration.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
@@ -32,8 +33,8 @@ function numberToVerify(user: UserRow, field: NumberField): string | null {
   return field === 'phone' ? (user.pending_phone ?? user.phone) : user.mobile;
 }
 
-export async function sendPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField): Promise<CodeSent> {
-  const { user } = await targetUser(core, caller, 'user.update', slug);
+export async function sendPhoneCode(core: Core, caller: Caller, ref: Ref, field: NumberField): Promise<CodeSent> {
+  const { user } = await targetUser(core, caller, 'user.update', ref);
   const number = numberToVerify(user, field);
   if (!number) throw new Invalid(field, 'There is no number to verify; set one first.', 'phone.missing');
   const now = core.now();
@@ -56,8 +57,8 @@ export async function sendPhoneCode(core: Core, caller: Caller, slug: string, fi
   return { to: maskNumber(number), expiresAt: issued.expiresAt };
 }
 
-export async function confirmPhoneCode(core: Core, caller: Caller, slug: string, field: NumberField, code: string): Promise<void> {
-  const { user, caller: actor } = await targetUser(core, caller, 'user.update', slug);
+export async function confirmPhoneCode(core: Core, caller: Caller, ref: Ref, field: NumberField, code: string): Promise<void> {
+  const { user, caller: actor } = await targetUser(core, caller, 'user.update', ref);
   const now = core.now();
   const pending = await core.db.selectFrom('phone_verifications').selectAll()
     .where('user_id', '=', user.id).executeTakeFirst();

@@ -2,6 +2,7 @@
 // Every value is checked against the options listed by preferenceOptions(); a user who
 // never chose one gets the default.
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import { Invalid, Unauthenticated } from '../errors.js';
 import { targetUser } from './administration.js';
 
@@ -95,8 +96,8 @@ function allowed(): Record<keyof Preferences, Set<string>> {
   };
 }
 
-export async function getPreferences(core: Core, caller: Caller, slug: string): Promise<Preferences> {
-  const { user } = await targetUser(core, caller, 'user.read', slug);
+export async function getPreferences(core: Core, caller: Caller, ref: Ref): Promise<Preferences> {
+  const { user } = await targetUser(core, caller, 'user.read', ref);
   return preferencesOf(core, user.id);
 }
 
@@ -110,8 +111,8 @@ async function preferencesOf(core: Core, userId: number): Promise<Preferences> {
 }
 
 /** PUT gives every field (required by the route); PATCH some. Unknown values are refused. */
-export async function updatePreferences(core: Core, caller: Caller, slug: string, changes: PreferenceChanges): Promise<Preferences> {
-  const { user } = await targetUser(core, caller, 'user.update', slug);
+export async function updatePreferences(core: Core, caller: Caller, ref: Ref, changes: PreferenceChanges): Promise<Preferences> {
+  const { user } = await targetUser(core, caller, 'user.update', ref);
   const lists = allowed();
   const errors: Record<string, string[]> = {};
   const set: PreferenceChanges = {};

@@ -1,6 +1,7 @@
 // Reading a user's security events: newest first, filtered by type and date range.
 // Readable by the user and by managers of the organizations they belong to.
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { targetUser } from './administration.js';
 
@@ -23,11 +24,11 @@ export interface SecurityEvent {
 export async function listSecurityEvents(
   core: Core,
   caller: Caller,
-  slug: string,
+  ref: Ref,
   list: ListQuery,
   types: string[],
 ): Promise<Page<SecurityEvent>> {
-  const { user } = await targetUser(core, caller, 'user.security_events', slug);
+  const { user } = await targetUser(core, caller, 'user.security_events', ref);
   let query = core.db.selectFrom('security_events')
     .select(['id', 'type', 'created_at', 'ip', 'user_agent', 'detail'])
     .where('user_id', '=', user.id);

@@ -6,6 +6,7 @@
 // reads the session's state on each request (from the read cache, emptied by any write
 // to `sessions`: see src/db/change-feed.ts).
 import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import type { SessionEndReason, SessionMethod } from '../../db/schema.js';
 import { BadRequest, Forbidden, NotFound, Unauthenticated, isCodeOf } from '../errors.js';
@@ -164,8 +165,8 @@ export interface SessionView {
 }
 
 /** The open sessions of a user: for the user and the broker's managers. */
-export async function listSessions(core: Core, caller: Caller, slug: string, list: ListQuery): Promise<Page<SessionView>> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function listSessions(core: Core, caller: Caller, ref: Ref, list: ListQuery): Promise<Page<SessionView>> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   const now = core.now();
   const oldest = new Date(now.getTime() - core.config.sessionMaxAgeSeconds * 1000);
   const page = await paginate(core.db.selectFrom('sessions')
@@ -188,8 +189,8 @@ export async function listSessions(core: Core, caller: Caller, slug: string, lis
 }
 
 /** Ends one session of a user (the user's own, or anyone's for the broker's managers). */
-export async function endSessionOf(core: Core, caller: Caller, slug: string, sessionId: string): Promise<void> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function endSessionOf(core: Core, caller: Caller, ref: Ref, sessionId: string): Promise<void> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   if (caller.kind !== 'user') throw new Unauthenticated();
   const now = core.now();
   const reason = caller.userId === user.id ? 'ended_by_user' : 'ended_by_admin';
@@ -200,8 +201,8 @@ export async function endSessionOf(core: Core, caller: Caller, slug: string, ses
 }
 
 /** Ends every session of a user, the caller's own included: "log out everywhere". */
-export async function endAllSessionsOf(core: Core, caller: Caller, slug: string): Promise<number> {
-  const user = await loadTarget(core, caller, slug, 'user.credentials');
+export async function endAllSessionsOf(core: Core, caller: Caller, ref: Ref): Promise<number> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
   if (caller.kind !== 'user') throw new Unauthenticated();
   const now = core.now();
   const reason = caller.userId === user.id ? 'logout_everywhere' : 'ended_by_admin';

@@ -3,22 +3,29 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { NotFound } from '../errors.js';
+import { describeRef, refMatches, type Ref } from '../refs.js';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export async function findUserBySlug(db: Db, slug: string): Promise<UserRow | undefined> {
+/** The one user resolver: by id or by username (case-insensitive). Deleted users are never found. */
+export async function findUser(db: Db, ref: Ref): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll()
-    .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase()))
+    .where(refMatches('users', ref))
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
 
-export async function getUserBySlug(db: Db, slug: string): Promise<UserRow> {
-  const user = await findUserBySlug(db, slug);
-  if (!user) throw new NotFound('user', `No user "${slug}".`);
+export async function getUser(db: Db, ref: Ref): Promise<UserRow> {
+  const user = await findUser(db, ref);
+  if (!user) throw new NotFound('user', `No user ${describeRef(ref)}.`);
   return user;
+}
+
+/** A username given as data (registration, a grant by username), not as a reference. */
+export async function findUserBySlug(db: Db, slug: string): Promise<UserRow | undefined> {
+  return findUser(db, { slug });
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {

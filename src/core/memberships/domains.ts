@@ -7,6 +7,7 @@
 // it needs outgoing DNS, which this service does not do yet. Free-mail domains are refused
 // outright: no one proves gmail.com's users.
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { OrganizationDomainsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
@@ -64,8 +65,8 @@ function checkDomain(raw: string): string {
   return domain;
 }
 
-export async function listDomains(core: Core, caller: Caller, orgSlug: string): Promise<DomainView[]> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function listDomains(core: Core, caller: Caller, orgRef: Ref): Promise<DomainView[]> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.read', org);
   const rows = await core.db.selectFrom('organization_domains').selectAll()
     .where('organization_id', '=', org.id).orderBy('domain').execute();
@@ -91,10 +92,10 @@ const TAKEN = 'Another organization has proved this domain; ask the site\'s mana
  * already known.
  */
 export async function addDomain(
-  core: Core, caller: Caller, orgSlug: string, rawDomain: string,
+  core: Core, caller: Caller, orgRef: Ref, rawDomain: string,
 ): Promise<{ view: DomainView; created: boolean }> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const domain = checkDomain(rawDomain);
   const how = await proofOf(core, caller.userId);
@@ -133,9 +134,9 @@ async function proofOf(core: Core, userId: number): Promise<DomainRow['verified_
 }
 
 /** The broker's managers approve a pending domain. */
-export async function approveDomain(core: Core, caller: Caller, orgSlug: string, rawDomain: string): Promise<DomainView> {
+export async function approveDomain(core: Core, caller: Caller, orgRef: Ref, rawDomain: string): Promise<DomainView> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.read', org);
   await authorizeSite(core, caller, 'site.administer');
   const domain = checkDomain(rawDomain);
@@ -164,9 +165,9 @@ export async function approveDomain(core: Core, caller: Caller, orgSlug: string,
 }
 
 /** A manager gives up a domain: its users are no longer enrolled (those enrolled stay). */
-export async function removeDomain(core: Core, caller: Caller, orgSlug: string, rawDomain: string): Promise<void> {
+export async function removeDomain(core: Core, caller: Caller, orgRef: Ref, rawDomain: string): Promise<void> {
   if (caller.kind !== 'user') throw new Unauthenticated();
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const domain = checkDomain(rawDomain);
   await core.transact(async (tx) => {

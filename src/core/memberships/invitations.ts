@@ -4,25 +4,26 @@
 // accepted by that user. Either way the key works once.
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import { describeRef, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { Conflict, NotFound, Unauthenticated, linkInvalid } from '../errors.js';
-import { findUserBySlug } from '../identity/users.js';
+import { findUser } from '../identity/users.js';
 import { sha256 } from '../identity/secrets.js';
 import { authorizeUser } from '../access/policy.js';
 import { loadRole, lockOrganization, type RoleView } from './role-views.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 
-export async function acceptInvitation(core: Core, caller: Caller, userSlug: string, key: string): Promise<RoleView> {
+export async function acceptInvitation(core: Core, caller: Caller, userRef: Ref, key: string): Promise<RoleView> {
   if (caller.kind !== 'user') throw new Unauthenticated();
   const hash = sha256(key);
-  let pathUser = await findUserBySlug(core.db, userSlug);
+  let pathUser = await findUser(core.db, userRef);
   if (!pathUser) {
     // The invitee may have chosen another username when activating their account since the
     // link was mailed: the key still names them, so they accept under their new name.
     const invited = await core.db.selectFrom('roles').select('user_id').where('grant_key_hash', '=', hash).executeTakeFirst();
-    if (invited?.user_id === caller.userId) pathUser = await findUserBySlug(core.db, caller.username);
+    if (invited?.user_id === caller.userId) pathUser = await findUser(core.db, { id: caller.userId });
   }
-  if (!pathUser) throw new NotFound('user', `No user "${userSlug}".`);
+  if (!pathUser) throw new NotFound('user', `No user ${describeRef(userRef)}.`);
   // The link names the invitee; the caller is either that user or claims a contact's invitation.
   if (pathUser.id !== caller.userId && pathUser.password_hash) {
     await authorizeUser(core, caller, 'user.update', pathUser);

@@ -4,18 +4,19 @@
 // and the organization's lists leave the request out. Unblocking makes the next request
 // notify the managers again.
 import type { Caller, Core } from '../context.js';
+import { describeRef, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { NotFound } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
-import { findUserBySlug } from '../identity/users.js';
+import { findUser } from '../identity/users.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import { actorOf, denyRequests } from './roles.js';
 import { findOrganization, lockOrganization, roleQuery, toRoleView } from './role-views.js';
 
 /** Denies every pending request on the organization (blocking their authors with `block`). */
-export async function denyAllRequests(core: Core, caller: Caller, orgSlug: string, block: boolean): Promise<number> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function denyAllRequests(core: Core, caller: Caller, orgRef: Ref, block: boolean): Promise<number> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   return core.transact(async (tx) => {
     await lockOrganization(tx, org.id);
@@ -47,8 +48,8 @@ const BLOCK_LIST_SPEC = {
 };
 export { BLOCK_LIST_SPEC };
 
-export async function listBlockedRequesters(core: Core, caller: Caller, orgSlug: string, list: ListQuery): Promise<Page<BlockView>> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function listBlockedRequesters(core: Core, caller: Caller, orgRef: Ref, list: ListQuery): Promise<Page<BlockView>> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const query = core.db.selectFrom('join_request_blocks')
     .innerJoin('users', 'users.id', 'join_request_blocks.user_id')
@@ -64,16 +65,16 @@ export async function listBlockedRequesters(core: Core, caller: Caller, orgSlug:
   };
 }
 
-export async function unblockRequester(core: Core, caller: Caller, orgSlug: string, userSlug: string): Promise<void> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function unblockRequester(core: Core, caller: Caller, orgRef: Ref, userRef: Ref): Promise<void> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  const user = await findUserBySlug(core.db, userSlug);
+  const user = await findUser(core.db, userRef);
   await core.transact(async (tx) => {
     const removed = user
       ? await tx.deleteFrom('join_request_blocks').where('organization_id', '=', org.id).where('user_id', '=', user.id)
         .returning('user_id').executeTakeFirst()
       : undefined;
-    if (!user || !removed) throw new NotFound('block', `${userSlug} is not blocked here.`);
+    if (!user || !removed) throw new NotFound('block', `${'slug' in userRef ? userRef.slug : describeRef(userRef)} is not blocked here.`);
     await recordOrganizationEvent(tx, {
       organizationId: org.id, type: 'role.requester_unblocked', actorId: actorOf(caller), now: core.now(), detail: { user: user.slug },
     });

@@ -3,17 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import { refMatches, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import type { OrganizationRow, UserRow } from '../../db/schema.js';
 import { BadRequest, Conflict, Forbidden, NotFound, TooManyAttempts, isUniqueViolation } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
-import { getUserBySlug, printableName } from '../identity/users.js';
+import { getUser, printableName } from '../identity/users.js';
 import { authorizeUser } from '../access/policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
 import { actorOf, removeRoles } from './roles.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import {
-  ALL_ROLES, ROLE_LIST_SPEC, asSeenByUser, findDescription, findOrganization, isMember, loadRole, lockOrganization, roleQuery,
+  ALL_ROLES, ROLE_LIST_SPEC, type RolesRef, asSeenByUser, findDescription, findOrganization, isMember, loadRole, lockOrganization, roleQuery,
   toRoleView, type RoleView,
 } from './role-views.js';
 import { isBlockedRequester } from './join-request-blocks.js';
@@ -71,15 +72,16 @@ export async function grantImplicitRoles(core: Core, userId: number): Promise<nu
 }
 
 export async function listAccessibles(
-  core: Core, caller: Caller, userSlug: string, roleSlug: string | null, list: ListQuery,
+  core: Core, caller: Caller, userRef: Ref, role: RolesRef | null, list: ListQuery,
 ): Promise<{ user: UserRow; page: Page<RoleView> }> {
-  const user = await getUserBySlug(core.db, userSlug);
+  const user = await getUser(core.db, userRef);
   // Everything a user can access names their other organizations: only they (and the
   // broker's managers) may read it.
   await authorizeUser(core, caller, 'user.update', user);
   await grantImplicitRoles(core, user.id);
   let query = roleQuery(core.db).where('roles.user_id', '=', user.id).where('organizations.status', '!=', 'closed');
-  if (roleSlug !== null && roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
+  // A description named by slug matches that slug on every organization.
+  if (role !== null && role !== ALL_ROLES) query = query.where(refMatches('role_descriptions', role));
   const page = await paginate(query, list, ROLE_LIST_SPEC);
   return { user, page: { count: page.count, results: page.results.map((r) => asSeenByUser(toRoleView(r))) } };
 }
@@ -153,19 +155,19 @@ async function mayMailManagers(core: Core, tx: Db, orgId: number, userId: number
 }
 
 /**
- * The user asks for `roleSlug` (contributor by default) on an organization they have no
+ * The user asks for the role `roleRef` (contributor by default) on an organization they have no
  * role on. The answer names the organization by slug and printable name only, and is the
  * same for a suspended organization (whose managers answer once it is active again) and
  * for a requester its managers blocked (whose request notifies nobody). A pending request
  * takes no seat; accepting it does.
  */
 export async function requestRole(
-  core: Core, caller: Caller, userSlug: string, roleSlug: string | null, input: { slug: string; message?: string },
+  core: Core, caller: Caller, userRef: Ref, roleRef: Ref | null, input: { organization: Ref; message?: string },
 ): Promise<RoleView> {
-  const user = await getUserBySlug(core.db, userSlug);
+  const user = await getUser(core.db, userRef);
   await authorizeUser(core, caller, 'user.update', user);
-  const org = await findOrganization(core.db, input.slug);
-  const description = await findDescription(core.db, org.id, roleSlug ?? 'contributor');
+  const org = await findOrganization(core.db, input.organization);
+  const description = await findDescription(core.db, org.id, roleRef ?? { slug: 'contributor' });
   const actorId = actorOf(caller) ?? user.id;
   try {
     const roleId = await core.transact(async (tx) => {
@@ -198,34 +200,34 @@ export async function requestRole(
 }
 
 /** Mails the organization's managers the pending request again, within the same limits. */
-export async function resendRequest(core: Core, caller: Caller, userSlug: string, roleSlug: string, orgSlug: string): Promise<RoleView> {
-  const user = await getUserBySlug(core.db, userSlug);
+export async function resendRequest(core: Core, caller: Caller, userRef: Ref, role: RolesRef, orgRef: Ref): Promise<RoleView> {
+  const user = await getUser(core.db, userRef);
   await authorizeUser(core, caller, 'user.update', user);
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   const actorId = actorOf(caller) ?? user.id;
   const roleId = await core.transact(async (tx) => {
     let query = roleQuery(tx).where('roles.organization_id', '=', org.id).where('roles.user_id', '=', user.id)
       .where('roles.request_key', 'is not', null);
-    if (roleSlug !== ALL_ROLES) query = query.where('role_descriptions.slug', '=', roleSlug.toLowerCase());
+    if (role !== ALL_ROLES) query = query.where(refMatches('role_descriptions', role));
     const row = await query.executeTakeFirst();
     if (!row) throw new NotFound('request', `${user.slug} has no pending request on ${org.slug}.`);
     if (actorId === user.id) await assertRequesterUnderLimit(core, tx, actorId);
-    const role = toRoleView(row);
+    const request = toRoleView(row);
     const mailed = await mayMailManagers(core, tx, org.id, user.id);
     await recordOrganizationEvent(tx, {
       organizationId: org.id, type: 'role.request_resent', actorId, now: core.now(),
-      detail: { user: user.slug, role: role.description.slug, mailed },
+      detail: { user: user.slug, role: request.description.slug, mailed },
     });
-    if (mailed) await mailRequest(core, tx, org, role);
-    return role.id;
+    if (mailed) await mailRequest(core, tx, org, request);
+    return request.id;
   });
   return asSeenByUser(await loadRole(core.db, roleId));
 }
 
-/** Withdraws a request, declines an invitation, or leaves: one role or every role (`*`). */
-export async function withdrawRoles(core: Core, caller: Caller, userSlug: string, roleSlug: string, orgSlug: string): Promise<void> {
-  const user = await getUserBySlug(core.db, userSlug);
+/** Withdraws a request, declines an invitation, or leaves: one role or every role (ALL_ROLES). */
+export async function withdrawRoles(core: Core, caller: Caller, userRef: Ref, role: RolesRef, orgRef: Ref): Promise<void> {
+  const user = await getUser(core.db, userRef);
   await authorizeUser(core, caller, 'user.update', user);
-  const org = await findOrganization(core.db, orgSlug);
-  await removeRoles(core, caller, org.id, user.slug, roleSlug, 'left');
+  const org = await findOrganization(core.db, orgRef);
+  await removeRoles(core, caller, org.id, { id: user.id }, role, 'left');
 }

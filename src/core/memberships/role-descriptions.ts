@@ -2,6 +2,7 @@
 // has, plus the ones an organization adds. Each is listed with the roles that hold it.
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { RoleDescriptionRow } from '../../db/schema.js';
 import { Conflict, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization, type OrganizationAccess } from '../access/policy.js';
@@ -40,8 +41,8 @@ async function withRoles(core: Core, orgId: number, org: DescriptionView['organi
   }));
 }
 
-export async function listDescriptions(core: Core, caller: Caller, orgSlug: string, list: ListQuery): Promise<Page<DescriptionView>> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function listDescriptions(core: Core, caller: Caller, orgRef: Ref, list: ListQuery): Promise<Page<DescriptionView>> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.read', org);
   const base = core.db.selectFrom('role_descriptions')
     .where((eb) => eb.or([eb('organization_id', '=', org.id), eb('organization_id', 'is', null)]));
@@ -52,10 +53,10 @@ export async function listDescriptions(core: Core, caller: Caller, orgSlug: stri
   return { count: Number(count.n), results: await withRoles(core, org.id, org, rows) };
 }
 
-export async function getDescription(core: Core, caller: Caller, orgSlug: string, roleSlug: string): Promise<DescriptionView> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function getDescription(core: Core, caller: Caller, orgRef: Ref, roleRef: Ref): Promise<DescriptionView> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.read', org);
-  const description = await findDescription(core.db, org.id, roleSlug);
+  const description = await findDescription(core.db, org.id, roleRef);
   return (await withRoles(core, org.id, org, [description]))[0];
 }
 
@@ -73,8 +74,8 @@ function checkTitle(title: string | undefined): string {
   return value;
 }
 
-export async function createDescription(core: Core, caller: Caller, orgSlug: string, input: DescriptionInput): Promise<DescriptionView> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function createDescription(core: Core, caller: Caller, orgRef: Ref, input: DescriptionInput): Promise<DescriptionView> {
+  const org = await findOrganization(core.db, orgRef);
   const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
   assertMaySkipOptin(access, input.skip_optin_on_grant === true);
   const title = checkTitle(input.title);
@@ -104,11 +105,11 @@ const GLOBAL_READ_ONLY = 'The manager and contributor roles are shared by every 
 
 /** PUT replaces (title required), PATCH changes only what is given. The slug never changes. */
 export async function updateDescription(
-  core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: DescriptionInput, partial: boolean,
+  core: Core, caller: Caller, orgRef: Ref, roleRef: Ref, input: DescriptionInput, partial: boolean,
 ): Promise<DescriptionView> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  const description = await findDescription(core.db, org.id, roleSlug);
+  const description = await findDescription(core.db, org.id, roleRef);
   if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY, 'role_description.global');
   assertMaySkipOptin(access, input.skip_optin_on_grant === true && !description.skip_optin_on_grant);
   const title = partial && input.title === undefined ? description.title : checkTitle(input.title);
@@ -122,10 +123,10 @@ export async function updateDescription(
 }
 
 /** A description still held (or pending) by someone cannot be deleted: revoke those first. */
-export async function deleteDescription(core: Core, caller: Caller, orgSlug: string, roleSlug: string): Promise<void> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function deleteDescription(core: Core, caller: Caller, orgRef: Ref, roleRef: Ref): Promise<void> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  const description = await findDescription(core.db, org.id, roleSlug);
+  const description = await findDescription(core.db, org.id, roleRef);
   if (description.organization_id === null) throw new Forbidden(GLOBAL_READ_ONLY, 'role_description.global');
   await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);

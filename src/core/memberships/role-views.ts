@@ -1,9 +1,10 @@
-// What the role routes share: loading an organization by slug, a role with everything
+// What the membership functions share: loading an organization by reference, a role with everything
 // shown about it, the seat check, and the rule that an organization keeps a manager.
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { OrganizationRow, RoleDescriptionRow } from '../../db/schema.js';
 import { Conflict, NotFound } from '../errors.js';
+import { describeRef, refMatches, type Ref } from '../refs.js';
 
 /** A role with its user, organization and description, as every role answer shows it. */
 export interface RoleView {
@@ -40,6 +41,8 @@ export function roleState(role: Pick<RoleView, 'invited' | 'request_key'>): Role
 /** Slugs that name sub-routes of `/roles/` and `/accessibles/`, or "every role". */
 export const RESERVED_ROLE_SLUGS = new Set(['describe', 'accept', 'blocked', '*']);
 export const ALL_ROLES = '*';
+/** A role named in a request: one description (by id or slug), or ALL_ROLES for every role held. */
+export type RolesRef = Ref | typeof ALL_ROLES;
 
 // What a role shows of its user. A pending invitation shows only what the manager typed
 // (the address and name for an invitation by e-mail, the username for one by username):
@@ -167,24 +170,24 @@ export const ROLE_LIST_SPEC = {
   tieBreaker: 'roles.id',
 };
 
-/** An organization that exists and is not closed; a closed one is gone for these routes. */
-export async function findOrganization(db: Db, slug: string): Promise<OrganizationRow> {
+/** An organization that exists and is not closed, by id or slug; a closed one is gone for memberships. */
+export async function findOrganization(db: Db, ref: Ref): Promise<OrganizationRow> {
   const org = await db.selectFrom('organizations').selectAll()
-    .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase()))
+    .where(refMatches('organizations', ref))
     .where('status', '!=', 'closed')
     .executeTakeFirst();
-  if (!org) throw new NotFound('organization', `No organization "${slug}".`);
+  if (!org) throw new NotFound('organization', `No organization ${describeRef(ref)}.`);
   return org;
 }
 
-/** The description `slug` as seen from an organization: its own, or a global one. */
-export async function findDescription(db: Db, organizationId: number, slug: string): Promise<RoleDescriptionRow> {
+/** The one role-description resolver: by id or slug, as seen from an organization (its own, or a global one). */
+export async function findDescription(db: Db, organizationId: number, ref: Ref): Promise<RoleDescriptionRow> {
   const row = await db.selectFrom('role_descriptions').selectAll()
-    .where('slug', '=', slug.toLowerCase())
+    .where(refMatches('role_descriptions', ref))
     .where((eb) => eb.or([eb('organization_id', '=', organizationId), eb('organization_id', 'is', null)]))
     .orderBy(sql`organization_id is null`)
     .executeTakeFirst();
-  if (!row) throw new NotFound('role', `No role "${slug}" on this organization.`);
+  if (!row) throw new NotFound('role', `No role ${describeRef(ref)} on this organization.`);
   return row;
 }
 

@@ -5,7 +5,8 @@ import type { Db } from '../../db/database.js';
 import type { OrganizationDeparturesTable, OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation, linkInvalid } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
-import { findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
+import { findUser, findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
+import { describeRef, type Ref } from '../refs.js';
 import { randomToken, sha256 } from '../identity/secrets.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
@@ -13,18 +14,18 @@ import { recordOrganizationEvent } from '../organizations/events.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 import { isEmailAddress } from '../notify/addresses.js';
 import {
-  ALL_ROLES, ROLE_LIST_SPEC, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
+  ALL_ROLES, ROLE_LIST_SPEC, type RolesRef, assertManagerRemains, findDescription, findOrganization, includesAcceptedManager,
   loadRole, lockOrganization, organizationRoleQuery, roleQuery, toRoleView, type RoleView,
 } from './role-views.js';
 
 export async function listRoles(
-  core: Core, caller: Caller, orgSlug: string, roleSlug: string | null, list: ListQuery,
+  core: Core, caller: Caller, orgRef: Ref, role: RolesRef | null, list: ListQuery,
 ): Promise<Page<RoleView>> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.read', org);
   let query = organizationRoleQuery(core.db, org.id);
-  if (roleSlug !== null && roleSlug !== ALL_ROLES) {
-    const description = await findDescription(core.db, org.id, roleSlug);
+  if (role !== null && role !== ALL_ROLES) {
+    const description = await findDescription(core.db, org.id, role);
     query = query.where('roles.role_description_id', '=', description.id);
   }
   const page = await paginate(query, list, ROLE_LIST_SPEC);
@@ -84,7 +85,7 @@ async function callerName(tx: Db, caller: Caller): Promise<string> {
 }
 
 /**
- * Grants `roleSlug` to an existing user by username, or invites an e-mail address (through
+ * Grants the role `roleRef` to an existing user by username, or invites an e-mail address (through
  * the account that has it, or a contact without credentials when none does). The grantee
  * accepts with the mailed key, unless a broker manager grants a description that skips the
  * opt-in to a grantee named by username: then the role is active at once (marked as given
@@ -97,11 +98,11 @@ async function callerName(tx: Db, caller: Caller): Promise<string> {
  * answer "accepted" for an address with an account).
  */
 export async function grantRole(
-  core: Core, caller: Caller, orgSlug: string, roleSlug: string, input: GrantInput,
+  core: Core, caller: Caller, orgRef: Ref, roleRef: Ref, input: GrantInput,
 ): Promise<RoleView> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  const description = await findDescription(core.db, org.id, roleSlug);
+  const description = await findDescription(core.db, org.id, roleRef);
   // Only the broker's managers grant without the grantee's consent; anyone else invites.
   const mayForce = access.may('organization.roles.grant_without_consent');
   const slug = input.slug?.trim() || undefined;
@@ -196,14 +197,16 @@ export async function grantRole(
 }
 
 /**
- * The roles of one user on the organization. The user is named by username, or by the
- * address a pending invitation was made to (what the organization sees of it), or by the
- * e-mail of a member who accepted.
+ * The roles of one user on the organization, and how the caller named that user. The user
+ * is named by id or username, or (a slug with an @) by the address a pending invitation was
+ * made to (what the organization sees of it), or by the e-mail of a member who accepted.
  */
 async function findUserRoles(
-  tx: Db, orgId: number, userSlug: string, roleSlug: string, seenBy: 'organization' | 'user',
-): Promise<RoleView[]> {
-  const user = await findUserBySlug(tx, userSlug);
+  tx: Db, orgId: number, member: Ref, role: RolesRef, seenBy: 'organization' | 'user',
+): Promise<{ roles: RoleView[]; named: string }> {
+  const user = await findUser(tx, member);
+  // The name history records: what the caller typed, or the username an id stands for.
+  const named = 'slug' in member ? member.slug : user?.slug ?? describeRef(member);
   let query = roleQuery(tx).where('roles.organization_id', '=', orgId);
   if (user) {
     query = query.where('roles.user_id', '=', user.id);
@@ -212,36 +215,36 @@ async function findUserRoles(
     if (seenBy === 'organization') {
       query = query.where(({ or, eb }) => or([eb('roles.grant_key_hash', 'is', null), eb('roles.invited_email', 'is', null)]));
     }
-  } else if (userSlug.includes('@')) {
-    const email = normalizeEmail(userSlug);
+  } else if ('slug' in member && member.slug.includes('@')) {
+    const email = normalizeEmail(member.slug);
     query = query.where(({ or, and, eb }) => or([
       and([eb('roles.grant_key_hash', 'is not', null), eb('roles.invited_email', '=', email)]),
       and([eb('roles.grant_key_hash', 'is', null), eb(eb.fn('lower', ['users.email']), '=', email)]),
     ]));
   } else {
-    throw new NotFound('user', `No user "${userSlug}".`);
+    throw new NotFound('user', `No user ${describeRef(member)}.`);
   }
-  if (roleSlug !== ALL_ROLES) {
-    const description = await findDescription(tx, orgId, roleSlug);
+  if (role !== ALL_ROLES) {
+    const description = await findDescription(tx, orgId, role);
     query = query.where('roles.role_description_id', '=', description.id);
   }
   const roles = (await query.execute()).map(toRoleView);
   if (roles.length === 0) {
-    throw new NotFound('role', roleSlug === ALL_ROLES ? `${userSlug} has no role here.` : `${userSlug} has no role "${roleSlug}" here.`);
+    throw new NotFound('role', role === ALL_ROLES ? `${named} has no role here.` : `${named} has no role ${describeRef(role)} here.`);
   }
-  return roles;
+  return { roles, named };
 }
 
 /** Mails a new key for a pending invitation; the previous key stops working. */
 export async function resendInvitation(
-  core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string,
+  core: Core, caller: Caller, orgRef: Ref, roleRef: RolesRef, member: Ref,
 ): Promise<RoleView> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  if (roleSlug === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
+  if (roleRef === ALL_ROLES) throw new NotFound('role', 'Name the role whose invitation to re-send.');
   const roleId = await core.transact(async (tx) => {
-    const [role] = await findUserRoles(tx, org.id, userSlug, roleSlug, 'organization');
-    if (!role.invited) throw new BadRequest(`${userSlug} has no pending invitation for "${role.description.slug}" to re-send.`, 'invitation.not_pending');
+    const { roles: [role], named } = await findUserRoles(tx, org.id, member, roleRef, 'organization');
+    if (!role.invited) throw new BadRequest(`${named} has no pending invitation for "${role.description.slug}" to re-send.`, 'invitation.not_pending');
     await checkSendLimit(core, tx, caller, 'invitation', `user:${role.user.id}`);
     const key = randomToken(32);
     await tx.updateTable('roles').set({ grant_key_hash: sha256(key) }).where('id', '=', role.id).execute();
@@ -254,13 +257,13 @@ export async function resendInvitation(
 }
 
 /**
- * Removes one role (`roleSlug`) or every role (`*`) of a user on the organization,
- * pending invitations and requests included.
+ * Removes one role or every role (ALL_ROLES) of a user on the organization, pending
+ * invitations and requests included.
  */
-export async function revokeRoles(core: Core, caller: Caller, orgSlug: string, roleSlug: string, userSlug: string): Promise<void> {
-  const org = await findOrganization(core.db, orgSlug);
+export async function revokeRoles(core: Core, caller: Caller, orgRef: Ref, role: RolesRef, member: Ref): Promise<void> {
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
-  await removeRoles(core, caller, org.id, userSlug, roleSlug, 'removed');
+  await removeRoles(core, caller, org.id, member, role, 'removed');
 }
 
 export function actorOf(caller: Caller): number | null {
@@ -282,17 +285,17 @@ export async function recordDeparture(tx: Db, orgId: number, userIds: number[], 
 
 /** Shared by revoke (organization side, `removed`) and withdraw (user side, `left`). */
 export async function removeRoles(
-  core: Core, caller: Caller, orgId: number, userSlug: string, roleSlug: string, how: Departure,
+  core: Core, caller: Caller, orgId: number, member: Ref, role: RolesRef, how: Departure,
 ): Promise<void> {
   await core.transact(async (tx) => {
     await lockOrganization(tx, orgId);
-    const roles = await findUserRoles(tx, orgId, userSlug, roleSlug, how === 'left' ? 'user' : 'organization');
+    const { roles, named } = await findUserRoles(tx, orgId, member, role, how === 'left' ? 'user' : 'organization');
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
     await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
     await recordDeparture(tx, orgId, roles.map((r) => r.user.id), how, core.now());
     await recordOrganizationEvent(tx, {
       organizationId: orgId, type: 'role.revoked', actorId: actorOf(caller), now: core.now(),
-      detail: { user: userSlug, roles: roles.map((r) => r.description.slug) },
+      detail: { user: named, roles: roles.map((r) => r.description.slug) },
     });
   });
 }
@@ -306,16 +309,16 @@ export async function pendingRequest(tx: Db, orgId: number, requestKey: string):
 
 /** A manager accepts a user's request, optionally with another role than the one asked. */
 export async function acceptRequest(
-  core: Core, caller: Caller, orgSlug: string, requestKey: string, roleSlug: string | undefined,
+  core: Core, caller: Caller, orgRef: Ref, requestKey: string, roleRef: Ref | undefined,
 ): Promise<RoleView> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const now = core.now();
   try {
     const roleId = await core.transact(async (tx) => {
       await lockOrganization(tx, org.id);
       const role = await pendingRequest(tx, org.id, requestKey);
-      const description = roleSlug ? await findDescription(tx, org.id, roleSlug) : null;
+      const description = roleRef ? await findDescription(tx, org.id, roleRef) : null;
       // A request took no seat while pending: accepting it takes one.
       await assertSeatAvailable(tx, org.id, role.user.id);
       await tx.updateTable('roles').set({
@@ -341,16 +344,16 @@ export async function acceptRequest(
     });
     return loadRole(core.db, roleId);
   } catch (error) {
-    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role "${roleSlug}" on ${org.slug}.`, 'role.exists');
+    if (isUniqueViolation(error)) throw new Conflict(`This user already has the role ${roleRef ? describeRef(roleRef) : 'asked for'} on ${org.slug}.`, 'role.exists');
     throw error;
   }
 }
 
 /** A manager denies a request: it is removed; with `block`, its author is blocked too. */
 export async function denyRequest(
-  core: Core, caller: Caller, orgSlug: string, requestKey: string, block = false,
+  core: Core, caller: Caller, orgRef: Ref, requestKey: string, block = false,
 ): Promise<void> {
-  const org = await findOrganization(core.db, orgSlug);
+  const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.manage', org);
   await core.transact(async (tx) => {
     await lockOrganization(tx, org.id);

@@ -3,6 +3,7 @@
 // policy walks up partner_id), and its own people are invited later through its roles.
 import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import { BadRequest, Invalid, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
@@ -19,8 +20,8 @@ export interface CustomerCreate extends ProfileFields {
   manager?: string;
 }
 
-export async function listCustomers(core: Core, caller: Caller, partnerSlug: string, all: boolean, list: ListQuery): Promise<Page<Organization>> {
-  const partner = await findOrganization(core.db, partnerSlug);
+export async function listCustomers(core: Core, caller: Caller, partnerRef: Ref, all: boolean, list: ListQuery): Promise<Page<Organization>> {
+  const partner = await findOrganization(core.db, partnerRef);
   const access = await authorizeOrganization(core, caller, 'organization.customers.read', partner);
   let query = core.db.selectFrom('organizations')
     .selectAll('organizations')
@@ -34,9 +35,9 @@ export async function listCustomers(core: Core, caller: Caller, partnerSlug: str
  * Creates a customer of `partnerSlug`, within the customer_quota of the partner and of
  * every organization above it (assertCustomerQuota locks them for the count and the insert).
  */
-export async function createCustomer(core: Core, caller: Caller, partnerSlug: string, input: CustomerCreate): Promise<Organization> {
+export async function createCustomer(core: Core, caller: Caller, partnerRef: Ref, input: CustomerCreate): Promise<Organization> {
   const user = requireUser(caller);
-  const partner = await findOrganization(core.db, partnerSlug);
+  const partner = await findOrganization(core.db, partnerRef);
   await authorizeOrganization(core, caller, 'organization.customers.create', partner);
   if (partner.type === 'personal') throw new BadRequest('A personal billing profile cannot have customers.', 'organization.personal');
   const fullName = input.full_name?.trim() ?? '';

@@ -2,6 +2,7 @@
 // and closed (irreversible: members detached, personal data anonymized, history kept).
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { BadRequest, Conflict } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
@@ -9,9 +10,9 @@ import { paginate, type ListQuery, type ListSpec, type Page } from '../paginatio
 import { recordOrganizationEvent } from './events.js';
 import { findOrganization, organizationById, requireUser, type Organization } from './profiles.js';
 
-export async function suspendOrganization(core: Core, caller: Caller, slug: string, reason: string): Promise<Organization> {
+export async function suspendOrganization(core: Core, caller: Caller, ref: Ref, reason: string): Promise<Organization> {
   const user = requireUser(caller);
-  const organization = await findOrganization(core.db, slug);
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
   if (organization.is_broker) throw new BadRequest('The broker organization cannot be suspended.', 'organization.broker');
   const now = core.now();
@@ -25,9 +26,9 @@ export async function suspendOrganization(core: Core, caller: Caller, slug: stri
   return organizationById(core.db, organization.id);
 }
 
-export async function reactivateOrganization(core: Core, caller: Caller, slug: string): Promise<Organization> {
+export async function reactivateOrganization(core: Core, caller: Caller, ref: Ref): Promise<Organization> {
   const user = requireUser(caller);
-  const organization = await findOrganization(core.db, slug);
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.lifecycle', organization);
   const now = core.now();
   await core.transact(async (tx) => {
@@ -47,9 +48,9 @@ export async function reactivateOrganization(core: Core, caller: Caller, slug: s
  * slug becomes `closed-<id>` so the old one can be reused, contact details are cleared,
  * every role, invitation and request is removed, and the events are kept.
  */
-export async function closeOrganization(core: Core, caller: Caller, slug: string, via: 'close' | 'delete', reason?: string): Promise<Organization> {
+export async function closeOrganization(core: Core, caller: Caller, ref: Ref, via: 'close' | 'delete', reason?: string): Promise<Organization> {
   const user = requireUser(caller);
-  const organization = await findOrganization(core.db, slug);
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, via === 'delete' ? 'organization.delete' : 'organization.lifecycle', organization);
   if (organization.is_broker) throw new BadRequest('The broker organization cannot be closed.', 'organization.broker');
   const now = core.now();
@@ -113,8 +114,8 @@ const EVENT_LIST: ListSpec = {
   tieBreaker: 'organization_events.id',
 };
 
-export async function listOrganizationEvents(core: Core, caller: Caller, slug: string, list: ListQuery): Promise<Page<OrganizationEvent>> {
-  const organization = await findOrganization(core.db, slug);
+export async function listOrganizationEvents(core: Core, caller: Caller, ref: Ref, list: ListQuery): Promise<Page<OrganizationEvent>> {
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.events.read', organization);
   const query = core.db.selectFrom('organization_events')
     .leftJoin('users', 'users.id', 'organization_events.actor_user_id')

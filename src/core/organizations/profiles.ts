@@ -6,9 +6,10 @@ import type { Db } from '../../db/database.js';
 import type { OrganizationsTable, OrganizationType } from '../../db/schema.js';
 import { BadRequest, Forbidden, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization, authorizeUser, mayOnSite } from '../access/policy.js';
-import { getUserBySlug, printableName } from '../identity/users.js';
+import { getUser, printableName } from '../identity/users.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
+import { describeRef, refMatches, type Ref } from '../refs.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
 import { ACCEPTED, visibleOrganizationIds } from './visibility.js';
 
@@ -50,11 +51,10 @@ function selectOrganization(db: Db) {
     .select(sql<string | null>`(select p.slug from organizations p where p.id = organizations.partner_id)`.as('partner_slug'));
 }
 
-export async function findOrganization(db: Db, slug: string): Promise<Organization> {
-  const row = await selectOrganization(db)
-    .where((eb) => eb(eb.fn('lower', ['organizations.slug']), '=', slug.toLowerCase()))
-    .executeTakeFirst();
-  if (!row) throw new NotFound('organization', `No organization "${slug}".`);
+/** The one organization resolver: by id or by slug (case-insensitive), closed ones included. */
+export async function findOrganization(db: Db, ref: Ref): Promise<Organization> {
+  const row = await selectOrganization(db).where(refMatches('organizations', ref)).executeTakeFirst();
+  if (!row) throw new NotFound('organization', `No organization ${describeRef(ref)}.`);
   return row;
 }
 
@@ -165,24 +165,24 @@ export async function createProfile(core: Core, caller: Caller, input: ProfileCr
 }
 
 /** Creates a profile managed by `userSlug`: that user themselves, or the broker's managers. */
-export async function createProfileForUser(core: Core, caller: Caller, userSlug: string, input: ProfileCreate): Promise<Organization> {
+export async function createProfileForUser(core: Core, caller: Caller, user: Ref, input: ProfileCreate): Promise<Organization> {
   const actor = requireUser(caller);
-  const target = await getUserBySlug(core.db, userSlug);
+  const target = await getUser(core.db, user);
   await authorizeUser(core, caller, 'user.update', { id: target.id, slug: target.slug });
   return createOrganization(core, actor.userId, target.id, input);
 }
 
-export async function getProfile(core: Core, caller: Caller, slug: string): Promise<Organization> {
-  const organization = await findOrganization(core.db, slug);
+export async function getProfile(core: Core, caller: Caller, ref: Ref): Promise<Organization> {
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.read', organization);
   return organization;
 }
 
 const BROKER_ONLY = ['is_provider', 'is_bulk_buyer'] as const;
 
-export async function updateProfile(core: Core, caller: Caller, slug: string, changes: ProfileChanges): Promise<Organization> {
+export async function updateProfile(core: Core, caller: Caller, ref: Ref, changes: ProfileChanges): Promise<Organization> {
   const user = requireUser(caller);
-  const organization = await findOrganization(core.db, slug);
+  const organization = await findOrganization(core.db, ref);
   const access = await authorizeOrganization(core, caller, 'organization.update', organization);
   for (const field of BROKER_ONLY) {
     if (changes[field] !== undefined && changes[field] !== organization[field] && !access.may('organization.flags.update')) {
@@ -248,9 +248,9 @@ export async function listProfiles(core: Core, caller: Caller, list: ListQuery):
  * `/api/users/{user}/profiles/`: the organizations where the user holds an accepted role.
  * Someone else asking (a manager of one of them) only sees those they may see themselves.
  */
-export async function listUserProfiles(core: Core, caller: Caller, userSlug: string, list: ListQuery): Promise<Page<Organization>> {
+export async function listUserProfiles(core: Core, caller: Caller, user: Ref, list: ListQuery): Promise<Page<Organization>> {
   const actor = requireUser(caller);
-  const target = await getUserBySlug(core.db, userSlug);
+  const target = await getUser(core.db, user);
   await authorizeUser(core, caller, 'user.read', { id: target.id, slug: target.slug });
   let query = selectOrganization(core.db)
     .where(sql<SqlBool>`organizations.id in (select r.organization_id from roles r where r.user_id = ${target.id} and ${ACCEPTED})`);

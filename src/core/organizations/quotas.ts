@@ -4,6 +4,7 @@
 // quota: it may set its customers' quotas, but their customers count against its own too.
 import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
+import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { Forbidden } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
@@ -16,8 +17,8 @@ export interface Quotas {
   seat_quota: number | null;
 }
 
-export async function getQuotas(core: Core, caller: Caller, slug: string): Promise<Quotas & { customers: number; seats: number }> {
-  const organization = await findOrganization(core.db, slug);
+export async function getQuotas(core: Core, caller: Caller, ref: Ref): Promise<Quotas & { customers: number; seats: number }> {
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.read', organization);
   return {
     customer_quota: organization.customer_quota,
@@ -27,9 +28,9 @@ export async function getQuotas(core: Core, caller: Caller, slug: string): Promi
   };
 }
 
-export async function setQuotas(core: Core, caller: Caller, slug: string, quotas: Quotas): Promise<Quotas & { customers: number; seats: number }> {
+export async function setQuotas(core: Core, caller: Caller, ref: Ref, quotas: Quotas): Promise<Quotas & { customers: number; seats: number }> {
   const user = requireUser(caller);
-  const organization = await findOrganization(core.db, slug);
+  const organization = await findOrganization(core.db, ref);
   await authorizeOrganization(core, caller, 'organization.quota', organization);
   const now = core.now();
   await core.transact(async (tx) => {
@@ -39,7 +40,7 @@ export async function setQuotas(core: Core, caller: Caller, slug: string, quotas
       detail: { before: { customer_quota: organization.customer_quota, seat_quota: organization.seat_quota }, after: { ...quotas } },
     });
   });
-  return getQuotas(core, caller, organization.slug);
+  return getQuotas(core, caller, { id: organization.id });
 }
 
 /** Organizations below `organizationId` at any depth, closed ones aside: what customer_quota counts. */

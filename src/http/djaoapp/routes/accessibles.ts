@@ -8,6 +8,7 @@ import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { NoContent, Slug, errors, ref } from '../schemas/common.js';
 import { Accessible, Role, RoleSlug } from '../schemas/roles.js';
 import { accessibleJson, roleJson } from '../shapes/roles.js';
+import { rolesRef } from '../refs.js';
 
 const UserParams = Type.Object({ user: Slug });
 const UserRoleParams = Type.Object({ user: Slug, role: RoleSlug });
@@ -41,7 +42,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, ROLE_LIST_SPEC, config);
-    const { user, page } = await listAccessibles(core, request.caller, request.params.user, null, list);
+    const { user, page } = await listAccessibles(core, request.caller, { slug: request.params.user }, null, list);
     return pageEnvelope(request, config, list, page, (r) => accessibleJson(config, user.slug, r));
   });
 
@@ -55,7 +56,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: AcceptParams, response: { 200: ref(Accessible, 'The role, now accepted.'), ...errors(400, 401, [404, 'The key is unknown, used or expired.'], 409) },
       },
     }, async (request) => {
-      const role = await acceptInvitation(core, request.caller, request.params.user, request.params.verification_key);
+      const role = await acceptInvitation(core, request.caller, { slug: request.params.user }, request.params.verification_key);
       return accessibleJson(config, role.user.slug, role);
     });
   }
@@ -72,7 +73,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Accessible, 'The request, made.'), ...errors(400, 401, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    const role = await requestRole(core, request.caller, request.params.user, null, request.body);
+    const role = await requestRole(core, request.caller, { slug: request.params.user }, null, { organization: { slug: request.body.slug }, message: request.body.message });
     return reply.code(201).send(accessibleJson(config, role.user.slug, role));
   });
 
@@ -86,7 +87,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, ROLE_LIST_SPEC, config);
-    const { user, page } = await listAccessibles(core, request.caller, request.params.user, request.params.role, list);
+    const { user, page } = await listAccessibles(core, request.caller, { slug: request.params.user }, rolesRef(request.params.role), list);
     return pageEnvelope(request, config, list, page, (r) => accessibleJson(config, user.slug, r));
   });
 
@@ -99,7 +100,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Accessible, 'The request, made.'), ...errors(400, 401, 404, 409, 429) },
     },
   }, async (request, reply) => {
-    const role = await requestRole(core, request.caller, request.params.user, request.params.role, request.body);
+    const role = await requestRole(core, request.caller, { slug: request.params.user }, { slug: request.params.role }, { organization: { slug: request.body.slug }, message: request.body.message });
     return reply.code(201).send(accessibleJson(config, role.user.slug, role));
   });
 
@@ -112,7 +113,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserRoleOrgParams, response: { 200: ref(Role, 'The request, mailed again.'), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => roleJson(config, await resendRequest(
-    core, request.caller, request.params.user, request.params.role, request.params.organization,
+    core, request.caller, { slug: request.params.user }, rolesRef(request.params.role), { slug: request.params.organization },
   )));
 
   app.delete('/users/:user/accessibles/:role/:organization/', {
@@ -124,7 +125,7 @@ export const accessibleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserRoleOrgParams, response: { 204: NoContent('Withdrawn, declined or left.'), ...errors(400, 401, 404, [409, 'The user is the last manager of the organization.']) },
     },
   }, async (request, reply) => {
-    await withdrawRoles(core, request.caller, request.params.user, request.params.role, request.params.organization);
+    await withdrawRoles(core, request.caller, { slug: request.params.user }, rolesRef(request.params.role), { slug: request.params.organization });
     return reply.code(204).send(null);
   });
 };

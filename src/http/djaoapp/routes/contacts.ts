@@ -37,10 +37,10 @@ export const contactsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     + 'and for an account that can log in the new address waits for the confirmation link mailed to it.';
   app.put('/contacts/:user/', {
     schema: { tags: CONTACTS, operationId: 'updateContact', summary: 'Updates a contact', description: updateDescription, params: UserParams, body: UserProfileUpdate, response: { 200: ref(UserProfile, 'The contact, updated.'), ...errors(400, 401, 404) } },
-  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, { slug: request.params.user }, request.body)));
   app.patch('/contacts/:user/', {
     schema: { tags: CONTACTS, operationId: 'patchContact', summary: 'Updates part of a contact', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: UserProfilePatch, response: { 200: ref(UserProfile, 'The contact, updated.'), ...errors(400, 401, 404) } },
-  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, { slug: request.params.user }, request.body)));
 
   app.delete('/contacts/:user/', {
     schema: {
@@ -52,7 +52,7 @@ export const contactsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('Deleted.'), ...errors(400, 401, 404, [409, 'The user is the only manager of an organization.']) },
     },
   }, async (request, reply) => {
-    await deleteAccount(core, request.caller, request.params.user);
+    await deleteAccount(core, request.caller, { slug: request.params.user });
     return reply.code(204).send(null);
   });
 
@@ -68,7 +68,7 @@ export const contactsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, ACTIVITY_LIST_SPEC, config);
-    const page = await listActivities(core, request.caller, request.params.user, list);
+    const page = await listActivities(core, request.caller, { slug: request.params.user }, list);
     return pageEnvelope(request, config, list, page, activityJson);
   });
 
@@ -84,6 +84,6 @@ export const contactsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     reply.code(201);
-    return activityJson(await recordActivity(core, request.caller, request.params.user, request.body));
+    return activityJson(await recordActivity(core, request.caller, { slug: request.params.user }, request.body));
   });
 };

@@ -39,7 +39,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Domains('The domains of the organization.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const results = await listDomains(core, request.caller, request.params.organization);
+    const results = await listDomains(core, request.caller, { slug: request.params.organization });
     return { count: results.length, results: results.map(domainJson) };
   });
 
@@ -54,7 +54,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ref(Domain, 'The domain was already claimed.'), 201: ref(Domain, 'The domain, claimed.'), ...errors(400, 401, 403, 404, [409, 'Another organization proved the domain.']) },
     },
   }, async (request, reply) => {
-    const { view, created } = await addDomain(core, request.caller, request.params.organization, request.body.domain);
+    const { view, created } = await addDomain(core, request.caller, { slug: request.params.organization }, request.body.domain);
     return reply.code(created ? 201 : 200).send(domainJson(view));
   });
 
@@ -65,7 +65,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "The site's (broker's) managers approve a pending domain; others get 403.",
       params: DomainParams, response: { 200: ref(Domain, 'The domain, verified.'), ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => domainJson(await approveDomain(core, request.caller, request.params.organization, request.params.domain)));
+  }, async (request) => domainJson(await approveDomain(core, request.caller, { slug: request.params.organization }, request.params.domain)));
 
   app.delete('/profile/:organization/domains/:domain/', {
     schema: {
@@ -75,7 +75,7 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: DomainParams, response: { 204: NoContent('Given up.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    await removeDomain(core, request.caller, request.params.organization, request.params.domain);
+    await removeDomain(core, request.caller, { slug: request.params.organization }, request.params.domain);
     return reply.code(204).send(null);
   });
 };

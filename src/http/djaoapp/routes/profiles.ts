@@ -116,7 +116,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrganizationParams,
       response: { 200: Detail('The organization.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await getProfile(core, request.caller, request.params.organization)));
+  }, async (request) => organizationDetailJson(await getProfile(core, request.caller, { slug: request.params.organization })));
 
   app.put('/profile/:organization/', {
     schema: {
@@ -128,7 +128,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ProfilePutBody,
       response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, { slug: request.params.organization }, request.body)));
 
   app.patch('/profile/:organization/', {
     schema: {
@@ -140,7 +140,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ProfilePatchBody,
       response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, request.params.organization, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, { slug: request.params.organization }, request.body)));
 
   app.delete('/profile/:organization/', {
     schema: {
@@ -152,7 +152,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('Closed.'), ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    await closeOrganization(core, request.caller, request.params.organization, 'delete');
+    await closeOrganization(core, request.caller, { slug: request.params.organization }, 'delete');
     return reply.code(204).send(null);
   });
 
@@ -169,7 +169,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { depth, ...params } = request.query;
     const list = toListQuery(params, PROFILE_LIST, config);
-    const page = await listCustomers(core, request.caller, request.params.organization, depth === 'all', list);
+    const page = await listCustomers(core, request.caller, { slug: request.params.organization }, depth === 'all', list);
     return pageEnvelope(request, config, list, page, organizationProfileJson);
   });
 
@@ -183,7 +183,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: CustomerCreateBody,
       response: { 201: Profile('The customer organization, created.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createCustomer(core, request.caller, request.params.organization, request.body))));
+  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createCustomer(core, request.caller, { slug: request.params.organization }, request.body))));
 
   const lifecycleNote = 'Only the broker\'s managers and the managers of a partner above the organization may; its own managers may not. Recorded in its events.';
 
@@ -197,7 +197,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: SuspendBody,
       response: { 200: Profile('The organization, in its new state.'), ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => organizationProfileJson(await suspendOrganization(core, request.caller, request.params.organization, request.body.reason)));
+  }, async (request) => organizationProfileJson(await suspendOrganization(core, request.caller, { slug: request.params.organization }, request.body.reason)));
 
   app.post('/profile/:organization/reactivate/', {
     schema: {
@@ -208,7 +208,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrganizationParams,
       response: { 200: Profile('The organization, in its new state.'), ...errors(400, 401, 403, 404, 409) },
     },
-  }, async (request) => organizationProfileJson(await reactivateOrganization(core, request.caller, request.params.organization)));
+  }, async (request) => organizationProfileJson(await reactivateOrganization(core, request.caller, { slug: request.params.organization })));
 
   app.post('/profile/:organization/close/', {
     schema: {
@@ -222,7 +222,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     // The body is optional: a POST without one closes with no reason.
     preValidation: async (request) => { request.body ??= {}; },
-  }, async (request) => organizationProfileJson(await closeOrganization(core, request.caller, request.params.organization, 'close', request.body.reason)));
+  }, async (request) => organizationProfileJson(await closeOrganization(core, request.caller, { slug: request.params.organization }, 'close', request.body.reason)));
 
   app.get('/profile/:organization/events/', {
     schema: {
@@ -236,7 +236,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, { orderable: { created_at: 'id', type: 'type' }, searchable: [], defaultOrder: ['-created_at'], tieBreaker: 'id' }, config);
-    return pageEnvelope(request, config, list, await listOrganizationEvents(core, request.caller, request.params.organization, list), organizationEventJson);
+    return pageEnvelope(request, config, list, await listOrganizationEvents(core, request.caller, { slug: request.params.organization }, list), organizationEventJson);
   });
 
   app.get('/profile/:organization/quotas/', {
@@ -248,7 +248,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrganizationParams,
       response: { 200: ref(Quotas, 'The quotas and their use.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => getQuotas(core, request.caller, request.params.organization));
+  }, async (request) => getQuotas(core, request.caller, { slug: request.params.organization }));
 
   app.put('/profile/:organization/quotas/', {
     schema: {
@@ -260,7 +260,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: QuotasBody,
       response: { 200: ref(Quotas, 'The quotas, as set, and their use.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => setQuotas(core, request.caller, request.params.organization, request.body));
+  }, async (request) => setQuotas(core, request.caller, { slug: request.params.organization }, request.body));
 
   app.get('/users/:user/profiles/', {
     schema: {
@@ -274,7 +274,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, PROFILE_LIST, config);
-    return pageEnvelope(request, config, list, await listUserProfiles(core, request.caller, request.params.user, list), organizationProfileJson);
+    return pageEnvelope(request, config, list, await listUserProfiles(core, request.caller, { slug: request.params.user }, list), organizationProfileJson);
   });
 
   app.post('/users/:user/profiles/', {
@@ -287,5 +287,5 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ProfileCreateBody,
       response: { 201: Profile('The organization, created.'), ...errors(400, 401, 404) },
     },
-  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createProfileForUser(core, request.caller, request.params.user, request.body))));
+  }, async (request, reply) => reply.code(201).send(organizationProfileJson(await createProfileForUser(core, request.caller, { slug: request.params.user }, request.body))));
 };

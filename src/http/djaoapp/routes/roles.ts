@@ -16,6 +16,7 @@ import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { NoContent, Nullable, Slug, errors, ref } from '../schemas/common.js';
 import { BlockedRequester, Grant, Role, RoleDescriptionWithRoles, RoleSlug } from '../schemas/roles.js';
 import { blockedRequesterJson, roleDescriptionWithRolesJson, roleJson } from '../shapes/roles.js';
+import { rolesRef } from '../refs.js';
 
 // ---- parameters and bodies ----
 
@@ -72,7 +73,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, DESCRIBE_SPEC, config);
-    const page = await listDescriptions(core, request.caller, request.params.organization, list);
+    const page = await listDescriptions(core, request.caller, { slug: request.params.organization }, list);
     return pageEnvelope(request, config, list, page, roleDescriptionWithRolesJson);
   });
 
@@ -85,7 +86,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Description('The role description, created.'), ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const view = await createDescription(core, request.caller, request.params.organization, request.body);
+    const view = await createDescription(core, request.caller, { slug: request.params.organization }, request.body);
     return reply.code(201).send(roleDescriptionWithRolesJson(view));
   });
 
@@ -96,7 +97,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'One role description of the organization, with the users who hold it.',
       params: OrgRoleParams, response: { 200: Description('The role description.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => roleDescriptionWithRolesJson(await getDescription(core, request.caller, request.params.organization, request.params.role)));
+  }, async (request) => roleDescriptionWithRolesJson(await getDescription(core, request.caller, { slug: request.params.organization }, { slug: request.params.role })));
 
   for (const method of ['put', 'patch'] as const) {
     app[method]('/profile/:organization/roles/describe/:role/', {
@@ -111,7 +112,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Description('The role description, updated.'), ...errors(400, 401, 403, 404) },
       },
     }, async (request) => roleDescriptionWithRolesJson(await updateDescription(
-      core, request.caller, request.params.organization, request.params.role, request.body, method === 'patch',
+      core, request.caller, { slug: request.params.organization }, { slug: request.params.role }, request.body, method === 'patch',
     )));
   }
 
@@ -123,7 +124,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrgRoleParams, response: { 204: NoContent('Deleted.'), ...errors(400, 401, 403, 404, [409, 'Someone holds, is invited to or asks for the role.']) },
     },
   }, async (request, reply) => {
-    await deleteDescription(core, request.caller, request.params.organization, request.params.role);
+    await deleteDescription(core, request.caller, { slug: request.params.organization }, { slug: request.params.role });
     return reply.code(204).send(null);
   });
 
@@ -140,7 +141,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // The body is optional: a POST without one accepts the role asked for.
     preValidation: async (request) => { request.body ??= {}; },
   }, async (request) => {
-    const role = await acceptRequest(core, request.caller, request.params.organization, request.params.request_key, request.body.role);
+    const role = await acceptRequest(core, request.caller, { slug: request.params.organization }, request.params.request_key, request.body.role ? { slug: request.body.role } : undefined);
     return roleJson(config, role);
   });
 
@@ -153,7 +154,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: RequestParams, querystring: BlockQuery, response: { 204: NoContent('Denied.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    await denyRequest(core, request.caller, request.params.organization, request.params.request_key, request.query.block ?? false);
+    await denyRequest(core, request.caller, { slug: request.params.organization }, request.params.request_key, request.query.block ?? false);
     return reply.code(204).send(null);
   });
 
@@ -166,7 +167,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrgParams, querystring: BlockQuery,
       response: { 200: Type.Object({ denied: Type.Integer({ description: 'Number of requests denied.' }) }, { description: 'How many requests were denied.' }), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => ({ denied: await denyAllRequests(core, request.caller, request.params.organization, request.query.block ?? false) }));
+  }, async (request) => ({ denied: await denyAllRequests(core, request.caller, { slug: request.params.organization }, request.query.block ?? false) }));
 
   app.get('/profile/:organization/roles/blocked/', {
     schema: {
@@ -178,7 +179,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, BLOCK_LIST_SPEC, config);
-    const page = await listBlockedRequesters(core, request.caller, request.params.organization, list);
+    const page = await listBlockedRequesters(core, request.caller, { slug: request.params.organization }, list);
     return pageEnvelope(request, config, list, page, blockedRequesterJson);
   });
 
@@ -190,7 +191,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ organization: Slug, user: Slug }), response: { 204: NoContent('Unblocked.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    await unblockRequester(core, request.caller, request.params.organization, request.params.user);
+    await unblockRequester(core, request.caller, { slug: request.params.organization }, { slug: request.params.user });
     return reply.code(204).send(null);
   });
 
@@ -207,7 +208,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, listSpec, config);
-    const page = await listRoles(core, request.caller, request.params.organization, null, list);
+    const page = await listRoles(core, request.caller, { slug: request.params.organization }, null, list);
     return pageEnvelope(request, config, list, page, (r) => roleJson(config, r));
   });
 
@@ -221,7 +222,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, listSpec, config);
-    const page = await listRoles(core, request.caller, request.params.organization, request.params.role, list);
+    const page = await listRoles(core, request.caller, { slug: request.params.organization }, rolesRef(request.params.role), list);
     return pageEnvelope(request, config, list, page, (r) => roleJson(config, r));
   });
 
@@ -238,7 +239,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ref(Grant, 'The role granted, or the invitation made.'), ...errors(400, 401, [403, 'The caller may not grant roles here, or the seat quota is reached.'], 404, [409, 'The user already has the role.']) },
     },
   }, async (request, reply) => {
-    const role = await grantRole(core, request.caller, request.params.organization, request.params.role, request.body);
+    const role = await grantRole(core, request.caller, { slug: request.params.organization }, { slug: request.params.role }, request.body);
     return reply.code(201).send({ slug: role.user.slug, ...roleJson(config, role) });
   });
 
@@ -250,7 +251,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrgRoleUserParams, response: { 200: OneRole('The invitation, with a new key mailed.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => roleJson(config, await resendInvitation(
-    core, request.caller, request.params.organization, request.params.role, request.params.user,
+    core, request.caller, { slug: request.params.organization }, rolesRef(request.params.role), { slug: request.params.user },
   )));
 
   app.delete('/profile/:organization/roles/:role/:user/', {
@@ -263,7 +264,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrgRoleUserParams, response: { 204: NoContent('Revoked.'), ...errors(400, 401, 403, 404, [409, 'It would remove the last manager.']) },
     },
   }, async (request, reply) => {
-    await revokeRoles(core, request.caller, request.params.organization, request.params.role, request.params.user);
+    await revokeRoles(core, request.caller, { slug: request.params.organization }, rolesRef(request.params.role), { slug: request.params.user });
     return reply.code(204).send(null);
   });
 };

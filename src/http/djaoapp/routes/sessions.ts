@@ -30,7 +30,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, SESSION_LIST, core.config);
-    const page = await listSessions(core, request.caller, request.params.user, list);
+    const page = await listSessions(core, request.caller, { slug: request.params.user }, list);
     return pageEnvelope(request, core.config, list, page, sessionJson);
   });
 
@@ -44,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('Ended.'), ...errors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    await endAllSessionsOf(core, request.caller, request.params.user);
+    await endAllSessionsOf(core, request.caller, { slug: request.params.user });
     return reply.code(204).send(null);
   });
 
@@ -58,7 +58,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('Ended.'), ...errors(400, 401, [404, 'The session is unknown or already ended.']) },
     },
   }, async (request, reply) => {
-    await endSessionOf(core, request.caller, request.params.user, request.params.session);
+    await endSessionOf(core, request.caller, { slug: request.params.user }, request.params.session);
     return reply.code(204).send(null);
   });
 };

@@ -72,7 +72,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(UserStatus, 'The status of the account.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => userStatusJson(await getUserStatus(core, request.caller, request.params.user)));
+  }, async (request) => userStatusJson(await getUserStatus(core, request.caller, { slug: request.params.user })));
 
   app.post('/users/:user/status/suspend/', {
     schema: {
@@ -84,7 +84,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, description: 'Why the account is suspended.' }) }, { additionalProperties: false }),
       response: { 200: ref(UserStatus, 'The account, suspended.'), ...errors(400, 401, 404, 409) },
     },
-  }, async (request) => userStatusJson(await suspendUser(core, request.caller, request.params.user, request.body.reason)));
+  }, async (request) => userStatusJson(await suspendUser(core, request.caller, { slug: request.params.user }, request.body.reason)));
 
   app.post('/users/:user/status/reactivate/', {
     schema: {
@@ -95,7 +95,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(UserStatus, 'The account, active again.'), ...errors(400, 401, 404, 409) },
     },
-  }, async (request) => userStatusJson(await reactivateUser(core, request.caller, request.params.user)));
+  }, async (request) => userStatusJson(await reactivateUser(core, request.caller, { slug: request.params.user })));
 
   app.delete('/users/:user/lockout/', {
     schema: {
@@ -107,7 +107,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('The lockout was cleared.'), ...errors(400, 401, 404) },
     },
   }, async (request, reply) => {
-    await unlockUser(core, request.caller, request.params.user);
+    await unlockUser(core, request.caller, { slug: request.params.user });
     return reply.code(204).send(null);
   });
 
@@ -120,7 +120,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(PersonalInfo, 'The personal info.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => personalInfoJson(await getPersonalInfo(core, request.caller, request.params.user)));
+  }, async (request) => personalInfoJson(await getPersonalInfo(core, request.caller, { slug: request.params.user })));
 
   app.put('/users/:user/personal-info/', {
     schema: {
@@ -132,7 +132,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: PersonalInfoPut,
       response: { 200: ref(PersonalInfo, 'The personal info, replaced.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => personalInfoJson(await updatePersonalInfo(core, request.caller, request.params.user, request.body, true)));
+  }, async (request) => personalInfoJson(await updatePersonalInfo(core, request.caller, { slug: request.params.user }, request.body, true)));
 
   app.patch('/users/:user/personal-info/', {
     schema: {
@@ -144,7 +144,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: PersonalInfoPatch,
       response: { 200: ref(PersonalInfo, 'The personal info, updated.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => personalInfoJson(await updatePersonalInfo(core, request.caller, request.params.user, request.body, false)));
+  }, async (request) => personalInfoJson(await updatePersonalInfo(core, request.caller, { slug: request.params.user }, request.body, false)));
 
   app.post('/users/:user/personal-info/:field/verify/', {
     schema: {
@@ -163,7 +163,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request) => {
-    const sent = await sendPhoneCode(core, request.caller, request.params.user, request.params.field);
+    const sent = await sendPhoneCode(core, request.caller, { slug: request.params.user }, request.params.field);
     return { detail: 'A verification code was sent.', to: sent.to, expires_at: sent.expiresAt.toISOString() };
   });
 
@@ -178,7 +178,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ref(Detail, 'The number is verified.'), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => {
-    await confirmPhoneCode(core, request.caller, request.params.user, request.params.field, request.body.code.trim());
+    await confirmPhoneCode(core, request.caller, { slug: request.params.user }, request.params.field, request.body.code.trim());
     return { detail: `The ${request.params.field} number is verified.` };
   });
 
@@ -201,7 +201,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(Preferences, 'The preferences.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => getPreferences(core, request.caller, request.params.user));
+  }, async (request) => getPreferences(core, request.caller, { slug: request.params.user }));
 
   app.put('/users/:user/preferences/', {
     schema: {
@@ -213,7 +213,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: PreferencesBody,
       response: { 200: ref(Preferences, 'The preferences, replaced.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => updatePreferences(core, request.caller, request.params.user, request.body));
+  }, async (request) => updatePreferences(core, request.caller, { slug: request.params.user }, request.body));
 
   app.patch('/users/:user/preferences/', {
     schema: {
@@ -225,7 +225,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: PreferencesPatch,
       response: { 200: ref(Preferences, 'The preferences, updated.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => updatePreferences(core, request.caller, request.params.user, request.body));
+  }, async (request) => updatePreferences(core, request.caller, { slug: request.params.user }, request.body));
 
   app.get('/users/:user/security-events/', {
     schema: {
@@ -239,7 +239,7 @@ export const userAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const list = toListQuery(request.query, SECURITY_EVENTS_LIST, core.config);
-    const page = await listSecurityEvents(core, request.caller, request.params.user, list, request.query.type ?? []);
+    const page = await listSecurityEvents(core, request.caller, { slug: request.params.user }, list, request.query.type ?? []);
     return pageEnvelope(request, core.config, list, page, securityEventJson);
   });
 };

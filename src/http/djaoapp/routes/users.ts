@@ -77,7 +77,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(UserProfile, 'The user.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => userProfileJson(await getProfile(core, request.caller, request.params.user)));
+  }, async (request) => userProfileJson(await getProfile(core, request.caller, { slug: request.params.user })));
 
   const updateDescription = 'Changes the profile. Changing the e-mail address needs `password`, the password of the user making the request. '
     + 'For an account that can log in, the new address takes effect only once confirmed through the link mailed to it '
@@ -86,10 +86,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     + 'A contact without a password takes the new address at once, unverified.';
   app.put('/users/:user/', {
     schema: { tags: USERS, operationId: 'updateUser', summary: 'Updates a user profile', description: updateDescription, params: UserParams, body: UserProfileUpdate, response: { 200: ref(UserProfile, 'The user, updated.'), ...errors(400, 401, 404) } },
-  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, { slug: request.params.user }, request.body)));
   app.patch('/users/:user/', {
     schema: { tags: USERS, operationId: 'patchUser', summary: 'Updates part of a user profile', description: `${updateDescription} Only the fields given change.`, params: UserParams, body: UserProfilePatch, response: { 200: ref(UserProfile, 'The user, updated.'), ...errors(400, 401, 404) } },
-  }, async (request) => userProfileJson(await updateProfile(core, request.caller, request.params.user, request.body)));
+  }, async (request) => userProfileJson(await updateProfile(core, request.caller, { slug: request.params.user }, request.body)));
 
   const limited = { rateLimit: { max: config.authRateLimit.max, timeWindow: config.authRateLimit.windowSeconds * 1000 } };
   const EmailKey = Type.Object({ key: Type.String({ minLength: 1, maxLength: 200, description: 'Key from the link mailed to the address.' }) });
@@ -138,7 +138,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: NoContent('Deleted.'), ...errors(400, 401, 404, [409, 'The user is the only manager of an organization.']) },
     },
   }, async (request, reply) => {
-    await deleteAccount(core, request.caller, request.params.user);
+    await deleteAccount(core, request.caller, { slug: request.params.user });
     return reply.code(204).send(null);
   });
 
@@ -151,7 +151,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: ref(User, 'The user; a new activation link is on its way.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => userJson(await resendActivation(core, request.caller, request.params.user)));
+  }, async (request) => userJson(await resendActivation(core, request.caller, { slug: request.params.user })));
 
   const passwordDescription = '`password` is the password of the user making the request; `new_password` becomes the password of the user named '
     + 'in the URL. Every other session of that user ends (all of them when the caller changes someone else\'s password); the '
@@ -163,7 +163,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: passwordDescription, params: UserParams, body: PasswordChange, response: { 200: PasswordChanged, ...errors(400, 401, 404, 429) },
       },
     }, async (request, reply) => {
-      const { token } = await changePassword(core, request.caller, request.params.user, request.body);
+      const { token } = await changePassword(core, request.caller, { slug: request.params.user }, request.body);
       // The caller's session cookie predates the change: give them one that still works.
       if (request.caller.kind === 'user' && request.caller.via === 'session') setSessionCookie(reply, config, token);
       return { detail: 'Password updated successfully.', token };
@@ -181,7 +181,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ password: CallerPassword }, { additionalProperties: false }),
       response: { 200: Type.Object({ secret: Type.String({ description: 'The secret API key.' }) }, { description: 'The new key, shown only here.' }), ...errors(400, 401, 404, 429) },
     },
-  }, async (request) => ({ secret: await resetUserApiKey(core, request.caller, request.params.user, request.body) }));
+  }, async (request) => ({ secret: await resetUserApiKey(core, request.caller, { slug: request.params.user }, request.body) }));
 
   app.put('/users/:user/ssh-keys/', {
     schema: {
@@ -198,7 +198,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ref(Detail, 'The key is set.'), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => {
-    await updateSshKey(core, request.caller, request.params.user, request.body);
+    await updateSshKey(core, request.caller, { slug: request.params.user }, request.body);
     return { detail: 'Public key updated successfully.' };
   });
 
@@ -244,7 +244,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request) => {
-    const { kind: _kind, ...result } = await updateOtpSettings(core, request.caller, request.params.user, request.body);
+    const { kind: _kind, ...result } = await updateOtpSettings(core, request.caller, { slug: request.params.user }, request.body);
     return result;
   });
 
@@ -259,7 +259,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object({ password: CallerPassword }, { additionalProperties: false }),
       response: { 200: Type.Object({ recovery_codes: RecoveryCodes }, { description: 'The new codes, shown only here.' }), ...errors(400, 401, 404, 429) },
     },
-  }, async (request) => ({ recovery_codes: await regenerateRecoveryCodes(core, request.caller, request.params.user, request.body) }));
+  }, async (request) => ({ recovery_codes: await regenerateRecoveryCodes(core, request.caller, { slug: request.params.user }, request.body) }));
 
   app.get('/users/:user/notifications/', {
     schema: {
@@ -270,7 +270,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UserParams,
       response: { 200: Notifications('The notifications the user receives.'), ...errors(400, 401, 404) },
     },
-  }, async (request) => ({ notifications: await getNotifications(core, request.caller, request.params.user) }));
+  }, async (request) => ({ notifications: await getNotifications(core, request.caller, { slug: request.params.user }) }));
   const notificationsDescription = 'Replaces the list of e-mail notifications the user receives. Unknown names are refused.';
   for (const method of ['put', 'patch', 'post'] as const) {
     app[method]('/users/:user/notifications/', {
@@ -283,6 +283,6 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: NotificationsBody,
         response: { 200: Notifications('The notifications the user receives now.'), ...errors(400, 401, 404) },
       },
-    }, async (request) => ({ notifications: await setNotifications(core, request.caller, request.params.user, request.body.notifications) }));
+    }, async (request) => ({ notifications: await setNotifications(core, request.caller, { slug: request.params.user }, request.body.notifications) }));
   }
 };
