@@ -26,6 +26,7 @@ export type FieldErrors = Record<string, string[]>;
 export const ERROR_CODES = {
   // Generic
   'field.invalid': ['invalid'],
+  'list.order_unknown': ['invalid'],
   'request.refused': ['refused'],
   'auth.required': ['unauthenticated'],
   'access.denied': ['forbidden'],

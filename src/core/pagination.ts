@@ -1,6 +1,7 @@
 // The one query helper every list uses, whatever the surface: search, date range,
-// ordering and a page window. Surfaces translate their own parameters into a ListQuery
-// and the result into their own envelope.
+// ordering and a page window. Each list's ListSpec (its orderings, searched columns and
+// date column) lives beside the core function that lists it; surfaces only name it, turn
+// their own parameters into a ListQuery and the result into their own envelope.
 import { sql, type SelectQueryBuilder, type Expression, type SqlBool } from 'kysely';
 import { Invalid } from './errors.js';
 
@@ -12,7 +13,10 @@ export interface ListQuery {
   page: number;
   pageSize: number;
   q?: string;
-  /** Ordering fields, '-' prefix for descending (DjaoApp's repeated `o`). */
+  /**
+   * The ordering the client asked for, by the list's public field names ('-' prefix for
+   * descending); empty for the list's default. The list's spec validates it.
+   */
   order: string[];
   startAt?: Date;
   endsAt?: Date;
@@ -39,12 +43,25 @@ export interface Page<T> {
   results: T[];
 }
 
+/** The names in `order` ("-created_at", "slug") that `spec` cannot order by. */
+export function unknownOrderFields(order: readonly string[], spec: ListSpec): string[] {
+  // Own keys only: `in` would accept "constructor" or "toString" from Object.prototype.
+  return order.filter((v) => !Object.hasOwn(spec.orderable, v.replace(/^-/, '')));
+}
+
+/** Refuses an ordering the list does not offer: each list's spec, beside its function, is the one authority. */
+export function assertOrderable(order: readonly string[], spec: ListSpec): void {
+  const unknown = unknownOrderFields(order, spec);
+  if (unknown.length) {
+    throw new Invalid('order', `Cannot order by ${unknown.join(', ')}. Allowed: ${Object.keys(spec.orderable).join(', ')}.`, 'list.order_unknown');
+  }
+}
+
 /** Parses `o` values ("-created_at", "full_name") and `ot` into a validated order list. */
 export function parseOrder(o: string[] | string | undefined, ot: string | undefined, spec: ListSpec): string[] {
   const raw = (Array.isArray(o) ? o : o ? [o] : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   if (ot !== undefined && ot !== 'asc' && ot !== 'desc') throw new Invalid('ot', 'Expected "asc" or "desc".');
-  // Own keys only: `in` would accept "constructor" or "toString" from Object.prototype.
-  const unknown = raw.filter((v) => !Object.hasOwn(spec.orderable, v.replace(/^-/, '')));
+  const unknown = unknownOrderFields(raw, spec);
   if (unknown.length) {
     throw new Invalid('o', `Cannot order by ${unknown.join(', ')}. Allowed: ${Object.keys(spec.orderable).join(', ')}.`);
   }
@@ -67,7 +84,9 @@ export async function paginate<DB, TB extends keyof DB, O>(
   list: ListQuery,
   spec: ListSpec,
 ): Promise<Page<O>> {
-  // Surfaces bound these in their schemas; this guards any that forgets, before SQL sees them.
+  // Surfaces bound these in their schemas and check the ordering in their own parameter
+  // names; this guards any that forgets, before SQL sees them.
+  assertOrderable(list.order, spec);
   if (!Number.isSafeInteger(list.page) || list.page < 1 || list.page > MAX_PAGE) throw new Invalid('page', `Expected an integer from 1 to ${MAX_PAGE}.`);
   if (!Number.isSafeInteger(list.pageSize) || list.pageSize < 1) throw new Invalid('page_size', 'Expected a positive integer.');
   let filtered = query;
@@ -90,7 +109,8 @@ export async function paginate<DB, TB extends keyof DB, O>(
   for (const field of [...order, spec.tieBreaker]) {
     const desc = field.startsWith('-');
     const name = field.replace(/^-/, '');
-    const column = Object.hasOwn(spec.orderable, name) ? spec.orderable[name] : name;
+    // Only the spec's names reach SQL (the tie-breaker is the spec's own column).
+    const column = Object.hasOwn(spec.orderable, name) ? spec.orderable[name]! : name;
     ordered = ordered.orderBy(columnOf(column), desc ? 'desc' : 'asc') as typeof ordered;
   }
   const results = await ordered.limit(list.pageSize).offset((list.page - 1) * list.pageSize).execute();

@@ -6,7 +6,7 @@ import type { Ref } from '../refs.js';
 import type { RoleDescriptionRow } from '../../db/schema.js';
 import { Conflict, Forbidden, Invalid, isUniqueViolation } from '../errors.js';
 import { authorizeOrganization, type OrganizationAccess } from '../access/policy.js';
-import type { ListQuery, Page } from '../pagination.js';
+import { assertOrderable, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import {
   RESERVED_ROLE_SLUGS, findDescription, findOrganization, lockOrganization, organizationRoleQuery, toRoleView, type RoleView,
 } from './role-views.js';
@@ -41,9 +41,16 @@ async function withRoles(core: Core, orgId: number, org: DescriptionView['organi
   }));
 }
 
+/**
+ * One ordering, `created_at`: the global descriptions first, then the organization's own in
+ * creation order (a manager reads the built-in roles before the ones they added).
+ */
+export const DESCRIPTION_LIST: ListSpec = { orderable: { created_at: 'created_at' }, searchable: [], defaultOrder: ['created_at'], tieBreaker: 'id' };
+
 export async function listDescriptions(core: Core, caller: Caller, orgRef: Ref, list: ListQuery): Promise<Page<DescriptionView>> {
   const org = await findOrganization(core.db, orgRef);
   await authorizeOrganization(core, caller, 'organization.members.read', org);
+  assertOrderable(list.order, DESCRIPTION_LIST);
   const base = core.db.selectFrom('role_descriptions')
     .where((eb) => eb.or([eb('organization_id', '=', org.id), eb('organization_id', 'is', null)]));
   const count = await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();

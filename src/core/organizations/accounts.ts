@@ -19,7 +19,8 @@ export interface AccountBrief {
   created_at: Date;
 }
 
-const ACCOUNT_LIST: ListSpec = {
+/** The account search's orderings (`slug`, `full_name`, `email`, `created_at`) and searched columns. */
+export const ACCOUNT_LIST: ListSpec = {
   orderable: { slug: 'accounts.slug', full_name: 'accounts.full_name', email: 'accounts.email', created_at: 'accounts.created_at' },
   searchable: ['accounts.slug', 'accounts.full_name', 'accounts.email'],
   dateColumn: 'accounts.created_at',

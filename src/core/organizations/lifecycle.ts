@@ -105,7 +105,7 @@ export interface OrganizationEvent {
   created_at: Date;
 }
 
-const EVENT_LIST: ListSpec = {
+export const ORGANIZATION_EVENT_LIST: ListSpec = {
   // Events of one transaction share a timestamp; ids keep them in the order they happened.
   orderable: { created_at: 'organization_events.id', type: 'organization_events.type' },
   searchable: ['organization_events.type'],
@@ -124,5 +124,5 @@ export async function listOrganizationEvents(core: Core, caller: Caller, ref: Re
       'organization_events.detail', sql<string | null>`users.slug`.as('actor'),
     ])
     .where('organization_events.organization_id', '=', organization.id);
-  return paginate(query, list, EVENT_LIST);
+  return paginate(query, list, ORGANIZATION_EVENT_LIST);
 }

@@ -1,19 +1,12 @@
 // /api/accounts/...: searching organizations and users to fill auto-completion inputs.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { searchAccounts } from '../../../core/organizations/accounts.js';
-import type { ListSpec } from '../../../core/pagination.js';
+import { ACCOUNT_LIST, searchAccounts } from '../../../core/organizations/accounts.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { errors, ref } from '../schemas/common.js';
 import { AccountBrief, UserContact } from '../schemas/organizations.js';
 import { accountBriefJson, userContactJson } from '../shapes/organizations.js';
 
 const TAGS = ['profile'];
-
-// The orderable names, for validating `o`; the core maps them to columns.
-const ORDER: ListSpec = {
-  orderable: { slug: 'slug', full_name: 'full_name', email: 'email', created_at: 'created_at' },
-  searchable: [], defaultOrder: ['slug'], tieBreaker: 'slug',
-};
 
 const visibility = 'Any signed-in user may search, so forms can offer colleagues and customers, but only among what they may already see: the broker\'s managers see every account; others see the organizations where they hold a role (plus the customers below those they manage) and the users holding a role on one of those. `q` matches slug, name and e-mail.';
 
@@ -28,7 +21,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ListParams, response: { 200: PageOf(ref(AccountBrief), 'A page of the accounts found.'), ...errors(400, 401) },
     },
   }, async (request) => {
-    const list = toListQuery(request.query, ORDER, config);
+    const list = toListQuery(request.query, ACCOUNT_LIST, config);
     return pageEnvelope(request, config, list, await searchAccounts(core, request.caller, 'all', list), accountBriefJson);
   });
 
@@ -39,7 +32,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ListParams, response: { 200: PageOf(ref(AccountBrief), 'A page of the accounts found.'), ...errors(400, 401) },
     },
   }, async (request) => {
-    const list = toListQuery(request.query, ORDER, config);
+    const list = toListQuery(request.query, ACCOUNT_LIST, config);
     return pageEnvelope(request, config, list, await searchAccounts(core, request.caller, 'organizations', list), accountBriefJson);
   });
 
@@ -50,7 +43,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ListParams, response: { 200: PageOf(ref(UserContact), 'A page of the users found.'), ...errors(400, 401) },
     },
   }, async (request) => {
-    const list = toListQuery(request.query, ORDER, config);
+    const list = toListQuery(request.query, ACCOUNT_LIST, config);
     return pageEnvelope(request, config, list, await searchAccounts(core, request.caller, 'users', list), userContactJson);
   });
 };

@@ -6,7 +6,7 @@ import {
 } from '../../../core/organizations/profiles.js';
 import { createCustomer, listCustomers } from '../../../core/organizations/customers.js';
 import {
-  closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization,
+  ORGANIZATION_EVENT_LIST, closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization,
 } from '../../../core/organizations/lifecycle.js';
 import { getQuotas, setQuotas } from '../../../core/organizations/quotas.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
@@ -235,7 +235,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: PageOf(ref(OrganizationEvent), 'A page of the history, newest first.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const list = toListQuery(request.query, { orderable: { created_at: 'id', type: 'type' }, searchable: [], defaultOrder: ['-created_at'], tieBreaker: 'id' }, config);
+    const list = toListQuery(request.query, ORGANIZATION_EVENT_LIST, config);
     return pageEnvelope(request, config, list, await listOrganizationEvents(core, request.caller, { slug: request.params.organization }, list), organizationEventJson);
   });
 

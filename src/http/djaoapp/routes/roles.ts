@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ListSpec } from '../../../core/pagination.js';
 import { ROLE_LIST_SPEC } from '../../../core/memberships/role-views.js';
 import {
-  createDescription, deleteDescription, getDescription, listDescriptions, updateDescription,
+  DESCRIPTION_LIST, createDescription, deleteDescription, getDescription, listDescriptions, updateDescription,
 } from '../../../core/memberships/role-descriptions.js';
 import {
   acceptRequest, denyRequest, grantRole, listRoles, resendInvitation, revokeRoles,
@@ -50,7 +50,6 @@ const AcceptRequestBody = Type.Object({
 const BlockQuery = Type.Object({
   block: Type.Optional(Type.Boolean({ description: 'Also block the requester(s): their later requests notify nobody.' })),
 });
-const DESCRIBE_SPEC: ListSpec = { orderable: { created_at: 'created_at' }, searchable: [], defaultOrder: ['created_at'], tieBreaker: 'id' };
 const PageParams = Type.Object({ page: ListParams.properties.page, page_size: ListParams.properties.page_size });
 
 const Description = (description: string) => ref(RoleDescriptionWithRoles, description);
@@ -72,7 +71,7 @@ export const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: PageOf(ref(RoleDescriptionWithRoles), 'A page of role descriptions.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const list = toListQuery(request.query, DESCRIBE_SPEC, config);
+    const list = toListQuery(request.query, DESCRIPTION_LIST, config);
     const page = await listDescriptions(core, request.caller, { slug: request.params.organization }, list);
     return pageEnvelope(request, config, list, page, roleDescriptionWithRolesJson);
   });
