@@ -117,9 +117,8 @@ async function main(argv: string[]): Promise<number> {
 async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   const started = performance.now();
   const log = makeLogger(config);
-  const service = await createService(config, { log });
-  service.core.mailer.start();
-  await service.core.jobs.work(jobHandlers(service.core));
+  const service = await createService(config, { log, schedule: config.jobWorkers });
+  if (config.jobWorkers) await service.core.jobs.work(jobHandlers(service.core));
   const listening = await service.listen();
   const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;
   log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');

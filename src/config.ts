@@ -57,6 +57,11 @@ export interface Config {
   joinRequests: { perUser: number; perOrganization: number; windowSeconds: number };
   /** How often each job worker looks for due jobs. */
   jobPollIntervalMs: number;
+  /**
+   * Whether `serve` runs the job workers and the maintenance schedule (JOB_WORKERS=off: this
+   * node answers requests and queues jobs; other nodes run them).
+   */
+  jobWorkers: boolean;
   /** Re-sent links, invitations, requests and texted codes, per target and per caller. */
   sendLimits: { perTarget: number; perCaller: number; windowSeconds: number };
 }
@@ -64,6 +69,14 @@ export interface Config {
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -176,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: int(env, 'JOIN_REQUEST_WINDOW_SECONDS', 86400, 60),
     },
     jobPollIntervalMs: int(env, 'JOB_POLL_INTERVAL_MS', 2000, 500),
+    jobWorkers: onOff(env, 'JOB_WORKERS', true),
     sendLimits: {
       perTarget: int(env, 'SEND_LIMIT_PER_TARGET', 5, 1),
       perCaller: int(env, 'SEND_LIMIT_PER_CALLER', 20, 1),

@@ -48,7 +48,13 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function createCore(config: Config, database: DatabaseHandle, log: Logger, now: () => Date = () => new Date()): Promise<Core> {
+export async function createCore(
+  config: Config,
+  database: DatabaseHandle,
+  log: Logger,
+  now: () => Date = () => new Date(),
+  options: { schedule?: boolean } = {},
+): Promise<Core> {
   const { unitOfWork } = database;
   // A hook that fails must not turn a committed change into an error: it is logged.
   const afterCommit = (hook: () => void | Promise<void>) =>
@@ -59,8 +65,11 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
         log.error({ err: error }, 'after-commit hook failed');
       }
     });
+  const jobs = new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs, afterCommit, schedule: options.schedule });
   const mailer = new Mailer(database.db, {
     afterCommit,
+    jobs,
+    transact: (fn) => unitOfWork.transact(fn),
     smtpUrl: config.smtpUrl,
     from: config.mailFrom,
     templateDir: join(config.dataDir, 'templates', 'email'),
@@ -76,7 +85,7 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
     transact: (fn) => unitOfWork.transact(() => fn(core.db)),
     afterCommit,
     cache,
-    jobs: new JobQueue(database.db, { log, pollIntervalMs: config.jobPollIntervalMs, afterCommit }),
+    jobs,
     config,
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
@@ -90,13 +99,20 @@ export async function createCore(config: Config, database: DatabaseHandle, log: 
 /** Opens the database, migrates it, makes the broker and admin, and builds the app. */
 export async function createService(
   config: Config,
-  options: { log?: Logger | false; database?: DatabaseHandle; now?: () => Date; migrate?: boolean } = {},
+  options: {
+    log?: Logger | false;
+    database?: DatabaseHandle;
+    now?: () => Date;
+    migrate?: boolean;
+    /** Run the maintenance schedule (pg-boss's timekeeper) on this node: `serve` with JOB_WORKERS on. */
+    schedule?: boolean;
+  } = {},
 ): Promise<Service> {
   const log = options.log === undefined ? makeLogger(config) : options.log;
   const database = options.database ?? (await openDatabase(config));
   const quiet = pino({ level: 'silent' });
   if (options.migrate !== false) await migrateToLatest(database.db);
-  const core = await createCore(config, database, log || quiet, options.now);
+  const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule });
   await core.jobs.open();
   await ensureBroker(core);
   if (config.admin) {
@@ -124,7 +140,7 @@ export async function createService(
         await metricsListener?.close();
         await app.close();
         await core.jobs.close();
-        await core.mailer.close();
+        core.mailer.close();
         await database.close();
       })();
       return closing;

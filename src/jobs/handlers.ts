@@ -2,12 +2,19 @@
 // the whole core at hand.
 import type { Core } from '../core/context.js';
 import { sendRecoveryLink } from '../core/identity/recovery.js';
-import { completeRegistration } from '../core/identity/registration.js';
+import { completeRegistration, pruneExpiredRegistrations } from '../core/identity/registration.js';
+import { pruneEndedSessions } from '../core/identity/sessions.js';
+import { sweepSendLimits } from '../core/notify/send-limits.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
   return {
     'password-recovery': (payload) => sendRecoveryLink(core, payload),
     'registration': (payload) => completeRegistration(core, payload),
+    'mail-delivery': (payload) => core.mailer.deliver(payload.mailId),
+    'erase-expired-mail': async () => { await core.mailer.eraseExpired(); },
+    'prune-sessions': async () => { await pruneEndedSessions(core); },
+    'prune-registrations': async () => { await pruneExpiredRegistrations(core); },
+    'sweep-send-limits': async () => { await sweepSendLimits(core); },
   };
 }

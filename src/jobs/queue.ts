@@ -7,21 +7,62 @@ import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { SCRIPT_PREFIX } from '../db/pglite-dialect.js';
+import { MAIL_MAX_ATTEMPTS } from '../core/notify/mailer.js';
 
-/** Every kind of job and what it carries. Adding a kind adds a line here and a handler. */
+/** Every kind of job and what it carries. Adding a kind adds a line here, in QUEUES and a handler. */
 export interface JobPayloads {
   /** Someone asked for a reset link for this address; the worker looks it up. */
   'password-recovery': { email: string; ip: string | null; userAgent: string | null };
   /** Someone registered this address; the worker creates the account or mails its owner. */
   'registration': { email: string; fullName: string; username: string | null; ip: string | null; userAgent: string | null };
+  /** Send one mail of the outbox (queued in the unit of work that wrote it). */
+  'mail-delivery': { mailId: number };
+  /** Erase the content of mails kept unsent longer than a link lives (scheduled). */
+  'erase-expired-mail': Record<string, never>;
+  /** Delete sessions that ended a while ago (scheduled). */
+  'prune-sessions': Record<string, never>;
+  /** Delete registrations never activated whose links have all expired (scheduled). */
+  'prune-registrations': Record<string, never>;
+  /** Delete send-limit counters whose window has ended (scheduled). */
+  'sweep-send-limits': Record<string, never>;
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
 
-const KINDS: JobKind[] = ['password-recovery', 'registration'];
+interface QueuePolicy {
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  expireInSeconds: number;
+  policy?: 'standard' | 'stately';
+  /** A cron expression (UTC): pg-boss's timekeeper queues one job of this kind each time. */
+  cron?: string;
+}
 
 /** Retries with exponential backoff from 10 s, five times; a run taking over 5 min is retried. */
-const QUEUE_OPTIONS = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 } as const;
+const DEFERRED: QueuePolicy = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 };
+
+/**
+ * Maintenance: at most one job of a kind waiting and one running (`stately`), so a slow
+ * sweep never piles up behind itself; a failed one is simply retried at its next turn.
+ */
+const MAINTENANCE: QueuePolicy = { retryLimit: 1, retryDelay: 60, retryBackoff: false, expireInSeconds: 600, policy: 'stately' };
+
+export const QUEUES: { [K in JobKind]: QueuePolicy } = {
+  'password-recovery': DEFERRED,
+  'registration': DEFERRED,
+  // From 30 s, doubling (with jitter) up to about an hour: a mail server down for a few
+  // hours still gets the mail. The mailer itself gives up after MAIL_MAX_ATTEMPTS tries
+  // (it counts them in the outbox row), before pg-boss would. SMTP timeouts are well under
+  // the 2 min after which a run is presumed dead and retried.
+  'mail-delivery': { retryLimit: MAIL_MAX_ATTEMPTS + 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
+  'erase-expired-mail': { ...MAINTENANCE, cron: '*/10 * * * *' },
+  'prune-sessions': { ...MAINTENANCE, cron: '17 * * * *' },
+  'prune-registrations': { ...MAINTENANCE, cron: '23 * * * *' },
+  'sweep-send-limits': { ...MAINTENANCE, cron: '*/15 * * * *' },
+};
+
+const KINDS = Object.keys(QUEUES) as JobKind[];
 
 /** pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection). */
 function adapter(db: Db): PgBoss.Db {
@@ -51,13 +92,26 @@ export class JobQueue {
   /** This process's worker of each kind, woken when a job of that kind is committed here. */
   readonly #workers = new Map<JobKind, string>();
 
-  constructor(db: Db, options: { log: Logger; pollIntervalMs: number; afterCommit?: (hook: () => void) => void }) {
+  readonly #schedule: boolean;
+
+  constructor(db: Db, options: {
+    log: Logger;
+    pollIntervalMs: number;
+    afterCommit?: (hook: () => void) => void;
+    /**
+     * Run pg-boss's timekeeper here, which queues the scheduled (cron) jobs. Every node
+     * may: they agree through the database on who fires each minute. Off in tests, which
+     * call the maintenance handlers themselves with a moved clock.
+     */
+    schedule?: boolean;
+  }) {
     this.#log = options.log;
     this.#afterCommit = options.afterCommit ?? ((hook) => hook());
     this.#pollSeconds = Math.max(0.5, options.pollIntervalMs / 1000);
+    this.#schedule = options.schedule ?? false;
     this.#boss = new PgBoss({
       db: adapter(db),
-      schedule: false,
+      schedule: this.#schedule,
       // Finished jobs hold what was submitted (an e-mail address someone typed): archived
       // after an hour, deleted a day later.
       archiveCompletedAfterSeconds: 3600,
@@ -73,7 +127,14 @@ export class JobQueue {
     this.#opened ??= (async () => {
       await this.#boss.start();
       const existing = new Set((await this.#boss.getQueues()).map((q) => q.name));
-      for (const kind of KINDS) if (!existing.has(kind)) await this.#boss.createQueue(kind, { name: kind, ...QUEUE_OPTIONS });
+      for (const kind of KINDS) {
+        const { cron, ...policy } = QUEUES[kind];
+        // The policy is kept in pg-boss's queue row: updated, so a change here reaches
+        // existing databases (the policy kind itself is fixed at creation).
+        if (!existing.has(kind)) await this.#boss.createQueue(kind, { name: kind, ...policy });
+        else await this.#boss.updateQueue(kind, { name: kind, ...policy });
+        if (this.#schedule && cron) await this.#boss.schedule(kind, cron, {}, { tz: 'UTC' });
+      }
     })();
     return this.#opened;
   }

@@ -56,7 +56,7 @@ test('recover does the same work for a known and an unknown address: one durable
   await s.core.jobs.idle();
   const mail = await s.smtp.waitFor(known.email, (m) => /Reset your/.test(m.subject));
   assert.match(mail.text, /\/api\/auth\/reset\//);
-  await s.core.mailer.idle();
+  await s.core.jobs.idle();
   assert.equal(s.smtp.to(ghost).length, 0);
 });
 
@@ -106,12 +106,10 @@ test('a job survives a restart: enqueued, service stopped, started again, it run
 
     // Second life: the worker finds the job and runs it, once.
     service = await createService(config, { log: false, database: await database.open() });
-    service.core.mailer.start(60_000);
     await service.core.jobs.work(jobHandlers(service.core));
     await service.core.jobs.idle();
     await smtp.waitFor(email, (m) => /Reset your/.test(m.subject));
     await service.core.jobs.idle();
-    await service.core.mailer.idle();
     assert.equal(smtp.to(email).length, 1);
     const tokens = await service.core.db.selectFrom('one_time_tokens').select('id').where('purpose', '=', 'password_reset').execute();
     assert.equal(tokens.length, 1);

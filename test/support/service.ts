@@ -116,7 +116,6 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   clock.advance = (seconds: number) => { offset += seconds * 1000; };
   Object.defineProperty(clock, 'now', { get: now });
   const service = await createService(config, { log: false, database: handle, migrate: false, now });
-  service.core.mailer.start(60_000);
   await service.core.jobs.work(jobHandlers(service.core));
 
   const request: TestService['request'] = async (options) => {

@@ -9,6 +9,11 @@ export interface ReceivedMail {
   from: string;
   subject: string;
   text: string;
+  /** The HTML part, when the mail has one. */
+  html: string | null;
+  messageId: string;
+  /** The top-level content type (multipart/alternative for a mail with both parts). */
+  contentType: string;
 }
 
 export class TestSmtp {
@@ -30,6 +35,9 @@ export class TestSmtp {
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : null,
+              messageId: parsed.messageId ?? '',
+              contentType: (parsed.headers.get('content-type') as { value?: string } | undefined)?.value ?? '',
             });
             for (const wake of this.#waiters.splice(0)) wake();
             callback();

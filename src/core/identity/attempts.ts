@@ -110,29 +110,20 @@ async function noticeLockIfUser(
   reason: FailureReason,
   lock: { scope: 'account' | 'address'; until: Date },
 ): Promise<void> {
-  const { subject, text } = core.mailer.templates.render('login_locked', {
-    full_name: user ? printableName(user) : '',
-    username: user?.slug ?? '',
-    at: now.toISOString(),
-    ip: origin.ip ?? 'unknown',
-    attempt: reason === 'password_confirmation' ? 'while confirming a change with the password' : 'while logging in',
-    scope: lock.scope === 'account'
-      ? 'Logging in to the account is blocked for everyone'
-      : `Logging in to the account from that address (${origin.ip ?? 'unknown'}) is blocked`,
-    until: lock.until.toISOString(),
-    site: core.config.brokerName,
-    recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+  await core.mailer.enqueueToUser(tx, userId, {
+    template: 'login_locked',
+    context: {
+      full_name: user ? printableName(user) : '',
+      username: user?.slug ?? '',
+      at: now.toISOString(),
+      ip: origin.ip ?? 'unknown',
+      attempt: reason === 'password_confirmation' ? 'while confirming a change with the password' : 'while logging in',
+      scope: lock.scope === 'account'
+        ? 'Logging in to the account is blocked for everyone'
+        : `Logging in to the account from that address (${origin.ip ?? 'unknown'}) is blocked`,
+      until: lock.until.toISOString(),
+      site: core.config.brokerName,
+      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+    },
   });
-  await tx.insertInto('mail_outbox')
-    .columns(['recipient', 'subject', 'text_body', 'template'])
-    .expression((eb) => eb.selectFrom('users').select((s) => [
-      'users.email',
-      s.val(subject).as('subject'),
-      s.val(text).as('text_body'),
-      s.val('login_locked').as('template'),
-    ]).where('users.id', '=', userId).where('users.email', 'is not', null))
-    .execute();
-  // Written here rather than through mailer.enqueue (same statements for a known and an
-  // unknown account), so the delivery wake-up is ours to ask for.
-  core.afterCommit(() => core.mailer.kick());
 }

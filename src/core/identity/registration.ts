@@ -243,3 +243,33 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
   const { token } = await openSession(core, core.db, updated, 'activation', originOf(caller), now);
   return { token, user: updated };
 }
+
+/**
+ * The `prune-registrations` job: deletes accounts registered but never activated (still
+ * under their `pending-…` name, no password, no verified address) once every activation
+ * link sent for them has expired. Nothing else may hold on to them: an account someone
+ * invited to an organization or that appears in any history is kept (it is then a contact,
+ * activated by the invitation's own path).
+ */
+export async function pruneExpiredRegistrations(core: Core): Promise<number> {
+  const now = core.now();
+  const before = new Date(now.getTime() - core.config.linkLifetimeSeconds * 1000);
+  const result = await core.db.deleteFrom('users')
+    .where('slug', 'like', 'pending-%')
+    .where('password_hash', 'is', null)
+    .where('email_verified_at', 'is', null)
+    .where('deleted_at', 'is', null)
+    .where('created_at', '<', before)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('one_time_tokens').select('one_time_tokens.id')
+      .whereRef('one_time_tokens.user_id', '=', 'users.id').where('one_time_tokens.expires_at', '>', now))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('roles').select('roles.id')
+      .where((eb) => eb.or([eb('roles.user_id', '=', eb.ref('users.id')), eb('roles.created_by', '=', eb.ref('users.id'))])))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('organizations').select('organizations.id')
+      .whereRef('organizations.personal_user_id', '=', 'users.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('organization_events').select('organization_events.id')
+      .whereRef('organization_events.actor_user_id', '=', 'users.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('activities').select('activities.id')
+      .whereRef('activities.created_by', '=', 'users.id'))))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -213,3 +213,20 @@ export async function endAllSessionsOf(core: Core, caller: Caller, ref: Ref): Pr
     return ended;
   });
 }
+
+/** Ended sessions are kept this long (who was logged in from where, for the owner and support), then deleted. */
+export const ENDED_SESSION_RETENTION_SECONDS = 30 * 86400;
+
+/**
+ * The `prune-sessions` job: deletes sessions that ended (logged out, or past their maximum
+ * age) more than ENDED_SESSION_RETENTION_SECONDS ago. A token of a deleted session is
+ * refused like one of an ended session (no row, no session).
+ */
+export async function pruneEndedSessions(core: Core): Promise<number> {
+  const before = new Date(core.now().getTime() - ENDED_SESSION_RETENTION_SECONDS * 1000);
+  const startedBefore = new Date(before.getTime() - core.config.sessionMaxAgeSeconds * 1000);
+  const result = await core.db.deleteFrom('sessions')
+    .where((eb) => eb.or([eb('ended_at', '<', before), eb('created_at', '<', startedBefore)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -3,7 +3,6 @@
 // mailbox that receives it, so nobody's inbox or phone can be flooded) and per caller (the
 // user, or the address of an anonymous one, so nobody can spread a flood over many
 // targets). Counters live in the database, so every node of a deployment shares them.
-import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
@@ -53,8 +52,6 @@ export interface SendOptions {
 export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKind, target: string, options: SendOptions = {}): Promise<TooManyAttempts | null> {
   const { perTarget, perCaller, windowSeconds } = core.config.sendLimits;
   const now = core.now();
-  // Now and then, forget counters whose window has ended.
-  if (randomInt(100) === 0) await db.deleteFrom('send_limits').where('window_started_at', '<=', new Date(now.getTime() - windowSeconds * 1000)).execute();
   const byTarget = await count(db, `${kind}:to:${target}`, now, windowSeconds);
   const byCaller = options.perCaller === false ? null : await count(db, `${kind}:by:${callerKey(caller)}`, now, windowSeconds);
   const over = [byTarget.count > perTarget ? byTarget.endsAt : null, byCaller && byCaller.count > perCaller ? byCaller.endsAt : null]
@@ -63,4 +60,14 @@ export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKi
   const until = Math.max(...over.map((d) => d.getTime()));
   const retryAfter = Math.max(1, Math.ceil((until - now.getTime()) / 1000));
   return new TooManyAttempts(`Too many of these were sent recently. Try again in ${retryAfter} seconds.`, retryAfter, 'send.limited');
+}
+
+/**
+ * The `sweep-send-limits` job: forgets counters whose window has ended (a new send starts
+ * a new window anyway, so only the table's size depends on it).
+ */
+export async function sweepSendLimits(core: Core): Promise<number> {
+  const windowStart = new Date(core.now().getTime() - core.config.sendLimits.windowSeconds * 1000);
+  const result = await core.db.deleteFrom('send_limits').where('window_started_at', '<=', windowStart).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -2,6 +2,10 @@
 // a file of the same name in `<DATA_DIR>/templates/email/`. The first line is the
 // subject ("Subject: ..."), then a blank line, then the body. `{{name}}` is replaced
 // by the value given for it.
+// A template may also have an HTML body, `<name>.html` beside its `.txt` (no subject line:
+// the subject is the text template's); the mail then goes out as multipart/alternative.
+// Values put into HTML are escaped. An override of the text without an HTML override
+// sends text only: the built-in HTML would say something else than the operator wrote.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,23 +20,47 @@ const builtIn = join(existsSync(join(packageRoot, 'templates')) ? packageRoot : 
 export interface RenderedMail {
   subject: string;
   text: string;
+  /** The HTML body, when the template has one. */
+  html: string | null;
+}
+
+export type TemplateContext = Record<string, string | number | null | undefined>;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
 export class TemplateStore {
-  readonly #cache = new Map<string, string>();
+  readonly #cache = new Map<string, string | null>();
   constructor(private readonly overrideDir: string | null) {}
 
-  #source(name: string): string {
-    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad template name ${name}`);
-    const override = this.overrideDir ? join(this.overrideDir, `${name}.txt`) : null;
-    // Overrides are read each time so an operator's edit shows without a restart.
-    if (override && existsSync(override)) return readFileSync(override, 'utf8');
-    let text = this.#cache.get(name);
+  /** A built-in file, read once; null when the package has none. */
+  #builtIn(file: string): string | null {
+    let text = this.#cache.get(file);
     if (text === undefined) {
-      text = readFileSync(join(builtIn, `${name}.txt`), 'utf8');
-      this.#cache.set(name, text);
+      const path = join(builtIn, file);
+      text = existsSync(path) ? readFileSync(path, 'utf8') : null;
+      this.#cache.set(file, text);
     }
     return text;
+  }
+
+  /** Overrides are read each time so an operator's edit shows without a restart. */
+  #override(file: string): string | null {
+    const path = this.overrideDir ? join(this.overrideDir, file) : null;
+    return path && existsSync(path) ? readFileSync(path, 'utf8') : null;
+  }
+
+  #sources(name: string): { text: string; html: string | null } {
+    if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad template name ${name}`);
+    const text = this.#override(`${name}.txt`);
+    const html = this.#override(`${name}.html`);
+    if (text !== null) return { text, html };
+    const builtInText = this.#builtIn(`${name}.txt`);
+    if (builtInText === null) throw new Error(`no e-mail template ${name}`);
+    return { text: builtInText, html: html ?? this.#builtIn(`${name}.html`) };
   }
 
   /**
@@ -40,15 +68,18 @@ export class TemplateStore {
    * put into it is folded onto one line: no value (a name, say) can end the subject and
    * start a header, or break the template.
    */
-  render(name: string, context: Record<string, string | number | null | undefined>): RenderedMail {
-    const source = this.#source(name);
-    const match = /^Subject:[ \t]*([^\r\n]*)\r?\n(?:\r?\n)?/.exec(source);
+  render(name: string, context: TemplateContext): RenderedMail {
+    const sources = this.#sources(name);
+    const match = /^Subject:[ \t]*([^\r\n]*)\r?\n(?:\r?\n)?/.exec(sources.text);
     if (!match) throw new Error(`template ${name} must start with a "Subject:" line`);
-    const fill = (text: string, fold: boolean) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
+    const fill = (text: string, put: (value: string) => string) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => {
       const value = Object.hasOwn(context, key) ? context[key] : undefined;
-      const text = value === null || value === undefined ? '' : String(value);
-      return fold ? oneLine(text) : text;
+      return put(value === null || value === undefined ? '' : String(value));
     });
-    return { subject: oneLine(fill(match[1], true)).slice(0, MAX_SUBJECT_LENGTH), text: fill(source.slice(match[0].length), false) };
+    return {
+      subject: oneLine(fill(match[1], oneLine)).slice(0, MAX_SUBJECT_LENGTH),
+      text: fill(sources.text.slice(match[0].length), (v) => v),
+      html: sources.html === null ? null : fill(sources.html, escapeHtml),
+    };
   }
 }
