@@ -66,7 +66,7 @@ test('kill -9 with a mail queued: the next process delivers it exactly once', { 
   cleanups.push(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: undefined, ...database.env,
-    DATA_DIR: dataDir, LOG_LEVEL: 'info', SMTP_URL: smtpUrl, JOB_POLL_INTERVAL_MS: '500',
+    DATA_DIR: dataDir, LOG_LEVEL: 'info', SMTP_URL: smtpUrl, MAIL_FROM: 'Portal <portal@example.com>', JOB_POLL_INTERVAL_MS: '500',
     SECRET_KEY: 'crash-test-secret-0123456789-abcdefghijklm',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
   };
@@ -103,6 +103,9 @@ test('kill -9 with a mail queued: the next process delivers it exactly once', { 
     const { rows: jobs } = await sql<{ state: string }>`
       select state from pgboss.job where name = 'mail-delivery' and (data->>'mailId')::bigint = ${rows[0]!.id}`.execute(handle.db);
     assert.deepEqual(jobs.map((j) => j.state), ['completed']);
+    // `serve` with workers registers the maintenance schedule (test/service/maintenance.test.ts runs each sweep).
+    const { rows: schedules } = await sql<{ name: string }>`select name from pgboss.schedule order by name`.execute(handle.db);
+    assert.deepEqual(schedules.map((r) => r.name), ['erase-expired-mail', 'prune-registrations', 'prune-sessions', 'sweep-send-limits']);
   } finally {
     await handle.close();
   }

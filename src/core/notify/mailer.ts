@@ -76,7 +76,7 @@ export class Mailer {
       const row = await tx
         .insertInto('mail_outbox')
         .values({
-          recipient: mail.to, subject, text_body: text, html_body: html, template: mail.template,
+          recipient: mail.to, subject, text_body: text, html_body: html, template: mail.template, created_at: this.#now(),
           ...(transport ? {} : { last_error: 'kept in the outbox: SMTP_URL is not set' }),
         })
         .returning('id')
@@ -101,7 +101,7 @@ export class Mailer {
     const transport = this.#transport;
     await this.options.transact(async () => {
       const row = await tx.insertInto('mail_outbox')
-        .columns(['recipient', 'subject', 'text_body', 'html_body', 'template', 'last_error'])
+        .columns(['recipient', 'subject', 'text_body', 'html_body', 'template', 'last_error', 'created_at'])
         .expression((eb) => eb.selectFrom('users').select((s) => [
           'users.email',
           s.val(subject).as('subject'),
@@ -109,6 +109,7 @@ export class Mailer {
           s.val(html).as('html_body'),
           s.val(mail.template).as('template'),
           s.val(transport ? null : 'kept in the outbox: SMTP_URL is not set').as('last_error'),
+          s.val(this.#now()).as('created_at'),
         ]).where('users.id', '=', userId).where('users.email', 'is not', null))
         .returning('id')
         .executeTakeFirst();
