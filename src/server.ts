@@ -14,6 +14,8 @@ import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { identityHooks } from './core/hooks.js';
 import { buildApp, type App } from './http/app.js';
+import { djaoappLinks } from './http/djaoapp/links.js';
+import type { Links } from './core/links.js';
 import { Metrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
 import { requestForLog } from './http/logging.js';
 
@@ -53,7 +55,7 @@ export async function createCore(
   database: DatabaseHandle,
   log: Logger,
   now: () => Date = () => new Date(),
-  options: { schedule?: boolean } = {},
+  options: { schedule?: boolean; links?: Links } = {},
 ): Promise<Core> {
   const { unitOfWork } = database;
   // A hook that fails must not turn a committed change into an error: it is logged.
@@ -84,6 +86,8 @@ export async function createCore(
     // `core.db` as it is when the unit starts: a test may wrap it to watch the statements.
     transact: (fn) => unitOfWork.transact(() => fn(core.db)),
     afterCommit,
+    // Mails point at the native API until a surface with pages (the web portal) gives its own.
+    links: options.links ?? djaoappLinks(config.baseUrl),
     cache,
     jobs,
     config,
@@ -106,13 +110,15 @@ export async function createService(
     migrate?: boolean;
     /** Run the maintenance schedule (pg-boss's timekeeper) on this node: `serve` with JOB_WORKERS on. */
     schedule?: boolean;
+    /** Where mails point (default: the native API's routes). */
+    links?: Links;
   } = {},
 ): Promise<Service> {
   const log = options.log === undefined ? makeLogger(config) : options.log;
   const database = options.database ?? (await openDatabase(config));
   const quiet = pino({ level: 'silent' });
   if (options.migrate !== false) await migrateToLatest(database.db);
-  const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule });
+  const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
   await core.jobs.open();
   await ensureBroker(core);
   if (config.admin) {

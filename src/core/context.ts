@@ -8,6 +8,7 @@ import type { SmsSender } from './notify/sms.js';
 import type { ReadCache } from './cache.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { IdentityHooks } from './identity/hooks.js';
+import type { Links } from './links.js';
 
 export interface Core {
   /**
@@ -24,6 +25,8 @@ export interface Core {
   /** Runs after the current unit of work commits (dropped if it rolls back); soon, outside one. */
   afterCommit(hook: () => void | Promise<void>): void;
   config: Config;
+  /** Every URL a mail points at (the core knows no surface's paths). */
+  links: Links;
   mailer: Mailer;
   tokens: TokenService;
   sms: SmsSender;

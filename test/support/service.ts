@@ -9,6 +9,7 @@ import { createService, type Service } from '../../src/server.js';
 import { hashPassword } from '../../src/core/identity/passwords.js';
 import { openSession } from '../../src/core/identity/sessions.js';
 import { TestSmtp } from './smtp.js';
+import type { Links } from '../../src/core/links.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
 
@@ -82,7 +83,7 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Pro
 
 export const ADMIN_PASSWORD = 'Admin-Pa55word-for-tests';
 
-export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, options: { links?: Links } = {}): Promise<TestService> {
   const smtp = new TestSmtp();
   const smtpUrl = await smtp.start();
   const config = loadConfig({
@@ -115,7 +116,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   const now = () => new Date(Date.now() + offset);
   clock.advance = (seconds: number) => { offset += seconds * 1000; };
   Object.defineProperty(clock, 'now', { get: now });
-  const service = await createService(config, { log: false, database: handle, migrate: false, now });
+  const service = await createService(config, { log: false, database: handle, migrate: false, now, links: options.links });
   await service.core.jobs.work(jobHandlers(service.core));
 
   const request: TestService['request'] = async (options) => {

@@ -9,7 +9,7 @@ import { issueOneTimeToken } from './one-time-tokens.js';
 import { isProvisionalSlug } from './users.js';
 
 export function activationUrl(core: Core, key: string): string {
-  return `${core.config.baseUrl}/api/auth/activate/${key}/`;
+  return core.links.activation(key);
 }
 
 /**

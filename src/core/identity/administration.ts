@@ -78,7 +78,7 @@ export async function suspendUser(core: Core, caller: Caller, ref: Ref, reason: 
           at: now.toISOString(),
           reason: text,
           site: core.config.brokerName,
-          site_url: core.config.baseUrl,
+          site_url: core.links.site(),
         },
       });
     }

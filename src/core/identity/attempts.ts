@@ -123,7 +123,7 @@ async function noticeLockIfUser(
         : `Logging in to the account from that address (${origin.ip ?? 'unknown'}) is blocked`,
       until: lock.until.toISOString(),
       site: core.config.brokerName,
-      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+      recover_url: core.links.recover(),
     },
   });
 }

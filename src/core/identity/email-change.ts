@@ -25,11 +25,11 @@ import { findUserByEmail, normalizeEmail, printableName } from './users.js';
 export const UNDO_LIFETIME_SECONDS = 7 * 86400;
 
 export function confirmEmailUrl(core: Core, key: string): string {
-  return `${core.config.baseUrl}/api/auth/email/${key}/`;
+  return core.links.emailConfirm(key);
 }
 
 export function undoEmailUrl(core: Core, key: string): string {
-  return `${core.config.baseUrl}/api/auth/email/${key}/undo/`;
+  return core.links.emailUndo(key);
 }
 
 /**
@@ -48,7 +48,7 @@ export async function requestEmailChange(core: Core, tx: Db, user: UserRow, acto
       template: 'email_change_taken',
       context: {
         full_name: printableName(holder), username: holder.slug, ip: actor.ip ?? 'unknown', site: core.config.brokerName,
-        recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+        recover_url: core.links.recover(),
       },
     });
     return;

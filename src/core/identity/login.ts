@@ -93,7 +93,7 @@ async function spendRecoveryCodeAtLogin(core: Core, tx: Db, user: UserRow, code:
       template: 'recovery_code_used',
       context: {
         full_name: printableName(user), username: user.slug, at: now.toISOString(), ip: origin.ip ?? 'unknown',
-        remaining, site: core.config.brokerName, recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+        remaining, site: core.config.brokerName, recover_url: core.links.recover(),
       },
     });
   }

@@ -48,7 +48,7 @@ export async function noticeCredentialChange(
       at: change.at.toISOString(),
       ip: change.ip ?? 'unknown',
       site: core.config.brokerName,
-      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+      recover_url: core.links.recover(),
       ended: ended ? describeEnded(ended) : '- Every session and token issued before the change stopped working.',
     },
   });

@@ -200,7 +200,7 @@ async function noticePhoneChange(core: Core, tx: Db, user: UserRow, actor: UserC
       at: now.toISOString(),
       ip: actor.ip ?? 'unknown',
       site: core.config.brokerName,
-      recover_url: `${core.config.baseUrl}/api/auth/recover/`,
+      recover_url: core.links.recover(),
     },
   });
 }

@@ -36,7 +36,7 @@ export function decodeUid(uidb64: string): number | null {
 }
 
 export function resetUrl(core: Core, userId: number, secret: string): string {
-  return `${core.config.baseUrl}/api/auth/reset/${encodeUid(userId)}/${secret}/`;
+  return core.links.passwordReset(encodeUid(userId), secret);
 }
 
 /** Issues a reset link and records the mail in `tx`; it is delivered after commit. */

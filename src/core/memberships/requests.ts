@@ -96,7 +96,7 @@ async function mailRequest(core: Core, tx: Db, org: OrganizationRow, role: RoleV
     .where('roles.grant_key_hash', 'is', null).where('roles.request_key', 'is', null)
     .where('users.email', 'is not', null).where('users.deleted_at', 'is', null)
     .execute();
-  const base = `${core.config.baseUrl}/api/profile/${encodeURIComponent(org.slug)}/roles/accept/${role.request_key}/`;
+  const base = core.links.roleRequest(org.slug, role.request_key!);
   for (const manager of managers) {
     await core.mailer.enqueue(tx, {
       to: manager.email!,

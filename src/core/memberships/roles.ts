@@ -43,7 +43,7 @@ export interface GrantInput {
 
 /** The URL a grantee opens (after logging in) to accept; the key is never stored in clear. */
 export function acceptInvitationUrl(core: Core, userSlug: string, key: string): string {
-  return `${core.config.baseUrl}/api/users/${encodeURIComponent(userSlug)}/accessibles/accept/${key}/`;
+  return core.links.invitation(userSlug, key);
 }
 
 /**
@@ -72,7 +72,7 @@ async function mailInvitation(
       link: acceptInvitationUrl(core, user.slug, key),
       register: user.password_hash
         ? 'Log in first, then open the link.'
-        : `You do not have an account yet: register at ${core.config.baseUrl}/api/auth/register/ (or log in if you already have one), then open the link while logged in.`,
+        : `You do not have an account yet: register at ${core.links.register()} (or log in if you already have one), then open the link while logged in.`,
       site: core.config.brokerName,
     },
   });
@@ -182,7 +182,7 @@ export async function grantRole(
           context: {
             full_name: printableName(user), organization: printableName(org), role: description.title, inviter,
             message: input.message?.trim() ? `\nTheir message:\n\n${input.message.trim()}\n` : '',
-            link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
+            link: core.links.organization(org.slug), site: core.config.brokerName,
           },
         });
       }
@@ -336,7 +336,7 @@ export async function acceptRequest(
           context: {
             full_name: printableName(role.user), organization: printableName(org),
             role: description?.title ?? role.description.title, accepted_by: await callerName(tx, caller),
-            link: `${core.config.baseUrl}/app/${org.slug}/`, site: core.config.brokerName,
+            link: core.links.organization(org.slug), site: core.config.brokerName,
           },
         });
       }
