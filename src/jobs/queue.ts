@@ -161,6 +161,11 @@ export class JobQueue {
       const worker = await this.#boss.work(kind, { pollingIntervalSeconds: this.#pollSeconds },
         async (jobs: PgBoss.Job<JobPayloads[typeof kind]>[]) => {
           for (const job of jobs) await this.#run(kind, job.data);
+          // pg-boss waits a polling interval after every batch, even a full one: a backlog
+          // (a burst of mails) would drain one job per interval. A worker that found work
+          // looks again at once; an empty fetch waits as usual.
+          const self = this.#workers.get(kind);
+          if (self) this.#boss.notifyWorker(self);
         });
       this.#workers.set(kind, worker);
     }
