@@ -2,6 +2,7 @@
 // a side effect of a request. Each is run here through its handler, with the clock moved.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { startService, unique, type TestService } from '../support/service.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import type { JobHandlers } from '../../src/jobs/queue.js';
@@ -107,4 +108,17 @@ test('erase-expired-mail erases unsent content older than a link lives, and only
     (await s.core.db.selectFrom('mail_outbox').select('text_body').where('recipient', '=', email).executeTakeFirstOrThrow()).text_body;
   assert.equal(await body(u.email), '');
   assert.match(await body(v.email), /New/);
+});
+
+test('a sweep queued while one waits is not queued twice (stately queue)', async () => {
+  await s.core.jobs.stopWorking();
+  try {
+    await s.core.jobs.enqueue('sweep-send-limits', {});
+    await s.core.jobs.enqueue('sweep-send-limits', {});
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = 'sweep-send-limits' and state = 'created'`.execute(s.core.db);
+    assert.equal(rows[0]!.n, 1);
+  } finally {
+    await s.core.jobs.work(run);
+  }
+  await s.core.jobs.idle();
 });
