@@ -86,6 +86,32 @@ test('every code thrown in src/core, src/jobs and src/cli.ts is in docs/errors.m
   assert.deepEqual(missing, [], 'thrown but not documented');
 });
 
+/** `code` → status, from the table of codes the surface answers by itself. */
+function documentedBySurface(): Map<string, number> {
+  const rows = new Map<string, number>();
+  for (const line of readFileSync(join(root, 'docs/errors.md'), 'utf8').split('\n')) {
+    const row = line.match(/^\| `([a-z_]+(?:\.[a-z_]+)+)` \| (\d{3}) \| .+ \|$/);
+    if (row) rows.set(row[1], Number(row[2]));
+  }
+  return rows;
+}
+
+test('every code the HTTP layer answers by itself is in docs/errors.md', () => {
+  const table = documentedBySurface();
+  const found = new Map<string, string>();
+  for (const file of sources(join(root, 'src/http'))) {
+    const text = readFileSync(file, 'utf8');
+    // `error_code: '...'`, `code: '...'` (request-errors.ts) and `envelope(detail, '...')`.
+    for (const m of text.matchAll(/(?:error_code|code):\s*'([a-z_]+(?:\.[a-z_]+)+)'/g)) found.set(m[1]!, file.slice(root.length + 1));
+    for (const call of text.matchAll(/envelope\(/g)) {
+      for (const m of argumentsAt(text, call.index! + call[0].length - 1).matchAll(DOTTED)) found.set(m[1]!, file.slice(root.length + 1));
+    }
+  }
+  for (const known of ['route.not_found', 'field.invalid', 'server.error']) assert.ok(found.has(known), `the scan missed ${known}`);
+  const missing = [...found].filter(([code]) => !table.has(code)).map(([code, where]) => `${code} (${where})`);
+  assert.deepEqual(missing, [], 'answered but not documented');
+});
+
 test('every code is dotted, lowercase, and names a situation once', () => {
   for (const code of Object.keys(ERROR_CODES)) assert.match(code, /^[a-z_]+(\.[a-z_]+)+$/, code);
   const text = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
