@@ -79,8 +79,7 @@ export async function createCore(
     keepUnsentSeconds: config.linkLifetimeSeconds,
     now,
   });
-  const cache = new ReadCache();
-  database.changes.subscribe(() => cache.invalidate());
+  const cache = new ReadCache(database.changes);
   const core: Core = {
     db: database.db,
     // `core.db` as it is when the unit starts: a test may wrap it to watch the statements.

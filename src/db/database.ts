@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { CHANGE_CHANNEL, ChangeFeed, ChangeFeedPlugin } from './change-feed.js';
+import { CHANGE_CHANNEL, ChangeFeed, WriteFencePlugin } from './change-feed.js';
 import type { Database } from './schema.js';
 import { UnitOfWorkDialect, type UnitOfWork } from './unit-of-work.js';
 
@@ -17,7 +17,7 @@ export interface DatabaseHandle {
   /** Transactions that every query of `db` joins while they run (src/db/unit-of-work.ts). */
   unitOfWork: UnitOfWork;
   kind: 'postgres' | 'pglite';
-  /** Fires when rows that read caches may hold were written, here or on another node. */
+  /** Names the rows that read caches may hold when they change, here or on another node. */
   changes: ChangeFeed;
   close(): Promise<void>;
 }
@@ -42,7 +42,7 @@ export async function openPostgres(url: string, max = 10): Promise<DatabaseHandl
   pool.on('error', () => {});
   const changes = new ChangeFeed();
   const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool }));
-  const db = new Kysely<Database>({ dialect, plugins: [new ChangeFeedPlugin(changes)] });
+  const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
   const listener = listenForChanges(url, changes);
   return {
     db,
@@ -57,8 +57,9 @@ export async function openPostgres(url: string, max = 10): Promise<DatabaseHandl
 }
 
 /**
- * Keeps one connection LISTENing for the commits of other nodes (and of this one). While
- * it is down nothing can be trusted, so each (re)connection also empties the caches.
+ * Keeps one connection LISTENing for the commits of every node (this one included). While
+ * it is down the caches do not serve (ChangeFeed.live), and each (re)connection empties them.
+ * The same connection sends this node's fences (change-feed.ts), so a fence needs no pool slot.
  */
 function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<void> } {
   let client: import('pg').Client | null = null;
@@ -66,7 +67,7 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
   let timer: NodeJS.Timeout | null = null;
   // A failed connect and an error event can both ask to reconnect: one retry at a time.
   const reconnect = () => {
-    changes.changed();
+    changes.disconnected();
     if (closed || timer) return;
     timer = setTimeout(() => {
       timer = null;
@@ -76,7 +77,9 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
   const connect = async () => {
     const pg = (await import('pg')).default;
     const next = new pg.Client({ connectionString: url });
-    next.on('notification', () => changes.changed());
+    next.on('notification', (message) => {
+      if (client === next && message.channel === CHANGE_CHANNEL) changes.notified(message.payload ?? '');
+    });
     next.on('error', () => {
       if (client === next) client = null;
       next.end().catch(() => {});
@@ -89,7 +92,9 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
     }
     await next.query(`listen ${CHANGE_CHANNEL}`);
     client = next;
-    changes.changed();
+    changes.connected(async (payload) => {
+      await next.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, payload]);
+    });
   };
   const ready = connect().catch(reconnect);
   return {
@@ -97,7 +102,10 @@ function listenForChanges(url: string, changes: ChangeFeed): { close(): Promise<
       closed = true;
       if (timer) clearTimeout(timer);
       await ready;
-      await client?.end().catch(() => {});
+      const last = client;
+      client = null;
+      changes.disconnected();
+      await last?.end().catch(() => {});
     },
   };
 }
@@ -212,9 +220,14 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     unlock();
     throw error;
   }
-  const changes = new ChangeFeed();
+  // PGlite runs in this process and hands a commit's notifications over before the
+  // committing query returns (test/service/read-cache.test.ts checks it): the same triggers
+  // and listener as on PostgreSQL, and fences with nothing to wait for.
+  const changes = new ChangeFeed(true);
+  await client.listen(CHANGE_CHANNEL, (payload) => changes.notified(payload));
+  changes.connected(async () => {});
   const dialect = new UnitOfWorkDialect(new PGliteDialect(client));
-  const db = new Kysely<Database>({ dialect, plugins: [new ChangeFeedPlugin(changes)] });
+  const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
   return {
     db,
     unitOfWork: dialect.unitOfWork,

@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006_address_changes.js';
 import * as m0007 from './migrations/0007_permissions.js';
 import * as m0008 from './migrations/0008_join_requests.js';
 import * as m0010 from './migrations/0010_send_limits.js';
+import * as m0011 from './migrations/0011_row_notifications.js';
 
 interface Migration {
   name: string;
@@ -26,6 +27,7 @@ export const migrations: Migration[] = [
   { name: '0007_permissions', migrate: m0007.migrate },
   { name: '0008_join_requests', migrate: m0008.migrate },
   { name: '0010_send_limits', migrate: m0010.migrate },
+  { name: '0011_row_notifications', migrate: m0011.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -28,6 +28,8 @@ interface Scope {
   /** False once the transaction ended: work the unit left running goes to the pool. */
   open: boolean;
   afterCommit: Hook[];
+  /** Owners of the hooks `afterCommitOnce` registered (one hook per owner and unit). */
+  once?: Map<object, Hook>;
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
@@ -40,6 +42,22 @@ function activeScope(): Scope | undefined {
 /** True while the current async context runs inside a unit of work. */
 export function inTransaction(): boolean {
   return activeScope() !== undefined;
+}
+
+/**
+ * Inside a unit of work, runs hook after the outermost commit, once per unit however often
+ * `owner` asks, and answers true; outside one, answers false and does nothing (the caller's
+ * statement committed on its own). The change feed's write fence uses it.
+ */
+export function afterCommitOnce(owner: object, hook: Hook): boolean {
+  const scope = activeScope();
+  if (!scope) return false;
+  scope.once ??= new Map();
+  if (!scope.once.has(owner)) {
+    scope.once.set(owner, hook);
+    scope.afterCommit.push(hook);
+  }
+  return true;
 }
 
 /** Kysely's own `db.transaction()` inside a unit of work: one would commit the other's half. */
@@ -137,6 +155,8 @@ class UnitOfWorkDriver implements Driver {
     } catch (error) {
       await scope.connection.executeQuery(CompiledQuery.raw(`rollback to savepoint ${name}`)).catch(() => {});
       scope.afterCommit.length = hooks;
+      // A once-hook undone with the savepoint may be asked for again by the outer unit.
+      for (const [owner, hook] of scope.once ?? []) if (!scope.afterCommit.includes(hook)) scope.once!.delete(owner);
       throw error;
     }
   }

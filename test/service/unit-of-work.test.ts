@@ -109,10 +109,10 @@ test('the read cache is bypassed inside a unit, so an uncommitted value is never
   let loads = 0;
   const key = unique('cache');
   await assert.rejects(s.core.transact(async () => {
-    await s.core.cache.get(key, async () => { loads += 1; return 'uncommitted'; });
+    await s.core.cache.get(key, async () => { loads += 1; return 'uncommitted'; }, () => ['users:*']);
     throw new Error('roll back');
   }));
-  const value = await s.core.cache.get(key, async () => { loads += 1; return 'committed'; });
+  const value = await s.core.cache.get(key, async () => { loads += 1; return 'committed'; }, () => ['users:*']);
   assert.equal(value, 'committed');
   assert.equal(loads, 2);
 });

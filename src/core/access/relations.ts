@@ -20,16 +20,23 @@ export const ACCEPTED = sql`r.grant_key_hash is null and r.request_key is null`;
 /** The global manager description (an organization cannot define its own "manager"). */
 const MANAGER_ROLE = sql`(select id from role_descriptions where slug = 'manager' and organization_id is null)`;
 
+/**
+ * Whether the user manages the broker. Cached per user and fenced like the session state
+ * (it decides access); the entry depends on the user's roles, the global manager
+ * description and each organization the user manages (one may become or stop being the broker).
+ */
 export async function isBrokerManager(core: Core, userId: number): Promise<boolean> {
-  return core.cache.get(`broker-manager:${userId}`, () => queryBrokerManager(core, userId));
+  const managed = await core.cache.get(`broker-manager:${userId}`, () => queryManagedOrganizations(core, userId),
+    (rows) => [`roles:${userId}`, 'role_descriptions:null', ...rows.map((r) => `organizations:${r.id}` as const)],
+    { fenced: true });
+  return managed.some((r) => r.is_broker);
 }
 
-async function queryBrokerManager(core: Core, userId: number): Promise<boolean> {
-  const row = await sql<{ found: number }>`
-    select 1 as found from roles r join organizations o on o.id = r.organization_id and o.is_broker
-     where r.user_id = ${userId} and r.role_description_id = ${MANAGER_ROLE} and ${ACCEPTED}
-     limit 1`.execute(core.db);
-  return row.rows.length > 0;
+async function queryManagedOrganizations(core: Core, userId: number): Promise<Array<{ id: number; is_broker: boolean }>> {
+  const rows = await sql<{ id: number; is_broker: boolean }>`
+    select o.id, o.is_broker from roles r join organizations o on o.id = r.organization_id
+     where r.user_id = ${userId} and r.role_description_id = ${MANAGER_ROLE} and ${ACCEPTED}`.execute(core.db);
+  return rows.rows;
 }
 
 export interface OrganizationRelations {

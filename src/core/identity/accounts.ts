@@ -80,7 +80,9 @@ export async function loadTarget(core: Core, caller: Caller, ref: Ref, action: U
   // Reading a profile is the most frequent call there is: reads come from the read cache;
   // anything that changes the account reads the row fresh.
   const user = action === 'user.read'
-    ? await core.cache.get(`user-by-ref:${refKey(ref)}`, () => findUser(core.db, ref))
+    // A reference that names nobody may name a user any write to `users` makes: `users:*`.
+    ? await core.cache.get(`user-by-ref:${refKey(ref)}`, () => findUser(core.db, ref),
+      (found) => (found ? [`users:${found.id}`] : ['users:*']))
     : await findUser(core.db, ref);
   if (!user) throw new NotFound('user', `No user ${describeRef(ref)}.`);
   await authorizeUser(core, caller, action, user);

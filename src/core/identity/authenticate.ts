@@ -36,8 +36,9 @@ interface SessionAuthState extends AuthState {
 }
 
 /**
- * One cache entry per session, so the hot path stays one lookup; any write to `users` or
- * `sessions` empties the cache (src/db/change-feed.ts), so an ended session is seen at once.
+ * One cache entry per session, so the hot path stays one lookup. It depends on its user's
+ * row and sessions, and a hit is fenced: a suspension, a password change or a logout
+ * committed on any node before this request is seen (docs/architecture.md, "Read cache").
  */
 async function loadSessionAuthState(core: Core, sessionId: string): Promise<SessionAuthState | undefined> {
   return core.cache.get(`session-auth:${sessionId}`, () => core.db
@@ -46,7 +47,9 @@ async function loadSessionAuthState(core: Core, sessionId: string): Promise<Sess
     .select(['users.id', 'users.slug', 'users.status', 'users.deleted_at', 'users.password_changed_at',
       'sessions.created_at as session_created_at', 'sessions.ended_at as session_ended_at'])
     .where('sessions.id', '=', sessionId)
-    .executeTakeFirst());
+    .executeTakeFirst(),
+  (state) => (state ? [`users:${state.id}`, `sessions:${state.id}`] : ['sessions:*']),
+  { fenced: true });
 }
 
 export async function authenticateToken(
