@@ -27,3 +27,40 @@ export async function databaseEnv(): Promise<{ env: Record<string, string>; drop
   await run(`create database "${name}" template "${postgresTemplateName()}"`);
   return { env: { DATABASE_URL: withDatabase(url, name) }, drop: () => run(`drop database if exists "${name}" with (force)`) };
 }
+
+export interface ServeProcess {
+  port: number;
+  base: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `account-portal serve` with env on a free port and waits until /ready answers 200. */
+export async function startServe(env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const port = await freePort();
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serve exited early with ${child.exitCode}:\n${output}`);
+    const ready = await fetch(`${base}/ready`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    base,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
