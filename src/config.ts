@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   /** postgres://... when set; otherwise the embedded PGlite database under dataDir. */
   databaseUrl: string | null;
+  /** redis://... when set: request rate limits are counted there, shared by every node. */
+  redisUrl: string | null;
   /** Signing secret for tokens; the first one signs, the others still verify (rotation). */
   secretKeys: string[];
   smtpUrl: string | null;
@@ -134,6 +136,10 @@ export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 8000);
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = env.DATABASE_URL?.trim() || null;
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
@@ -155,6 +161,7 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: (env.BASE_URL || `http://${host}:${port}`).replace(/\/+$/, ''),
     dataDir,
     databaseUrl,
+    redisUrl,
     secretKeys: secretKeys(env, dataDir),
     smtpUrl: env.SMTP_URL?.trim() || null,
     mailFrom: env.MAIL_FROM || 'Account Portal <no-reply@localhost>',

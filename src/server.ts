@@ -10,6 +10,7 @@ import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
 import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ReadCache } from './core/cache.js';
+import { RateLimitCounter } from './core/rate-limits.js';
 import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { identityHooks } from './core/hooks.js';
@@ -88,6 +89,9 @@ export async function createCore(
     // Mails point at the native API until a surface with pages (the web portal) gives its own.
     links: options.links ?? djaoappLinks(config.baseUrl),
     cache,
+    rateLimits: database.kind === 'postgres'
+      ? new RateLimitCounter(database, (error) => log.warn({ err: error }, 'sweeping expired rate limits failed'))
+      : null,
     jobs,
     config,
     mailer,

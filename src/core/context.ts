@@ -9,6 +9,7 @@ import type { ReadCache } from './cache.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { IdentityHooks } from './identity/hooks.js';
 import type { Links } from './links.js';
+import type { RateLimitCounter } from './rate-limits.js';
 
 export interface Core {
   /**
@@ -30,8 +31,13 @@ export interface Core {
   mailer: Mailer;
   tokens: TokenService;
   sms: SmsSender;
-  /** Hot-path reads (token users, broker managers); emptied by every write to their tables. */
+  /** Hot-path reads (token users, broker managers); an entry goes when a row it was read from changes. */
   cache: ReadCache;
+  /**
+   * Request rate limits in the database, shared by every node: on PostgreSQL. Null on PGlite
+   * (one process: the HTTP layer counts in memory). REDIS_URL, when set, takes precedence.
+   */
+  rateLimits: RateLimitCounter | null;
   /** The durable job queue: work done after the answer, surviving restarts. */
   jobs: JobQueue;
   /** What identity asks of the capabilities above it (src/core/hooks.ts fills it in). */

@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_permissions.js';
 import * as m0008 from './migrations/0008_join_requests.js';
 import * as m0010 from './migrations/0010_send_limits.js';
 import * as m0011 from './migrations/0011_row_notifications.js';
+import * as m0012 from './migrations/0012_rate_limits.js';
 
 interface Migration {
   name: string;
@@ -28,6 +29,7 @@ export const migrations: Migration[] = [
   { name: '0008_join_requests', migrate: m0008.migrate },
   { name: '0010_send_limits', migrate: m0010.migrate },
   { name: '0011_row_notifications', migrate: m0011.migrate },
+  { name: '0012_rate_limits', migrate: m0012.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -316,6 +316,15 @@ export interface SendLimitsTable {
   count: number;
 }
 
+/** Request rate limits on PostgreSQL (src/core/rate-limits.ts): one fixed-window counter per key. */
+export interface RateLimitsTable {
+  /** The route and the client's key (its address), as @fastify/rate-limit names them. */
+  key: string;
+  /** When the current window ends; a hit after it starts a new window. */
+  expires_at: Timestamp;
+  count: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -323,6 +332,7 @@ export interface Database {
   one_time_tokens: OneTimeTokensTable;
   login_throttle: LoginThrottleTable;
   send_limits: SendLimitsTable;
+  rate_limits: RateLimitsTable;
   otp_recovery_codes: OtpRecoveryCodesTable;
   security_events: SecurityEventsTable;
   mail_outbox: MailOutboxTable;

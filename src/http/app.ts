@@ -5,6 +5,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import { rateLimitBackend } from './rate-limit.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -97,7 +98,11 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   // The plugin's own hooks: @fastify/cookie 11.1.0 (the last on `cookie` 1, for Node 20)
   // writes Set-Cookie only when its hook is on. It parses only requests that carry cookies.
   await app.register(cookie);
+  // Counted where every node sees the same counts (src/http/rate-limit.ts).
+  const limits = await rateLimitBackend(core);
+  app.addHook('onClose', async () => { await limits.close(); });
   await app.register(rateLimit, {
+    ...limits.options,
     global: false,
     // Thrown to the route's error handler, which answers it in its surface's envelope.
     errorResponseBuilder: (_req, context) => Object.assign(

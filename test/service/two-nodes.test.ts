@@ -29,6 +29,7 @@ before(async () => {
     SECRET_KEY: 'two-nodes-test-secret-0123456789-abcdefghij',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD,
     AUTH_RATE_LIMIT: '1000',
+    LOGIN_MAX_ATTEMPTS: '3',
     SMTP_URL: undefined,
   };
   a = await startServe(env);
@@ -116,4 +117,17 @@ test('a password change made through one node ends the user\'s other sessions on
   assert.equal((await call(b, 'GET', `/api/users/${u.username}/`, onB)).status, 401);
   // The session that changed it goes on, on either node, with the token it got back.
   assert.equal((await call(b, 'GET', `/api/users/${u.username}/`, changed.json.token as string)).status, 200);
+});
+
+test('login lockouts are shared: failures counted on both nodes lock the address out on either', { skip: !enabled && 'needs DATABASE_URL (PGlite is one process)' }, async () => {
+  const u = await user();
+  // LOGIN_MAX_ATTEMPTS is 3: three wrong passwords, spread over both nodes, lock this address
+  // out (the third failure answers with the lock).
+  for (let i = 0; i < 3; i++) {
+    const answer = await call(i % 2 ? b : a, 'POST', '/api/auth/', undefined, { username: u.username, password: `wrong-${i}-password` });
+    assert.equal(answer.status, i < 2 ? 400 : 429, `attempt ${i + 1}: ${JSON.stringify(answer.json)}`);
+  }
+  for (const node of [a, b]) {
+    assert.equal((await call(node, 'POST', '/api/auth/', undefined, { username: u.username, password: u.password })).status, 429);
+  }
 });

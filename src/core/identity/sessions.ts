@@ -3,8 +3,8 @@
 // when it began (`sat`). Refreshing keeps the session and never goes past its maximum
 // age; ending a session (logout, "log out everywhere", a password change or reset,
 // suspension, deletion) ends every token of it at once, since the authentication hook
-// reads the session's state on each request (from the read cache, emptied by any write
-// to `sessions`: see src/db/change-feed.ts).
+// reads the session's state on each request (from the read cache, whose entry goes with
+// any write to the user's sessions: see src/db/change-feed.ts).
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
