@@ -49,6 +49,8 @@ export const CHANGE_CHANNEL = 'account_portal_changes';
 /** PostgreSQL refuses payloads of 8000 bytes and more; past this the trigger names the whole table. */
 export const MAX_PAYLOAD = 7900;
 const FENCE_PREFIX = 'fence:';
+/** A fence not back by then means the LISTEN connection is stuck: callers read the database instead. */
+const FENCE_TIMEOUT_MS = 5000;
 
 /** What changed: some rows of a table (`'*'`: any), or everything (the feed was interrupted). */
 export type Change = { table: WatchedTable; keys: string[] | '*' } | { table: '*' };
@@ -123,6 +125,7 @@ export class ChangeFeed {
   /** Callers waiting for a fence not sent yet, and the fence in flight (its marker and callers). */
   #queued: Array<{ resolve(): void; reject(error: Error): void }> = [];
   #inFlight: { marker: string; waiters: Array<{ resolve(): void; reject(error: Error): void }> } | null = null;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
 
   /**
    * @param synchronous the database delivers a commit's notifications before the commit
@@ -189,15 +192,25 @@ export class ChangeFeed {
     const marker = `${FENCE_PREFIX}${this.#node}:${++this.#fences}`;
     this.#inFlight = { marker, waiters: this.#queued };
     this.#queued = [];
-    this.#send(marker).catch((error: Error) => {
+    const fail = (error: Error) => {
       if (this.#inFlight?.marker !== marker) return;
+      // Whatever was on its way may be lost with it: nothing cached so far is trusted.
+      this.#emit({ table: '*' });
       this.#settleInFlight(error);
       this.#pump();
-    });
+    };
+    const timer = setTimeout(() => fail(new Error('the change feed did not answer a fence')), FENCE_TIMEOUT_MS);
+    timer.unref();
+    this.#send(marker).then(() => {}, fail);
+    this.#timers.set(marker, timer);
   }
 
   #settleInFlight(error: Error | null): void {
     const waiters = this.#inFlight?.waiters ?? [];
+    if (this.#inFlight) {
+      clearTimeout(this.#timers.get(this.#inFlight.marker));
+      this.#timers.delete(this.#inFlight.marker);
+    }
     this.#inFlight = null;
     for (const w of waiters) {
       if (error) w.reject(error);

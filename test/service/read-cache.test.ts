@@ -185,3 +185,23 @@ test('on PostgreSQL, a session ended by another connection is seen through NOTIF
   // No waiting for the notification: the fenced hit on the auth path waits for it.
   assert.equal((await read(u)).statusCode, 401);
 });
+
+test('fences coalesce: callers waiting while one is in flight share the next; a lost feed fails them', async () => {
+  const feed = new ChangeFeed();
+  const sent: string[] = [];
+  // The "database" echoes each marker back a turn later, as the LISTEN connection would.
+  feed.connected(async (payload) => { sent.push(payload); setImmediate(() => feed.notified(payload)); });
+  await Promise.all(Array.from({ length: 50 }, () => feed.fence()));
+  assert.equal(sent.length, 2);
+  // Another node's marker settles nothing of ours, and empties nothing.
+  const seen: Change[] = [];
+  feed.subscribe((c) => seen.push(c));
+  feed.notified('fence:someone-else:1');
+  assert.deepEqual(seen, []);
+  const stuck = new ChangeFeed();
+  stuck.connected(async () => {});
+  const waiting = stuck.fence();
+  stuck.disconnected();
+  await assert.rejects(waiting, /down/);
+  await assert.rejects(stuck.fence(), /down/);
+});
