@@ -39,19 +39,19 @@ test('a write to one user drops that user\'s entries and keeps everyone else\'s'
   for (const u of [a, b]) assert.equal((await read(u)).statusCode, 200);
   for (const u of [a, b]) {
     assert.ok(s.core.cache.has(`session-auth:${sid(u)}`));
-    assert.ok(s.core.cache.has(`user-by-slug:${u.username}`));
+    assert.ok(s.core.cache.has(`user-by-ref:slug:${u.username}`));
   }
   await s.core.db.updateTable('users').set({ full_name: 'Only A' }).where('id', '=', a.id).execute();
   // Dropped by the time the write returned: this node fenced on its own commit.
   assert.ok(!s.core.cache.has(`session-auth:${sid(a)}`));
-  assert.ok(!s.core.cache.has(`user-by-slug:${a.username}`));
+  assert.ok(!s.core.cache.has(`user-by-ref:slug:${a.username}`));
   assert.ok(s.core.cache.has(`session-auth:${sid(b)}`));
-  assert.ok(s.core.cache.has(`user-by-slug:${b.username}`));
+  assert.ok(s.core.cache.has(`user-by-ref:slug:${b.username}`));
   assert.equal((await read(a)).json().full_name, 'Only A');
   // A session of B changes: B's session state goes, B's profile stays.
   await s.core.db.updateTable('sessions').set({ refreshed_at: new Date() }).where('id', '=', sid(b)).execute();
   assert.ok(!s.core.cache.has(`session-auth:${sid(b)}`));
-  assert.ok(s.core.cache.has(`user-by-slug:${b.username}`));
+  assert.ok(s.core.cache.has(`user-by-ref:slug:${b.username}`));
 });
 
 test('a write made outside the query builder (raw SQL, even inside a CTE) is seen on the next request', async () => {
@@ -69,9 +69,9 @@ test('a write inside a unit of work is seen once the unit returns, and not befor
   await s.core.transact(async (db) => {
     await db.updateTable('users').set({ full_name: 'In A Unit' }).where('id', '=', u.id).execute();
     // Uncommitted: other readers still see (and may cache) the committed row.
-    assert.ok(s.core.cache.has(`user-by-slug:${u.username}`));
+    assert.ok(s.core.cache.has(`user-by-ref:slug:${u.username}`));
   });
-  assert.ok(!s.core.cache.has(`user-by-slug:${u.username}`));
+  assert.ok(!s.core.cache.has(`user-by-ref:slug:${u.username}`));
   assert.equal((await read(u)).json().full_name, 'In A Unit');
 });
 
