@@ -177,15 +177,22 @@ export class JobQueue {
     this.#workers.clear();
   }
 
+  /** Handlers under way: close() waits for them, so none runs on after the database closed. */
+  readonly #inFlight = new Set<Promise<void>>();
+
   async #run<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<void> {
     const handler = this.#handlers?.[kind];
     if (!handler) throw new Error(`no handler for job ${kind}`);
+    const running = handler(payload);
+    this.#inFlight.add(running);
     try {
-      await handler(payload);
+      await running;
     } catch (error) {
       // Logged without the payload, which holds what someone typed.
       this.#log.warn({ err: error, job: kind }, 'job failed; it will be retried');
       throw error;
+    } finally {
+      this.#inFlight.delete(running);
     }
   }
 
@@ -223,5 +230,17 @@ export class JobQueue {
     if (!this.#opened) return;
     await this.#opened.catch(() => {});
     await this.#boss.stop({ graceful: true, wait: true, timeout: 8000 });
+    // pg-boss stops waiting after its timeout (a loaded machine, a slow SMTP server) and
+    // marks the job failed, to be retried; the handler itself is still running. Let it end
+    // before the database closes under it, within a bound so a hung send cannot hold
+    // shutdown forever.
+    if (this.#inFlight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise((resolve) => { timer = setTimeout(resolve, 30_000); }),
+      ]);
+      clearTimeout(timer);
+    }
   }
 }
