@@ -78,6 +78,15 @@ async function received(before: number, count: number): Promise<void> {
   }
 }
 
+/** Waits until the service has logged a line whose message starts with `prefix`. */
+async function logged(prefix: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!stdout.split('\n').some((l) => l.includes(`"msg":"${prefix}`))) {
+    if (Date.now() > deadline) throw new Error(`no "${prefix}" line:\n${stdout}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test('SIGTERM finishes the requests in flight, logs "stopped", exits 0, then refuses connections', async () => {
   let release!: () => void;
   const held = new Promise<void>((r) => { release = r; });
@@ -93,7 +102,8 @@ test('SIGTERM finishes the requests in flight, logs "stopped", exits 0, then ref
   ];
   await received(seen, 9);
   child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 100));
+  // The slow body finishes only once the service has taken the signal in.
+  await logged('shutting down');
   release();
 
   const slowAnswer = await slow;
