@@ -90,7 +90,7 @@ export async function createCore(
     links: options.links ?? djaoappLinks(config.baseUrl),
     cache,
     rateLimits: database.kind === 'postgres'
-      ? new RateLimitCounter(database, (error) => log.warn({ err: error }, 'sweeping expired rate limits failed'))
+      ? new RateLimitCounter(database)
       : null,
     jobs,
     config,

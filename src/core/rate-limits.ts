@@ -5,14 +5,17 @@
 import { sql } from 'kysely';
 import type { Core } from './context.js';
 
-/** Expired windows are deleted at most this often per node, by the hit that notices. */
-const SWEEP_INTERVAL_MS = 60_000;
+/**
+ * The `sweep-rate-limits` job: deletes every window that ended (a new hit on its key would
+ * start over anyway); answers how many. Scheduled maintenance, not work on the request path.
+ */
+export async function sweepRateLimits(core: Pick<Core, 'db'>): Promise<number> {
+  const result = await core.db.deleteFrom('rate_limits').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
 
 export class RateLimitCounter {
-  #lastSweep = 0;
-  #sweeping: Promise<void> | null = null;
-
-  constructor(private readonly core: Pick<Core, 'db'>, private readonly onSweepError: (error: unknown) => void = () => {}) {}
+  constructor(private readonly core: Pick<Core, 'db'>) {}
 
   /** Counts one hit on `key` in a window of `windowMs`: the count so far and the milliseconds left. */
   async hit(key: string, windowMs: number): Promise<{ current: number; ttl: number }> {
@@ -23,7 +26,6 @@ export class RateLimitCounter {
         count = case when r.expires_at <= now() then 1 else r.count + 1 end,
         expires_at = case when r.expires_at <= now() then excluded.expires_at else r.expires_at end
       returning count, greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000))::int as ttl`.execute(this.core.db);
-    this.#maybeSweep();
     return { current: row.rows[0].count, ttl: row.rows[0].ttl };
   }
 
@@ -33,24 +35,5 @@ export class RateLimitCounter {
       select count, greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000))::int as ttl
         from rate_limits where key = ${key} and expires_at > now()`.execute(this.core.db);
     return row.rows[0] ? { current: row.rows[0].count, ttl: row.rows[0].ttl } : { current: 0, ttl: 0 };
-  }
-
-  /** Deletes every window that ended; answers how many. */
-  async sweep(): Promise<number> {
-    const result = await this.core.db.deleteFrom('rate_limits').where('expires_at', '<=', sql<Date>`now()`).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
-  /** Sweeps in the background, once per interval; the next sweep catches what a failed one left. */
-  #maybeSweep(): void {
-    const now = Date.now();
-    if (this.#sweeping || now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
-    this.#lastSweep = now;
-    this.#sweeping = this.sweep().then(() => {}, this.onSweepError).finally(() => { this.#sweeping = null; });
-  }
-
-  /** Waits for a sweep in progress (on shutdown, so it does not outlive the pool). */
-  async idle(): Promise<void> {
-    await this.#sweeping;
   }
 }

@@ -56,7 +56,7 @@ export async function rateLimitBackend(core: Core): Promise<RateLimitBackend> {
   }
   const counter = core.rateLimits;
   if (counter) {
-    return { kind: 'database', options: { store: databaseStore(counter) }, close: () => counter.idle() };
+    return { kind: 'database', options: { store: databaseStore(counter) }, close: async () => {} };
   }
   return { kind: 'memory', options: {}, close: async () => {} };
 }

@@ -5,6 +5,7 @@ import { sendRecoveryLink } from '../core/identity/recovery.js';
 import { completeRegistration, pruneExpiredRegistrations } from '../core/identity/registration.js';
 import { pruneEndedSessions } from '../core/identity/sessions.js';
 import { sweepSendLimits } from '../core/notify/send-limits.js';
+import { sweepRateLimits } from '../core/rate-limits.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -16,5 +17,6 @@ export function jobHandlers(core: Core): JobHandlers {
     'prune-sessions': async () => { await pruneEndedSessions(core); },
     'prune-registrations': async () => { await pruneExpiredRegistrations(core); },
     'sweep-send-limits': async () => { await sweepSendLimits(core); },
+    'sweep-rate-limits': async () => { await sweepRateLimits(core); },
   };
 }

@@ -25,6 +25,8 @@ export interface JobPayloads {
   'prune-registrations': Record<string, never>;
   /** Delete send-limit counters whose window has ended (scheduled). */
   'sweep-send-limits': Record<string, never>;
+  /** Delete request rate-limit windows that have ended (scheduled). */
+  'sweep-rate-limits': Record<string, never>;
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -60,6 +62,7 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'prune-sessions': { ...MAINTENANCE, cron: '17 * * * *' },
   'prune-registrations': { ...MAINTENANCE, cron: '23 * * * *' },
   'sweep-send-limits': { ...MAINTENANCE, cron: '*/15 * * * *' },
+  'sweep-rate-limits': { ...MAINTENANCE, cron: '*/5 * * * *' },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { startService, type TestService } from '../support/service.js';
 import { openPostgres } from '../../src/db/database.js';
 import { createService, type Service } from '../../src/server.js';
+import { jobHandlers } from '../../src/jobs/handlers.js';
 
 const LIMITED = { method: 'GET', url: '/api/auth/activate/nokey/' } as const;
 let s: TestService;
@@ -48,7 +49,7 @@ test('on PostgreSQL two nodes share one limit; PGlite (one process) counts in me
   }
 });
 
-test('on PostgreSQL the counts of concurrent hits are exact, and ended windows are swept', async (t) => {
+test('on PostgreSQL the counts of concurrent hits are exact, and the sweep job deletes ended windows', async (t) => {
   if (!s.core.rateLimits) return t.skip('PostgreSQL only');
   const counter = s.core.rateLimits;
   const key = `test:${freshIp()}`;
@@ -59,7 +60,7 @@ test('on PostgreSQL the counts of concurrent hits are exact, and ended windows a
   // An ended window starts over at 1.
   assert.equal((await counter.hit(`${key}:ended`, 60_000)).current, 1);
   await s.core.db.insertInto('rate_limits').values({ key: `${key}:gone`, expires_at: new Date(Date.now() - 60_000), count: 9 }).execute();
-  assert.ok(await counter.sweep() >= 1);
+  await jobHandlers(s.core)['sweep-rate-limits']({});
   const left = await s.core.db.selectFrom('rate_limits').select('key').where('key', 'like', `${key}%`).execute();
   assert.deepEqual(left.map((r) => r.key).sort(), [key, `${key}:ended`]);
 });
