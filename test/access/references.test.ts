@@ -124,3 +124,25 @@ test('a closed organization by id is what it is by slug: gone for memberships, r
   assert.equal(closed.status, 'closed');
   assert.equal(closed.slug, `closed-${org.id}`);
 });
+
+test('a row the caller may not see answers, word for word, what an id no row has answers: nothing about its slug', async () => {
+  const { org } = await setup();
+  const stranger = await s.user();
+  const other = await s.user();
+  const caller = callerOf(stranger);
+  const answer = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      assert.ok(error instanceof DomainError);
+      return { kind: error.kind, code: error.code, message: error.message, fields: error.fields };
+    }
+    throw new Error('expected a refusal');
+  };
+  const hiddenOrg = await answer(getOrganization(s.core, caller, { id: org.id }));
+  assert.deepEqual(hiddenOrg, await answer(getOrganization(s.core, caller, { id: 2 ** 31 })));
+  assert.doesNotMatch(hiddenOrg.message, new RegExp(org.slug, 'i'));
+  const hiddenUser = await answer(getUserProfile(s.core, caller, { id: other.id }));
+  assert.deepEqual(hiddenUser, await answer(getUserProfile(s.core, caller, { id: 2 ** 31 })));
+  assert.doesNotMatch(hiddenUser.message, new RegExp(other.username, 'i'));
+});

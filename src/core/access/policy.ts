@@ -40,7 +40,8 @@ function reasonOf(text: string | null): string {
 
 /**
  * Authorizes an action on an organization. A caller who may not even see it gets the
- * same 404 as for an organization that does not exist.
+ * same 404 as for an organization that does not exist, word for word: the message names
+ * no row (a caller who asked by id must not learn the slug, or that the id is taken).
  */
 export async function authorizeOrganization(
   core: Core,
@@ -53,7 +54,7 @@ export async function authorizeOrganization(
   const access = accessOf(found.relations);
   if (found.exists && access.may(action)) return access;
   if (!found.exists || !found.relations.some((relation) => ORGANIZATION_PERMISSIONS[relation].sees)) {
-    throw new NotFound('organization', `No organization "${organization.slug}".`);
+    throw new NotFound('organization');
   }
   if (found.relations.includes('suspended_member')) {
     throw new Forbidden(`This organization is suspended: ${reasonOf(found.statusReason)}.`, 'organization.suspended');
@@ -85,7 +86,7 @@ export async function authorizeUser(
   for (const relation of userRelationsAllowing(action)) {
     if (await holds[relation]()) return;
   }
-  throw new NotFound('user', `No user "${target.slug}".`);
+  throw new NotFound('user');
 }
 
 /** A field rule on a user account (such as the broker team's notes): true when some relation allows it. */

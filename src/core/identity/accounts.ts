@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Caller, Core, UserCaller } from '../context.js';
-import { describeRef, refKey, type Ref } from '../refs.js';
+import { refKey, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
 import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
@@ -84,7 +84,7 @@ export async function loadTarget(core: Core, caller: Caller, ref: Ref, action: U
     ? await core.cache.get(`user-by-ref:${refKey(ref)}`, () => findUser(core.db, ref),
       (found) => (found ? [`users:${found.id}`] : ['users:*']))
     : await findUser(core.db, ref);
-  if (!user) throw new NotFound('user', `No user ${describeRef(ref)}.`);
+  if (!user) throw new NotFound('user');
   await authorizeUser(core, caller, action, user);
   return user;
 }

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { NotFound } from '../errors.js';
-import { describeRef, refMatches, type Ref } from '../refs.js';
+import { refMatches, type Ref } from '../refs.js';
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -19,7 +19,7 @@ export async function findUser(db: Db, ref: Ref): Promise<UserRow | undefined> {
 
 export async function getUser(db: Db, ref: Ref): Promise<UserRow> {
   const user = await findUser(db, ref);
-  if (!user) throw new NotFound('user', `No user ${describeRef(ref)}.`);
+  if (!user) throw new NotFound('user');
   return user;
 }
 

@@ -4,7 +4,7 @@
 // accepted by that user. Either way the key works once.
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
-import { describeRef, type Ref } from '../refs.js';
+import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import { Conflict, NotFound, Unauthenticated, linkInvalid } from '../errors.js';
 import { findUser } from '../identity/users.js';
@@ -23,7 +23,7 @@ export async function acceptInvitation(core: Core, caller: Caller, userRef: Ref,
     const invited = await core.db.selectFrom('roles').select('user_id').where('grant_key_hash', '=', hash).executeTakeFirst();
     if (invited?.user_id === caller.userId) pathUser = await findUser(core.db, { id: caller.userId });
   }
-  if (!pathUser) throw new NotFound('user', `No user ${describeRef(userRef)}.`);
+  if (!pathUser) throw new NotFound('user');
   // The link names the invitee; the caller is either that user or claims a contact's invitation.
   if (pathUser.id !== caller.userId && pathUser.password_hash) {
     await authorizeUser(core, caller, 'user.update', pathUser);

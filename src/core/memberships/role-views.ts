@@ -176,7 +176,7 @@ export async function findOrganization(db: Db, ref: Ref): Promise<OrganizationRo
     .where(refMatches('organizations', ref))
     .where('status', '!=', 'closed')
     .executeTakeFirst();
-  if (!org) throw new NotFound('organization', `No organization ${describeRef(ref)}.`);
+  if (!org) throw new NotFound('organization');
   return org;
 }
 

@@ -222,7 +222,7 @@ async function findUserRoles(
       and([eb('roles.grant_key_hash', 'is', null), eb(eb.fn('lower', ['users.email']), '=', email)]),
     ]));
   } else {
-    throw new NotFound('user', `No user ${describeRef(member)}.`);
+    throw new NotFound('user');
   }
   if (role !== ALL_ROLES) {
     const description = await findDescription(tx, orgId, role);

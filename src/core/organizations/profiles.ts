@@ -9,7 +9,7 @@ import { authorizeOrganization, authorizeUser, mayOnSite } from '../access/polic
 import { getUser, printableName } from '../identity/users.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
-import { describeRef, refMatches, type Ref } from '../refs.js';
+import { refMatches, type Ref } from '../refs.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
 import { ACCEPTED, visibleOrganizationIds } from './visibility.js';
 
@@ -54,7 +54,7 @@ function selectOrganization(db: Db) {
 /** The one organization resolver: by id or by slug (case-insensitive), closed ones included. */
 export async function findOrganization(db: Db, ref: Ref): Promise<Organization> {
   const row = await selectOrganization(db).where(refMatches('organizations', ref)).executeTakeFirst();
-  if (!row) throw new NotFound('organization', `No organization ${describeRef(ref)}.`);
+  if (!row) throw new NotFound('organization');
   return row;
 }
 
