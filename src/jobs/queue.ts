@@ -67,15 +67,25 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
 
 const KINDS = Object.keys(QUEUES) as JobKind[];
 
-/** pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection). */
-function adapter(db: Db): PgBoss.Db {
+/**
+ * pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection).
+ * Each statement under way is kept in `pending`: pg-boss marks a job done without awaiting
+ * the statement, so close() must wait for those before the database closes under them.
+ */
+function adapter(db: Db, pending: Set<Promise<unknown>>): PgBoss.Db {
   return {
     async executeSql(text: string, values: unknown[] = []) {
       // Without values pg-boss may send several statements at once (its schema scripts):
       // PGlite runs those only through its simple-query path, which the prefix selects.
       const query = values.length ? CompiledQuery.raw(text, values) : CompiledQuery.raw(SCRIPT_PREFIX + text);
-      const result = await db.executeQuery(query);
-      return { rows: result.rows as unknown[] };
+      const running = db.executeQuery(query);
+      pending.add(running);
+      try {
+        const result = await running;
+        return { rows: result.rows as unknown[] };
+      } finally {
+        pending.delete(running);
+      }
     },
   };
 }
@@ -96,6 +106,9 @@ export class JobQueue {
   readonly #workers = new Map<JobKind, string>();
 
   readonly #schedule: boolean;
+  /** pg-boss's statements under way (see `adapter`). */
+  readonly #statements = new Set<Promise<unknown>>();
+  #closing = false;
 
   constructor(db: Db, options: {
     log: Logger;
@@ -113,7 +126,7 @@ export class JobQueue {
     this.#pollSeconds = Math.max(0.5, options.pollIntervalMs / 1000);
     this.#schedule = options.schedule ?? false;
     this.#boss = new PgBoss({
-      db: adapter(db),
+      db: adapter(db, this.#statements),
       schedule: this.#schedule,
       // Finished jobs hold what was submitted (an e-mail address someone typed): archived
       // after an hour, deleted a day later.
@@ -186,6 +199,9 @@ export class JobQueue {
   async #run<K extends JobKind>(kind: K, payload: JobPayloads[K]): Promise<void> {
     const handler = this.#handlers?.[kind];
     if (!handler) throw new Error(`no handler for job ${kind}`);
+    // A fetch under way when close() began can still hand over a job: it is left to the
+    // next start (pg-boss counts it failed and retries it) rather than run on a closing node.
+    if (this.#closing) throw new Error(`job ${kind} not started: the queue is closing`);
     const running = handler(payload);
     this.#inFlight.add(running);
     try {
@@ -232,18 +248,24 @@ export class JobQueue {
   async close(): Promise<void> {
     if (!this.#opened) return;
     await this.#opened.catch(() => {});
+    this.#closing = true;
     await this.#boss.stop({ graceful: true, wait: true, timeout: 8000 });
     // pg-boss stops waiting after its timeout (a loaded machine, a slow SMTP server) and
-    // marks the job failed, to be retried; the handler itself is still running. Let it end
-    // before the database closes under it, within a bound so a hung send cannot hold
-    // shutdown forever.
-    if (this.#inFlight.size) {
+    // marks the job failed, to be retried; the handler itself is still running. And it
+    // marks a finished job done without awaiting that statement. Let both end before the
+    // database closes under them, within a bound so a hung send cannot hold shutdown
+    // forever. Each round may start another statement (a handler's last one, the job's
+    // completion), so drain until nothing is left.
+    const deadline = Date.now() + 30_000;
+    while ((this.#inFlight.size || this.#statements.size) && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
-        new Promise((resolve) => { timer = setTimeout(resolve, 30_000); }),
+        Promise.allSettled([...this.#inFlight, ...this.#statements]),
+        new Promise((resolve) => { timer = setTimeout(resolve, deadline - Date.now()); }),
       ]);
       clearTimeout(timer);
+      // Let a continuation that was waiting on them issue its next statement.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
