@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_join_requests.js';
 import * as m0010 from './migrations/0010_send_limits.js';
 import * as m0011 from './migrations/0011_row_notifications.js';
 import * as m0012 from './migrations/0012_rate_limits.js';
+import * as m0013 from './migrations/0013_billing.js';
 
 interface Migration {
   name: string;
@@ -30,6 +31,7 @@ export const migrations: Migration[] = [
   { name: '0010_send_limits', migrate: m0010.migrate },
   { name: '0011_row_notifications', migrate: m0011.migrate },
   { name: '0012_rate_limits', migrate: m0012.migrate },
+  { name: '0013_billing', migrate: m0013.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ['identity'],
   ['organizations'],
   ['memberships'],
+  ['billing'],
 ];
 /** Root files that fill in the folders' hooks or wire them at start: no folder may import them. */
 const COMPOSITION = ['hooks.ts', 'bootstrap.ts'];
