@@ -16,8 +16,18 @@ export type OrganizationAction =
   | 'organization.lifecycle'
   | 'organization.quota'
   | 'organization.events.read'
+  /** As a subscriber: its subscriptions, card on file (last 4 digits), history, balance due. */
   | 'organization.billing.read'
+  /** As a subscriber: check out, cancel subscriptions, replace or delete the card. */
   | 'organization.billing.manage'
+  /** As a provider: its plans, subscribers, coupons, receivables, transfers, charges, payout account. */
+  | 'organization.sales.read'
+  /** As a provider: create and change plans and coupons, subscribe and unsubscribe customers, accept requests. */
+  | 'organization.sales.manage'
+  /** As a provider: refund its charges, book offline payments. */
+  | 'organization.sales.money'
+  /** The broker only: write off a balance due. */
+  | 'organization.billing.write_off'
   /** Field rule: is_provider, is_bulk_buyer. */
   | 'organization.flags.update'
   /** Field rule: a role granted at once, without the grantee's opt-in (skip_optin_on_grant). */
@@ -33,7 +43,9 @@ export type UserAction =
   /** Field rule: the broker team's notes (activities) shown in a profile. */
   | 'user.activities.read';
 
-export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer';
+export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer'
+  /** Every charge and every ledger row of the site. */
+  | 'billing.ledger.read';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -77,16 +89,19 @@ interface OrganizationGrant {
 
 const READ: readonly OrganizationAction[] = [
   'organization.read', 'organization.members.read', 'organization.customers.read', 'organization.billing.read',
+  'organization.sales.read',
 ];
 const MANAGE: readonly OrganizationAction[] = [
   ...READ, 'organization.update', 'organization.delete', 'organization.members.manage',
   'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
+  'organization.sales.manage', 'organization.sales.money',
 ];
 /** What belongs to whoever sits above an organization, not to its own managers. */
 const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organization.quota'];
 /** What only the site's operator decides. */
 const BROKER: readonly OrganizationAction[] = [
   'organization.customers.read_closed', 'organization.flags.update', 'organization.roles.grant_without_consent',
+  'organization.billing.write_off',
 ];
 
 export const ORGANIZATION_PERMISSIONS: Readonly<Record<OrganizationRelation, OrganizationGrant>> = {
@@ -108,7 +123,7 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 };
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
-  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer'],
+  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read'],
   user: [],
 };
 
