@@ -66,6 +66,39 @@ export interface Config {
   jobWorkers: boolean;
   /** Re-sent links, invitations, requests and texted codes, per target and per caller. */
   sendLimits: { perTarget: number; perCaller: number; windowSeconds: number };
+  /** Who charges cards: the built-in offline test processor (the default) or Stripe. */
+  processor: 'test' | 'stripe';
+  /** Stripe's keys when PROCESSOR=stripe; `apiUrl` points the SDK elsewhere (an offline fake in tests). */
+  stripe: { secretKey: string; publishableKey: string | null; webhookSecret: string | null; apiUrl: string | null } | null;
+  /**
+   * Crash tests only (PROCESSOR=test): `exit-after-charge` kills the process with SIGKILL
+   * right after the test processor recorded a charge, before our ledger has it.
+   */
+  processorFault: 'exit-after-charge' | null;
+}
+
+function processorSettings(env: Env): Pick<Config, 'processor' | 'stripe' | 'processorFault'> {
+  const processor = (env.PROCESSOR?.trim() || 'test').toLowerCase();
+  if (processor !== 'test' && processor !== 'stripe') throw new ConfigError(`PROCESSOR must be test or stripe, got "${env.PROCESSOR}"`);
+  const fault = env.PROCESSOR_FAULT?.trim() || null;
+  if (fault !== null && (fault !== 'exit-after-charge' || processor !== 'test')) {
+    throw new ConfigError('PROCESSOR_FAULT may only be exit-after-charge, with PROCESSOR=test (crash tests)');
+  }
+  const apiUrl = env.STRIPE_API_URL?.trim() || null;
+  if (apiUrl && !/^https?:\/\/[^/]+/.test(apiUrl)) throw new ConfigError('STRIPE_API_URL must be an http(s) URL');
+  if (processor === 'test') return { processor, stripe: null, processorFault: fault === null ? null : 'exit-after-charge' };
+  const secretKey = env.STRIPE_SECRET_KEY?.trim();
+  if (!secretKey) throw new ConfigError('PROCESSOR=stripe needs STRIPE_SECRET_KEY');
+  return {
+    processor,
+    stripe: {
+      secretKey,
+      publishableKey: env.STRIPE_PUBLISHABLE_KEY?.trim() || null,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET?.trim() || null,
+      apiUrl,
+    },
+    processorFault: null,
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -202,5 +235,6 @@ export function loadConfig(env: Env = process.env): Config {
       perCaller: int(env, 'SEND_LIMIT_PER_CALLER', 20, 1),
       windowSeconds: int(env, 'SEND_LIMIT_WINDOW_SECONDS', 3600, 1),
     },
+    ...processorSettings(env),
   };
 }

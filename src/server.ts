@@ -14,6 +14,7 @@ import { RateLimitCounter } from './core/rate-limits.js';
 import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { identityHooks } from './core/hooks.js';
+import { ensureProcessorOrganization, makeProcessor } from './core/billing/processors/index.js';
 import { buildApp, type App } from './http/app.js';
 import { djaoappLinks } from './http/djaoapp/links.js';
 import type { Links } from './core/links.js';
@@ -97,6 +98,7 @@ export async function createCore(
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
     sms: new DevelopmentSmsSender(log),
+    processor: makeProcessor(config, database.db, now),
     identityHooks,
     now,
   };
@@ -124,6 +126,9 @@ export async function createService(
   const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
   await core.jobs.open();
   await ensureBroker(core);
+  await ensureProcessorOrganization(core);
+  // Charges a crash left half done are settled from the processor's record, once the workers run.
+  await core.jobs.enqueue('recover-charges', {});
   if (config.admin) {
     const { created } = await ensureAdmin(core, config.admin);
     if (created && log) log.info({ username: config.admin.username }, 'created the administrator');

@@ -10,6 +10,7 @@ import type { JobQueue } from '../jobs/queue.js';
 import type { IdentityHooks } from './identity/hooks.js';
 import type { Links } from './links.js';
 import type { RateLimitCounter } from './rate-limits.js';
+import type { PaymentProcessor } from './billing/processors/processor.js';
 
 export interface Core {
   /**
@@ -40,6 +41,11 @@ export interface Core {
   rateLimits: RateLimitCounter | null;
   /** The durable job queue: work done after the answer, surviving restarts. */
   jobs: JobQueue;
+  /**
+   * Who charges cards (PROCESSOR): the built-in test processor or Stripe. A network call:
+   * never made inside a unit of work.
+   */
+  processor: PaymentProcessor;
   /** What identity asks of the capabilities above it (src/core/hooks.ts fills it in). */
   identityHooks: IdentityHooks;
   now(): Date;

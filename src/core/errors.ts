@@ -103,6 +103,14 @@ export const ERROR_CODES = {
   'domain.not_found': ['not_found'],
   'domain.taken': ['conflict'],
   'domain.free_mail': ['invalid'],
+  // Billing: processors, charges, cards on file
+  'charge.not_found': ['not_found'],
+  'charge.nothing_due': ['refused'],
+  'charge.in_progress': ['conflict'],
+  'card.declined': ['refused'],
+  'card.not_found': ['not_found'],
+  'processor.unavailable': ['refused'],
+  'webhook.invalid_signature': ['refused'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010_send_limits.js';
 import * as m0011 from './migrations/0011_row_notifications.js';
 import * as m0012 from './migrations/0012_rate_limits.js';
 import * as m0013 from './migrations/0013_billing.js';
+import * as m0016 from './migrations/0016_processors.js';
 
 interface Migration {
   name: string;
@@ -32,6 +33,7 @@ export const migrations: Migration[] = [
   { name: '0011_row_notifications', migrate: m0011.migrate },
   { name: '0012_rate_limits', migrate: m0012.migrate },
   { name: '0013_billing', migrate: m0013.migrate },
+  { name: '0016_processors', migrate: m0016.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

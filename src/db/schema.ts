@@ -463,6 +463,12 @@ export interface ChargesTable {
   failure_code: string | null;
   failure_message: string | null;
   updated_at: DefaultTimestamp;
+  /** Ours, sent to the processor: a retry or the recovery after a crash finds the same charge. */
+  idempotency_key: string;
+  /** The one-time card token to charge; cleared once the processor has used it. */
+  processor_token: string | null;
+  /** Keep the card (from processor_token) as the payer's card on file. */
+  remember_card: Generated<boolean>;
 }
 
 export interface ChargeItemsTable {
@@ -473,6 +479,8 @@ export interface ChargeItemsTable {
   /** The order row (into Payable) this item pays. */
   invoiced_id: number;
   sync_on: string | null;
+  /** What this item pays of its order row (the row may have been partly paid before). */
+  amount: Generated<number>;
 }
 
 export interface PaymentMethodsTable {
@@ -517,6 +525,15 @@ export interface ProcessorEventsTable {
   received_at: CreatedAt;
 }
 
+/** The built-in test processor's side of the network: its customers, charges and refunds. */
+export interface TestProcessorRecordsTable {
+  key: string;
+  kind: 'customer' | 'charge' | 'refund';
+  idempotency_key: string | null;
+  data: ColumnType<unknown, string, string>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -549,6 +566,7 @@ export interface Database {
   payout_accounts: PayoutAccountsTable;
   idempotency_keys: IdempotencyKeysTable;
   processor_events: ProcessorEventsTable;
+  test_processor_records: TestProcessorRecordsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -6,6 +6,7 @@ import { completeRegistration, pruneExpiredRegistrations } from '../core/identit
 import { pruneEndedSessions } from '../core/identity/sessions.js';
 import { sweepSendLimits } from '../core/notify/send-limits.js';
 import { sweepRateLimits } from '../core/rate-limits.js';
+import { recoverCharges } from '../core/billing/charges.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -18,5 +19,6 @@ export function jobHandlers(core: Core): JobHandlers {
     'prune-registrations': async () => { await pruneExpiredRegistrations(core); },
     'sweep-send-limits': async () => { await sweepSendLimits(core); },
     'sweep-rate-limits': async () => { await sweepRateLimits(core); },
+    'recover-charges': async () => { await recoverCharges(core); },
   };
 }

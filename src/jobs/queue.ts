@@ -27,6 +27,8 @@ export interface JobPayloads {
   'sweep-send-limits': Record<string, never>;
   /** Delete request rate-limit windows that have ended (scheduled). */
   'sweep-rate-limits': Record<string, never>;
+  /** Settle the charges left `created` (a crash, a processor out of reach) from the processor's record (at start and scheduled). */
+  'recover-charges': Record<string, never>;
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -63,6 +65,7 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'prune-registrations': { ...MAINTENANCE, cron: '23 * * * *' },
   'sweep-send-limits': { ...MAINTENANCE, cron: '*/15 * * * *' },
   'sweep-rate-limits': { ...MAINTENANCE, cron: '*/5 * * * *' },
+  'recover-charges': { ...MAINTENANCE, cron: '*/10 * * * *' },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];

@@ -78,3 +78,24 @@ export interface PaymentProcessor {
   /** A provider's payout (bank) account, as may be shown. */
   retrieveBank(accountKey: string | null): Promise<{ bankName: string; last4: string; balance: number; unit: string }>;
 }
+
+/** A card refused when it is saved (a charge's decline is an answer, not this error). */
+export class CardDeclinedError extends Error {
+  constructor(readonly declined: CardDeclined) {
+    super(declined.message);
+  }
+}
+
+/**
+ * The processor could not be reached or answered with a failure of its own: the outcome
+ * of what was asked is unknown. A charge stays `created` and the recovery job looks it up.
+ */
+export class ProcessorUnavailable extends Error {}
+
+/** Something named to the processor (a charge, a customer) that it does not know. */
+export class ProcessorNotFound extends Error {}
+
+/** The fee a card processor keeps: 2.9% + 30 cents, rounded to the nearest cent, never above the amount. */
+export function cardFee(amount: number): number {
+  return Math.min(amount, Math.floor((amount * 290 + 5000) / 10000) + 30);
+}

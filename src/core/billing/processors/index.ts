@@ -1,0 +1,44 @@
+// Chooses the processor the settings name, and keeps the processor's organization: the
+// ledger books the processor's side of each charge (its funds, its fee) to it.
+import type { Config } from '../../../config.js';
+import type { Db } from '../../../db/database.js';
+import type { Core } from '../../context.js';
+import { uniqueSlug } from '../../organizations/slugs.js';
+import type { PaymentProcessor } from './processor.js';
+import { TestProcessor } from './test.js';
+
+export function makeProcessor(config: Config, db: Db, now: () => Date): PaymentProcessor {
+  if (config.processor === 'stripe') throw new Error('PROCESSOR=stripe is not available yet');
+  return new TestProcessor(db, now, config.processorFault);
+}
+
+const NAMES: Record<string, string> = { stripe: 'Stripe', test: 'Test processor' };
+
+/**
+ * The processor's organization, made at start when absent (one per installation: a change
+ * of PROCESSOR keeps it, as the ledger rows already booked to it stay).
+ */
+export async function ensureProcessorOrganization(core: Core): Promise<number> {
+  const existing = await core.db.selectFrom('organizations').select('id').where('is_processor', '=', true).executeTakeFirst();
+  if (existing) return existing.id;
+  const slug = await uniqueSlug(core.db, core.processor.name === 'stripe' ? 'stripe' : 'processor');
+  const row = await core.db.insertInto('organizations')
+    .values({ slug, full_name: NAMES[core.processor.name] ?? core.processor.name, is_processor: true })
+    .onConflict((oc) => oc.column('is_processor').where('is_processor', '=', true).doNothing())
+    .returning('id').executeTakeFirst();
+  if (row) return row.id;
+  const again = await core.db.selectFrom('organizations').select('id').where('is_processor', '=', true).executeTakeFirstOrThrow();
+  return again.id;
+}
+
+/** The processor's organization id (it exists from start on). */
+export async function processorOrganizationId(core: Core): Promise<number> {
+  const row = await core.db.selectFrom('organizations').select('id').where('is_processor', '=', true).executeTakeFirst();
+  return row ? row.id : ensureProcessorOrganization(core);
+}
+
+/** The broker's organization id. */
+export async function brokerOrganizationId(core: Core): Promise<number> {
+  const row = await core.db.selectFrom('organizations').select('id').where('is_broker', '=', true).executeTakeFirstOrThrow();
+  return row.id;
+}
