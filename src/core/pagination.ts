@@ -78,6 +78,26 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * Applies a list's search and date range to `query`, without ordering or window: what a
+ * page counts, and what a list's totals (a statement's balance) are summed over.
+ */
+export function filterList<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  list: Pick<ListQuery, 'q' | 'startAt' | 'endsAt'>,
+  spec: ListSpec,
+): SelectQueryBuilder<DB, TB, O> {
+  let filtered = query;
+  if (list.q && spec.searchable.length) {
+    const pattern = `%${escapeLike(list.q.trim())}%`;
+    const ors = spec.searchable.map((col) => sql<SqlBool>`${columnOf(col)} ilike ${pattern}`);
+    filtered = filtered.where(sql<SqlBool>`(${sql.join(ors, sql` or `)})` as Expression<SqlBool>) as typeof filtered;
+  }
+  if (spec.dateColumn && list.startAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} >= ${list.startAt}`) as typeof filtered;
+  if (spec.dateColumn && list.endsAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} < ${list.endsAt}`) as typeof filtered;
+  return filtered;
+}
+
 /** Applies search, range, order and window to `query`; counts the whole match. */
 export async function paginate<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
@@ -89,14 +109,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
   assertOrderable(list.order, spec);
   if (!Number.isSafeInteger(list.page) || list.page < 1 || list.page > MAX_PAGE) throw new Invalid('page', `Expected an integer from 1 to ${MAX_PAGE}.`);
   if (!Number.isSafeInteger(list.pageSize) || list.pageSize < 1) throw new Invalid('page_size', 'Expected a positive integer.');
-  let filtered = query;
-  if (list.q && spec.searchable.length) {
-    const pattern = `%${escapeLike(list.q.trim())}%`;
-    const ors = spec.searchable.map((col) => sql<SqlBool>`${columnOf(col)} ilike ${pattern}`);
-    filtered = filtered.where(sql<SqlBool>`(${sql.join(ors, sql` or `)})` as Expression<SqlBool>) as typeof filtered;
-  }
-  if (spec.dateColumn && list.startAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} >= ${list.startAt}`) as typeof filtered;
-  if (spec.dateColumn && list.endsAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} < ${list.endsAt}`) as typeof filtered;
+  const filtered = filterList(query, list, spec);
 
   const countRow = await (filtered as unknown as SelectQueryBuilder<DB, TB, object>)
     .clearSelect()

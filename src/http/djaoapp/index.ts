@@ -18,6 +18,7 @@ import { usersRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { contactsRoutes } from './routes/contacts.js';
 import { contactRoutes } from './routes/contact.js';
+import { ledgerRoutes } from './routes/ledger.js';
 
 export const PREFIX = '/api';
 
@@ -70,6 +71,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(sessionRoutes);
   await app.register(contactsRoutes);
   await app.register(contactRoutes);
+  await app.register(ledgerRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -4,6 +4,7 @@ import type { TSchema } from '@fastify/type-provider-typebox';
 import { Detail, ErrorBody, TokenBody } from './common.js';
 import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas, Subscription, UserContact } from './organizations.js';
 import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
+import { Transaction } from './ledger.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
@@ -11,4 +12,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   Organization, OrganizationProfile, OrganizationDetail, Subscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,
   RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
+  Transaction,
 ];
