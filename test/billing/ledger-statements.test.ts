@@ -4,7 +4,7 @@ import { startService, type TestService, type TestUser } from '../support/servic
 import { giveRole, makeOrganization, quickUser, type TestOrg } from '../support/fixtures.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
 import { balancesDue } from '../../src/core/billing/statements.js';
-import { bookOrder, bookPaidCharge, makeProvider, processorFee, subscribe, type TestPlan } from './ledger-helpers.js';
+import { bookOrder, makeProvider, payByCard, processorFee, processorOrganization, subscribe, type TestPlan } from './ledger-helpers.js';
 
 let s: TestService;
 let providerManager: TestUser;
@@ -49,7 +49,9 @@ describe('balance due and history', () => {
     const dues = await balancesDue(s.core, xia.id);
     assert.deepEqual(dues.map((d) => [d.eventId, d.subscriptionId, d.providerId, d.amount, d.unit]), [[sub.eventId, sub.id, provider.id, 2000, 'usd']]);
 
-    const charge = await bookPaidCharge(s, xia.id, [{ invoicedId: orderId, amount: 2000, providerId: provider.id, eventId: sub.eventId }]);
+    const charge = await payByCard(s, xia.id, [orderId]);
+    assert.equal(charge.state, 'done');
+    const processor = await processorOrganization(s);
     balance = await get(`/api/billing/${xia.slug}/balance/`, subscriberManager.token);
     assert.deepEqual(balance.json(), { balance_amount: '0', balance_unit: 'usd' });
     assert.deepEqual(await balancesDue(s.core, xia.id), []);
@@ -66,9 +68,9 @@ describe('balance due and history', () => {
     assert.ok(body.ends_at);
     // Newest first: the payment, a debit for the subscriber, then the order.
     assert.deepEqual(body.results[0], {
-      created_at: body.results[0].created_at, description: `Charge ${charge.key}`, amount: '($20.00)', is_debit: true,
+      created_at: body.results[0].created_at, description: charge.description, amount: '($20.00)', is_debit: true,
       orig_account: 'Liability', orig_organization: xia.slug, orig_amount: 2000, orig_unit: 'usd',
-      dest_account: 'Funds', dest_organization: 'test-processor', dest_amount: 2000, dest_unit: 'usd',
+      dest_account: 'Funds', dest_organization: processor.slug, dest_amount: 2000, dest_unit: 'usd',
     });
     assert.equal(body.results[1].amount, '$20.00');
     assert.equal(body.results[1].is_debit, false);
@@ -84,7 +86,7 @@ describe('balance due and history', () => {
     assert.equal(receivables.json().unit, 'usd');
     const transfers = await get(`/api/billing/${provider.slug}/transfers/`, providerManager.token);
     assert.equal(transfers.statusCode, 200, transfers.body);
-    const distribution = transfers.json().results.find((r: { description: string }) => r.description === `Charge ${charge.key} distribution`);
+    const distribution = transfers.json().results.find((r: { description: string }) => r.description.startsWith(`Charge ${charge.processor_key} distribution`));
     assert.equal(distribution.dest_amount, 2000 - processorFee(2000));
     assert.equal(distribution.is_debit, false);
     assert.deepEqual(Object.keys(transfers.json()).sort(), ['count', 'next', 'previous', 'results']);
