@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService, type TestUser } from '../support/service.js';
 import { randomToken, sha256 } from '../../src/core/identity/secrets.js';
+import { recordCardOnFile } from '../../src/core/billing/charges.js';
 import {
   MEMBERS_OF_A, QUICK_PASSWORD, RELATION_CALLERS as CALLERS, RELATION_TARGETS as TARGETS, apiKeyHeaders, giveRole,
   quickUser, relationWorld, type RelationCaller as CallerName, type RelationTarget as Target, type RelationWorld,
@@ -60,6 +61,12 @@ async function roleRow(org: TestOrg, userId: number, role: string, state: { gran
   }).execute();
 }
 
+/** A card on file for the organization, saved at the test processor. */
+async function cardOnFile(org: TestOrg): Promise<void> {
+  const saved = await s.core.processor.saveCard({ customerKey: null, email: null, name: org.slug }, 'tok_visa');
+  await recordCardOnFile(s.core, org.id, saved.customerKey, saved.card);
+}
+
 interface OrgRoute {
   name: string;
   kind: 'read' | 'manage';
@@ -68,6 +75,11 @@ interface OrgRoute {
 }
 
 const orgRoutes: OrgRoute[] = [
+  { name: 'read card', kind: 'read', ok: 200, prepare: async (o) => { await cardOnFile(o); return { method: 'GET', url: `/api/billing/${o.slug}/card/` }; } },
+  { name: 'put card', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PUT', url: `/api/billing/${o.slug}/card/`, body: { token: 'tok_visa' } }) },
+  { name: 'patch card', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PATCH', url: `/api/billing/${o.slug}/card/`, body: { token: 'tok_mastercard' } }) },
+  { name: 'delete card', kind: 'manage', ok: 204, prepare: async (o) => { await cardOnFile(o); return { method: 'DELETE', url: `/api/billing/${o.slug}/card/` }; } },
+  { name: 'read payout account', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/bank/` }) },
   { name: 'list descriptions', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/profile/${o.slug}/roles/describe/` }) },
   { name: 'create description', kind: 'manage', ok: 201, prepare: async (o) => ({ method: 'POST', url: `/api/profile/${o.slug}/roles/describe/`, body: { title: unique('T') } }) },
   { name: 'read description', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/profile/${o.slug}/roles/describe/contributor/` }) },

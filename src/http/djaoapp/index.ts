@@ -19,6 +19,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { contactsRoutes } from './routes/contacts.js';
 import { contactRoutes } from './routes/contact.js';
 import { ledgerRoutes } from './routes/ledger.js';
+import { paymentMethodRoutes } from './routes/payment-methods.js';
 
 export const PREFIX = '/api';
 
@@ -26,7 +27,7 @@ export const PREFIX = '/api';
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
 };
-const STATUS_OF_CODE: Record<string, number> = {};
+const STATUS_OF_CODE: Record<string, number> = { 'processor.unavailable': 503 };
 
 /**
  * DjaoApp's error envelope: `{"detail": ...}` and `{"field": [messages]}` per invalid field,
@@ -72,6 +73,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(contactsRoutes);
   await app.register(contactRoutes);
   await app.register(ledgerRoutes);
+  await app.register(paymentMethodRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -52,6 +52,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The request body is too large.',
   415: 'The request body must be JSON.',
   429: 'Too many requests: retry after the number of seconds in the Retry-After header.',
+  503: 'A service this depends on (the payment processor) could not be reached; nothing was changed. Retry later.',
 };
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -5,6 +5,7 @@ import { Detail, ErrorBody, TokenBody } from './common.js';
 import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas, Subscription, UserContact } from './organizations.js';
 import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
 import { Transaction } from './ledger.js';
+import { Bank, Card } from './payment-methods.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
@@ -13,4 +14,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,
   RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
   Transaction,
+  Card, Bank,
 ];
