@@ -111,6 +111,13 @@ export const ERROR_CODES = {
   'card.not_found': ['not_found'],
   'processor.unavailable': ['refused'],
   'webhook.invalid_signature': ['refused'],
+  // Billing: coupons and the cart
+  'plan.not_found': ['not_found'],
+  'coupon.not_found': ['not_found'],
+  'coupon.code_taken': ['invalid'],
+  'coupon.not_applicable': ['refused'],
+  'cart.too_large': ['refused'],
+  'cart.changed': ['conflict'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

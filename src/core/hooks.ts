@@ -5,10 +5,15 @@ import type { IdentityHooks } from './identity/hooks.js';
 import { grantImplicitRoles } from './memberships/requests.js';
 import { retireContactInvitationKeys } from './memberships/invitations.js';
 import { closePersonalProfiles } from './organizations/lifecycle.js';
+import { mergeAnonymousCart, parseAnonymousCart } from './billing/cart.js';
 
 export const identityHooks: IdentityHooks = {
   async loggedIn(core, userId) {
     await grantImplicitRoles(core, userId);
+  },
+  // The cart a visitor filled before logging in joins their account's.
+  async claimAnonymous(core, userId, carried) {
+    await mergeAnonymousCart(core, userId, parseAnonymousCart(carried.cart));
   },
   emailChanged: retireContactInvitationKeys,
   userDeleted: closePersonalProfiles,

@@ -6,9 +6,21 @@
 import type { Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 
+/**
+ * What a visitor built before logging in, handed on at login or activation to the
+ * capability that keeps it (billing: the cart kept in a cookie). Identity passes it through
+ * without reading it.
+ */
+export interface AnonymousCarry {
+  /** The anonymous cart cookie's value, as the browser sent it. */
+  cart?: string;
+}
+
 export interface IdentityHooks {
   /** After a successful login, outside its transaction: memberships grants implicit roles. */
   loggedIn(core: Core, userId: number): Promise<void>;
+  /** After a login or an activation, outside its transaction: billing moves the anonymous cart into the user's. */
+  claimAnonymous(core: Core, userId: number, carried: AnonymousCarry): Promise<void>;
   /** In the transaction that changes a user's e-mail address: memberships ends invitation keys mailed to the former one. */
   emailChanged(tx: Db, userId: number): Promise<void>;
   /** In the transaction that anonymizes a deleted user: organizations closes their personal profiles. */

@@ -3,6 +3,7 @@
 // can fail before the password is proven right answers the same, in about the same
 // time, so the answers never tell whether an account exists.
 import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { AnonymousCarry } from './hooks.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
 import { BadRequest, Forbidden, Invalid, codeInvalid } from '../errors.js';
@@ -100,7 +101,7 @@ async function spendRecoveryCodeAtLogin(core: Core, tx: Db, user: UserRow, code:
   return true;
 }
 
-export async function login(core: Core, caller: Caller, credentials: Credentials): Promise<LoggedIn> {
+export async function login(core: Core, caller: Caller, credentials: Credentials, carried: AnonymousCarry = {}): Promise<LoggedIn> {
   const origin = originOf(caller);
   const user = await findUserByLogin(core.db, credentials.username);
   // Counted before the password is checked, known account or not (see attempts.ts).
@@ -143,6 +144,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   }
   // Roles an organization grants to every user of its e-mail domain arrive at login.
   await core.identityHooks.loggedIn(core, user.id);
+  await core.identityHooks.claimAnonymous(core, user.id, carried);
   const method = !factor ? 'password' : recoveryCode ? 'password+recovery_code' : `password+${factor}` as const;
   const { token } = await openSession(core, core.db, user, method, origin, now);
   return { token, user: { ...user, last_login_at: now } };

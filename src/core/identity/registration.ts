@@ -14,6 +14,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { JobPayloads } from '../../jobs/queue.js';
 import type { Caller, Core, RequestOrigin } from '../context.js';
+import type { AnonymousCarry } from './hooks.js';
 import type { UserRow } from '../../db/schema.js';
 import { Forbidden, Invalid, isUniqueViolation, linkInvalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
@@ -196,7 +197,9 @@ export interface Activation {
  * chooses (required), the username (asked for now, at registration, or kept) and the
  * optional full name.
  */
-export async function activate(core: Core, caller: Caller, key: string, input: Activation): Promise<{ token: string; user: UserRow }> {
+export async function activate(
+  core: Core, caller: Caller, key: string, input: Activation, carried: AnonymousCarry = {},
+): Promise<{ token: string; user: UserRow }> {
   const { user, holder } = await userForKey(core, key);
   const refusal = refusalReason(user);
   if (refusal) throw new Forbidden(refusal.message, refusal.code);
@@ -240,6 +243,7 @@ export async function activate(core: Core, caller: Caller, key: string, input: A
     if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN, 'username.taken');
     throw error;
   }
+  await core.identityHooks.claimAnonymous(core, updated.id, carried);
   const { token } = await openSession(core, core.db, updated, 'activation', originOf(caller), now);
   return { token, user: updated };
 }

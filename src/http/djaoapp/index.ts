@@ -20,6 +20,8 @@ import { contactsRoutes } from './routes/contacts.js';
 import { contactRoutes } from './routes/contact.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
+import { couponRoutes } from './routes/coupons.js';
+import { cartRoutes } from './routes/cart.js';
 
 export const PREFIX = '/api';
 
@@ -74,6 +76,8 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(contactRoutes);
   await app.register(ledgerRoutes);
   await app.register(paymentMethodRoutes);
+  await app.register(couponRoutes);
+  await app.register(cartRoutes);
 };
 
 /** The surface, under its prefix. */

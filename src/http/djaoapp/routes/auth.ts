@@ -6,6 +6,7 @@ import { activate, getActivation, register } from '../../../core/identity/regist
 import { recover, resetPassword } from '../../../core/identity/recovery.js';
 import { MAX_PASSWORD_LENGTH } from '../../../core/identity/passwords.js';
 import { clearSessionCookie, setSessionCookie } from '../../session-cookie.js';
+import { CART_COOKIE, writeCartCookie } from '../../cart-cookie.js';
 import { Detail, Nullable, Slug, TokenBody, errors, ref } from '../schemas/common.js';
 import { iso, orNull } from '../shapes/common.js';
 
@@ -97,8 +98,10 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Authenticated, ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429) },
     },
   }, async (request, reply) => {
-    const { token } = await login(core, request.caller, request.body);
+    const { token } = await login(core, request.caller, request.body, { cart: request.cookies[CART_COOKIE] });
     setSessionCookie(reply, config, token);
+    // The anonymous cart joined the user's: its cookie has done its job.
+    if (request.cookies[CART_COOKIE] !== undefined) writeCartCookie(reply, config, []);
     return { token };
   });
 
@@ -154,8 +157,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Authenticated, ...errors(400, 403, [404, 'The key is unknown, used or expired.'], 429) },
     },
   }, async (request, reply) => {
-    const { token } = await activate(core, request.caller, request.params.verification_key, request.body);
+    const { token } = await activate(core, request.caller, request.params.verification_key, request.body, { cart: request.cookies[CART_COOKIE] });
     setSessionCookie(reply, config, token);
+    if (request.cookies[CART_COOKIE] !== undefined) writeCartCookie(reply, config, []);
     return { token };
   });
 

@@ -6,6 +6,7 @@ import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, Orga
 import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
 import { Transaction } from './ledger.js';
 import { Bank, Card } from './payment-methods.js';
+import { CartItem, Coupon, SeatRow, SeatUpload } from './cart.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
@@ -15,4 +16,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
   Transaction,
   Card, Bank,
+  Coupon, CartItem, SeatRow, SeatUpload,
 ];
