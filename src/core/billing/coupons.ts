@@ -46,7 +46,7 @@ export interface CouponCreate extends CouponFields {
 
 export const COUPON_LIST: ListSpec = {
   orderable: {
-    // Quoted: test/service/error-codes.test.ts reads `code: '<dotted>'` as an error code.
+    // Quoted, or the error-code scan (test/service/error-codes.test.ts) reads the list as codes.
     'code': 'coupons.code',
     created_at: 'coupons.created_at',
     description: 'coupons.description',
