@@ -54,8 +54,11 @@ export async function preparePostgresTemplate(url: string): Promise<string> {
   try {
     const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
     if (exists.rowCount) return name;
-    // Old templates from earlier migrations are removed so they do not pile up.
-    const old = await admin.query("select datname from pg_database where datname like 'ap_template_%'");
+    // Old templates from earlier migrations are removed so they do not pile up; only those
+    // built over a day ago, since checkouts of other branches may be testing with theirs now.
+    const old = await admin.query(`select datname from pg_database
+      where datname like 'ap_template_%' and datname not like '%\\_building\\_%'
+        and coalesce(nullif(shobj_description(oid, 'pg_database'), ''), '0')::bigint < $1`, [Date.now() - 86_400_000]);
     for (const row of old.rows as { datname: string }[]) {
       await admin.query(`update pg_database set datistemplate = false where datname = '${row.datname}'`).catch(() => {});
       await admin.query(`drop database if exists "${row.datname}"`).catch(() => {});
@@ -68,6 +71,7 @@ export async function preparePostgresTemplate(url: string): Promise<string> {
     await migrateToLatest(handle.db);
     await handle.close();
     await admin.query(`alter database "${building}" rename to "${name}"`);
+    await admin.query(`comment on database "${name}" is '${Date.now()}'`);
     return name;
   } finally {
     await admin.end();
