@@ -118,6 +118,10 @@ export const ERROR_CODES = {
   'coupon.not_applicable': ['refused'],
   'cart.too_large': ['refused'],
   'cart.changed': ['conflict'],
+  // Billing: refunds and the ledger's statements
+  'charge.not_refundable': ['refused'],
+  'refund.exceeds_line': ['invalid'],
+  'refund.insufficient_funds': ['refused'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

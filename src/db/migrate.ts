@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_row_notifications.js';
 import * as m0012 from './migrations/0012_rate_limits.js';
 import * as m0013 from './migrations/0013_billing.js';
 import * as m0016 from './migrations/0016_processors.js';
+import * as m0018 from './migrations/0018_ledger.js';
 
 interface Migration {
   name: string;
@@ -34,6 +35,7 @@ export const migrations: Migration[] = [
   { name: '0012_rate_limits', migrate: m0012.migrate },
   { name: '0013_billing', migrate: m0013.migrate },
   { name: '0016_processors', migrate: m0016.migrate },
+  { name: '0018_ledger', migrate: m0018.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

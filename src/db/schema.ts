@@ -483,6 +483,24 @@ export interface ChargeItemsTable {
   amount: Generated<number>;
 }
 
+export type ChargeRefundState = 'pending' | 'done' | 'failed';
+
+/** A refunded line of a charge: reserved, then sent to the processor, then booked (0018_ledger). */
+export interface ChargeRefundsTable {
+  id: Generated<number>;
+  charge_id: number;
+  charge_item_id: number;
+  amount: number;
+  state: Generated<ChargeRefundState>;
+  /** The processor's id of the refund, once it answered. */
+  refund_key: string | null;
+  processor_fee_returned: number | null;
+  failure_message: string | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
 export interface PaymentMethodsTable {
   organization_id: number;
   processor: string;
@@ -562,6 +580,7 @@ export interface Database {
   ledger_transactions: LedgerTransactionsTable;
   charges: ChargesTable;
   charge_items: ChargeItemsTable;
+  charge_refunds: ChargeRefundsTable;
   payment_methods: PaymentMethodsTable;
   payout_accounts: PayoutAccountsTable;
   idempotency_keys: IdempotencyKeysTable;

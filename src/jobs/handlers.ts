@@ -7,6 +7,7 @@ import { pruneEndedSessions } from '../core/identity/sessions.js';
 import { sweepSendLimits } from '../core/notify/send-limits.js';
 import { sweepRateLimits } from '../core/rate-limits.js';
 import { recoverCharges } from '../core/billing/charges.js';
+import { recoverRefunds } from '../core/billing/refunds.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -19,6 +20,7 @@ export function jobHandlers(core: Core): JobHandlers {
     'prune-registrations': async () => { await pruneExpiredRegistrations(core); },
     'sweep-send-limits': async () => { await sweepSendLimits(core); },
     'sweep-rate-limits': async () => { await sweepRateLimits(core); },
-    'recover-charges': async () => { await recoverCharges(core); },
+    // Refunds left pending are finished by the same job: both settle what the processor did.
+    'recover-charges': async () => { await recoverCharges(core); await recoverRefunds(core); },
   };
 }

@@ -22,6 +22,7 @@ import { ledgerRoutes } from './routes/ledger.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
 import { couponRoutes } from './routes/coupons.js';
 import { cartRoutes } from './routes/cart.js';
+import { chargeRoutes } from './routes/charges.js';
 
 export const PREFIX = '/api';
 
@@ -29,7 +30,12 @@ export const PREFIX = '/api';
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
 };
-const STATUS_OF_CODE: Record<string, number> = { 'processor.unavailable': 503 };
+const STATUS_OF_CODE: Record<string, number> = {
+  'processor.unavailable': 503,
+  // DjaoApp answers 405 to a refund the charge's state (or the provider's funds) does not allow.
+  'charge.not_refundable': 405,
+  'refund.insufficient_funds': 405,
+};
 
 /**
  * DjaoApp's error envelope: `{"detail": ...}` and `{"field": [messages]}` per invalid field,
@@ -78,6 +84,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(paymentMethodRoutes);
   await app.register(couponRoutes);
   await app.register(cartRoutes);
+  await app.register(chargeRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -48,6 +48,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Authentication is required: no credential was sent, or it is not valid (any longer).',
   403: 'The caller may not do this (or an organization involved is suspended).',
   404: 'Nothing matches: it does not exist, or the caller may not see it.',
+  405: 'Not allowed in the current state of what is named (a refund of a charge that is not paid).',
   409: 'It conflicts with the current state (a duplicate, the last manager, a state that changed).',
   413: 'The request body is too large.',
   415: 'The request body must be JSON.',

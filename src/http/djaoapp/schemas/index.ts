@@ -4,7 +4,7 @@ import type { TSchema } from '@fastify/type-provider-typebox';
 import { Detail, ErrorBody, TokenBody } from './common.js';
 import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas, Subscription, UserContact } from './organizations.js';
 import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
-import { Transaction } from './ledger.js';
+import { Charge, Transaction } from './ledger.js';
 import { Bank, Card } from './payment-methods.js';
 import { CartItem, Coupon, SeatRow, SeatUpload } from './cart.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
@@ -14,7 +14,7 @@ export const SHARED_SCHEMAS: TSchema[] = [
   Organization, OrganizationProfile, OrganizationDetail, Subscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,
   RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
-  Transaction,
+  Transaction, Charge,
   Card, Bank,
   Coupon, CartItem, SeatRow, SeatUpload,
 ];
