@@ -3,7 +3,8 @@
 // reads from it (cartOf, recordCart).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startService, type TestService } from '../support/service.js';
+import { startService, unique, type TestService } from '../support/service.js';
+import { linkIn, pathOf } from '../support/smtp.js';
 import { cartCookieOf, providerWorld, type ProviderWorld } from './cart-helpers.js';
 import { cartOf, recordCart, parseAnonymousCart } from '../../src/core/billing/cart.js';
 import { couponDiscount, discountedAmount } from '../../src/core/billing/coupons.js';
@@ -129,6 +130,17 @@ describe('POST /api/cart/redeem/', () => {
     assert.deepEqual(items.map((i) => [i.plan_id, i.coupon_id !== null]).sort(), [[w.plan.id, false], [w.otherPlan.id, true]].sort());
   });
 
+  test('two carts racing for a coupon\'s last use: one gets it', async () => {
+    await s.request({ method: 'POST', url: `/api/billing/${w.provider.slug}/coupons/`, token: w.manager.token, body: { code: 'LASTONE', discount_value: 1000, nb_attempts: 1 } });
+    const users = await Promise.all([s.user(), s.user(), s.user()]);
+    for (const u of users) await s.request({ method: 'POST', url: '/api/cart/', token: u.token, body: { plan: w.plan.slug } });
+    const answers = await Promise.all(users.map((u) => s.request({ method: 'POST', url: '/api/cart/redeem/', token: u.token, body: { code: 'LASTONE' } })));
+    assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 400, 400]);
+    assert.equal(await attemptsOf('LASTONE'), 0);
+    const discounted = await s.core.db.selectFrom('cart_items').select('id').where('user_id', 'in', users.map((u) => u.id)).where('coupon_id', 'is not', null).execute();
+    assert.equal(discounted.length, 1);
+  });
+
   test('used up, expired, another provider\'s or unknown: 400, and the cart is unchanged', async () => {
     const first = await s.user();
     await s.request({ method: 'POST', url: '/api/cart/', token: first.token, body: { plan: w.plan.slug } });
@@ -185,6 +197,21 @@ describe('an anonymous visitor\'s cart', () => {
     assert.equal(joined.option, 1);
     assert.ok(joined.coupon_id !== null);
     assert.equal(await attemptsOf('VISITOR'), 4);
+  });
+
+  test('joins the new account\'s cart when it is activated', async () => {
+    const add = await s.request({ method: 'POST', url: '/api/cart/', body: { plan: w.otherPlan.slug, full_name: 'Ann Lee', email: 'ann@example.com' } });
+    const cookie = cartCookieOf(add)!;
+    const username = unique('joe');
+    const email = `${username}@example.com`;
+    assert.equal((await s.request({ method: 'POST', url: '/api/auth/register/', headers: { cookie: `cart=${cookie}` }, body: { username, email, full_name: 'Joe' } })).statusCode, 200);
+    await s.core.jobs.idle();
+    const mail = await s.smtp.waitFor(email, (m) => m.text.includes('/api/auth/activate/'));
+    const act = await s.request({ method: 'POST', url: pathOf(linkIn(mail, '/api/auth/activate/')), headers: { cookie: `cart=${cookie}` }, body: { new_password: 'Correct-Horse-Battery-77' } });
+    assert.equal(act.statusCode, 200, act.body);
+    assert.equal(cartCookieOf(act), '');
+    const user = await s.core.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+    assert.deepEqual((await cartItems(user.id)).map((i) => [i.plan_id, i.full_name, i.sync_on]), [[w.otherPlan.id, 'Ann Lee', 'ann@example.com']]);
   });
 
   test('a forged or broken cookie is ignored, never trusted', async () => {
