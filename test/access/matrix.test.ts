@@ -67,6 +67,13 @@ async function cardOnFile(org: TestOrg): Promise<void> {
   await recordCardOnFile(s.core, org.id, saved.customerKey, saved.card);
 }
 
+/** A coupon of the organization (as a provider), written straight to the database. */
+async function coupon(org: TestOrg): Promise<string> {
+  const code = unique('C');
+  await s.core.db.insertInto('coupons').values({ organization_id: org.id, code, discount_type: 'percentage', discount_value: 1000 }).execute();
+  return code;
+}
+
 interface OrgRoute {
   name: string;
   kind: 'read' | 'manage';
@@ -80,6 +87,12 @@ const orgRoutes: OrgRoute[] = [
   { name: 'patch card', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PATCH', url: `/api/billing/${o.slug}/card/`, body: { token: 'tok_mastercard' } }) },
   { name: 'delete card', kind: 'manage', ok: 204, prepare: async (o) => { await cardOnFile(o); return { method: 'DELETE', url: `/api/billing/${o.slug}/card/` }; } },
   { name: 'read payout account', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/bank/` }) },
+  { name: 'list coupons', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/coupons/` }) },
+  { name: 'create coupon', kind: 'manage', ok: 201, prepare: async (o) => ({ method: 'POST', url: `/api/billing/${o.slug}/coupons/`, body: { code: unique('C'), discount_value: 1000 } }) },
+  { name: 'read coupon', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/coupons/${await coupon(o)}/` }) },
+  { name: 'put coupon', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PUT', url: `/api/billing/${o.slug}/coupons/${await coupon(o)}/`, body: { discount_type: 'currency', discount_value: 500 } }) },
+  { name: 'patch coupon', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PATCH', url: `/api/billing/${o.slug}/coupons/${await coupon(o)}/`, body: { nb_attempts: 3 } }) },
+  { name: 'delete coupon', kind: 'manage', ok: 204, prepare: async (o) => ({ method: 'DELETE', url: `/api/billing/${o.slug}/coupons/${await coupon(o)}/` }) },
   { name: 'list descriptions', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/profile/${o.slug}/roles/describe/` }) },
   { name: 'create description', kind: 'manage', ok: 201, prepare: async (o) => ({ method: 'POST', url: `/api/profile/${o.slug}/roles/describe/`, body: { title: unique('T') } }) },
   { name: 'read description', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/profile/${o.slug}/roles/describe/contributor/` }) },
