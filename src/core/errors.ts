@@ -112,7 +112,6 @@ export const ERROR_CODES = {
   'processor.unavailable': ['refused'],
   'webhook.invalid_signature': ['refused'],
   // Billing: coupons and the cart
-  'plan.not_found': ['not_found'],
   'coupon.not_found': ['not_found'],
   'coupon.code_taken': ['invalid'],
   'coupon.not_applicable': ['refused'],
@@ -122,6 +121,14 @@ export const ERROR_CODES = {
   'charge.not_refundable': ['refused'],
   'refund.exceeds_line': ['invalid'],
   'refund.insufficient_funds': ['refused'],
+  // Billing: plans and subscriptions
+  'organization.not_provider': ['refused'],
+  'plan.not_found': ['not_found'],
+  'plan.title_taken': ['invalid'],
+  'plan.in_use': ['forbidden', 'invalid'],
+  'subscription.not_found': ['not_found'],
+  'subscription.extend_refused': ['invalid'],
+  'subscription.ended': ['refused'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

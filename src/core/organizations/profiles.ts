@@ -62,6 +62,13 @@ export async function organizationById(db: Db, id: number): Promise<Organization
   return selectOrganization(db).where('organizations.id', '=', id).executeTakeFirstOrThrow();
 }
 
+/** Organizations by id, for presenting a page of rows that name them (one query). */
+export async function organizationsByIds(db: Db, ids: readonly number[]): Promise<Map<number, Organization>> {
+  if (ids.length === 0) return new Map();
+  const rows = await selectOrganization(db).where('organizations.id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 export async function managerRoleId(db: Db): Promise<number> {
   const row = await db.selectFrom('role_descriptions').select('id')
     .where('organization_id', 'is', null).where('slug', '=', 'manager').executeTakeFirstOrThrow();

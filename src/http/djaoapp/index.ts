@@ -23,6 +23,8 @@ import { paymentMethodRoutes } from './routes/payment-methods.js';
 import { couponRoutes } from './routes/coupons.js';
 import { cartRoutes } from './routes/cart.js';
 import { chargeRoutes } from './routes/charges.js';
+import { planRoutes } from './routes/plans.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 
 export const PREFIX = '/api';
 
@@ -85,6 +87,8 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(couponRoutes);
   await app.register(cartRoutes);
   await app.register(chargeRoutes);
+  await app.register(planRoutes);
+  await app.register(subscriptionRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -2,8 +2,9 @@
 // their lifecycle, quotas and history; and /api/users/{user}/profiles/.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  createProfile, createProfileForUser, getProfile, listProfiles, listUserProfiles, updateProfile, PROFILE_LIST,
+  createProfile, createProfileForUser, listProfiles, listUserProfiles, PROFILE_LIST,
 } from '../../../core/organizations/profiles.js';
+import { getProfileDetail, updateProfileDetail } from '../../../core/billing/subscriptions.js';
 import { createCustomer, listCustomers } from '../../../core/organizations/customers.js';
 import {
   ORGANIZATION_EVENT_LIST, closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization,
@@ -112,11 +113,11 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getProfile',
       tags: TAGS,
       summary: 'Retrieves a billing profile',
-      description: 'The organization with its subscriptions. Members, the managers of a partner above it and the broker\'s managers may read it; anyone else gets 404.',
+      description: 'The organization with its active subscriptions. Members, the managers of a partner above it and the broker\'s managers may read it; anyone else gets 404.',
       params: OrganizationParams,
       response: { 200: Detail('The organization.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await getProfile(core, request.caller, { slug: request.params.organization })));
+  }, async (request) => organizationDetailJson(await getProfileDetail(core, request.caller, { slug: request.params.organization })));
 
   app.put('/profile/:organization/', {
     schema: {
@@ -128,7 +129,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ProfilePutBody,
       response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, { slug: request.params.organization }, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfileDetail(core, request.caller, { slug: request.params.organization }, request.body)));
 
   app.patch('/profile/:organization/', {
     schema: {
@@ -140,7 +141,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: ProfilePatchBody,
       response: { 200: Detail('The organization, updated.'), ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => organizationDetailJson(await updateProfile(core, request.caller, { slug: request.params.organization }, request.body)));
+  }, async (request) => organizationDetailJson(await updateProfileDetail(core, request.caller, { slug: request.params.organization }, request.body)));
 
   app.delete('/profile/:organization/', {
     schema: {

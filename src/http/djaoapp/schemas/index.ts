@@ -2,7 +2,8 @@
 // refer to them (`ref(Organization)`) and OpenAPI lists them under components.schemas.
 import type { TSchema } from '@fastify/type-provider-typebox';
 import { Detail, ErrorBody, TokenBody } from './common.js';
-import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, Quotas, Subscription, UserContact } from './organizations.js';
+import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, OrganizationSubscription, Quotas, UserContact } from './organizations.js';
+import { AdvanceDiscount, Plan, ProfileBrief, Subscriber, Subscription } from './plans.js';
 import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, UserProfile, UserStatus } from './users.js';
 import { Charge, Transaction } from './ledger.js';
 import { Bank, Card } from './payment-methods.js';
@@ -11,10 +12,11 @@ import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, Rol
 
 export const SHARED_SCHEMAS: TSchema[] = [
   ErrorBody, Detail, TokenBody,
-  Organization, OrganizationProfile, OrganizationDetail, Subscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
+  Organization, OrganizationProfile, OrganizationDetail, OrganizationSubscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,
   RoleDescription, RoleDescriptionWithRoles, Role, Grant, Accessible, BlockedRequester, Domain,
   Transaction, Charge,
   Card, Bank,
   Coupon, CartItem, SeatRow, SeatUpload,
+  ProfileBrief, AdvanceDiscount, Plan, Subscription, Subscriber,
 ];

@@ -37,17 +37,18 @@ export const OrganizationProfile = Type.Object({
   partner: text('Not in DjaoApp: slug of the partner organization that created this one as its customer.'),
 }, { $id: 'OrganizationProfile', description: 'An organization with its settings, state and partner.' });
 
-export const Subscription = Type.Object({
-  created_at: Type.String({ format: 'date-time' }),
-  ends_at: Type.String({ format: 'date-time' }),
+/** A subscription as a profile lists it (the full shape, `Subscription`, is in ./plans.ts). */
+export const OrganizationSubscription = Type.Object({
+  created_at: Type.String({ format: 'date-time', description: 'When the subscription started.' }),
+  ends_at: Type.String({ format: 'date-time', description: 'When the period paid for (or granted) ends.' }),
   plan: Type.String({ description: 'Slug of the plan.' }),
-  auto_renew: Type.Boolean(),
-}, { $id: 'Subscription', description: 'A subscription of the organization to a plan.' });
+  auto_renew: Type.Boolean({ description: 'The subscription renews at the end of the period.' }),
+}, { $id: 'OrganizationSubscription', description: 'An active subscription of the organization to a plan.' });
 
 export const OrganizationDetail = Type.Object({
   ...OrganizationProfile.properties,
-  subscriptions: Type.Array(ref(Subscription), {
-    description: 'Subscriptions of the organization (empty until billing is in place).',
+  subscriptions: Type.Array(ref(OrganizationSubscription), {
+    description: 'The active subscriptions of the organization, oldest first.',
   }),
 }, { $id: 'OrganizationDetail', description: 'An organization with its settings, state, partner and subscriptions.' });
 

@@ -4,6 +4,7 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { Organization as CoreOrganization } from '../../../core/organizations/profiles.js';
 import type { OrganizationEvent as CoreOrganizationEvent } from '../../../core/organizations/lifecycle.js';
 import type { AccountBrief as CoreAccountBrief } from '../../../core/organizations/accounts.js';
+import type { OrganizationDetail as CoreOrganizationDetail } from '../../../core/billing/subscriptions.js';
 import { printableName } from '../../../core/identity/users.js';
 import type { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, UserContact } from '../schemas/organizations.js';
 import { iso, orNull } from './common.js';
@@ -43,8 +44,11 @@ export function organizationProfileJson(o: CoreOrganization): Static<typeof Orga
   };
 }
 
-export function organizationDetailJson(o: CoreOrganization): Static<typeof OrganizationDetail> {
-  return { ...organizationProfileJson(o), subscriptions: [] };
+export function organizationDetailJson(o: CoreOrganizationDetail): Static<typeof OrganizationDetail> {
+  return {
+    ...organizationProfileJson(o),
+    subscriptions: o.subscriptions.map((s) => ({ created_at: iso(s.created_at), ends_at: iso(s.ends_at), plan: s.plan, auto_renew: s.auto_renew })),
+  };
 }
 
 export function organizationEventJson(e: CoreOrganizationEvent): Static<typeof OrganizationEvent> {
