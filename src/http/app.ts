@@ -57,6 +57,7 @@ function isJson(contentType: string | undefined): boolean {
 
 export async function buildApp({ core, logger, metrics = new Metrics() }: BuildOptions): Promise<App> {
   const trust = proxyTrust(core.config.trustProxy);
+  const headers = securityHeaders(core.config);
   const app = Fastify({
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -68,6 +69,15 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     childLoggerFactory: lazyChildLogger,
     genReqId: requestIdGenerator(trust),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router refuses a path it cannot decode or with a value over maxParamLength before
+    // any error handler runs; without this its answer is Fastify's own shape, not ours. No
+    // hook runs for it either: the headers the onSend hook below adds are added here.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('x-request-id', request.id);
+      applySecurityHeaders(headers, reply);
+      const problem = requestProblem(error, request, core.config) ?? { status: 400, code: 'request.refused', detail: error.message };
+      reply.code(problem.status).send({ detail: problem.detail, error_code: problem.code });
+    },
     ajv: { customOptions: { coerceTypes: false } },
   } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -88,7 +98,6 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     }
   });
 
-  const headers = securityHeaders(core.config);
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     applySecurityHeaders(headers, reply);

@@ -1,5 +1,5 @@
 // Errors Fastify itself raises before a handler runs (body too large, wrong media type,
-// throttled): what each means in plain words. Every surface's error handler and the
+// throttled, a path the router cannot decode): what each means in plain words. Every surface's error handler and the
 // service's own use these, each in its own envelope.
 import type { FastifyError, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -22,6 +22,10 @@ export function requestProblem(error: FastifyError, request: FastifyRequest, con
       return { status, code: 'request.unsupported_media_type', detail: `Unsupported media type "${request.headers['content-type'] ?? ''}"; send application/json.` };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status, code: 'request.empty_body', detail: 'The request body is empty.' };
+    case 'FST_ERR_BAD_URL':
+      return { status, code: 'request.bad_url', detail: 'The path has a percent-escape that does not decode to UTF-8 text.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status, code: 'request.path_too_long', detail: 'A value in the path is longer than 200 characters.' };
   }
   if (status === 429) return { status, code: 'rate.limited', detail: error.message || 'Request was throttled.' };
   return { status, code: 'request.refused', detail: error.message };

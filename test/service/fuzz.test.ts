@@ -2,7 +2,8 @@
 // kind of caller with values drawn from the operation's own schemas (path, query, headers,
 // body) mixed with hostile ones (Object.prototype names, NUL bytes, lone surrogates,
 // numbers beyond a double or a bigint, wrong types, broken JSON, other media types).
-// The property: no answer is a 5xx and no request hangs. hostile-input.test.ts is the
+// The property: no answer is a 5xx, no request hangs, and every 4xx is in the surface's
+// envelope (`{detail, error_code, ...}`). hostile-input.test.ts is the
 // small fixed sweep; this one explores.
 //
 // Deterministic: each operation runs under its own seed, derived from FUZZ_SEED and the
@@ -393,6 +394,16 @@ function encode(value: string): string {
   return out + encodeURIComponent(run);
 }
 
+/** Whether an error answer is the surface's envelope: JSON with a `detail` and an `error_code`. */
+function inEnvelope(body: string): boolean {
+  try {
+    const json = JSON.parse(body) as { detail?: unknown; error_code?: unknown };
+    return typeof json.detail === 'string' && typeof json.error_code === 'string';
+  } catch {
+    return false;
+  }
+}
+
 function operationSeed(method: string, path: string): number {
   return createHash('sha256').update(`${SEED} ${method} ${path}`).digest().readInt32LE(0);
 }
@@ -494,6 +505,8 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
   if (!(await worldIntact(s, world))) await repair();
 
   const failures: string[] = [];
+  // Error answers not in the envelope ({detail, error_code}), one example per operation and status.
+  const envelopeBreaks = new Map<string, string>();
   const timings: Array<[string, number]> = [];
   for (const { path, method, op } of operations) {
     const name = `${method.toUpperCase()} ${path}`;
@@ -619,6 +632,10 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
       if (process.env.FUZZ_DEBUG) console.log(`${call.caller} ${call.method} ${call.url.slice(0, 200)} ${call.payload?.slice(0, 200) ?? ''} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       if (res.statusCode >= 500) return false;
+      if (res.statusCode >= 400 && !inEnvelope(res.body)) {
+        const key = `${name}: ${res.statusCode}`;
+        if (!envelopeBreaks.has(key)) envelopeBreaks.set(key, `${key} to ${call.method.toUpperCase()} ${call.url.slice(0, 200)}: ${res.body.slice(0, 200)}`);
+      }
       if (res.statusCode < 300 && res.headers['content-type']?.toString().startsWith('application/json')) harvest(path, res.json());
       // A run that changed things (a logout, a closed organization) may have broken the callers.
       if (method !== 'get' && res.statusCode < 300) broken = !(await worldIntact(s, world));
@@ -642,4 +659,5 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
   timings.sort((x, y) => y[1] - x[1]);
   console.log(`fuzz: ${operations.length} operations x ${RUNS} runs, ${requests} requests, ${worlds} worlds; slowest: ${timings.slice(0, 5).map(([n, t]) => `${n} ${t}ms`).join(', ')}`);
   assert.deepEqual(failures, []);
+  assert.deepEqual([...envelopeBreaks.values()], []);
 });
