@@ -228,6 +228,20 @@ describe('an anonymous visitor\'s cart', () => {
     assert.deepEqual(items.map((i) => [i.plan_id, i.coupon_id]), [[w.foreignPlan.id, null]]);
   });
 
+  test('a full cart does not stop its user from logging in; the visitor\'s items wait in the cookie no more', async () => {
+    const u = await s.user();
+    await s.core.db.insertInto('cart_items').values(Array.from({ length: 1000 }, (_, i) => ({
+      user_id: u.id, plan_id: w.plan.id, email: `seat${i}@example.com`, sync_on: `seat${i}@example.com`,
+    }))).execute();
+    const add = await s.request({ method: 'POST', url: '/api/cart/', body: { plan: w.otherPlan.slug } });
+    const login = await s.request({ method: 'POST', url: '/api/auth/', headers: { cookie: `cart=${cartCookieOf(add)!}` }, body: { username: u.username, password: u.password } });
+    assert.equal(login.statusCode, 200, login.body);
+    assert.equal((await cartItems(u.id)).length, 1000);
+    const more = await s.request({ method: 'POST', url: '/api/cart/', token: u.token, body: { plan: w.otherPlan.slug } });
+    assert.equal(more.statusCode, 400);
+    assert.equal(more.json().error_code, 'cart.too_large');
+  });
+
   test('at most a few items fit in the cookie', async () => {
     let cookie = '';
     let last = 0;

@@ -288,7 +288,14 @@ export async function mergeAnonymousCart(core: Core, userId: number, items: Anon
         if (error instanceof Invalid) continue;
         throw error;
       }
-      const { row } = await putItem(tx, userId, plan, normalized, now);
+      let row: CartItemRow;
+      try {
+        ({ row } = await putItem(tx, userId, plan, normalized, now));
+      } catch (error) {
+        // A full cart keeps what it has: logging in must not fail for the cart's sake.
+        if (error instanceof BadRequest && error.code === 'cart.too_large') break;
+        throw error;
+      }
       merged += 1;
       if (item.coupon) couponItems.set(item.coupon, [...(couponItems.get(item.coupon) ?? []), row.id]);
     }
@@ -365,23 +372,17 @@ export async function removeFromCart(
   return { result: null, anonymous: anonymous.length ? [] : null };
 }
 
-/** `GET /api/cart/`: the items waiting in the caller's cart. */
+/** `GET /api/cart/`: the items waiting in the caller's cart, as checkout will read them. */
 export async function listCart(core: Core, caller: Caller, anonymous: AnonymousCartItem[]): Promise<CartChange<CartItemView[]>> {
+  if (caller.kind === 'user') await withAnonymousMerged(core, caller, anonymous);
   const lines = await cartOf(core, caller, anonymous);
-  if (caller.kind !== 'user') {
-    return {
-      result: lines.map((l) => ({
-        plan: l.plan.slug, option: l.option, quantity: l.quantity, full_name: l.fullName, email: l.email, sync_on: l.syncOn,
-        coupon: l.coupon?.code ?? null, created_at: l.createdAt,
-      })),
-      anonymous: null,
-    };
-  }
-  if (anonymous.length) {
-    await withAnonymousMerged(core, caller, anonymous);
-    return { result: await viewsOf(core.db, await userItems(core.db, caller.userId)), anonymous: [] };
-  }
-  return { result: await viewsOf(core.db, await userItems(core.db, caller.userId)), anonymous: null };
+  return {
+    result: lines.map((l) => ({
+      plan: l.plan.slug, option: l.option, quantity: l.quantity, full_name: l.fullName, email: l.email, sync_on: l.syncOn,
+      coupon: l.coupon?.code ?? null, created_at: l.createdAt,
+    })),
+    anonymous: caller.kind === 'user' && anonymous.length ? [] : null,
+  };
 }
 
 async function userItems(db: Db, userId: number): Promise<CartItemRow[]> {
@@ -575,7 +576,7 @@ export async function cartOf(core: Core, caller: Caller, cookieItems: AnonymousC
     const plan = planOf.get(row.plan_id)!;
     const coupon = row.coupon_id === null ? null : couponOf.get(row.coupon_id) ?? null;
     return {
-      id: row.id, plan, option: row.option, quantity: row.quantity,
+      id: row.id, plan, option: row.option <= optionsOf(plan) ? row.option : 0, quantity: row.quantity,
       coupon: coupon && couponAppliesTo(coupon, plan, now) ? coupon : null,
       fullName: row.full_name, email: row.email, syncOn: row.sync_on, claimCode: row.claim_code, createdAt: row.created_at,
     };
