@@ -21,6 +21,10 @@ export interface Links {
   invitation(userSlug: string, key: string): string;
   /** Where an organization's managers accept a request to join it. */
   roleRequest(organizationSlug: string, key: string): string;
+  /** Where a subscriber's managers accept a subscription a provider granted them. */
+  subscriptionGrant(organizationSlug: string, key: string): string;
+  /** Where a provider's managers accept a subscription a subscriber asked for. */
+  subscriptionRequest(providerSlug: string, key: string): string;
   /** An organization's own page. */
   organization(slug: string): string;
 }

@@ -3,6 +3,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, type TestService, type TestUser } from '../support/service.js';
+import { linkIn, pathOf } from '../support/smtp.js';
 import { grantRole, makeOrganization, type TestOrg } from '../support/fixtures.js';
 import { findPlan } from '../../src/core/billing/plans.js';
 import { subscribeOrExtend } from '../../src/core/billing/subscriptions.js';
@@ -135,8 +136,14 @@ describe('the provider subscribes an organization', () => {
     const again = await s.request({ method: 'POST', url: url('desk'), token: providerManager.token, body: { organization: { slug: subscriber.slug } } });
     assert.equal(again.statusCode, 200);
     assert.equal(again.json().grant_key, sub.grant_key);
+    // The subscriber's managers are told, with the link to accept; its contributors are not.
+    await s.core.jobs.idle();
+    const mail = await s.smtp.waitFor(subscriberManager.email, (m) => m.subject.includes('to Desk'));
+    assert.match(mail.text, /Welcome aboard/);
+    assert.ok(!s.smtp.to(subscriberMember.email).some((m) => m.subject.includes('to Desk')));
     // Only the subscriber's managers accept, and only with the right key.
-    const accept = `/api/profile/${subscriber.slug}/subscriptions/accept/${sub.grant_key}/`;
+    const accept = pathOf(linkIn(mail, '/subscriptions/accept/'));
+    assert.equal(accept, `/api/profile/${subscriber.slug}/subscriptions/accept/${sub.grant_key}/`);
     assert.equal((await s.request({ method: 'POST', url: accept, token: subscriberMember.token })).statusCode, 403);
     assert.equal((await s.request({ method: 'POST', url: accept, token: providerManager.token })).statusCode, 404);
     assert.equal((await s.request({ method: 'POST', url: `/api/profile/${subscriber.slug}/subscriptions/accept/wrong-key/`, token: subscriberManager.token })).statusCode, 404);
@@ -220,7 +227,10 @@ describe('the subscriber\'s side', () => {
     await grantRole(s, buyer, subscriberManager.id, 'manager');
     const vetted = await findPlan(s.core, { slug: 'vetted' });
     const { subscription } = await subscribeOrExtend(s.core, { subscriberId: buyer.id, plan: vetted, periods: 1 });
-    const accept = `/api/profile/${provider.slug}/subscribers/accept/${subscription.request_key}/`;
+    await s.core.jobs.idle();
+    const mail = await s.smtp.waitFor(providerManager.email, (m) => m.subject.includes('asks to subscribe to Vetted') && m.text.includes(subscription.request_key!));
+    const accept = pathOf(linkIn(mail, '/subscribers/accept/'));
+    assert.equal(accept, `/api/profile/${provider.slug}/subscribers/accept/${subscription.request_key}/`);
     assert.equal((await s.request({ method: 'POST', url: accept, token: subscriberManager.token })).statusCode, 404);
     assert.equal((await s.request({ method: 'POST', url: accept, token: providerMember.token })).statusCode, 403);
     const ok = await s.request({ method: 'PUT', url: accept, token: providerManager.token });

@@ -12,6 +12,7 @@ import { BadRequest, DomainError, Invalid, NotFound } from '../errors.js';
 import { authorizeOrganization, type OrganizationAccess } from '../access/policy.js';
 import { findOrganization, getProfile, updateProfile, organizationsByIds, type Organization, type ProfileChanges } from '../organizations/profiles.js';
 import { randomToken } from '../identity/secrets.js';
+import { printableName } from '../identity/users.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import type { Ref } from '../refs.js';
 import { addPlanPeriods } from './periods.js';
@@ -142,6 +143,58 @@ function newKey(): string {
   return randomToken(20);
 }
 
+/** The accepted managers of an organization with an e-mail address: who is told of grants and requests. */
+async function managersOf(tx: Db, organizationId: number) {
+  return tx.selectFrom('roles')
+    .innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
+    .innerJoin('users', 'users.id', 'roles.user_id')
+    .select(['users.email', 'users.full_name', 'users.slug'])
+    .where('roles.organization_id', '=', organizationId)
+    .where('role_descriptions.slug', '=', 'manager').where('role_descriptions.organization_id', 'is', null)
+    .where('roles.grant_key_hash', 'is', null).where('roles.request_key', 'is', null)
+    .where('users.email', 'is not', null).where('users.deleted_at', 'is', null)
+    .execute();
+}
+
+/** Tells the subscriber's managers of a provider's grant waiting for their opt-in (in the unit: sent if it commits). */
+async function mailGrant(core: Core, tx: Db, plan: Plan, subscriber: Organization, row: SubscriptionRow): Promise<void> {
+  for (const manager of await managersOf(tx, subscriber.id)) {
+    await core.mailer.enqueue(tx, {
+      to: manager.email!,
+      template: 'subscription_grant',
+      context: {
+        full_name: printableName(manager),
+        provider: printableName({ full_name: plan.provider_full_name, slug: plan.provider_slug }),
+        organization: printableName(subscriber),
+        plan: plan.title,
+        ends_at: new Date(row.ends_at).toISOString().slice(0, 10),
+        message: row.description ? `\nTheir message:\n\n${row.description}\n` : '',
+        link: core.links.subscriptionGrant(subscriber.slug, row.grant_key!),
+        site: core.config.brokerName,
+      },
+    });
+  }
+}
+
+/** Tells the provider's managers of a subscription waiting for their acceptance. */
+async function mailRequest(core: Core, tx: Db, plan: Plan, row: SubscriptionRow): Promise<void> {
+  const subscriber = await tx.selectFrom('organizations').select(['slug', 'full_name']).where('id', '=', row.organization_id).executeTakeFirstOrThrow();
+  for (const manager of await managersOf(tx, plan.organization_id)) {
+    await core.mailer.enqueue(tx, {
+      to: manager.email!,
+      template: 'subscription_request',
+      context: {
+        full_name: printableName(manager),
+        provider: printableName({ full_name: plan.provider_full_name, slug: plan.provider_slug }),
+        organization: printableName(subscriber),
+        plan: plan.title,
+        link: core.links.subscriptionRequest(plan.provider_slug, row.request_key!),
+        site: core.config.brokerName,
+      },
+    });
+  }
+}
+
 export interface SubscribeOrExtend {
   subscriberId: number;
   plan: Plan;
@@ -187,6 +240,7 @@ export async function subscribeOrExtend(core: Core, input: SubscribeOrExtend): P
       request_key: plan.optin_on_request ? newKey() : null,
       updated_at: now,
     }).returningAll().executeTakeFirstOrThrow();
+    if (subscription.request_key) await mailRequest(core, tx, plan, subscription);
     return { subscription, startsAt: now, endsAt };
   });
 }
@@ -383,7 +437,8 @@ export async function grantSubscription(core: Core, caller: Caller, providerRef:
       grant_key: plan.skip_optin_on_grant ? null : newKey(),
       description: input.message?.trim() || null,
       updated_at: now,
-    }).returning('id').executeTakeFirstOrThrow();
+    }).returningAll().executeTakeFirstOrThrow();
+    if (row.grant_key) await mailGrant(core, tx, plan, subscriber, row);
     return { id: row.id, created: true };
   });
   return { view: await viewOf(core, caller, await subscriptionById(core.db, result.id), access), created: result.created };

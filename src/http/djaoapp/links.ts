@@ -15,6 +15,8 @@ export function djaoappLinks(baseUrl: string): Links {
     emailUndo: (key) => at(`/api/auth/email/${key}/undo/`),
     invitation: (userSlug, key) => at(`/api/users/${slug(userSlug)}/accessibles/accept/${key}/`),
     roleRequest: (organizationSlug, key) => at(`/api/profile/${slug(organizationSlug)}/roles/accept/${key}/`),
+    subscriptionGrant: (organizationSlug, key) => at(`/api/profile/${slug(organizationSlug)}/subscriptions/accept/${key}/`),
+    subscriptionRequest: (providerSlug, key) => at(`/api/profile/${slug(providerSlug)}/subscribers/accept/${key}/`),
     organization: (organizationSlug) => at(`/app/${slug(organizationSlug)}/`),
   };
 }
