@@ -102,6 +102,12 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Uploads multiple discount codes into a cart',
       description: 'Puts plan {plan} in the caller\'s cart once per person of a CSV file sent as multipart/form-data in a part named `file` (at most 1 MB, 1000 rows): no header line, each row first_name,last_name,email (or full_name,email). Each person becomes a GroupBuy item for their e-mail address; a person already in the cart is updated. Rows that cannot be read are listed in `failed` with the reason, the others go in. Send it with the Authorization header: a request authenticated by the session cookie must be JSON.',
       params: Type.Object({ plan: Type.String({ ...Slug, description: 'Slug of the plan.' }) }),
+      // Documents the multipart body; the handler reads the part itself. Without a `type`
+      // the schema accepts the body Fastify leaves undefined for a multipart request.
+      body: { content: { 'multipart/form-data': { schema: Type.Unsafe({
+        properties: { file: { type: 'string', format: 'binary', description: 'The CSV file: no header line; first_name,last_name,email on each row.' } },
+        required: ['file'],
+      }) } } },
       response: { 200: ref(SeatUpload, 'What became of each row.'), ...errors(400, 401, 404, 413, 415) },
     },
   }, async (request) => {
