@@ -79,7 +79,7 @@ export async function settleBalanceDue(core: Core, caller: Caller, ref: Ref, opt
   await core.transact(async () => {
     await lockOrganization(core, organization.id);
     const now = core.now();
-    for (const due of await balancesDue(core, organization.id, now)) {
+    for (const due of await balancesDue(core, organization.id)) {
       if (due.amount <= 0) continue;
       if (options.paid) {
         await bookOfflinePayment(core, {

@@ -37,29 +37,32 @@ export function subscriptionIdOfEvent(eventId: string): number | null {
 
 /**
  * The balances due of an organization, one per event and unit, non-zero only, counting
- * rows created before `until` (now by default). Per event: every order into Payable on it
+ * Per event: every order into Payable on it
  * (those of a group buyer included), minus the payments (Backlog to Receivable) and the
- * write-offs (Receivable to Canceled) booked on it. Checkout lists these as lines; a
+ * write-offs (Receivable to Canceled) booked on it. Only rows created before `until` when
+ * it is given (a statement's end); all of them otherwise. Checkout lists these as lines; a
  * positive one locks its subscription.
  */
-export async function balancesDue(core: Core, organizationId: number, until: Date = core.now()): Promise<BalanceDue[]> {
+export async function balancesDue(core: Core, organizationId: number, until?: Date): Promise<BalanceDue[]> {
+  // Without `until`, every row counts: one booked in this very millisecond too.
+  const before = until ? sql`and created_at < ${until}` : sql``;
   const result = await sql<{ event_id: string; unit: string; amount: string | number; last_at: Date | string; provider_id: string | number }>`
     with events as (
       select distinct event_id from ledger_transactions
        where dest_organization_id = ${organizationId} and dest_account = 'Payable'
-         and created_at < ${until} and event_id is not null
+         ${before} and event_id is not null
     ), ordered as (
       select event_id, dest_unit as unit, sum(dest_amount) as amount, max(created_at) as last_at,
              min(orig_organization_id) as provider_id
         from ledger_transactions
-       where dest_account = 'Payable' and created_at < ${until} and event_id in (select event_id from events)
+       where dest_account = 'Payable' ${before} and event_id in (select event_id from events)
        group by event_id, dest_unit
     ), settled as (
       select event_id, dest_unit as unit, sum(dest_amount) as amount, max(created_at) as last_at
         from ledger_transactions
        where ((orig_account = 'Backlog' and dest_account = 'Receivable')
            or (orig_account = 'Receivable' and dest_account = 'Canceled'))
-         and created_at < ${until} and event_id in (select event_id from events)
+         ${before} and event_id in (select event_id from events)
        group by event_id, dest_unit
     )
     select o.event_id, o.unit, o.amount - coalesce(s.amount, 0) as amount,
@@ -198,7 +201,7 @@ export async function subscriberHistory(core: Core, caller: Caller, ref: Ref, li
   await authorizeOrganization(core, caller, 'organization.billing.read', organization);
   const endsAt = list.endsAt ?? core.now();
   const page = await statementPage(core, STATEMENTS.history(organization.id), list);
-  const balance = await statementBalance(core, organization.id, endsAt);
+  const balance = await statementBalance(core, organization.id, list.endsAt);
   return { ...page, organizationId: organization.id, startAt: list.startAt ?? null, endsAt, ...balance };
 }
 
