@@ -111,6 +111,7 @@ export const ERROR_CODES = {
   'card.not_found': ['not_found'],
   'processor.unavailable': ['refused'],
   'webhook.invalid_signature': ['refused'],
+  'webhook.not_configured': ['not_found'],
   // Billing: coupons and the cart
   'coupon.not_found': ['not_found'],
   'coupon.code_taken': ['invalid'],

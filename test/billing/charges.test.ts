@@ -4,9 +4,10 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startService, unique, type TestService } from '../support/service.js';
+import { startService, type TestService } from '../support/service.js';
 import { makeOrganization, type TestOrg } from '../support/fixtures.js';
-import { book, move, balance } from '../../src/core/billing/ledger.js';
+import { balance } from '../../src/core/billing/ledger.js';
+import { makeOrder, netPerUnit, rowsOfEvent } from './processor-helpers.js';
 import { createCharge, executeCharge, recoverCharges } from '../../src/core/billing/charges.js';
 import { cardFee } from '../../src/core/billing/processors/processor.js';
 import type { LedgerAccount } from '../../src/db/schema.js';
@@ -25,40 +26,18 @@ before(async () => {
 });
 after(async () => { await s.stop(); });
 
-/** A plan of `provider`, a subscription of a new subscriber to it, and the order row of one period. */
-async function order(amount: number, options: { brokerFeePercent?: number; seller?: TestOrg; payer?: TestOrg; unit?: string } = {}) {
-  const seller = options.seller ?? provider;
-  const payer = options.payer ?? await makeOrganization(s);
-  const plan = await s.core.db.insertInto('plans').values({
-    organization_id: seller.id, slug: unique('plan').toLowerCase(), title: unique('Plan'), is_active: true,
-    period_amount: amount, period_type: 'monthly', broker_fee_percent: options.brokerFeePercent ?? 0, unit: options.unit ?? 'usd',
-  }).returning(['id', 'slug']).executeTakeFirstOrThrow();
-  const now = s.core.now();
-  const subscription = await s.core.db.insertInto('subscriptions').values({
-    organization_id: payer.id, plan_id: plan.id, created_at: now, ends_at: new Date(now.getTime() + 30 * 86400_000), auto_renew: true,
-  }).returning('id').executeTakeFirstOrThrow();
-  const [orderId] = await s.core.transact(() => book(s.core, [move(amount, options.unit ?? 'usd',
-    { organizationId: seller.id, account: 'Receivable' }, { organizationId: payer.id, account: 'Payable' },
-    `Subscription to ${plan.slug}`, `sub_${subscription.id}/`)]));
-  return { payer, plan, subscriptionId: subscription.id, orderId: orderId!, eventId: `sub_${subscription.id}/` };
-}
+const order = (amount: number, options: { brokerFeePercent?: number; seller?: TestOrg; payer?: TestOrg; unit?: string } = {}) =>
+  makeOrder(s, options.seller ?? provider, amount, options);
 
 async function bal(organizationId: number, account: LedgerAccount, unit = 'usd', eventId?: string) {
   return balance(s.core, { organizationId, account, unit, eventId });
 }
 
-async function rowsOfCharge(chargeId: number): Promise<number> {
-  const result = await sql<{ n: string | number }>`select count(*) as n from ledger_transactions where event_id = ${`cha_${chargeId}/`}`.execute(s.core.db);
-  return Number(result.rows[0]!.n);
-}
+const rowsOfCharge = (chargeId: number) => rowsOfEvent(s, `cha_${chargeId}/`);
 
-/** Every unit nets to zero over the whole ledger: what goes out of one account goes into another. */
+/** Every unit nets to zero over the whole ledger. */
 async function assertBalanced() {
-  const result = await sql<{ unit: string; net: string | number }>`
-    select unit, sum(amount) as net from (
-      select dest_unit as unit, dest_amount as amount from ledger_transactions
-      union all select orig_unit, -orig_amount from ledger_transactions) moves group by unit`.execute(s.core.db);
-  for (const row of result.rows) assert.equal(Number(row.net), 0, `unit ${row.unit} does not net to zero`);
+  for (const [unit, net] of await netPerUnit(s)) assert.equal(net, 0, `unit ${unit} does not net to zero`);
 }
 
 const charge = (input: { payerId: number; invoicedIds: number[]; token: string | null; rememberCard?: boolean }) =>

@@ -20,6 +20,7 @@ import { contactsRoutes } from './routes/contacts.js';
 import { contactRoutes } from './routes/contact.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
+import { processorEventRoutes } from './routes/processor-events.js';
 import { couponRoutes } from './routes/coupons.js';
 import { cartRoutes } from './routes/cart.js';
 import { chargeRoutes } from './routes/charges.js';
@@ -84,6 +85,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(contactRoutes);
   await app.register(ledgerRoutes);
   await app.register(paymentMethodRoutes);
+  await app.register(processorEventRoutes);
   await app.register(couponRoutes);
   await app.register(cartRoutes);
   await app.register(chargeRoutes);

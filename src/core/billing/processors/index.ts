@@ -6,9 +6,10 @@ import type { Core } from '../../context.js';
 import { uniqueSlug } from '../../organizations/slugs.js';
 import type { PaymentProcessor } from './processor.js';
 import { TestProcessor } from './test.js';
+import { StripeProcessor } from './stripe.js';
 
 export function makeProcessor(config: Config, db: Db, now: () => Date): PaymentProcessor {
-  if (config.processor === 'stripe') throw new Error('PROCESSOR=stripe is not available yet');
+  if (config.processor === 'stripe' && config.stripe) return new StripeProcessor(config.stripe);
   return new TestProcessor(db, now, config.processorFault);
 }
 

@@ -77,7 +77,28 @@ export interface PaymentProcessor {
   refund(processorKey: string, amount: number, idempotencyKey: string): Promise<{ refundKey: string; processorFeeReturned: number }>;
   /** A provider's payout (bank) account, as may be shown. */
   retrieveBank(accountKey: string | null): Promise<{ bankName: string; last4: string; balance: number; unit: string }>;
+  /**
+   * For a processor that pushes events (Stripe's webhook): verifies the payload's signature
+   * and says what it is about; throws WebhookSignatureError when it does not verify.
+   */
+  parseWebhook?(payload: string, signature: string): ProcessorEvent;
 }
+
+/** What a verified webhook event says, in our terms. */
+export interface ProcessorEvent {
+  eventKey: string;
+  kind: string;
+  /** The PaymentIntent (or charge) the event is about, when it is about one. */
+  chargeKey: string | null;
+  /** Our idempotency key of that charge, from its metadata, when present. */
+  idempotencyKey: string | null;
+  /** The status the event's object carries (a dispute's `won`/`lost`...), when it has one. */
+  status: string | null;
+}
+
+/** The webhook signature does not verify (or no webhook secret is set). */
+export class WebhookSignatureError extends Error {}
+
 
 /** A card refused when it is saved (a charge's decline is an answer, not this error). */
 export class CardDeclinedError extends Error {
