@@ -13,6 +13,8 @@ export const processorEventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'receiveStripeEvent',
       tags: ['billing'],
+      // Stripe calls it with no credential of ours: its signature is what is checked.
+      security: [],
       summary: 'Receives a Stripe webhook event',
       description: 'For Stripe, not for people: an event (a payment that succeeded or failed, a dispute) signed with the webhook secret in the `Stripe-Signature` header. An event that does not verify is refused and changes nothing; one already received is acknowledged again and not acted on twice. A charge is settled from Stripe\'s current record of it, not from the event. 404 when the processor is not Stripe.',
       headers: Type.Object({ 'stripe-signature': Type.Optional(Type.String({ maxLength: 4096, description: 'Stripe\'s signature of the body.' })) }),
