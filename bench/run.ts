@@ -16,6 +16,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROFILE = process.argv.includes('--cpu-prof');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
+/** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
+const CHECKOUT_ORDERS = Number(process.env.BENCH_CHECKOUT_ORDERS ?? 200);
+const CART_SIZE = 50;
 const temps: string[] = [];
 const children = new Set<ChildProcess>();
 
@@ -38,12 +41,17 @@ function serviceEnv(dataDir: string, logLevel: string): NodeJS.ProcessEnv {
     AUTH_RATE_LIMIT: '1000000',
     NODE_ENV: 'production',
     BENCH_USER_PASSWORD: USER_PASSWORD,
+    BENCH_CHECKOUT_ORDERS: String(CHECKOUT_ORDERS),
+    BENCH_CART_SIZE: String(CART_SIZE),
   };
   delete env.DATABASE_URL;
   return env;
 }
 
-interface Started { child: ChildProcess; port: number; token?: string; userToken?: string }
+interface Started {
+  child: ChildProcess; port: number; token?: string; userToken?: string;
+  checkout?: { buyers: { token: string; org: string }[]; pricer: { token: string; org: string } };
+}
 
 /** Forks a server script and waits for the port it reports over IPC. */
 // With two cores or more, the load generator (this process) runs on core 0 and every
@@ -61,7 +69,7 @@ function start(script: string, env: NodeJS.ProcessEnv, execArgv: string[], quiet
     });
     if (child.pid) pin(child.pid, 1);
     children.add(child);
-    child.once('message', (m: { port: number; token?: string; userToken?: string }) => resolveStart({ child, ...m }));
+    child.once('message', (m: Omit<Started, 'child'>) => resolveStart({ child, ...m }));
     child.once('exit', (code) => { children.delete(child); reject(new Error(`${script} exited with ${code}`)); });
   });
 }
@@ -141,6 +149,47 @@ function report(line: string) {
   lines.push(line);
 }
 
+/**
+ * f. Checkouts placed and charged (test processor), each buyer's cart one plan, 4 at a time:
+ * orders per second, as a ratio to logins per second (d) in the same run.
+ * g. GET .../checkout/ of a cart of CART_SIZE plans, each with two advance discounts.
+ */
+async function checkoutFigures(origin: string, seed: Started['checkout'], figures: Record<string, number>): Promise<void> {
+  if (!seed) return;
+  const url = (org: string) => `${origin}/api/billing/${org}/checkout/`;
+  if (await routeMissing(url(seed.pricer.org), { headers: { authorization: `Bearer ${seed.pricer.token}` } })) {
+    report('f. checkout: route missing');
+    return;
+  }
+  const queue = [...seed.buyers];
+  let failed = 0;
+  const began = performance.now();
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let buyer = queue.shift(); buyer; buyer = queue.shift()) {
+      const res = await fetch(url(buyer.org), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ processor_token: 'tok_visa' }),
+      });
+      if (res.status !== 200) failed += 1;
+      await res.arrayBuffer();
+    }
+  }));
+  const perSecond = seed.buyers.length / ((performance.now() - began) / 1000);
+  const versus = figures.d ? ` = ${fmt(perSecond / figures.d, 2)}× logins/s` : '';
+  report(`f. POST .../checkout/ (order booked, test processor charged, payment booked, receipt queued), 4 at a time: ${fmt(perSecond, 1)} orders/s${versus}${failed ? ` — ${failed} failed` : ''}`);
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t = performance.now();
+    const res = await fetch(url(seed.pricer.org), { headers: { authorization: `Bearer ${seed.pricer.token}` } });
+    const body = (await res.json()) as { results?: unknown[] };
+    if (i > 0) times.push(performance.now() - t);
+    if (!res.ok || body.results?.length !== CART_SIZE) throw new Error(`pricing a cart answered ${res.status} with ${body.results?.length} results`);
+  }
+  times.sort((a, b) => a - b);
+  report(`g. GET .../checkout/ pricing a cart of ${CART_SIZE} plans (3 options each): median ${fmt(times[10]!, 1)} ms, worst ${fmt(times[times.length - 1]!, 1)} ms (of 20)`);
+}
+
 async function main() {
   const tsx = ['--import', 'tsx'];
   report(`Account Portal benchmark — ${new Date().toISOString()}`);
@@ -211,8 +260,10 @@ async function main() {
     report('d. POST /api/auth/ logins, 1 connection: route missing');
   } else {
     const r = await load(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody, connections: 1, duration: 3 });
+    figures.d = r.rps;
     report(`d. POST /api/auth/ logins, 1 connection: ${fmt(r.rps, 1)} logins/s (p50 ${r.p50} ms)${r.non2xx ? ` — ${r.non2xx} refused` : ''}`);
   }
+  await checkoutFigures(origin, svc.checkout, figures);
   await stop(svc.child);
 
   const hashing = await new Promise<{ argon2PerSecond: number; sha256PerSecond: number }>((done, reject) => {

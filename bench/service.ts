@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { createService, makeLogger } from '../src/server.js';
 import { hashPassword } from '../src/core/identity/passwords.js';
 import { openSession } from '../src/core/identity/sessions.js';
+import { seedCheckout } from './checkout-seed.js';
 
 const config = loadConfig();
 const service = await createService(config, { log: makeLogger(config) });
@@ -23,5 +24,9 @@ const plain = process.env.BENCH_USER_PASSWORD
   }).onConflict((oc) => oc.doNothing()).returning(['id', 'slug', 'email', 'full_name']).executeTakeFirst()
   : undefined;
 const userToken = plain ? (await openSession(service.core, service.core.db, plain, 'password', {}, new Date(Date.now() + 1000))).token : undefined;
-process.send?.({ port, token, userToken });
+// The checkout figures: buyers with a cart each, and a cart of many items to price.
+const checkout = process.env.BENCH_CHECKOUT_ORDERS
+  ? await seedCheckout(service, Number(process.env.BENCH_CHECKOUT_ORDERS), Number(process.env.BENCH_CART_SIZE ?? 50))
+  : undefined;
+process.send?.({ port, token, userToken, checkout });
 process.on('SIGTERM', () => { void service.close().then(() => process.exit(0)); });

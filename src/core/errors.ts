@@ -130,6 +130,11 @@ export const ERROR_CODES = {
   'subscription.not_found': ['not_found'],
   'subscription.extend_refused': ['invalid'],
   'subscription.ended': ['refused'],
+  // Billing: idempotency keys, checkout
+  'idempotency.key_reused': ['conflict'],
+  'idempotency.in_progress': ['conflict'],
+  'checkout.option_required': ['invalid'],
+  'checkout.mixed_units': ['refused'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
+import { errors } from './schemas/common.js';
 import { requestProblem } from '../request-errors.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { authRoutes } from './routes/auth.js';
@@ -26,6 +27,8 @@ import { cartRoutes } from './routes/cart.js';
 import { chargeRoutes } from './routes/charges.js';
 import { planRoutes } from './routes/plans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
+import { addIdempotency } from '../idempotency.js';
+import { checkoutRoutes } from './routes/checkout.js';
 
 export const PREFIX = '/api';
 
@@ -72,6 +75,8 @@ const surface: FastifyPluginAsync = async (app) => {
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(envelope(`Not found: ${request.method} ${request.url.split('?')[0]}`, 'route.not_found'));
   });
+  // Before the routes: routes that say `idempotent` get the Idempotency-Key's handling.
+  addIdempotency(app, errors([409, 'The Idempotency-Key was sent before with another request, or its first request is still running.'])[409]);
   await app.register(authRoutes);
   await app.register(profileRoutes);
   await app.register(accountRoutes);
@@ -91,6 +96,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(chargeRoutes);
   await app.register(planRoutes);
   await app.register(subscriptionRoutes);
+  await app.register(checkoutRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -58,6 +58,8 @@ export const chargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => chargeJson(await getCharge(core, request.caller, request.params.charge)));
 
   app.post('/billing/charges/:charge/refund/', {
+    // Money moves: a retry with the same Idempotency-Key refunds once.
+    config: { idempotent: true },
     schema: {
       operationId: 'refundCharge',
       tags: TAGS,

@@ -176,6 +176,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/billing/:organization/transfers/import/', {
+    // Money moves: a retry with the same Idempotency-Key books it once.
+    config: { idempotent: true },
     schema: {
       operationId: 'importOfflineTransaction',
       tags: TAGS,

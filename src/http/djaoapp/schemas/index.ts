@@ -8,6 +8,7 @@ import { Activity, PersonalInfo, Preferences, SecurityEvent, Session, User, User
 import { Charge, Transaction } from './ledger.js';
 import { Bank, Card } from './payment-methods.js';
 import { CartItem, Coupon, SeatRow, SeatUpload } from './cart.js';
+import { Checkout, CheckoutSubscription } from './checkout.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
@@ -19,4 +20,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   Card, Bank,
   Coupon, CartItem, SeatRow, SeatUpload,
   ProfileBrief, AdvanceDiscount, Plan, Subscription, Subscriber,
+  CheckoutSubscription, Checkout,
 ];
