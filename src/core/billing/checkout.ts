@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
-import type { ChargesTable, CouponsTable, PlansTable, SubscriptionsTable } from '../../db/schema.js';
+import type { ChargesTable, CouponsTable, SubscriptionsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
 import { BadRequest, Conflict, Invalid } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
@@ -18,16 +18,16 @@ import type { Ref } from '../refs.js';
 import { book, move } from './ledger.js';
 import { priceOptions, type PriceOption } from './pricing.js';
 import { subscribeOrExtend } from './subscriptions.js';
+import { selectPlans, type Plan } from './plans.js';
 import { createCharge, executeCharge } from './charges.js';
 import { enqueueReceipt } from './receipts.js';
 
-type PlanRow = Selectable<PlansTable>;
 type SubscriptionRow = Selectable<SubscriptionsTable>;
 type CouponRow = Selectable<CouponsTable>;
 export type ChargeRow = Selectable<ChargesTable>;
 
 /** A plan with its provider, as checkout lines name them. */
-export type CheckoutPlan = PlanRow & { provider_slug: string; provider_full_name: string; provider_picture: string | null; provider_type: Organization['type'] };
+export type CheckoutPlan = Plan;
 
 /** The subscription a group of lines and options pays for: a saved one, or the one the order will create. */
 export interface CheckoutSubscription {
@@ -94,13 +94,7 @@ export type CheckoutOutcome =
   | { kind: 'charged'; charge: ChargeRow; email: string | null };
 
 function selectPlan(core: Core) {
-  return core.db.selectFrom('plans')
-    .innerJoin('organizations as provider', 'provider.id', 'plans.organization_id')
-    .selectAll('plans')
-    .select([
-      'provider.slug as provider_slug', 'provider.full_name as provider_full_name',
-      'provider.picture as provider_picture', 'provider.type as provider_type',
-    ]);
+  return selectPlans(core.db);
 }
 
 const SUBSCRIPTION_EVENT = /^sub_(\d+)\/$/;

@@ -3,31 +3,16 @@ import { Type } from '@fastify/type-provider-typebox';
 import { Nullable, ref } from './common.js';
 import { OrganizationProfile } from './organizations.js';
 import { Transaction } from './ledger.js';
+import { Plan } from './plans.js';
 
 const text = (description: string) => Nullable(Type.String({ description }));
-const unit = (description = 'Three-letter ISO 4217 code for the currency unit (ex: usd).') => Type.String({ description });
-
-// INTERIM: the plans lane's `Plan` component replaces this on integration.
-const CheckoutPlan = Type.Object({
-  slug: Type.String({ description: 'Unique identifier of the plan.' }),
-  title: Type.String({ description: 'Title for the plan.' }),
-  description: text('Free-form text description for the plan.'),
-  is_active: Type.Boolean({ description: 'True when customers can subscribe to the plan.' }),
-  setup_amount: Type.Integer({ description: 'One-time amount to pay when the subscription starts (never charged).' }),
-  period_amount: Type.Integer({ description: 'Amount billed every period, in minor units.' }),
-  period_type: Type.String({ description: 'Natural period of the plan: hourly, daily, weekly, monthly or yearly.' }),
-  period_length: Type.Integer({ description: 'How many natural periods one period of the plan lasts.' }),
-  unit: unit(),
-  app_url: text('Where the subscriber uses what the plan sells.'),
-  organization: Type.String({ description: 'Slug of the provider.' }),
-});
 
 export const CheckoutSubscription = Type.Object({
   created_at: Nullable(Type.String({ format: 'date-time', description: 'When the subscription started; null when the order will create it.' })),
   ends_at: Type.String({ format: 'date-time', description: 'When the subscription period currently ends (now, for one the order will create).' }),
   description: text('Free-form text description for the subscription.'),
   organization: ref(OrganizationProfile, 'The subscriber. For a group buy to someone who has no profile yet: a profile named after the cart item (slug = sync_on).'),
-  plan: CheckoutPlan,
+  plan: ref(Plan, 'The plan.'),
   auto_renew: Type.Boolean({ description: 'The subscription is set to auto-renew at the end of the period.' }),
   editable: Type.Boolean({ description: 'False here: checkout does not edit subscriptions.' }),
   extra: text('Extra meta data (can be stringified JSON).'),

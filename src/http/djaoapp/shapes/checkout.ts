@@ -6,6 +6,7 @@ import type { Checkout, CheckoutSubscription } from '../schemas/checkout.js';
 import type { Transaction } from '../schemas/ledger.js';
 import { iso, isoOrNull, orNull } from './common.js';
 import { organizationProfileJson } from './organizations.js';
+import { planJson } from './plans.js';
 
 /** An order line (booked or to book) as a ledger row seen by its payer: money owed, not paid out. */
 export function orderLineJson(line: OrderLine): Static<typeof Transaction> {
@@ -39,11 +40,7 @@ function checkoutSubscriptionJson(s: CoreSubscription, now: Date): Static<typeof
     ends_at: iso(s.endsAt),
     description: orNull(s.description),
     organization,
-    plan: {
-      slug: plan.slug, title: plan.title, description: orNull(plan.description), is_active: plan.is_active,
-      setup_amount: Number(plan.setup_amount), period_amount: Number(plan.period_amount), period_type: plan.period_type,
-      period_length: plan.period_length, unit: plan.unit, app_url: orNull(plan.app_url), organization: plan.provider_slug,
-    },
+    plan: planJson(plan),
     auto_renew: s.autoRenew,
     editable: false,
     extra: orNull(s.extra),
