@@ -127,6 +127,8 @@ export const ERROR_CODES = {
   'plan.not_found': ['not_found'],
   'plan.title_taken': ['invalid'],
   'plan.in_use': ['forbidden', 'invalid'],
+  'plan.inactive': ['invalid'],
+  'plan.priced': ['invalid'],
   'subscription.not_found': ['not_found'],
   'subscription.extend_refused': ['invalid'],
   'subscription.ended': ['refused'],

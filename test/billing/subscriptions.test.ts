@@ -285,3 +285,61 @@ describe('the subscriber\'s side', () => {
     assert.ok(churned.json().results.some((r: { organization: { slug: string } }) => r.organization.slug === subscriber.slug));
   });
 });
+
+describe('POST /api/profile/{organization}/subscriptions/ (001)', () => {
+  test('free plans start at once, plans priced on request wait for the provider, paid plans go through checkout', async () => {
+    const buyer = await makeOrganization(s);
+    await grantRole(s, buyer, subscriberManager.id, 'manager');
+    await grantRole(s, buyer, subscriberMember.id, 'contributor');
+    for (const body of [
+      { title: 'Free Tier', period_amount: 0, period_type: 'monthly', is_active: true },
+      { title: 'Enterprise', period_amount: 0, is_not_priced: true, is_active: true },
+      { title: 'Closed Free', period_amount: 0, is_active: false },
+    ]) {
+      const res = await s.request({ method: 'POST', url: `/api/profile/${provider.slug}/plans/`, token: providerManager.token, body });
+      assert.equal(res.statusCode, 201, res.body);
+    }
+    const url = `/api/profile/${buyer.slug}/subscriptions/`;
+    const free = await s.request({ method: 'POST', url, token: subscriberManager.token, body: { plan: 'free-tier' } });
+    assert.equal(free.statusCode, 201, free.body);
+    assert.equal(free.json().request_key, null);
+    assert.equal(free.json().plan.slug, 'free-tier');
+    const again = await s.request({ method: 'POST', url, token: subscriberManager.token, body: { plan: { slug: 'free-tier' } } });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().ends_at, free.json().ends_at, 'asking again does not extend a free plan');
+    const onRequest = await s.request({ method: 'POST', url, token: subscriberManager.token, body: { plan: 'enterprise' } });
+    assert.equal(onRequest.statusCode, 201, onRequest.body);
+    assert.ok(onRequest.json().request_key);
+    await s.core.jobs.idle();
+    await s.smtp.waitFor(providerManager.email, (m) => m.subject.includes('to Enterprise'));
+
+    const paid = await s.request({ method: 'POST', url, token: subscriberManager.token, body: { plan: 'desk' } });
+    assert.equal(paid.statusCode, 400);
+    assert.equal(paid.json().error_code, 'plan.priced');
+    const closed = await s.request({ method: 'POST', url, token: subscriberManager.token, body: { plan: 'closed-free' } });
+    assert.equal(closed.json().error_code, 'plan.inactive');
+    for (const body of [{}, { plan: 'no-such-plan' }, { plan: 5 }, { plan: 'free-tier', extra: 1 }]) {
+      const res = await s.request({ method: 'POST', url, token: subscriberManager.token, body });
+      assert.equal(res.statusCode, 400, JSON.stringify(body));
+      assert.ok(res.json().plan || res.json().extra || res.json().error_code === 'field.invalid', res.body);
+    }
+    assert.equal((await s.request({ method: 'POST', url, token: subscriberMember.token, body: { plan: 'free-tier' } })).statusCode, 403);
+    assert.equal((await s.request({ method: 'POST', url, token: stranger.token, body: { plan: 'free-tier' } })).statusCode, 404);
+    assert.equal((await s.request({ method: 'POST', url, body: { plan: 'free-tier' } })).statusCode, 401);
+    const rows = await s.core.db.selectFrom('subscriptions').select('id').where('organization_id', '=', buyer.id).execute();
+    assert.equal(rows.length, 2, 'refusals created nothing');
+  });
+
+  test('the active metrics list answers as of ends_at', async () => {
+    const buyer = await makeOrganization(s);
+    const desk = await findPlan(s.core, { slug: 'desk' });
+    const { endsAt } = await subscribeOrExtend(s.core, { subscriberId: buyer.id, plan: desk, periods: 1 });
+    const url = `/api/metrics/${provider.slug}/active/`;
+    const has = (res: { json(): { results: Array<{ organization: { slug: string } }> } }) => res.json().results.some((r) => r.organization.slug === buyer.slug);
+    const now = await s.request({ method: 'GET', url: `${url}?page_size=500`, token: providerMember.token });
+    assert.ok(has(now));
+    const later = await s.request({ method: 'GET', url: `${url}?page_size=500&ends_at=${new Date(endsAt.getTime() + 1000).toISOString()}`, token: providerMember.token });
+    assert.equal(later.statusCode, 200, later.body);
+    assert.ok(!has(later), 'ended by then');
+  });
+});

@@ -200,6 +200,8 @@ export interface SubscribeOrExtend {
   plan: Plan;
   /** How many whole periods of the plan (each `period_length` x `period_type`); 1 or more. */
   periods: number;
+  /** A new subscription waits for the provider even if the plan does not ask (a plan priced on request). */
+  request?: boolean;
 }
 
 export interface SubscribedPeriod {
@@ -237,7 +239,7 @@ export async function subscribeOrExtend(core: Core, input: SubscribeOrExtend): P
       created_at: now,
       ends_at: endsAt,
       auto_renew: plan.renewal_type === 'auto-renew',
-      request_key: plan.optin_on_request ? newKey() : null,
+      request_key: plan.optin_on_request || input.request ? newKey() : null,
       updated_at: now,
     }).returningAll().executeTakeFirstOrThrow();
     if (subscription.request_key) await mailRequest(core, tx, plan, subscription);
@@ -320,6 +322,34 @@ export async function updateSubscription(core: Core, caller: Caller, subscriberR
   return viewOf(core, caller, await subscriptionById(core.db, id));
 }
 
+/**
+ * The subscriber subscribes itself to a plan without a checkout (DjaoApp's other listing):
+ * only where nothing is to be paid on the site. A free plan starts at once (or waits for
+ * the provider when it asks to accept requests); a plan priced on request always waits for
+ * the provider, who agrees the price. A priced plan is bought through the cart and checkout.
+ * An open subscription to the plan is answered as it is.
+ */
+export async function subscribe(core: Core, caller: Caller, subscriberRef: Ref, planRef: Ref): Promise<{ view: SubscriptionView; created: boolean }> {
+  const subscriber = await findOrganization(core.db, subscriberRef);
+  await authorizeOrganization(core, caller, 'organization.billing.manage', subscriber);
+  const plan = await findPlan(core, planRef).catch((error: unknown) => {
+    throw error instanceof NotFound ? new Invalid('plan', 'No plan with this slug.') : error;
+  });
+  if (!plan.is_active) throw new Invalid('plan', `"${plan.slug}" is not open to subscriptions.`, 'plan.inactive');
+  const free = Number(plan.period_amount) === 0 && Number(plan.setup_amount) === 0;
+  if (!free && !plan.is_not_priced) {
+    throw new Invalid('plan', `"${plan.slug}" is paid for: add it to the cart (POST /api/cart/) and check out.`, 'plan.priced');
+  }
+  const result = await core.transact(async (tx) => {
+    await lockSubscriber(tx, subscriber.id);
+    const open = await openSubscription(tx, subscriber.id, plan.id, core.now());
+    if (open) return { id: open.id, created: false };
+    const { subscription } = await subscribeOrExtend(core, { subscriberId: subscriber.id, plan, periods: 1, request: plan.is_not_priced });
+    return { id: subscription.id, created: true };
+  });
+  return { view: await viewOf(core, caller, await subscriptionById(core.db, result.id)), created: result.created };
+}
+
 /** Ends a subscription now (and its renewals). Already ended: nothing changes. */
 async function endNow(tx: Db, row: SubscriptionRow, now: Date): Promise<void> {
   if (new Date(row.ends_at) <= now && !row.auto_renew) return;
@@ -376,13 +406,16 @@ export async function listPlanSubscriptions(
   return { count: page.count, results: await viewsOf(core, caller, page.results, access) };
 }
 
-/** Every subscription to any plan of the provider (its active and churned metrics lists). */
+/**
+ * Every subscription to any plan of the provider (its active and churned metrics lists), in
+ * `state` as of `at` (default now: "active at ends_at" in DjaoApp's words).
+ */
 export async function listProviderSubscriptions(
-  core: Core, caller: Caller, providerRef: Ref, list: ListQuery, state?: SubscriptionState,
+  core: Core, caller: Caller, providerRef: Ref, list: ListQuery, state?: SubscriptionState, at?: Date,
 ): Promise<Page<SubscriptionView>> {
   const { provider, access } = await providerAccess(core, caller, providerRef, 'organization.sales.read');
   let query = selectSubscriptions(core.db).where('plans.organization_id', '=', provider.id);
-  if (state) query = query.where(stateCondition(state, core.now()));
+  if (state) query = query.where(stateCondition(state, at ?? core.now()));
   const page = await paginate(query, list, SUBSCRIPTION_LIST);
   return { count: page.count, results: await viewsOf(core, caller, page.results, access) };
 }

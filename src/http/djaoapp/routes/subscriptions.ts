@@ -5,7 +5,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   SUBSCRIBER_LIST, SUBSCRIPTION_LIST, acceptGrant, acceptRequest, cancelSubscription, endPlanSubscription,
   getPlanSubscription, getSubscription, grantSubscription, listPlanSubscriptions, listProviderSubscriptions,
-  listSubscribers, listSubscriptions, updatePlanSubscription, updateSubscription, type SubscriptionChanges,
+  listSubscribers, listSubscriptions, subscribe, updatePlanSubscription, updateSubscription, type SubscriptionChanges,
 } from '../../../core/billing/subscriptions.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { NoContent, Nullable, OrganizationParams, Slug, errors, ref } from '../schemas/common.js';
@@ -57,6 +57,13 @@ const GrantBody = Type.Object({
     description: 'The organization to subscribe. DjaoApp also lists profile fields here (to invite an unknown one); they are accepted and ignored: the organization must exist.',
   }),
   message: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'A note kept as the subscription\'s description.' }))),
+}, { additionalProperties: false });
+
+const SubscribeBody = Type.Object({
+  plan: Type.Union([
+    Type.String({ ...Slug, description: 'Slug of the plan.' }),
+    Type.Object({ slug: Type.String({ ...Slug, description: 'Slug of the plan.' }) }, { additionalProperties: true, description: 'The plan, by its slug (other fields are ignored).' }),
+  ], { description: 'The plan to subscribe to.' }),
 }, { additionalProperties: false });
 
 const One = (description: string) => ref(Subscription, description);
@@ -188,14 +195,19 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId,
         tags: ['metrics'],
         summary,
-        description: `Subscriptions to any of the provider's plans ${what}. start_at/ends_at bound their creation date; q and o as for a plan's subscriptions. The provider's members may read them.`,
+        description: state === 'active'
+          ? `Subscriptions to any of the provider's plans ${what}, or active at \`ends_at\` when given; \`start_at\` keeps those created since. q and o as for a plan's subscriptions. The provider's members may read them.`
+          : `Subscriptions to any of the provider's plans ${what}. start_at/ends_at bound their creation date; q and o as for a plan's subscriptions. The provider's members may read them.`,
         params: OrganizationParams,
         querystring: ListParams,
         response: { 200: Many('A page of subscriptions.'), ...errors(400, 401, 403, 404) },
       },
     }, async (request) => {
-      const list = toListQuery(request.query, SUBSCRIPTION_LIST, config);
-      return pageEnvelope(request, config, list, await listProviderSubscriptions(core, request.caller, { slug: request.params.organization }, list, state), subscriptionJson);
+      // For the active list, ends_at is the moment the subscriptions are active at, not a bound on their creation.
+      const { ends_at: at, ...params } = request.query;
+      const list = toListQuery(state === 'active' ? params : request.query, SUBSCRIPTION_LIST, config);
+      const page = await listProviderSubscriptions(core, request.caller, { slug: request.params.organization }, list, state, state === 'active' && at ? new Date(at) : undefined);
+      return pageEnvelope(request, config, list, page, subscriptionJson);
     });
   }
 
@@ -215,6 +227,26 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { state, ...params } = request.query;
     const list = toListQuery(params, SUBSCRIPTION_LIST, config);
     return pageEnvelope(request, config, list, await listSubscriptions(core, request.caller, { slug: request.params.organization }, list, state), subscriptionJson);
+  });
+
+  app.post('/profile/:organization/subscriptions/', {
+    schema: {
+      operationId: 'subscribe',
+      tags: SUBSCRIBER_TAGS,
+      summary: 'Subscribes to a plan',
+      description: 'From DjaoApp\'s other listing. The organization subscribes itself to an active plan for one period, without a checkout, only where nothing is paid on the site: a free plan starts at once (unless its provider accepts requests), a plan priced on request waits for its provider (`request_key`). A paid plan answers 400 `plan.priced`: add it to the cart and check out. An open subscription to the plan is answered as it is (200). Its managers may.',
+      params: OrganizationParams,
+      body: SubscribeBody,
+      response: {
+        200: One('Already subscribed: its subscription.'),
+        201: One('The subscription, created.'),
+        ...errors(400, 401, 403, 404),
+      },
+    },
+  }, async (request, reply) => {
+    const plan = typeof request.body.plan === 'string' ? request.body.plan : request.body.plan.slug;
+    const { view, created } = await subscribe(core, request.caller, { slug: request.params.organization }, { slug: plan });
+    return reply.code(created ? 201 : 200).send(subscriptionJson(view));
   });
 
   app.get('/profile/:organization/subscriptions/:subscribed_plan/', {
