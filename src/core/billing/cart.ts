@@ -13,6 +13,7 @@ import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, type FieldErr
 import {
   couponAppliesTo, couponsWithCode, spendCouponUse, type CouponRow, type PlanRow,
 } from './coupons.js';
+import { findPlan } from './plans.js';
 
 export type CartItemRow = Selectable<CartItemsTable>;
 
@@ -106,11 +107,17 @@ function normalize(input: CartItemInput): Required<Omit<CartItemInput, 'option' 
   return { plan: input.plan.trim(), option: input.option, quantity: input.quantity, full_name: text(input.full_name), email, sync_on: syncOn };
 }
 
-/** The plan a cart item names: it must exist and be for sale. */
-async function planForCart(db: Db, slug: string, field = 'plan'): Promise<PlanRow> {
-  const plan = await db.selectFrom('plans').selectAll().where(sql<boolean>`lower(slug) = ${slug.toLowerCase()}`).executeTakeFirst();
-  if (!plan) throw new Invalid(field, `There is no plan "${slug}".`);
-  if (!plan.is_active) throw new Invalid(field, `The plan "${slug}" is not for sale.`);
+/** The plan a cart item names (the plans' one resolver): it must exist and be for sale. */
+async function planForCart(core: Core, slug: string): Promise<PlanRow> {
+  let plan: PlanRow;
+  try {
+    plan = await findPlan(core, { slug });
+  } catch (error) {
+    // Named in a body, an unknown plan is a field at fault, not a missing resource.
+    if (error instanceof NotFound) throw new Invalid('plan', `There is no plan "${slug}".`);
+    throw error;
+  }
+  if (!plan.is_active) throw new Invalid('plan', `The plan "${plan.slug}" is not for sale.`);
   return plan;
 }
 
@@ -282,7 +289,7 @@ export async function mergeAnonymousCart(core: Core, userId: number, items: Anon
       let normalized: Normalized;
       try {
         normalized = normalize(item);
-        plan = await planForCart(tx, item.plan);
+        plan = await planForCart(core, item.plan);
         checkOption(plan, normalized.option);
       } catch (error) {
         if (error instanceof Invalid) continue;
@@ -324,7 +331,7 @@ export async function addToCart(core: Core, caller: Caller, inputs: CartItemInpu
     const cart = anonymous.map((item) => ({ ...item }));
     const added: AnonymousCartItem[] = [];
     for (const item of items) {
-      const plan = await planForCart(core.db, item.plan);
+      const plan = await planForCart(core, item.plan);
       checkOption(plan, item.option);
       added.push(putAnonymous(cart, plan, item, now));
     }
@@ -335,7 +342,7 @@ export async function addToCart(core: Core, caller: Caller, inputs: CartItemInpu
   const rows = await core.transact(async (tx) => {
     const put: CartItemRow[] = [];
     for (const item of items) {
-      const plan = await planForCart(tx, item.plan);
+      const plan = await planForCart(core, item.plan);
       checkOption(plan, item.option);
       put.push((await putItem(tx, caller.userId, plan, item, now)).row);
     }
@@ -354,8 +361,7 @@ export async function removeFromCart(
   const plan = filter.plan?.trim();
   const email = filter.email?.trim().toLowerCase();
   if (plan !== undefined) {
-    const exists = await core.db.selectFrom('plans').select('id').where(sql<boolean>`lower(slug) = ${plan.toLowerCase()}`).executeTakeFirst();
-    if (!exists) throw new NotFound('plan', `There is no plan "${plan}".`);
+    await findPlan(core, { slug: plan });
   }
   const keep = (item: { plan: string; email: string | null }) =>
     !((plan === undefined || item.plan.toLowerCase() === plan.toLowerCase())
@@ -500,9 +506,9 @@ export function parseCsv(text: string): string[][] {
  */
 export async function uploadSeats(core: Core, caller: Caller, planSlug: string, csv: string): Promise<SeatUpload> {
   const user = requireUser(caller);
-  const exists = await core.db.selectFrom('plans').select('id').where(sql<boolean>`lower(slug) = ${planSlug.toLowerCase()}`).executeTakeFirst();
-  if (!exists) throw new NotFound('plan', `There is no plan "${planSlug}".`);
-  const plan = await planForCart(core.db, planSlug);
+  // The plan is in the path: unknown is a 404; withdrawn from sale, a 400.
+  await findPlan(core, { slug: planSlug });
+  const plan = await planForCart(core, planSlug);
   const records = parseCsv(csv);
   if (records.length > MAX_UPLOAD_ROWS) {
     throw new BadRequest(`At most ${MAX_UPLOAD_ROWS} rows per upload; this file has ${records.length}.`, 'cart.too_large', { file: [`At most ${MAX_UPLOAD_ROWS} rows.`] });

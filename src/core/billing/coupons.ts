@@ -11,6 +11,7 @@ import { findOrganization, type Organization } from '../organizations/profiles.j
 import { Invalid, NotFound, isUniqueViolation, type FieldErrors } from '../errors.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import type { Ref } from '../refs.js';
+import { providerPlan } from './plans.js';
 
 export type CouponRow = Selectable<CouponsTable>;
 export type PlanRow = Selectable<PlansTable>;
@@ -86,11 +87,13 @@ async function couponOf(core: Core, providerId: number, code: string): Promise<C
 
 /** The active plan of `providerId` named `slug` that a coupon may be restricted to. */
 async function restrictablePlan(core: Core, providerId: number, slug: string): Promise<PlanRow> {
-  const plan = await core.db.selectFrom('plans').selectAll()
-    .where(sql<boolean>`lower(slug) = ${slug.toLowerCase()}`)
-    .where('organization_id', '=', providerId)
-    .executeTakeFirst();
-  if (!plan) throw new Invalid('plan', `The plan "${slug}" does not belong to this provider.`);
+  let plan: PlanRow;
+  try {
+    plan = await providerPlan(core, { id: providerId }, { slug });
+  } catch (error) {
+    if (error instanceof NotFound) throw new Invalid('plan', `The plan "${slug}" does not belong to this provider.`);
+    throw error;
+  }
   if (!plan.is_active) throw new Invalid('plan', `The plan "${slug}" is not active.`);
   return plan;
 }
