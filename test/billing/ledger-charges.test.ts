@@ -1,7 +1,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, type TestService, type TestUser } from '../support/service.js';
-import { giveRole, makeOrganization, quickUser, type TestOrg } from '../support/fixtures.js';
+import { giveRole, makeOrganization, placeOrganization, quickUser, type TestOrg } from '../support/fixtures.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
 import { createCharge } from '../../src/core/billing/charges.js';
 import { recoverRefunds } from '../../src/core/billing/refunds.js';
@@ -163,7 +163,7 @@ describe('POST /api/billing/charges/{charge}/refund/', () => {
   });
 
   test('who may refund, and bad input: 4xx that changes nothing', async () => {
-    const { charge } = await paidTwoLines();
+    const { xia, charge } = await paidTwoLines();
     const key = charge.processor_key;
     const count = async () => Number((await s.core.db.selectFrom('ledger_transactions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
@@ -172,6 +172,13 @@ describe('POST /api/billing/charges/{charge}/refund/', () => {
       const res = await refund(key, line, who?.token);
       assert.equal(res.statusCode, status, `${who?.username}: ${res.body}`);
     }
+    // The managers of a partner above the payer see the charge but may not refund it.
+    const partner = await makeOrganization(s);
+    const partnerManager = await quickUser(s);
+    await giveRole(s, partner, partnerManager.id, 'manager');
+    await placeOrganization(s, xia, { partner });
+    assert.equal((await s.request({ method: 'GET', url: `/api/billing/charges/${key}/`, token: partnerManager.token })).statusCode, 200);
+    assert.equal((await refund(key, line, partnerManager.token)).statusCode, 403);
     assert.equal((await refund('ch_nosuchcharge', line, s.admin.token)).statusCode, 404);
     const bodies: unknown[] = [
       '{"lines": [',

@@ -1,7 +1,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, type TestService, type TestUser } from '../support/service.js';
-import { giveRole, makeOrganization, quickUser, type TestOrg } from '../support/fixtures.js';
+import { giveRole, makeOrganization, placeOrganization, quickUser, type TestOrg } from '../support/fixtures.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
 import { balancesDue } from '../../src/core/billing/statements.js';
 import { bookOrder, makeProvider, payByCard, processorFee, processorOrganization, subscribe, type TestPlan } from './ledger-helpers.js';
@@ -115,7 +115,16 @@ describe('balance due and history', () => {
 
   test('who may read which statement', async () => {
     const xia = await newSubscriber();
+    // A partner organization above the subscriber: its managers act for it.
+    const partner = await makeOrganization(s);
+    const partnerManager = await quickUser(s);
+    await giveRole(s, partner, partnerManager.id, 'manager');
+    await placeOrganization(s, xia, { partner });
     const cases: [string, TestUser | null, number][] = [
+      [`/api/billing/${xia.slug}/balance/`, partnerManager, 200],
+      [`/api/billing/${xia.slug}/history/`, partnerManager, 200],
+      [`/api/billing/${provider.slug}/receivables/`, partnerManager, 404],
+      ['/api/billing/transactions/', partnerManager, 403],
       [`/api/billing/${xia.slug}/balance/`, subscriberMember, 200],
       [`/api/billing/${xia.slug}/balance/`, providerManager, 404],
       [`/api/billing/${xia.slug}/balance/`, stranger, 404],
@@ -238,6 +247,14 @@ describe('POST /api/billing/{organization}/transfers/import/', () => {
     assert.equal(again.statusCode, 200, again.body);
     assert.equal(again.json().amount, '2.50');
     assert.equal(again.json().descr, null);
+    // A partner organization above the provider: its managers may book for it too.
+    const partner = await makeOrganization(s);
+    const partnerManager = await quickUser(s);
+    await giveRole(s, partner, partnerManager.id, 'manager');
+    await placeOrganization(s, provider, { partner });
+    const byPartner = await s.request({ method: 'POST', url: url(), token: partnerManager.token, body: { ...body, amount: 1 } });
+    assert.equal(byPartner.statusCode, 200, byPartner.body);
+    await s.core.db.updateTable('organizations').set({ partner_id: null }).where('id', '=', provider.id).execute();
     await assertLedgerInvariants(s);
   });
 
