@@ -238,6 +238,16 @@ describe('the subscriber\'s side', () => {
     assert.equal(ok.json().request_key, null);
     assert.equal(ok.json().organization.slug, buyer.slug);
     assert.equal((await s.request({ method: 'POST', url: accept, token: providerManager.token })).statusCode, 404);
+
+    // A grant on a plan the organization asked for accepts the request.
+    const other = await makeOrganization(s);
+    const asked = await subscribeOrExtend(s.core, { subscriberId: other.id, plan: vetted, periods: 1 });
+    assert.ok(asked.subscription.request_key);
+    const granted = await s.request({ method: 'POST', url: `/api/profile/${provider.slug}/plans/vetted/subscriptions/`, token: providerManager.token, body: { organization: { slug: other.slug } } });
+    assert.equal(granted.statusCode, 200, granted.body);
+    assert.equal(granted.json().request_key, null);
+    assert.equal(granted.json().grant_key, null);
+    assert.equal(granted.json().ends_at, asked.endsAt.toISOString());
   });
 
   test('lists, reads, unsubscribes at a future date, unsubscribes now', async () => {

@@ -444,7 +444,7 @@ export interface GrantInput {
 
 /**
  * The provider subscribes an organization: an open subscription to the plan is answered
- * as it is; otherwise one is created for one period from now, waiting for the subscriber's
+ * as it is (a pending request of the subscriber's is accepted); otherwise one is created for one period from now, waiting for the subscriber's
  * opt-in (grant_key) unless the plan skips it. No order is booked: a grant is the
  * provider's gift or arrangement, billed (if at all) at renewal.
  */
@@ -460,7 +460,11 @@ export async function grantSubscription(core: Core, caller: Caller, providerRef:
     const now = core.now();
     await lockSubscriber(tx, subscriber.id);
     const open = await openSubscription(tx, subscriber.id, plan.id, now);
-    if (open) return { id: open.id, created: false };
+    if (open) {
+      // Granting what the subscriber asked for is accepting its request.
+      if (open.request_key) await tx.updateTable('subscriptions').set({ request_key: null, updated_at: now }).where('id', '=', open.id).execute();
+      return { id: open.id, created: false };
+    }
     const row = await tx.insertInto('subscriptions').values({
       organization_id: subscriber.id,
       plan_id: plan.id,

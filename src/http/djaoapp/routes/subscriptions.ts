@@ -97,7 +97,7 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'grantSubscription',
       tags: PROVIDER_TAGS,
       summary: 'Subscribes to a plan through the provider',
-      description: 'The provider subscribes an existing organization to its plan for one period from now, without an order: nothing is charged. Unless the plan skips the opt-in (skip_optin_on_grant), the subscription waits for the subscriber\'s acceptance (`grant_key`, accepted at /profile/{subscriber}/subscriptions/accept/{grant_key}/). If the organization already has an open subscription to the plan, that one is answered (200) and nothing changes.',
+      description: 'The provider subscribes an existing organization to its plan for one period from now, without an order: nothing is charged. Unless the plan skips the opt-in (skip_optin_on_grant), the subscription waits for the subscriber\'s acceptance (`grant_key`, accepted at /profile/{subscriber}/subscriptions/accept/{grant_key}/). If the organization already has an open subscription to the plan, that one is answered (200) and nothing changes, except that a request of the organization\'s waiting for the provider is accepted.',
       params: PlanParams,
       body: GrantBody,
       response: {
