@@ -3,13 +3,13 @@
 // cookie (its format is this file's: encodeAnonymousCart / parseAnonymousCart) and joins the
 // user's cart at login or activation. An item names a plan, the checkout option chosen
 // (0: none yet), a quantity, the coupon redeemed on it and, for a group buy, who the
-// subscription is for (full_name, email, sync_on). Checkout reads the cart with `cartOf` and
-// marks what it ordered with `recordCart`; recorded items stay, as the trace of each coupon's use.
+// subscription is for (full_name, email, sync_on). Checkout (checkout.ts) orders the waiting
+// rows and records them; recorded items stay, as the trace of each coupon's use.
 import { sql, type Selectable } from 'kysely';
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { CartItemsTable } from '../../db/schema.js';
-import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, type FieldErrors } from '../errors.js';
+import { BadRequest, Invalid, NotFound, Unauthenticated, type FieldErrors } from '../errors.js';
 import {
   couponAppliesTo, couponsWithCode, spendCouponUse, type CouponRow, type PlanRow,
 } from './coupons.js';
@@ -394,7 +394,7 @@ export async function listCart(core: Core, caller: Caller, anonymous: AnonymousC
 async function userItems(db: Db, userId: number): Promise<CartItemRow[]> {
   return db.selectFrom('cart_items').innerJoin('plans', 'plans.id', 'cart_items.plan_id')
     .selectAll('cart_items')
-    .where('cart_items.user_id', '=', userId).where('cart_items.recorded_at', 'is', null).where('plans.is_active', '=', true)
+    .where('cart_items.user_id', '=', userId).where('cart_items.recorded_at', 'is', null)
     .orderBy('plans.slug').orderBy('cart_items.id')
     .execute();
 }
@@ -549,10 +549,10 @@ export async function uploadSeats(core: Core, caller: Caller, planSlug: string, 
 // For checkout.
 
 /**
- * The caller's cart, as checkout prices it, sorted by plan then age. A user's comes from
- * the database (cookie items joined it at login); `cookieItems` are read only for an
- * anonymous caller. Items of plans withdrawn from sale are left out; a coupon is given
- * only while it still applies.
+ * The caller's cart, sorted by plan then age. A user's comes from the database (cookie
+ * items joined it at login), items of plans withdrawn since included (checkout refuses
+ * them: the user sees them to remove them); `cookieItems` are read only for an anonymous
+ * caller, and those of withdrawn plans dropped. A coupon is given only while it applies.
  */
 export async function cartOf(core: Core, caller: Caller, cookieItems: AnonymousCartItem[]): Promise<CartLine[]> {
   const now = core.now();
@@ -587,25 +587,4 @@ export async function cartOf(core: Core, caller: Caller, cookieItems: AnonymousC
       fullName: row.full_name, email: row.email, syncOn: row.sync_on, claimCode: row.claim_code, createdAt: row.created_at,
     };
   });
-}
-
-/**
- * Marks the user's items as ordered, inside checkout's unit of work. Refused when one of
- * them is no longer waiting (another checkout recorded it first): the order must not be
- * placed twice.
- */
-export async function recordCart(core: Core, userId: number, itemIds: number[]): Promise<void> {
-  const ids = [...new Set(itemIds)];
-  if (!ids.length) return;
-  const recorded = await core.db.updateTable('cart_items').set({ recorded_at: core.now() })
-    .where('user_id', '=', userId).where('id', 'in', ids).where('recorded_at', 'is', null)
-    .returning('id').execute();
-  if (recorded.length !== ids.length) {
-    throw new Conflict('The cart changed while checking out (another checkout ordered some of its items). Review the cart and try again.', 'cart.changed');
-  }
-}
-
-/** Sets the claim code of a group-buy item (checkout, when it invites someone unknown). */
-export async function setClaimCode(core: Core, itemId: number, claimCode: string): Promise<void> {
-  await core.db.updateTable('cart_items').set({ claim_code: claimCode }).where('id', '=', itemId).execute();
 }

@@ -1,8 +1,8 @@
 // Coupons: a provider's discount codes. A coupon takes a percentage (per 10000), an
 // amount (minor units of the plan's currency) or a number of periods off an order, until it
 // expires, for a number of uses, on any of the provider's plans or on one. Customers apply
-// one to their cart (`redeemCoupon` in cart.ts); checkout prices lines with the pure helpers
-// at the end of this file. Rules: billing-reference.md section 4 and docs/billing.md.
+// one to their cart (`redeemCoupon` in cart.ts); checkout prices it (pricing.ts). Rules:
+// billing-reference.md section 4 and docs/billing.md.
 import { sql, type Selectable } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { CouponsTable, DiscountType, PlansTable } from '../../db/schema.js';
@@ -251,9 +251,8 @@ export async function spendCouponUse(core: Core, couponId: number): Promise<bool
 }
 
 // ---------------------------------------------------------------------------------------
-// Pricing helpers: pure, for the cart and checkout.
+// Which coupon applies (checkout prices it: src/core/billing/pricing.ts).
 
-type Discount = Pick<CouponRow, 'discount_type' | 'discount_value'>;
 type Restriction = Pick<CouponRow, 'organization_id' | 'plan_id' | 'ends_at' | 'is_active'>;
 
 /**
@@ -265,42 +264,4 @@ export function couponAppliesTo(coupon: Restriction, plan: Pick<PlanRow, 'id' | 
     && coupon.organization_id === plan.organization_id
     && (coupon.plan_id === null || coupon.plan_id === plan.id)
     && (coupon.ends_at === null || now < new Date(coupon.ends_at));
-}
-
-/** What is priced: an option's full amount, the plan's price for one period, and how many periods it buys. */
-export interface PricedLine {
-  /** Minor units, before the coupon. */
-  amount: number;
-  periodAmount: number;
-  /** Periods the line buys (period_length x the option's length). */
-  periods: number;
-}
-
-/**
- * The part of `line.amount` a coupon takes off, in minor units: a percentage (per 10000,
- * rounded down), an amount, or `discount_value` periods at the plan's price. Never more
- * than the amount, never negative.
- */
-export function couponDiscount(coupon: Discount | null, line: PricedLine): number {
-  if (!coupon || line.amount <= 0) return 0;
-  let discount: bigint;
-  const amount = BigInt(line.amount);
-  const value = BigInt(coupon.discount_value);
-  switch (coupon.discount_type) {
-    case 'percentage': discount = (amount * value) / BigInt(PERCENT_SCALE); break;
-    case 'currency': discount = value; break;
-    case 'period': discount = BigInt(Math.min(coupon.discount_value, Math.max(line.periods, 0))) * BigInt(line.periodAmount); break;
-  }
-  if (discount < 0n) return 0;
-  return Number(discount > amount ? amount : discount);
-}
-
-/** The line's amount once the coupon is taken off (never below 0). */
-export function discountedAmount(coupon: Discount | null, line: PricedLine): number {
-  return line.amount - couponDiscount(coupon, line);
-}
-
-/** Whether a coupon takes the whole amount off (group buy invitations use 100% coupons). */
-export function isFullDiscount(coupon: Discount): boolean {
-  return coupon.discount_type === 'percentage' && coupon.discount_value >= PERCENT_SCALE;
 }

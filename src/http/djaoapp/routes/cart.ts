@@ -28,7 +28,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listCart',
       tags: TAGS,
       summary: 'Lists the items in a cart',
-      description: 'Not in DjaoApp 0.12 (where the cart is write-only). The items waiting in the caller\'s cart, by plan then age: a logged-in user\'s, or an anonymous visitor\'s (kept in a cookie). Items of plans withdrawn from sale are left out.',
+      description: 'Not in DjaoApp 0.12 (where the cart is write-only). The items waiting in the caller\'s cart, by plan then age: a logged-in user\'s, or an anonymous visitor\'s (kept in a cookie). A user\'s items of plans withdrawn from sale since stay listed (checkout refuses them: remove them); a visitor\'s are dropped.',
       security: [],
       response: { 200: CartItems('The items in the cart.'), ...errors(400) },
     },
