@@ -87,6 +87,9 @@ const orgRoutes: OrgRoute[] = [
   { name: 'patch card', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'PATCH', url: `/api/billing/${o.slug}/card/`, body: { token: 'tok_mastercard' } }) },
   { name: 'delete card', kind: 'manage', ok: 204, prepare: async (o) => { await cardOnFile(o); return { method: 'DELETE', url: `/api/billing/${o.slug}/card/` }; } },
   { name: 'read payout account', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/bank/` }) },
+  // The caller's cart is empty: pricing lists nothing, the order charges nothing (200 {}).
+  { name: 'price checkout', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/checkout/` }) },
+  { name: 'place order', kind: 'manage', ok: 200, prepare: async (o) => ({ method: 'POST', url: `/api/billing/${o.slug}/checkout/`, body: {} }) },
   { name: 'list coupons', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/coupons/` }) },
   { name: 'create coupon', kind: 'manage', ok: 201, prepare: async (o) => ({ method: 'POST', url: `/api/billing/${o.slug}/coupons/`, body: { code: unique('C'), discount_value: 1000 } }) },
   { name: 'read coupon', kind: 'read', ok: 200, prepare: async (o) => ({ method: 'GET', url: `/api/billing/${o.slug}/coupons/${await coupon(o)}/` }) },
