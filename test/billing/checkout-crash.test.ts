@@ -104,18 +104,19 @@ test('kill -9 after the processor charged, before the ledger write: the restart 
   assert.equal(doomed.child.signalCode, 'SIGKILL');
 
   const counts = async (db: DatabaseHandle['db']) => {
-    const { rows } = await sql<{ charges: string; done: string; processed: string; payments: string; funds: string }>`
+    const { rows } = await sql<{ charges: string; done: string; processed: string; payments: string; funds: string; receipts: string }>`
       select (select count(*) from charges where organization_id = ${buyerId}) as charges,
              (select count(*) from charges where organization_id = ${buyerId} and state = 'done') as done,
              (select count(*) from test_processor_records where kind = 'charge') as processed,
              (select count(*) from ledger_transactions where orig_account = 'Backlog' and dest_account = 'Receivable') as payments,
-             (select count(*) from ledger_transactions where orig_organization_id = ${buyerId} and orig_account = 'Liability' and dest_account = 'Funds') as funds`
+             (select count(*) from ledger_transactions where orig_organization_id = ${buyerId} and orig_account = 'Liability' and dest_account = 'Funds') as funds,
+             (select count(*) from mail_outbox where template = 'charge_receipt' and recipient = 'buyer@example.com') as receipts`
       .execute(db);
     return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]));
   };
   handle = await open();
   try {
-    assert.deepEqual(await counts(handle.db), { charges: 1, done: 0, processed: 1, payments: 0, funds: 0 },
+    assert.deepEqual(await counts(handle.db), { charges: 1, done: 0, processed: 1, payments: 0, funds: 0, receipts: 0 },
       'the processor charged; our ledger has the order and the charge created, not the payment');
   } finally {
     await handle.close();
@@ -138,8 +139,8 @@ test('kill -9 after the processor charged, before the ledger write: the restart 
 
   handle = await open();
   try {
-    assert.deepEqual(await counts(handle.db), { charges: 1, done: 1, processed: 1, payments: 1, funds: 1 },
-      'one charge at the processor, booked once');
+    assert.deepEqual(await counts(handle.db), { charges: 1, done: 1, processed: 1, payments: 1, funds: 1, receipts: 1 },
+      'one charge at the processor, booked once, one receipt');
   } finally {
     await handle.close();
   }

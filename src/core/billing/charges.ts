@@ -12,6 +12,7 @@ import type { ChargesTable } from '../../db/schema.js';
 import { inTransaction } from '../../db/unit-of-work.js';
 import { BadRequest, Conflict, Invalid } from '../errors.js';
 import { balance, book, move, type LedgerRow } from './ledger.js';
+import { enqueueReceipt } from './receipts.js';
 import { brokerOrganizationId, processorOrganizationId } from './processors/index.js';
 import {
   CardDeclinedError, ProcessorUnavailable, type CardDeclined, type ProcessorCharge, type ProcessorCustomer,
@@ -258,7 +259,7 @@ export async function settleCharge(core: Core, chargeId: number, answer: Process
     const key = answer.processorKey;
     const description = charge.description || `Charge ${key} on credit card of ${payer.full_name || payer.slug}`;
     await book(core, await paymentRows(core, { ...charge, processor_key: key, description }, answer, fees));
-    return tx.updateTable('charges').set({
+    const settled = await tx.updateTable('charges').set({
       state: answer.state === 'disputed' ? 'disputed' : 'done',
       processor_key: key,
       description,
@@ -268,6 +269,9 @@ export async function settleCharge(core: Core, chargeId: number, answer: Process
       processor_token: null,
       updated_at: core.now(),
     }).where('id', '=', chargeId).returningAll().executeTakeFirstOrThrow();
+    // The receipt commits with the payment, however it was settled (checkout, recovery, a read).
+    if (settled.state === 'done') await enqueueReceipt(core, chargeId);
+    return settled;
   });
 }
 

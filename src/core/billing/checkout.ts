@@ -20,7 +20,6 @@ import { priceOptions, type PriceOption } from './pricing.js';
 import { subscribeOrExtend } from './subscriptions.js';
 import { selectPlans, type Plan } from './plans.js';
 import { createCharge, executeCharge } from './charges.js';
-import { enqueueReceipt } from './receipts.js';
 
 type SubscriptionRow = Selectable<SubscriptionsTable>;
 type CouponRow = Selectable<CouponsTable>;
@@ -91,7 +90,7 @@ export interface CheckoutInput extends CheckoutAddress {
 export type CheckoutOutcome =
   | { kind: 'nothing' }
   | { kind: 'free'; subscriptions: number[] }
-  | { kind: 'charged'; charge: ChargeRow; email: string | null };
+  | { kind: 'charged'; charge: ChargeRow };
 
 function selectPlan(core: Core) {
   return selectPlans(core.db);
@@ -426,6 +425,6 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
       { processor_token: [charge.failure_message ?? 'The card was declined.'] },
     );
   }
-  const email = charge.state === 'done' ? await enqueueReceipt(core, charge.id) : null;
-  return { kind: 'charged', charge, email };
+  // Its receipt was queued with the payment (settleCharge).
+  return { kind: 'charged', charge };
 }

@@ -1,5 +1,5 @@
-// The receipt of a charge: mailed when a checkout's charge succeeds, and again on request
-// (POST /api/billing/{organization}/receipt/{charge}/). It goes to the paying
+// The receipt of a charge: mailed when a charge is paid (settleCharge, in the unit that
+// books the payment), and again on request (POST /api/billing/charges/{charge}/email/). It goes to the paying
 // organization's e-mail address, or, when it has none, to the user who placed the order.
 import type { Core } from '../context.js';
 import { readableAmount } from './amounts.js';
