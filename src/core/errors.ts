@@ -137,6 +137,7 @@ export const ERROR_CODES = {
   'idempotency.in_progress': ['conflict'],
   'checkout.option_required': ['invalid'],
   'checkout.mixed_units': ['refused'],
+  'receipt.not_paid': ['refused'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -378,3 +378,35 @@ test('a declined group buy stays due with its claim code; paying it later sends 
   assert.equal(paid.json().amount, 4500);
   assert.equal((await s.core.db.selectFrom('coupons').select('id').where('plan_id', '=', plan.id).execute()).length, 1);
 });
+
+test('POST .../charges/{charge}/email/ mails the receipt again to the payer; strangers get 404, unpaid charges 400', async () => {
+  const provider = await makeProvider(s);
+  const plan = await makePlan(s, provider, { periodAmount: 2200 });
+  const { user, org, email } = await makeBuyer(s);
+  await addToCart(s, user, plan);
+  const charged = await s.request({ method: 'POST', url: checkoutUrl(org.slug), token: user.token, body: { processor_token: 'tok_visa' } });
+  assert.equal(charged.statusCode, 200, charged.body);
+  const key = charged.json().processor_key;
+  await s.smtp.waitFor(email, (m) => /Receipt/.test(m.subject));
+  const before = s.smtp.to(email).length;
+  const res = await s.request({ method: 'POST', url: `/api/billing/charges/${key}/email/`, token: user.token });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), { charge_id: key, email });
+  await s.core.jobs.idle();
+  await s.smtp.waitFor(email, () => s.smtp.to(email).length > before);
+  assert.equal(s.smtp.to(email).length, before + 1);
+
+  const stranger = await s.user();
+  assert.equal((await s.request({ method: 'POST', url: `/api/billing/charges/${key}/email/`, token: stranger.token })).statusCode, 404);
+  assert.equal((await s.request({ method: 'POST', url: `/api/billing/charges/${key}/email/` })).statusCode, 401);
+  assert.equal((await s.request({ method: 'POST', url: '/api/billing/charges/no_such_charge/email/', token: user.token })).statusCode, 404);
+
+  const other = await makeBuyer(s);
+  await addToCart(s, other.user, plan);
+  const declined = await s.request({ method: 'POST', url: checkoutUrl(other.org.slug), token: other.user.token, body: { processor_token: 'tok_chargeDeclined' } });
+  assert.equal(declined.statusCode, 400);
+  const failed = await s.core.db.selectFrom('charges').select('processor_key').where('organization_id', '=', other.org.id).executeTakeFirstOrThrow();
+  const unpaid = await s.request({ method: 'POST', url: `/api/billing/charges/${failed.processor_key}/email/`, token: other.user.token });
+  assert.equal(unpaid.statusCode, 400, unpaid.body);
+  assert.equal(unpaid.json().error_code, 'receipt.not_paid');
+});

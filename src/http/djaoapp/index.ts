@@ -29,6 +29,7 @@ import { planRoutes } from './routes/plans.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { addIdempotency } from '../idempotency.js';
 import { checkoutRoutes } from './routes/checkout.js';
+import { receiptRoutes } from './routes/receipts.js';
 
 export const PREFIX = '/api';
 
@@ -97,6 +98,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(planRoutes);
   await app.register(subscriptionRoutes);
   await app.register(checkoutRoutes);
+  await app.register(receiptRoutes);
 };
 
 /** The surface, under its prefix. */
