@@ -125,3 +125,66 @@ test('anyone reads the pricing', async () => {
     assert.equal(res.statusCode, 200, caller);
   }
 });
+
+test('unknown provider, plan, subscriber and key answer 404 on every route, even to the broker', async () => {
+  const t = s.admin.token;
+  const p = `/api/profile/${provider.slug}`;
+  const calls: Array<{ method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown }> = [
+    { method: 'GET', url: '/api/profile/nope-org/plans/' },
+    { method: 'POST', url: '/api/profile/nope-org/plans/', body: { title: 'X' } },
+    { method: 'GET', url: `${p}/plans/nope/` },
+    { method: 'PUT', url: `${p}/plans/nope/`, body: { title: 'X' } },
+    { method: 'PATCH', url: `${p}/plans/nope/`, body: {} },
+    { method: 'DELETE', url: `${p}/plans/nope/` },
+    { method: 'GET', url: `${p}/plans/nope/subscriptions/` },
+    { method: 'POST', url: `${p}/plans/nope/subscriptions/`, body: { organization: { slug: subscriber.slug } } },
+    { method: 'GET', url: `${p}/plans/seat/subscriptions/nope-org/` },
+    { method: 'PUT', url: `${p}/plans/seat/subscriptions/nope-org/`, body: { ends_at: '2030-01-01T00:00:00Z' } },
+    { method: 'PATCH', url: `${p}/plans/seat/subscriptions/nope-org/`, body: {} },
+    { method: 'DELETE', url: `${p}/plans/seat/subscriptions/nope-org/` },
+    { method: 'GET', url: '/api/profile/nope-org/subscribers/' },
+    { method: 'POST', url: `${p}/subscribers/accept/nope-key/` },
+    { method: 'PUT', url: `${p}/subscribers/accept/nope-key/` },
+    { method: 'GET', url: '/api/metrics/nope-org/active/' },
+    { method: 'GET', url: '/api/metrics/nope-org/churned/' },
+    { method: 'GET', url: '/api/profile/nope-org/subscriptions/' },
+    { method: 'POST', url: '/api/profile/nope-org/subscriptions/', body: { plan: 'seat' } },
+    { method: 'GET', url: `/api/profile/${subscriber.slug}/subscriptions/nope/` },
+    { method: 'PUT', url: `/api/profile/${subscriber.slug}/subscriptions/nope/`, body: { ends_at: '2030-01-01T00:00:00Z' } },
+    { method: 'PATCH', url: `/api/profile/${subscriber.slug}/subscriptions/nope/`, body: {} },
+    { method: 'DELETE', url: `/api/profile/${subscriber.slug}/subscriptions/nope/` },
+    { method: 'POST', url: `/api/profile/${subscriber.slug}/subscriptions/accept/nope-key/` },
+  ];
+  for (const call of calls) {
+    const res = await s.request({ ...call, token: t });
+    assert.equal(res.statusCode, 404, `${call.method} ${call.url}: ${res.body}`);
+    assert.ok(res.json().detail && res.json().error_code);
+  }
+});
+
+test('malformed JSON and wrong types answer 400 naming the field on every route with a body', async () => {
+  const p = `/api/profile/${provider.slug}`;
+  const urls: Array<{ method: 'POST' | 'PUT' | 'PATCH'; url: string; wrong: unknown; token: string }> = [
+    { method: 'POST', url: `${p}/plans/`, wrong: { title: 5 }, token: users.providerManager!.token },
+    { method: 'PUT', url: `${p}/plans/seat/`, wrong: { period_amount: 'lots' }, token: users.providerManager!.token },
+    { method: 'PATCH', url: `${p}/plans/seat/`, wrong: { advance_discounts: 'none' }, token: users.providerManager!.token },
+    { method: 'POST', url: `${p}/plans/seat/subscriptions/`, wrong: { organization: { slug: 7 } }, token: users.providerManager!.token },
+    { method: 'PUT', url: `${p}/plans/seat/subscriptions/${subscriber.slug}/`, wrong: { ends_at: 12 }, token: users.providerManager!.token },
+    { method: 'PATCH', url: `${p}/plans/seat/subscriptions/${subscriber.slug}/`, wrong: { auto_renew: 'yes' }, token: users.providerManager!.token },
+    { method: 'POST', url: `/api/profile/${subscriber.slug}/subscriptions/`, wrong: { plan: [] }, token: users.subscriberManager!.token },
+    { method: 'PUT', url: `/api/profile/${subscriber.slug}/subscriptions/seat/`, wrong: { ends_at: 'soon' }, token: users.subscriberManager!.token },
+    { method: 'PATCH', url: `/api/profile/${subscriber.slug}/subscriptions/seat/`, wrong: { description: 3 }, token: users.subscriberManager!.token },
+  ];
+  const before = await s.core.db.selectFrom('subscriptions').selectAll().orderBy('id').execute();
+  const plansBefore = await s.core.db.selectFrom('plans').selectAll().orderBy('id').execute();
+  for (const { method, url, wrong, token } of urls) {
+    const malformed = await s.request({ method, url, token, body: '{"x":', headers: { 'content-type': 'application/json' } });
+    assert.equal(malformed.statusCode, 400, `${method} ${url}`);
+    const typed = await s.request({ method, url, token, body: wrong });
+    assert.equal(typed.statusCode, 400, `${method} ${url}: ${typed.body}`);
+    const field = Object.keys(wrong as object).find((k) => Object.keys(typed.json()).some((f) => f === k || f.startsWith(`${k}.`) || f.startsWith(`${k}[`)));
+    assert.ok(field, `${method} ${url}: ${typed.body}`);
+  }
+  assert.deepEqual(await s.core.db.selectFrom('subscriptions').selectAll().orderBy('id').execute(), before, 'nothing changed');
+  assert.deepEqual(await s.core.db.selectFrom('plans').selectAll().orderBy('id').execute(), plansBefore, 'nothing changed');
+});
