@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startService, unique, type TestService } from '../support/service.js';
 import { linkIn, pathOf } from '../support/smtp.js';
 import { cartCookieOf, providerWorld, type ProviderWorld } from './cart-helpers.js';
+import { grantRole, makeOrganization } from '../support/fixtures.js';
 import { cartOf, parseAnonymousCart } from '../../src/core/billing/cart.js';
 
 let s: TestService;
@@ -327,5 +328,31 @@ describe('cartOf: the cart as its readers see it', () => {
     assert.deepEqual(listed.map((i) => i.plan).sort(), [w.plan.slug, w.otherPlan.slug].sort());
     const anonymous = await cartOf(s.core, { kind: 'anonymous' }, parseAnonymousCart(Buffer.from(JSON.stringify([{ plan: w.plan.slug, option: 1, coupon: 'LABORDAY' }])).toString('base64url')));
     assert.deepEqual(anonymous.map((l) => [l.id, l.plan.slug, l.option, l.coupon?.code]), [[null, w.plan.slug, 1, 'LABORDAY']]);
+  });
+});
+
+describe('from a visitor\'s cart to an order', () => {
+  test('added anonymously, coupon redeemed, joined at login, checked out at its discount; the coupon then counts as used', async () => {
+    await s.request({ method: 'POST', url: `/api/billing/${w.provider.slug}/coupons/`, token: w.manager.token, body: { code: 'E2E', discount_value: 2500, nb_attempts: 10 } });
+    const add = await s.request({ method: 'POST', url: '/api/cart/', body: { plan: w.otherPlan.slug, option: 1 } });
+    const redeem = await s.request({ method: 'POST', url: '/api/cart/redeem/', headers: { cookie: `cart=${cartCookieOf(add)!}` }, body: { code: 'E2E' } });
+    assert.equal(redeem.statusCode, 200, redeem.body);
+    const u = await s.user();
+    const buyer = await makeOrganization(s, { email: `${unique('billing')}@example.com` });
+    await grantRole(s, buyer, u.id, 'manager');
+    const login = await s.request({ method: 'POST', url: '/api/auth/', headers: { cookie: `cart=${cartCookieOf(redeem)!}` }, body: { username: u.username, password: u.password } });
+    assert.equal(login.statusCode, 200, login.body);
+    assert.equal(await attemptsOf('E2E'), 9);
+
+    const checkout = await s.request({ method: 'POST', url: `/api/billing/${buyer.slug}/checkout/`, token: u.token, body: { processor_token: 'tok_visa' } });
+    assert.equal(checkout.statusCode, 200, checkout.body);
+    assert.equal(checkout.json().amount, 1500, '2000 less 25%');
+    assert.deepEqual((await s.request({ method: 'GET', url: '/api/cart/', token: u.token })).json(), []);
+    const recorded = await s.core.db.selectFrom('cart_items').select(['recorded_at', 'coupon_id']).where('user_id', '=', u.id).execute();
+    assert.equal(recorded.length, 1);
+    assert.ok(recorded[0]!.recorded_at && recorded[0]!.coupon_id);
+
+    assert.equal((await s.request({ method: 'DELETE', url: `/api/billing/${w.provider.slug}/coupons/E2E/`, token: w.manager.token })).statusCode, 204);
+    assert.equal((await s.request({ method: 'GET', url: `/api/billing/${w.provider.slug}/coupons/E2E/`, token: w.manager.token })).json().is_active, false);
   });
 });
