@@ -238,6 +238,23 @@ describe('POST /api/billing/charges/{charge}/refund/', () => {
     assert.deepEqual(refunded.map((r) => Number(r.dest_amount)), [6000]);
   });
 
+  test('Idempotency-Key: a replayed refund answers the first answer and refunds once; the key with other lines is a 409', async () => {
+    const { charge } = await paidTwoLines();
+    const send = (amount: number) => s.request({
+      method: 'POST', url: `/api/billing/charges/${charge.processor_key}/refund/`, token: providerManager.token,
+      headers: { 'idempotency-key': `refund-${charge.id}` }, body: { lines: [{ num: 1, refunded_amount: amount }] },
+    });
+    const first = await send(3000);
+    assert.equal(first.statusCode, 200, first.body);
+    const replay = await send(3000);
+    assert.equal(replay.statusCode, 200, replay.body);
+    assert.deepEqual(replay.json(), first.json());
+    assert.equal((await send(3001)).statusCode, 409);
+    const refunded = await s.core.db.selectFrom('ledger_transactions').select('dest_amount').where('orig_account', '=', 'Refunded')
+      .where('event_id', 'like', `cha_${charge.id}/%`).execute();
+    assert.deepEqual(refunded.map((r) => Number(r.dest_amount)), [3000]);
+  });
+
   test('a refund left pending by a crash is finished by the recovery, once', async () => {
     const { charge } = await paidTwoLines();
     const item = await s.core.db.selectFrom('charge_items').select('id').where('charge_id', '=', charge.id).where('position', '=', 0).executeTakeFirstOrThrow();

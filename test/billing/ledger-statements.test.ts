@@ -258,6 +258,20 @@ describe('POST /api/billing/{organization}/transfers/import/', () => {
     await assertLedgerInvariants(s);
   });
 
+  test('Idempotency-Key: an offline payment sent twice is booked once', async () => {
+    const xia = await newSubscriber();
+    const sub = await subscribe(s, xia, plan);
+    const body = { created_at: '2020-05-30T00:00:00Z', amount: '12.00', descr: 'Wire', subscription: `${xia.slug}:${plan.slug}` };
+    const headers = { 'idempotency-key': `import-${xia.slug}` };
+    for (let i = 0; i < 2; i += 1) {
+      const res = await s.request({ method: 'POST', url: url(), token: providerManager.token, headers, body });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const payments = await s.core.db.selectFrom('ledger_transactions').select('dest_amount').where('event_id', '=', sub.eventId)
+      .where('orig_account', '=', 'Backlog').execute();
+    assert.deepEqual(payments.map((r) => Number(r.dest_amount)), [1200]);
+  });
+
   test('bad input is a 400 naming the field, and books nothing', async () => {
     const xia = await newSubscriber();
     await subscribe(s, xia, plan);
