@@ -232,4 +232,36 @@ describe('recoverCharges', () => {
     assert.equal(settled.state, 'done');
     assert.equal(await bal(payer.id, 'Payable'), 0);
   });
+
+  test('one charge that cannot be recovered does not hold back the others; the next run settles it', async () => {
+    const first = await order(1100);
+    const second = await order(1200);
+    const stuck = await charge({ payerId: first.payer.id, invoicedIds: [first.orderId], token: 'tok_visa' });
+    const fine = await charge({ payerId: second.payer.id, invoicedIds: [second.orderId], token: 'tok_visa' });
+    const real = s.core.processor;
+    // The processor's answer for one charge is garbled this time (only the network is faked).
+    s.core.processor = new Proxy(real, {
+      get(target, name) {
+        if (name === 'findCharge') {
+          return async (key: string) => {
+            if (key === stuck.idempotency_key) throw new Error('garbled answer');
+            return target.findCharge(key);
+          };
+        }
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    try {
+      await assert.rejects(recoverCharges(s.core), (error: unknown) => error instanceof AggregateError && error.errors.length === 1);
+    } finally {
+      s.core.processor = real;
+    }
+    const state = async (id: number) => (await s.core.db.selectFrom('charges').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+    assert.equal(await state(fine.id), 'done');
+    assert.equal(await state(stuck.id), 'created');
+    await recoverCharges(s.core);
+    assert.equal(await state(stuck.id), 'done');
+    await assertBalanced();
+  });
 });

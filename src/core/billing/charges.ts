@@ -365,18 +365,23 @@ export async function recoverCharges(core: Core): Promise<{ settled: number; pen
     .where('state', '=', 'created').where('processor', '=', core.processor.name).orderBy('id').execute();
   let settled = 0;
   let pending = 0;
+  // One charge that fails must not hold back the others: the failure is raised once all
+  // were tried, so the job is retried (and logged) while the rest are settled.
+  const failures: unknown[] = [];
   for (const { id, idempotencyKey } of open.map((row) => ({ id: row.id, idempotencyKey: row.idempotency_key }))) {
     let charge: ChargeRow;
     try {
       const found = await core.processor.findCharge(idempotencyKey);
       charge = found ? await settleCharge(core, id, found) : await executeCharge(core, id);
     } catch (error) {
+      pending += 1;
       // Out of reach now: the next run tries again.
-      if (error instanceof ProcessorUnavailable) { pending += 1; continue; }
-      throw error;
+      if (!(error instanceof ProcessorUnavailable)) failures.push(error);
+      continue;
     }
     if (charge.state === 'created') pending += 1;
     else settled += 1;
   }
+  if (failures.length) throw new AggregateError(failures, `${failures.length} charge(s) could not be recovered`);
   return { settled, pending };
 }
