@@ -27,3 +27,19 @@ test('a path value longer than 200 characters is a 414 in the envelope', async (
   assert.equal(fits.statusCode, 400);
   assert.equal(fits.json().error_code, 'field.invalid');
 });
+
+test('a CSV upload whose multipart body cannot be read (no boundary, cut short) is a 400 on file, not a 500', async () => {
+  const user = await s.user();
+  const bodies: Array<[string, string]> = [
+    ['multipart/form-data', 'no boundary'],
+    ['multipart/form-data; boundary=xyz', 'no boundary'],
+    ['multipart/form-data; boundary=xyz', '--xyz\r\nbroken'],
+    ['multipart/form-data; boundary=xyz', '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nAnn,Lee,ann@example.com\r\n'],
+  ];
+  for (const [type, payload] of bodies) {
+    const res = await s.request({ method: 'POST', url: '/api/cart/no-such-plan/upload/', token: user.token, headers: { 'content-type': type }, body: payload });
+    assert.equal(res.statusCode, 400, `${type} ${JSON.stringify(payload)}: ${res.body}`);
+    assert.equal(res.json().error_code, 'field.invalid');
+    assert.ok(res.json().file, res.body);
+  }
+});

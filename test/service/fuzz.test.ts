@@ -281,12 +281,14 @@ async function makeWorld(s: TestService, previous?: World): Promise<World> {
   for (const name of USER_CALLERS) users[name] = await quickUser(s, name.slice(0, 6).toLowerCase());
   // Organizations still active are kept, with what was made in them (plans, coupons, ...):
   // most worlds end because a run deleted or suspended a user.
-  const active = async (org: TestOrg | undefined) => org && (await s.core.db.selectFrom('organizations').select('status')
-    .where('id', '=', org.id).executeTakeFirst())?.status === 'active';
-  const keep = previous && (await active(previous.a)) && (await active(previous.p));
-  const p = keep ? previous.p : await makeOrganization(s);
+  // (A run may have renamed one: its slug is read again.)
+  const current = async (org: TestOrg | undefined) => (org ? s.core.db.selectFrom('organizations').select(['id', 'slug'])
+    .where('id', '=', org.id).where('status', '=', 'active').executeTakeFirst() : undefined);
+  const [keptA, keptP] = [await current(previous?.a), await current(previous?.p)];
+  const keep = keptA && keptP;
+  const p = keep ? keptP : await makeOrganization(s);
   await grantRole(s, p, users.partnerManager.id, 'manager');
-  const a = keep ? previous.a : await makeOrganization(s);
+  const a = keep ? keptA : await makeOrganization(s);
   if (!keep) {
     await placeOrganization(s, a, { partner: p });
     // A sells: the provider routes (plans, coupons, subscribers) have something to act on.
@@ -321,11 +323,17 @@ async function refreshWorld(s: TestService, world: World): Promise<void> {
 async function worldIntact(s: TestService, world: World): Promise<boolean> {
   for (const name of USER_CALLERS) {
     const me = await s.request({ method: 'GET', url: `/api/users/${world.users[name].username}/`, token: world.users[name].token });
-    if (me.statusCode !== 200) return false;
+    if (me.statusCode !== 200) {
+      if (process.env.FUZZ_DEBUG_WORLD) console.log(`probe ${name}: ${me.statusCode} ${me.body.slice(0, 200)}`);
+      return false;
+    }
   }
   for (const headers of [world.apiKey, { authorization: `Bearer ${world.users.member.token}` }]) {
     const org = await s.request({ method: 'GET', url: `/api/profile/${world.a.slug}/`, headers });
-    if (org.statusCode !== 200) return false;
+    if (org.statusCode !== 200) {
+      if (process.env.FUZZ_DEBUG_WORLD) console.log(`probe A: ${org.statusCode} ${org.body.slice(0, 200)}`);
+      return false;
+    }
   }
   const p = await s.request({ method: 'GET', url: `/api/profile/${world.p.slug}/`, token: world.users.partnerManager.token });
   return p.statusCode === 200;
@@ -459,11 +467,14 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
   }
   const harvest = (path: string, body: unknown) => {
     const param = itemParam.get(path);
-    if (!param || typeof body !== 'object' || body === null) return;
+    if (typeof body !== 'object' || body === null) return;
     const rows = Array.isArray((body as { results?: unknown }).results) ? (body as { results: unknown[] }).results : [body];
     for (const row of rows.slice(0, 5)) {
       if (typeof row !== 'object' || row === null) continue;
       const r = row as Record<string, unknown>;
+      // A charge is named by its processor key wherever it is answered (a checkout, a list).
+      if (typeof r.processor_key === 'string' && 'amount' in r) remember('charge', r.processor_key);
+      if (!param) continue;
       for (const key of [param, 'slug', 'code', 'processor_key', 'key', 'id']) if (key in r) { remember(param, r[key]); break; }
     }
   };
@@ -642,6 +653,11 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
       if (broken) {
         await repair();
         broken = false;
+      }
+      // A checkout has something to sell: a plan in the caller's cart (carts empty as they are paid).
+      if (path.endsWith('/checkout/') && known('plan').length) {
+        await send({ caller: call.caller, method: 'post', url: '/api/cart/', headers: { ...credentials(world, call.caller), 'content-type': 'application/json' },
+          payload: JSON.stringify({ plan: known('plan')[requests % known('plan').length], option: 1 }) });
       }
       const res = await send({ ...call, headers: { ...call.headers, ...credentials(world, call.caller) } });
       if (res === 'hang') return false;

@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart';
 import {
   addToCart, listCart, redeemCoupon, removeFromCart, uploadSeats,
 } from '../../../core/billing/cart.js';
-import { Invalid } from '../../../core/errors.js';
+import { DomainError, Invalid } from '../../../core/errors.js';
 import { cartCookieItems, writeCartCookie } from '../../cart-cookie.js';
 import { NoContent, Slug, errors, ref } from '../schemas/common.js';
 import { CartItem, CartItemCreate, SeatUpload } from '../schemas/cart.js';
@@ -112,9 +112,17 @@ export const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     if (!request.isMultipart()) throw new Invalid('file', 'Send the CSV file as multipart/form-data, in a part named "file".');
-    const part = await request.file();
-    if (!part || part.fieldname !== 'file') throw new Invalid('file', 'Send the CSV file in a part named "file".');
-    const bytes = await part.toBuffer();
+    let bytes: Buffer;
+    try {
+      const part = await request.file();
+      if (!part || part.fieldname !== 'file') throw new Invalid('file', 'Send the CSV file in a part named "file".');
+      bytes = await part.toBuffer();
+    } catch (error) {
+      // The parser's limits are 413s the error handlers answer; anything else it throws (no
+      // boundary, a body cut short, a broken part header) is a body the client got wrong.
+      if (error instanceof DomainError || (error as { statusCode?: number }).statusCode === 413) throw error;
+      throw new Invalid('file', 'The multipart/form-data body could not be read: check its boundary and the "file" part.');
+    }
     let csv: string;
     try {
       csv = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
