@@ -205,6 +205,15 @@ describe('the provider subscribes an organization', () => {
     assert.ok(found);
     assert.ok(found.ends_at >= later);
     assert.equal((await s.request({ method: 'GET', url: `/api/profile/${provider.slug}/subscribers/`, token: stranger.token })).statusCode, 404);
+    for (const o of ['-ends_at', 'ends_at', 'full_name', '-created_at']) {
+      const ordered = await s.request({ method: 'GET', url: `/api/profile/${provider.slug}/subscribers/?o=${o}&q=${subscriber.slug}`, token: providerMember.token });
+      assert.equal(ordered.statusCode, 200, ordered.body);
+      assert.equal(ordered.json().count, 1);
+    }
+    for (const o of ['-ends_at', 'plan', 'organization']) {
+      const ordered = await s.request({ method: 'GET', url: `${url('desk')}?o=${o}&q=${subscriber.slug}`, token: providerMember.token });
+      assert.equal(ordered.statusCode, 200, ordered.body);
+    }
 
     assert.equal((await s.request({ method: 'DELETE', url: one, token: providerMember.token })).statusCode, 403);
     const endedAfter = s.clock.now.toISOString();
