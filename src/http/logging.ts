@@ -55,9 +55,13 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, o
  * new route is covered by naming its parameter for what it is; every other parameter name
  * must be listed in PUBLIC_PATH_PARAMS (a test checks every route).
  */
-export const SECRET_PARAM = /(key|token|secret|uidb64)$/i;
+// `coupon`: a group buy's claim code is a 100% coupon whose code is the beneficiary's credential.
+export const SECRET_PARAM = /(key|token|secret|uidb64|coupon)$/i;
 // `session`: a session id is no credential (only a signed token can name it).
-export const PUBLIC_PATH_PARAMS = new Set(['user', 'organization', 'role', 'profile', 'field', 'domain', 'session']);
+// `charge`: a charge's processor id opens nothing by itself (every read is authorized).
+export const PUBLIC_PATH_PARAMS = new Set([
+  'user', 'organization', 'role', 'profile', 'field', 'domain', 'session', 'plan', 'subscribed_plan', 'subscriber', 'charge',
+]);
 const REDACTED = '[redacted]';
 
 /** Route parameter names in a route template such as `/api/auth/reset/:uidb64/:token/`. */
