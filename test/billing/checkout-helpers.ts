@@ -41,10 +41,10 @@ export async function makeBuyer(s: TestService): Promise<{ user: TestUser; org: 
 
 export async function addToCart(
   s: TestService, user: TestUser, plan: { id: number },
-  options: { option?: number; couponId?: number; fullName?: string; email?: string; syncOn?: string } = {},
+  options: { option?: number; quantity?: number; couponId?: number; fullName?: string; email?: string; syncOn?: string } = {},
 ): Promise<number> {
   const row = await s.core.db.insertInto('cart_items').values({
-    user_id: user.id, plan_id: plan.id, option: options.option ?? 0, coupon_id: options.couponId ?? null,
+    user_id: user.id, plan_id: plan.id, option: options.option ?? 0, quantity: options.quantity ?? 1, coupon_id: options.couponId ?? null,
     full_name: options.fullName ?? null, email: options.email ?? null, sync_on: options.syncOn ?? null,
   }).returning('id').executeTakeFirstOrThrow();
   return row.id;

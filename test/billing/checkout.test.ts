@@ -60,6 +60,26 @@ test('a single option, or the one chosen in the cart, is the line; a coupon come
   assert.match(b.lines[0]!.description, /\(6 months\) - 1 month free$/);
 });
 
+test('a quantity is priced: seats times the option, in the line, the order and the charge', async () => {
+  const provider = await makeProvider(s);
+  const plan = await makePlan(s, provider, { periodAmount: 2000 });
+  const coupon = await makeCoupon(s, provider, 'percentage', 2500);
+  const { user, org } = await makeBuyer(s);
+  await addToCart(s, user, plan, { quantity: 3, couponId: coupon.id });
+  const priced = await s.request({ method: 'GET', url: checkoutUrl(org.slug), token: user.token });
+  assert.equal(priced.statusCode, 200, priced.body);
+  const [line] = priced.json().results[0].lines;
+  // 20.00 less 25%, three seats.
+  assert.equal(line.dest_amount, 4500);
+  assert.match(line.description, /\(3 seats\)$/);
+  const placed = await s.request({ method: 'POST', url: checkoutUrl(org.slug), token: user.token, body: { processor_token: 'tok_visa' } });
+  assert.equal(placed.statusCode, 200, placed.body);
+  assert.equal(placed.json().amount, 4500);
+  const order = await s.core.db.selectFrom('ledger_transactions').select('dest_amount')
+    .where('dest_account', '=', 'Payable').where('orig_organization_id', '=', provider.id).executeTakeFirstOrThrow();
+  assert.equal(order.dest_amount, 4500);
+});
+
 test('POST with options still open is a 400 naming items, and books nothing', async () => {
   const provider = await makeProvider(s);
   const plan = await makePlan(s, provider, { advanceDiscounts: [{ discount_type: 'percentage', discount_value: 1000, length: 12 }] });

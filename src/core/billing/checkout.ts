@@ -20,6 +20,7 @@ import { priceOptions, type PriceOption } from './pricing.js';
 import { subscribeOrExtend } from './subscriptions.js';
 import { selectPlans, type Plan } from './plans.js';
 import { createCharge, executeCharge } from './charges.js';
+import { couponAppliesTo } from './coupons.js';
 
 type SubscriptionRow = Selectable<SubscriptionsTable>;
 type CouponRow = Selectable<CouponsTable>;
@@ -155,6 +156,17 @@ function lineOf(option: PriceOption, plan: CheckoutPlan, payer: Organization, no
   };
 }
 
+/**
+ * An option bought `quantity` times (seats on one subscription): the amount times the
+ * quantity, said in the line's text. The subscription's period is the option's.
+ */
+function forQuantity(option: PriceOption, quantity: number): PriceOption {
+  if (quantity === 1) return option;
+  const amount = option.amount * quantity;
+  if (!Number.isSafeInteger(amount)) throw new Invalid('quantity', 'The quantity times the price is too large.');
+  return { ...option, amount, description: `${option.description} (${quantity} seats)` };
+}
+
 /** The beneficiary of a group-buy item: an organization by slug or e-mail, else (unknown) null. */
 async function beneficiaryOf(core: Core, syncOn: string): Promise<Organization | null> {
   const row = await core.db.selectFrom('organizations').select('id')
@@ -234,8 +246,7 @@ export async function invoicablesOf(core: Core, userId: number, payer: Organizat
     const plan = plans.get(item.plan_id)!;
     const found = item.coupon_id === null ? undefined : coupons.get(item.coupon_id);
     // A coupon that ended or was deactivated since it was redeemed no longer applies.
-    const coupon = found && found.is_active && (found.ends_at === null || now < found.ends_at)
-      && (found.plan_id === null || found.plan_id === plan.id) && found.organization_id === plan.organization_id ? found : null;
+    const coupon = found && couponAppliesTo(found, plan, now) ? found : null;
     const syncOn = item.sync_on?.trim() || null;
     const subscriber = syncOn ? await beneficiaryOf(core, syncOn) : payer;
     const existing = !subscriber ? undefined
@@ -248,7 +259,8 @@ export async function invoicablesOf(core: Core, userId: number, payer: Organizat
     // An active subscription is extended from its end; a new one starts now.
     const startsAt = existing ? existing.ends_at : now;
     const beneficiary = syncOn ? { fullName: item.full_name, syncOn } : null;
-    const options = priceOptions(plan, startsAt, coupon, { beneficiary }).map((option) => lineOf(option, plan, payer, now));
+    const options = priceOptions(plan, startsAt, coupon, { beneficiary })
+      .map((option) => lineOf(forQuantity(option, item.quantity), plan, payer, now));
     const chosen = options.length === 1 ? 0 : item.option > 0 && item.option <= options.length ? item.option - 1 : -1;
     entries.push({
       key: `${subscriber?.slug ?? syncOn}:${plan.slug}`,
