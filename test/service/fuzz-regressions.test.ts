@@ -43,3 +43,17 @@ test('a CSV upload whose multipart body cannot be read (no boundary, cut short) 
     assert.ok(res.json().file, res.body);
   }
 });
+
+test('the test processor refuses a card token named like an Object.prototype member as it refuses any unknown one (400, not 500)', async () => {
+  const { makeOrganization, grantRole } = await import('../support/fixtures.js');
+  const manager = await s.user();
+  const org = await makeOrganization(s);
+  await grantRole(s, org, manager.id, 'manager');
+  const unknown = await s.request({ method: 'PUT', url: `/api/billing/${org.slug}/card/`, token: manager.token, body: { token: 'tok_nosuch' } });
+  assert.equal(unknown.statusCode, 400, unknown.body);
+  for (const token of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+    const res = await s.request({ method: 'PUT', url: `/api/billing/${org.slug}/card/`, token: manager.token, body: { token } });
+    assert.equal(res.statusCode, 400, `${token}: ${res.body}`);
+    assert.equal(res.json().error_code, unknown.json().error_code, token);
+  }
+});

@@ -56,7 +56,8 @@ export class TestProcessor implements PaymentProcessor {
   }
 
   #card(token: string, name: string | null): CardOnFile & { declined: CardDeclined | null } {
-    const known = TEST_TOKENS[token];
+    // Own keys only: "constructor" or "toString" is an unknown token, not Object.prototype's.
+    const known = Object.hasOwn(TEST_TOKENS, token) ? TEST_TOKENS[token] : undefined;
     if (!known) throw new CardDeclinedError({ code: 'invalid_token', message: `No such token: '${token}'.` });
     // Test cards expire a few years ahead, in December, as Stripe's do.
     return { last4: known.last4, expDate: `12/${this.now().getUTCFullYear() + 3}`, brand: known.brand, name, declined: known.declined };
