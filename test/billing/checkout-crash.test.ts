@@ -6,60 +6,23 @@
 // charged once, and the ledger books the payment once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/database.js';
-import { databaseEnv, freePort } from '../support/processes.js';
+import { ProcessHarness, callJson, databaseEnv } from '../support/processes.js';
 
 const PASSWORD = 'Crash-Pa55word-for-tests';
-const children: ChildProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-after(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-  for (const cleanup of cleanups) await cleanup();
-});
-
-interface Served { child: ChildProcess; base: string; exited: Promise<void>; output(): string }
-
-async function serve(env: NodeJS.ProcessEnv): Promise<Served> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'],
-    { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await new Promise<void>((ready, failed) => {
-    child.stdout!.on('data', () => { if (output.includes('"msg":"ready"')) ready(); });
-    child.once('exit', (code, signal) => failed(new Error(`serve exited (${code ?? signal}):\n${output}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output };
-}
-
-async function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) as Record<string, unknown> : {} };
-}
+const harness = new ProcessHarness();
+after(() => harness.close());
+const serve = (env: NodeJS.ProcessEnv) => harness.serve(env);
+const call = callJson;
 
 test('kill -9 after the processor charged, before the ledger write: the restart books it once, the card was charged once', { timeout: 240_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-checkout-crash-'));
   const database = await databaseEnv();
-  cleanups.push(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
+  harness.onCleanup(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: undefined, ...database.env,
     DATA_DIR: dataDir, LOG_LEVEL: 'info', JOB_POLL_INTERVAL_MS: '500', SMTP_URL: undefined,

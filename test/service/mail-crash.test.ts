@@ -5,65 +5,27 @@
 // is left that could send it again.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/database.js';
-import { databaseEnv, freePort } from '../support/processes.js';
+import { ProcessHarness, callJson, databaseEnv } from '../support/processes.js';
 import { TestSmtp } from '../support/smtp.js';
 
 const PASSWORD = 'Crash-Pa55word-for-tests';
-const children: ChildProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-after(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-    }
-  }
-  for (const cleanup of cleanups) await cleanup();
-});
-
-interface Served { child: ChildProcess; base: string; exited: Promise<void>; output(): string }
-
-async function serve(env: NodeJS.ProcessEnv): Promise<Served> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'],
-    { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  // Ready when it says so: its 'ready' log line comes once it listens.
-  await new Promise<void>((ready, failed) => {
-    child.stdout!.on('data', () => { if (output.includes('"msg":"ready"')) ready(); });
-    child.once('exit', (code, signal) => failed(new Error(`serve exited (${code ?? signal}):\n${output}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output };
-}
-
-async function call(base: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) as Record<string, unknown> : {} };
-}
+const harness = new ProcessHarness();
+after(() => harness.close());
+const serve = (env: NodeJS.ProcessEnv) => harness.serve(env);
+const call = callJson;
 
 test('kill -9 with a mail queued: the next process delivers it exactly once', { timeout: 180_000 }, async () => {
   const smtp = new TestSmtp();
   const smtpUrl = await smtp.start();
-  cleanups.push(() => smtp.stop());
+  harness.onCleanup(() => smtp.stop());
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-crash-'));
   const database = await databaseEnv();
-  cleanups.push(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
+  harness.onCleanup(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: undefined, ...database.env,
     DATA_DIR: dataDir, LOG_LEVEL: 'info', SMTP_URL: smtpUrl, MAIL_FROM: 'Portal <portal@example.com>', JOB_POLL_INTERVAL_MS: '500',

@@ -64,3 +64,65 @@ export async function startServe(env: Record<string, string | undefined>): Promi
     },
   };
 }
+
+export interface Served {
+  child: import('node:child_process').ChildProcess;
+  base: string;
+  /** Settles when the process has exited, by itself or killed. */
+  exited: Promise<void>;
+  output(): string;
+}
+
+/**
+ * Real `serve` processes a crash test starts and kills (`child.kill('SIGKILL')`), and what
+ * to clean up after them: `close()` (in `after`) kills any still running, then cleans up.
+ */
+export class ProcessHarness {
+  readonly #children: Served['child'][] = [];
+  readonly #cleanups: Array<() => Promise<void>> = [];
+
+  onCleanup(cleanup: () => Promise<void>): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /** Starts `serve` with exactly `env` (plus PORT) and waits for its 'ready' log line, which comes once it listens. */
+  async serve(env: NodeJS.ProcessEnv): Promise<Served> {
+    const { spawn } = await import('node:child_process');
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'],
+      { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#children.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    await new Promise<void>((ready, failed) => {
+      child.stdout!.on('data', () => { if (output.includes('"msg":"ready"')) ready(); });
+      child.once('exit', (code, signal) => failed(new Error(`serve exited (${code ?? signal}):\n${output}`)));
+    });
+    return { child, base: `http://127.0.0.1:${port}`, exited, output: () => output };
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.#children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      }
+    }
+    for (const cleanup of this.#cleanups) await cleanup();
+  }
+}
+
+/** A JSON request to a served process; an empty answer is `{}`. */
+export async function callJson(
+  base: string, method: string, path: string, body?: unknown, token?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) as Record<string, unknown> : {} };
+}
