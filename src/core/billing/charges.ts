@@ -13,6 +13,7 @@ import { inTransaction } from '../../db/unit-of-work.js';
 import { BadRequest, Conflict, Invalid } from '../errors.js';
 import { balance, book, move, type LedgerRow } from './ledger.js';
 import { enqueueReceipt } from './receipts.js';
+import { releaseClaimsPaidBy } from './claims.js';
 import { brokerOrganizationId, processorOrganizationId } from './processors/index.js';
 import {
   CardDeclinedError, ProcessorUnavailable, type CardDeclined, type ProcessorCharge, type ProcessorCustomer,
@@ -270,7 +271,11 @@ export async function settleCharge(core: Core, chargeId: number, answer: Process
       updated_at: core.now(),
     }).where('id', '=', chargeId).returningAll().executeTakeFirstOrThrow();
     // The receipt commits with the payment, however it was settled (checkout, recovery, a read).
-    if (settled.state === 'done') await enqueueReceipt(core, chargeId);
+    if (settled.state === 'done') {
+      await enqueueReceipt(core, chargeId);
+      // A group buy's claim codes are released (and mailed) once their seats are paid.
+      await releaseClaimsPaidBy(core, chargeId, settled.organization_id);
+    }
     return settled;
   });
 }

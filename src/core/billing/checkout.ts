@@ -8,10 +8,10 @@
 // docs/billing.md, "Checkout".
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Caller, Core } from '../context.js';
+import type { Caller, Core, UserCaller } from '../context.js';
 import type { ChargesTable, CouponsTable, SubscriptionsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
-import { BadRequest, Conflict, Invalid } from '../errors.js';
+import { BadRequest, Conflict, DomainError, Invalid } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { findOrganization, requireUser, type Organization } from '../organizations/profiles.js';
 import type { Ref } from '../refs.js';
@@ -21,6 +21,7 @@ import { subscribeOrExtend } from './subscriptions.js';
 import { selectPlans, type Plan } from './plans.js';
 import { createCharge, executeCharge } from './charges.js';
 import { couponAppliesTo } from './coupons.js';
+import { CLAIM_PREFIX, releaseClaims } from './claims.js';
 
 type SubscriptionRow = Selectable<SubscriptionsTable>;
 type CouponRow = Selectable<CouponsTable>;
@@ -167,12 +168,25 @@ function forQuantity(option: PriceOption, quantity: number): PriceOption {
   return { ...option, amount, description: `${option.description} (${quantity} seats)` };
 }
 
-/** The beneficiary of a group-buy item: an organization by slug or e-mail, else (unknown) null. */
-async function beneficiaryOf(core: Core, syncOn: string): Promise<Organization | null> {
+/**
+ * The beneficiary of a group-buy item: an organization, by slug or e-mail, whose billing the
+ * buyer may manage; else null, and the seat goes by claim code to the address typed. A
+ * buyer never learns anything of an organization they have no say in (its profile, its
+ * subscriptions), nor subscribes it without its managers' consent: they claim the seat.
+ */
+async function beneficiaryOf(core: Core, caller: UserCaller, syncOn: string): Promise<Organization | null> {
   const row = await core.db.selectFrom('organizations').select('id')
     .where((eb) => eb.or([eb(sql`lower(slug)`, '=', syncOn.toLowerCase()), eb(sql`lower(email)`, '=', syncOn.toLowerCase())]))
     .where('status', '!=', 'closed').orderBy('id').limit(1).executeTakeFirst();
-  return row ? findOrganization(core.db, { id: row.id }) : null;
+  if (!row) return null;
+  const organization = await findOrganization(core.db, { id: row.id });
+  try {
+    await authorizeOrganization(core, caller, 'organization.billing.manage', organization);
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
+  return organization;
 }
 
 /**
@@ -181,7 +195,8 @@ async function beneficiaryOf(core: Core, syncOn: string): Promise<Organization |
  * and options (what could be charged instead). One option, or an option chosen in the
  * cart, becomes the line.
  */
-export async function invoicablesOf(core: Core, userId: number, payer: Organization): Promise<Invoicable[]> {
+export async function invoicablesOf(core: Core, caller: UserCaller, payer: Organization): Promise<Invoicable[]> {
+  const userId = caller.userId;
   const now = core.now();
   const result: Invoicable[] = [];
 
@@ -226,6 +241,11 @@ export async function invoicablesOf(core: Core, userId: number, payer: Organizat
     });
   }
 
+  // A balance due is paid before anything new is ordered: a declined card then leaves one
+  // order due (the seed's rule) and never lets orders, and the periods they extend, pile up
+  // unpaid. The cart waits until the balance is settled.
+  if (result.length) return result;
+
   const items = await core.db.selectFrom('cart_items').selectAll()
     .where('user_id', '=', userId).where('recorded_at', 'is', null).orderBy('id').execute();
   const entries: (Invoicable & { key: string })[] = [];
@@ -248,7 +268,7 @@ export async function invoicablesOf(core: Core, userId: number, payer: Organizat
     // A coupon that ended or was deactivated since it was redeemed no longer applies.
     const coupon = found && couponAppliesTo(found, plan, now) ? found : null;
     const syncOn = item.sync_on?.trim() || null;
-    const subscriber = syncOn ? await beneficiaryOf(core, syncOn) : payer;
+    const subscriber = syncOn ? await beneficiaryOf(core, caller, syncOn) : payer;
     const existing = !subscriber ? undefined
       : subscriber.id === payer.id ? payerSubscriptions.get(plan.id) : await currentSubscription(core, subscriber.id, plan.id, now);
     const subscription: CheckoutSubscription = existing && subscriber ? subscriptionOf(existing, subscriber, plan) : {
@@ -282,12 +302,12 @@ export async function priceCheckout(core: Core, caller: Caller, organization: Re
   const user = requireUser(caller);
   const payer = await findOrganization(core.db, organization);
   await authorizeOrganization(core, caller, 'organization.billing.read', payer);
-  return { payer, invoicables: await invoicablesOf(core, user.userId, payer) };
+  return { payer, invoicables: await invoicablesOf(core, user, payer) };
 }
 
 /** A claim code for a group buy: the code of a 100% coupon the beneficiary redeems. */
 function claimCode(): string {
-  return `cpn_${randomBytes(12).toString('hex')}`;
+  return `${CLAIM_PREFIX}${randomBytes(12).toString('hex')}`;
 }
 
 /**
@@ -307,7 +327,7 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
     await sql`select id from organizations where id = ${payerRef.id} for update`.execute(core.db);
     const payer = await findOrganization(core.db, { id: payerRef.id });
     const now = core.now();
-    const invoicables = await invoicablesOf(core, user.userId, payer);
+    const invoicables = await invoicablesOf(core, user, payer);
 
     const chosen = input.items ?? [];
     const open: string[] = [];
@@ -347,7 +367,7 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
 
     const invoicedIds: number[] = [];
     const subscriptionIds: number[] = [];
-    const claims: { email: string; code: string; plan: CheckoutPlan; fullName: string | null }[] = [];
+    const claims: string[] = [];
     let total = 0;
     for (const invoicable of invoicables) {
       for (const line of invoicable.lines) {
@@ -365,17 +385,17 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
         } else {
           // Group buy for someone without an organization here: the buyer pays now and
           // the beneficiary claims the subscription later with a 100% coupon's code.
+          // The coupon stays off until its seat is paid (releaseClaims).
           const code = claimCode();
           await core.db.insertInto('coupons').values({
             organization_id: plan.organization_id, code, discount_type: 'percentage', discount_value: 10000,
             description: `Group buy by ${payer.slug} for ${beneficiary?.fullName ?? beneficiary?.syncOn ?? ''}`.trim(),
-            created_at: now, ends_at: null, nb_attempts: 1, plan_id: plan.id,
+            created_at: now, ends_at: null, nb_attempts: 1, plan_id: plan.id, is_active: false,
           }).execute();
           if (invoicable.cartItemId !== null) {
             await core.db.updateTable('cart_items').set({ claim_code: code }).where('id', '=', invoicable.cartItemId).execute();
           }
-          const email = beneficiary?.email ?? beneficiary?.syncOn ?? '';
-          claims.push({ email, code, plan, fullName: beneficiary?.fullName ?? null });
+          claims.push(code);
           eventId = code;
         }
         const [orderId] = await book(core, [move(line.amount, line.unit,
@@ -391,18 +411,10 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
         .where('id', 'in', cartItemIds).where('recorded_at', 'is', null).returning('id').execute();
       if (recorded.length !== cartItemIds.length) throw new Conflict('The cart changed while it was checked out; look at it again.', 'cart.changed');
     }
-    for (const claim of claims) {
-      await core.mailer.enqueue(core.db, {
-        to: claim.email,
-        template: 'group_buy_claim',
-        context: {
-          full_name: claim.fullName ?? claim.email, payer: payer.full_name || payer.slug, plan: claim.plan.title,
-          code: claim.code, site: core.links.site(),
-        },
-      });
+    if (total === 0) {
+      await releaseClaims(core, claims, payer.id);
+      return { chargeId: null, subscriptionIds };
     }
-
-    if (total === 0) return { chargeId: null, subscriptionIds };
     if (!input.processor_token) {
       const card = await core.db.selectFrom('payment_methods').select('organization_id')
         .where('organization_id', '=', payer.id).where('processor', '=', core.processor.name).executeTakeFirst();
