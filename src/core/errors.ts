@@ -116,6 +116,8 @@ export const ERROR_CODES = {
   'coupon.not_found': ['not_found'],
   'coupon.code_taken': ['invalid'],
   'coupon.not_applicable': ['refused'],
+  'coupon.code_reserved': ['invalid'],
+  'coupon.claim_single_seat': ['refused', 'invalid'],
   'cart.too_large': ['refused'],
   'cart.changed': ['conflict'],
   // Billing: refunds and the ledger's statements

@@ -11,7 +11,7 @@ import type { Db } from '../../db/database.js';
 import type { CartItemsTable } from '../../db/schema.js';
 import { BadRequest, Invalid, NotFound, Unauthenticated, type FieldErrors } from '../errors.js';
 import {
-  couponAppliesTo, couponsWithCode, spendCouponUse, type CouponRow, type PlanRow,
+  couponAppliesTo, couponsWithCode, isClaimCode, spendCouponUse, type CouponRow, type PlanRow,
 } from './coupons.js';
 import { findPlan } from './plans.js';
 
@@ -150,6 +150,17 @@ async function putItem(tx: Db, userId: number, plan: PlanRow, item: Normalized, 
     .orderBy('id').execute())
     .find((row) => sameBeneficiary(row.sync_on, item.sync_on));
   if (existing) {
+    if (existing.coupon_id !== null) {
+      // The item holds a claim coupon: it must stay one seat for the redeemer (claimRefusal).
+      const held = await tx.selectFrom('coupons').select('code').where('id', '=', existing.coupon_id).executeTakeFirst();
+      const reason = held && isClaimCode(held.code) ? claimRefusal([{
+        quantity: item.quantity ?? existing.quantity,
+        full_name: item.full_name ?? existing.full_name,
+        email: item.email ?? existing.email,
+        sync_on: existing.sync_on,
+      }]) : null;
+      if (reason) throw new Invalid({ [(item.quantity ?? existing.quantity) !== 1 ? 'quantity' : 'email']: [reason] }, undefined, 'coupon.claim_single_seat');
+    }
     const row = await tx.updateTable('cart_items').set({
       ...(item.option ? { option: item.option } : {}),
       ...(item.quantity !== undefined ? { quantity: item.quantity } : {}),
@@ -301,12 +312,14 @@ export async function mergeAnonymousCart(core: Core, userId: number, items: Anon
       } catch (error) {
         // A full cart keeps what it has: logging in must not fail for the cart's sake.
         if (error instanceof BadRequest && error.code === 'cart.too_large') break;
+        // An item holding a claim coupon keeps it, and is left as it was (claimRefusal).
+        if (error instanceof Invalid && error.code === 'coupon.claim_single_seat') continue;
         throw error;
       }
       merged += 1;
       if (item.coupon) couponItems.set(item.coupon, [...(couponItems.get(item.coupon) ?? []), row.id]);
     }
-    for (const [code, itemIds] of couponItems) await applyCoupon(core, tx, userId, code, now, itemIds);
+    for (const [code, itemIds] of couponItems) await applyCoupon(core, tx, userId, code, now, itemIds, false);
     return merged;
   });
 }
@@ -399,19 +412,57 @@ async function userItems(db: Db, userId: number): Promise<CartItemRow[]> {
     .execute();
 }
 
+/** An item a coupon may discount, as the claim rule reads it. */
+interface ClaimCandidate {
+  quantity: number;
+  full_name: string | null;
+  email: string | null;
+  sync_on: string | null;
+}
+
+/**
+ * Why a claim coupon (`cpn_`, a group buy's paid seat) may not discount these items, or
+ * null when it may: it pays exactly one seat, so it fits one item, of quantity 1, bought for
+ * the redeemer (no group-buy fields). Otherwise one claim would pay many seats, each minting
+ * a claim of its own.
+ */
+function claimRefusal(items: ClaimCandidate[]): string | null {
+  if (items.length !== 1) return 'A claim coupon pays exactly one seat: keep only the item it is for in the cart.';
+  const [item] = items as [ClaimCandidate];
+  if (item.quantity !== 1) return 'A claim coupon pays exactly one seat: set the item\'s quantity to 1.';
+  if (item.full_name !== null || item.email !== null || item.sync_on !== null) {
+    return 'A claim coupon pays the redeemer\'s own seat: the item may not be bought for someone else (sync_on, email, full_name).';
+  }
+  return null;
+}
+
+function claimRefused(code: string, reason: string): BadRequest {
+  return new BadRequest(`The coupon ${code} cannot be applied: ${reason}`, 'coupon.claim_single_seat', { code: [reason] });
+}
+
 /**
  * Applies the coupon `code` to the user's items it fits (the provider's that it is valid
  * for), inside the caller's unit. Each coupon newly applied takes one use. Returns how many
- * items carry it now; 0 when it fits none.
+ * items carry it now; 0 when it fits none. A claim coupon that breaks the one-seat rule
+ * (`claimRefusal`) is refused (`strict`, a redemption) or left unapplied (a cart merged at login).
  */
-async function applyCoupon(core: Core, tx: Db, userId: number, code: string, now: Date, onlyIds?: number[]): Promise<number> {
+async function applyCoupon(core: Core, tx: Db, userId: number, code: string, now: Date, onlyIds?: number[], strict = true): Promise<number> {
   const candidates = (await couponsWithCode(core, code)).filter((c) => c.nb_attempts === null || c.nb_attempts > 0);
   if (!candidates.length) return 0;
   let query = tx.selectFrom('cart_items').innerJoin('plans', 'plans.id', 'cart_items.plan_id')
-    .select(['cart_items.id', 'cart_items.coupon_id', 'plans.id as plan_id', 'plans.organization_id'])
+    .select(['cart_items.id', 'cart_items.coupon_id', 'cart_items.quantity', 'cart_items.full_name', 'cart_items.email', 'cart_items.sync_on',
+      'plans.id as plan_id', 'plans.organization_id'])
     .where('cart_items.user_id', '=', userId).where('cart_items.recorded_at', 'is', null).where('plans.is_active', '=', true);
   if (onlyIds) query = query.where('cart_items.id', 'in', onlyIds.length ? onlyIds : [-1]);
   const items = await query.execute();
+  if (isClaimCode(code)) {
+    const fits = items.filter((item) => candidates.some((c) => couponAppliesTo(c, { id: item.plan_id, organization_id: item.organization_id }, now)));
+    const reason = fits.length ? claimRefusal(fits) : null;
+    if (reason) {
+      if (strict) throw claimRefused(code, reason);
+      return 0;
+    }
+  }
   let fitting = 0;
   const spent = new Set<number>();
   const exhausted = new Set<number>();
@@ -444,16 +495,16 @@ export async function redeemCoupon(core: Core, caller: Caller, code: string, ano
   if (caller.kind !== 'user') {
     const candidates = (await couponsWithCode(core, trimmed)).filter((c) => c.nb_attempts === null || c.nb_attempts > 0);
     const cart = anonymous.map((item) => ({ ...item }));
-    let fitting = 0;
+    const fits: AnonymousCartItem[] = [];
     for (const item of cart) {
       const plan = await core.db.selectFrom('plans').selectAll().where(sql<boolean>`lower(slug) = ${item.plan.toLowerCase()}`)
         .where('is_active', '=', true).executeTakeFirst();
-      if (plan && candidates.some((c) => couponAppliesTo(c, plan, now))) {
-        item.coupon = trimmed;
-        fitting += 1;
-      }
+      if (plan && candidates.some((c) => couponAppliesTo(c, plan, now))) fits.push(item);
     }
-    if (!fitting) throw refused();
+    if (!fits.length) throw refused();
+    const reason = isClaimCode(trimmed) ? claimRefusal(fits) : null;
+    if (reason) throw claimRefused(trimmed, reason);
+    for (const item of fits) item.coupon = trimmed;
     return { result: applied, anonymous: cart };
   }
   await withAnonymousMerged(core, caller, anonymous);

@@ -29,6 +29,21 @@ export const DEFAULT_COUPON_DAYS = 30;
 
 export const COUPON_CODE_PATTERN = /^[-a-zA-Z0-9_]+$/;
 
+/**
+ * The prefix of a group buy's claim coupons (checkout mints them: 100%, one use, for one
+ * seat). Reserved: a provider may not create one, and they stay out of the provider's
+ * coupon routes, since reading one is holding a paid seat.
+ */
+export const CLAIM_CODE_PREFIX = 'cpn_';
+
+/** Whether `code` names a claim coupon (compared ignoring case, as codes are). */
+export function isClaimCode(code: string): boolean {
+  return code.trim().toLowerCase().startsWith(CLAIM_CODE_PREFIX);
+}
+
+/** SQL: the coupon row is not a claim coupon (`_` is a LIKE wildcard, hence the escape). */
+const notClaim = sql<boolean>`lower(coupons.code) not like ${'cpn\\_%'} escape '\\'`;
+
 export interface CouponFields {
   discount_type?: DiscountType;
   discount_value?: number;
@@ -80,6 +95,7 @@ async function couponOf(core: Core, providerId: number, code: string): Promise<C
   const coupon = await selectCoupons(core)
     .where('coupons.organization_id', '=', providerId)
     .where(sql<boolean>`lower(coupons.code) = ${code.toLowerCase()}`)
+    .where(notClaim)
     .executeTakeFirst();
   if (!coupon) throw new NotFound('coupon');
   return coupon;
@@ -130,7 +146,7 @@ function descriptionOf(value: string | null | undefined): string | null | undefi
 
 export async function listCoupons(core: Core, caller: Caller, provider: Ref, list: ListQuery): Promise<Page<Coupon>> {
   const org = await providerFor(core, caller, provider, 'organization.sales.read');
-  return paginate(selectCoupons(core).where('coupons.organization_id', '=', org.id), list, COUPON_LIST);
+  return paginate(selectCoupons(core).where('coupons.organization_id', '=', org.id).where(notClaim), list, COUPON_LIST);
 }
 
 export async function getCoupon(core: Core, caller: Caller, provider: Ref, code: string): Promise<Coupon> {
@@ -143,6 +159,9 @@ export async function createCoupon(core: Core, caller: Caller, provider: Ref, in
   const code = input.code.trim();
   if (!COUPON_CODE_PATTERN.test(code) || code.length > 50) {
     throw new Invalid('code', 'Letters, digits, - and _ only; at most 50 characters.');
+  }
+  if (isClaimCode(code)) {
+    throw new Invalid('code', `Codes starting with "${CLAIM_CODE_PREFIX}" are reserved for group-buy claims.`, 'coupon.code_reserved');
   }
   const type = input.discount_type ?? 'percentage';
   if (input.discount_value === undefined) throw new Invalid('discount_value', 'This field is required.');
@@ -185,6 +204,9 @@ export async function updateCoupon(
 ): Promise<Coupon> {
   const org = await providerFor(core, caller, provider, 'organization.sales.manage');
   const coupon = await couponOf(core, org.id, code);
+  if (changes.code !== undefined && isClaimCode(changes.code)) {
+    throw new Invalid('code', `Codes starting with "${CLAIM_CODE_PREFIX}" are reserved for group-buy claims.`, 'coupon.code_reserved');
+  }
   if (changes.code !== undefined && changes.code.trim().toLowerCase() !== coupon.code.toLowerCase()) {
     throw new Invalid('code', 'The code of a coupon cannot change: customers were given it. Create another coupon.');
   }

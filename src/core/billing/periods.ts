@@ -1,6 +1,7 @@
 // Plan periods: how far `n` periods of a given type reach from a start. All arithmetic is
 // in UTC so a subscription's length never depends on the server's timezone.
 import type { PeriodType } from '../../db/schema.js';
+import { Invalid } from '../errors.js';
 
 export const PERIOD_TYPES: readonly PeriodType[] = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'];
 
@@ -32,6 +33,22 @@ function addMonths(start: Date, months: number): Date {
  */
 export function addPeriods(start: Date, periodType: PeriodType, n: number): Date {
   if (!Number.isSafeInteger(n)) throw new RangeError(`addPeriods: ${n} is not an integer`);
+  const end = periodEnd(start, periodType, n);
+  // Dates are written as four-digit years (ISO 8601, the databases): an end beyond is a
+  // plan reaching too far, refused as such rather than becoming an invalid date and a 500.
+  if (!isSaneDate(end)) throw new Invalid('period_length', 'These periods reach beyond the year 9999: choose a shorter period or advance discount.');
+  return end;
+}
+
+/** The first instant no period may reach: dates are written with four-digit years. */
+export const LAST_DATE = new Date(Date.UTC(10000, 0, 1));
+
+/** Whether `date` is a valid date before year 10000. */
+export function isSaneDate(date: Date): boolean {
+  return !Number.isNaN(date.getTime()) && date < LAST_DATE && date.getUTCFullYear() >= 1;
+}
+
+function periodEnd(start: Date, periodType: PeriodType, n: number): Date {
   switch (periodType) {
     case 'hourly': return new Date(start.getTime() + n * HOUR_MS);
     case 'daily': return new Date(start.getTime() + n * DAY_MS);

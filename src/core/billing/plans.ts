@@ -12,6 +12,7 @@ import { findOrganization, type Organization } from '../organizations/profiles.j
 import { slugify } from '../organizations/slugs.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { describeRef, refMatches, type Ref } from '../refs.js';
+import { addPeriods } from './periods.js';
 
 export type PlanRow = Selectable<PlansTable>;
 
@@ -146,6 +147,28 @@ function checkDiscounts(errors: FieldErrors, discounts: AdvanceDiscount[] | unde
   if (messages.length) errors.advance_discounts = messages;
 }
 
+/** No plan may reach (one order of its longest advance discount, from now) beyond this. */
+const LAST_PLAN_END = new Date(Date.UTC(9999, 0, 1));
+
+/**
+ * Refuses a plan whose longest order (period_length x the longest advance-discount length)
+ * bought now would end after LAST_PLAN_END: its end could not be written as a date.
+ * `changed` names the field the answer blames.
+ */
+function checkReach(plan: Pick<Plan, 'period_type' | 'period_length' | 'advance_discounts'>, now: Date, changed: 'period_length' | 'advance_discounts'): void {
+  const longest = Math.max(1, ...plan.advance_discounts.map((d) => d.length));
+  let end: Date | null;
+  try {
+    end = addPeriods(now, plan.period_type, plan.period_length * longest);
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    end = null;
+  }
+  if (end === null || end >= LAST_PLAN_END) {
+    throw new Invalid(changed, `period_length x the longest advance discount (${plan.period_length} x ${longest} ${plan.period_type} periods) reaches beyond the year 9999: choose shorter ones.`);
+  }
+}
+
 /** Checks the fields' values beyond their types; every fault at once, by field. */
 function validateFields(fields: PlanFields): PlanFields {
   const errors: FieldErrors = {};
@@ -217,6 +240,9 @@ export async function createPlan(core: Core, caller: Caller, providerRef: Ref, i
   }
   const fields = validateFields(input);
   const now = core.now();
+  checkReach({
+    period_type: fields.period_type ?? 'yearly', period_length: fields.period_length ?? 1, advance_discounts: fields.advance_discounts ?? [],
+  }, now, fields.period_length !== undefined || !fields.advance_discounts?.length ? 'period_length' : 'advance_discounts');
   try {
     const id = await core.transact(async (tx) => {
       // The provider's row is the lock that serializes its plan titles and our slug choice.
@@ -258,6 +284,11 @@ export async function updatePlan(core: Core, caller: Caller, providerRef: Ref, p
     throw new Forbidden('Only the broker\'s managers may change broker_fee_percent.');
   }
   const fields = validateFields(changes);
+  checkReach({
+    period_type: fields.period_type ?? plan.period_type,
+    period_length: fields.period_length ?? plan.period_length,
+    advance_discounts: fields.advance_discounts ?? plan.advance_discounts,
+  }, core.now(), fields.period_length !== undefined || fields.period_type !== undefined ? 'period_length' : 'advance_discounts');
   await core.transact(async (tx) => {
     const locked = await tx.selectFrom('plans').select(['id', 'unit']).where('id', '=', plan.id).forUpdate().executeTakeFirstOrThrow();
     if (fields.unit !== undefined && fields.unit !== locked.unit && (await everSubscribed(tx, plan.id))) {
