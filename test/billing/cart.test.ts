@@ -45,6 +45,10 @@ describe('POST /api/cart/ as a user', () => {
     assert.equal((await cartItems(u.id)).length, 1);
     const list = await s.request({ method: 'GET', url: '/api/cart/', token: u.token });
     assert.deepEqual(list.json().map((i: { plan: string; option: number }) => [i.plan, i.option]), [[w.plan.slug, 2]]);
+    // Again with nothing new (found by the fuzz test: an UPDATE with no column was a 500).
+    const same = await s.request({ method: 'POST', url: '/api/cart/', token: u.token, body: { plan: w.plan.slug, option: 0, full_name: null, email: null } });
+    assert.equal(same.statusCode, 200, same.body);
+    assert.equal(same.json().option, 2);
   });
 
   test('a list of items, group buy for other people', async () => {

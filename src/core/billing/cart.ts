@@ -161,13 +161,17 @@ async function putItem(tx: Db, userId: number, plan: PlanRow, item: Normalized, 
       }]) : null;
       if (reason) throw new Invalid({ [(item.quantity ?? existing.quantity) !== 1 ? 'quantity' : 'email']: [reason] }, undefined, 'coupon.claim_single_seat');
     }
-    const row = await tx.updateTable('cart_items').set({
+    const changes = {
       ...(item.option ? { option: item.option } : {}),
       ...(item.quantity !== undefined ? { quantity: item.quantity } : {}),
       ...(item.full_name !== null ? { full_name: item.full_name } : {}),
       ...(item.email !== null ? { email: item.email } : {}),
       ...(couponId && !existing.coupon_id ? { coupon_id: couponId } : {}),
-    }).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+    };
+    // The same item added again with nothing new: an UPDATE with no column is no SQL at all.
+    if (!Object.keys(changes).length) return { row: existing, created: false };
+    const row = await tx.updateTable('cart_items').set(changes)
+      .where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
     return { row, created: false };
   }
   const count = await tx.selectFrom('cart_items').select(sql<number>`count(*)`.as('n'))
