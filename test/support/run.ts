@@ -29,9 +29,11 @@ if (url) await preparePostgresTemplate(url);
 else await preparePGliteTemplate();
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// --test-force-exit: a file whose `before` failed half-way (a service half started) keeps
+// handles open; without it that file's process, and so the whole run, would never end.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...args.filter((a) => a.startsWith('--')), ...files],
+  ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...args.filter((a) => a.startsWith('--')), ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);
