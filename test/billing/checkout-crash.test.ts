@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/database.js';
 import { ProcessHarness, callJson, databaseEnv } from '../support/processes.js';
+import { TestSmtp } from '../support/smtp.js';
 
 const PASSWORD = 'Crash-Pa55word-for-tests';
 const harness = new ProcessHarness();
@@ -23,9 +24,13 @@ test('kill -9 after the processor charged, before the ledger write: the restart 
   const dataDir = mkdtempSync(join(tmpdir(), 'ap-checkout-crash-'));
   const database = await databaseEnv();
   harness.onCleanup(async () => { await database.drop(); rmSync(dataDir, { recursive: true, force: true }); });
+  // The receipt is queued in the unit that books the payment: its arrival says recovery committed.
+  const smtp = new TestSmtp();
+  const smtpUrl = await smtp.start();
+  harness.onCleanup(() => smtp.stop());
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: undefined, ...database.env,
-    DATA_DIR: dataDir, LOG_LEVEL: 'info', JOB_POLL_INTERVAL_MS: '500', SMTP_URL: undefined,
+    DATA_DIR: dataDir, LOG_LEVEL: 'info', JOB_POLL_INTERVAL_MS: '500', SMTP_URL: smtpUrl, MAIL_FROM: 'Portal <portal@example.com>',
     SECRET_KEY: 'crash-test-secret-0123456789-abcdefghijklm',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
   };
@@ -89,13 +94,11 @@ test('kill -9 after the processor charged, before the ledger write: the restart 
   const third = await serve(env);
   const relogin = await call(third.base, 'POST', '/api/auth/', { username: 'admin', password: PASSWORD });
   const fresh = String(relogin.json.token);
-  // Paid once recovered: nothing is due any more. (Waits for the job, not for a time.)
-  for (;;) {
-    const priced = await call(third.base, 'GET', '/api/billing/crash-buyer/checkout/', undefined, fresh);
-    assert.equal(priced.status, 200, JSON.stringify(priced.json));
-    if ((priced.json.results as unknown[]).length === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // Paid once recovered: the receipt arrives, and nothing is due any more.
+  await smtp.waitFor('buyer@example.com', (m) => /receipt/i.test(m.subject), 120_000);
+  const priced = await call(third.base, 'GET', '/api/billing/crash-buyer/checkout/', undefined, fresh);
+  assert.equal(priced.status, 200, JSON.stringify(priced.json));
+  assert.deepEqual(priced.json.results, []);
   third.child.kill('SIGTERM');
   await third.exited;
   assert.equal(third.child.exitCode, 0, third.output());

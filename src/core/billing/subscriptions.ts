@@ -481,7 +481,7 @@ export async function grantSubscription(core: Core, caller: Caller, providerRef:
   return { view: await viewOf(core, caller, await subscriptionById(core.db, result.id), access), created: result.created };
 }
 
-/** The provider changes a subscription: any ends_at (extend or shorten), renewal, description, extra. */
+/** The provider changes a subscription: its ends_at, later or earlier, its renewal, description, extra. */
 export async function updatePlanSubscription(
   core: Core, caller: Caller, providerRef: Ref, planRef: Ref, subscriberRef: Ref, changes: SubscriptionChanges,
 ): Promise<SubscriptionView> {
