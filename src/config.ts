@@ -75,6 +75,17 @@ export interface Config {
    * right after the test processor recorded a charge, before our ledger has it.
    */
   processorFault: 'exit-after-charge' | null;
+  /** Deployments (get.chat): where the local driver puts applications, `{name}.{deployDomain}`. */
+  deployDomain: string;
+  /** How long the `command` and `http` deployers may take before a try counts as failed. */
+  deployTimeoutMs: number;
+  /**
+   * Outgoing calls to addresses users choose (webhooks, provisioning and configurator URLs)
+   * may reach loopback, private and link-local addresses: development only.
+   */
+  webhookAllowPrivate: boolean;
+  /** How long a webhook receiver may take to answer one delivery. */
+  webhookTimeoutMs: number;
 }
 
 function processorSettings(env: Env): Pick<Config, 'processor' | 'stripe' | 'processorFault'> {
@@ -236,5 +247,15 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: int(env, 'SEND_LIMIT_WINDOW_SECONDS', 3600, 1),
     },
     ...processorSettings(env),
+    deployDomain: deployDomain(env),
+    deployTimeoutMs: int(env, 'DEPLOY_TIMEOUT_MS', 120_000, 1000),
+    webhookAllowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 500),
   };
+}
+
+function deployDomain(env: Env): string {
+  const domain = (env.DEPLOY_DOMAIN?.trim() || 'apps.localhost').toLowerCase().replace(/^\.+|\.+$/g, '');
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(domain)) throw new ConfigError(`DEPLOY_DOMAIN must be a domain name, got "${env.DEPLOY_DOMAIN}"`);
+  return domain;
 }

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   // Generic
   'field.invalid': ['invalid'],
   'list.order_unknown': ['invalid'],
+  'list.filter_unknown': ['invalid'],
   'request.refused': ['refused'],
   'auth.required': ['unauthenticated'],
   'access.denied': ['forbidden'],
@@ -140,6 +141,29 @@ export const ERROR_CODES = {
   'checkout.option_required': ['invalid'],
   'checkout.mixed_units': ['refused'],
   'receipt.not_paid': ['refused'],
+  // get.chat: quotas
+  'quota.organizations_exceeded': ['forbidden'],
+  'quota.stacks_exceeded': ['forbidden'],
+  'quota.applications_exceeded': ['forbidden'],
+  // Deployments: packages, stacks, applications
+  'package.not_found': ['not_found'],
+  'package.type_taken': ['conflict'],
+  'package.in_use': ['refused'],
+  'setting.unknown': ['invalid'],
+  'setting.not_allowed': ['forbidden'],
+  'setting.out_of_range': ['invalid'],
+  'stack.not_found': ['not_found'],
+  'stack.locked': ['conflict'],
+  'stack.subdomain_taken': ['conflict'],
+  'stack.not_empty': ['refused'],
+  'application.not_found': ['not_found'],
+  'application.locked': ['conflict'],
+  'routing.not_found': ['not_found'],
+  // Webhooks and OAuth2
+  'url.not_allowed': ['invalid'],
+  'delivery.not_found': ['not_found'],
+  'oauth_client.not_found': ['not_found'],
+  'id_token.not_related': ['forbidden'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

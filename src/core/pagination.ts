@@ -20,7 +20,32 @@ export interface ListQuery {
   order: string[];
   startAt?: Date;
   endsAt?: Date;
+  /** Field filters (get.chat's `field[op]=value`), each on a field the list's spec offers. */
+  filters?: readonly Filter[];
+  /** Soft-deleted rows, where the list has them: hidden (the default), shown with the rest, or alone. */
+  deleted?: 'hide' | 'all' | 'only';
 }
+
+export type FilterOp = 'eq' | 'ne' | 'in' | 'nin' | 'lt' | 'lte' | 'gt' | 'gte' | 'ss';
+export type FilterScalar = string | number | boolean | Date | null;
+export interface Filter {
+  field: string;
+  op: FilterOp;
+  /** A list for `in` and `nin`, one value otherwise; `null` with eq/ne means "is (not) null". */
+  value: FilterScalar | readonly FilterScalar[];
+}
+
+export interface FilterableField {
+  column: ListColumn;
+  type: 'integer' | 'string' | 'boolean' | 'datetime';
+}
+
+const OPS_OF_TYPE: Record<FilterableField['type'], readonly FilterOp[]> = {
+  integer: ['eq', 'ne', 'in', 'nin', 'lt', 'lte', 'gt', 'gte'],
+  datetime: ['eq', 'ne', 'lt', 'lte', 'gt', 'gte'],
+  string: ['eq', 'ne', 'in', 'nin', 'ss'],
+  boolean: ['eq', 'ne'],
+};
 
 /** A column reference ("users.email"), or an SQL expression for a value computed per row. */
 export type ListColumn = string | Expression<unknown>;
@@ -36,6 +61,10 @@ export interface ListSpec {
   defaultOrder: string[];
   /** A unique column, appended to make the order total so pages never overlap. */
   tieBreaker: string;
+  /** Fields a list may be filtered on by name (the surface decides which operators it shows). */
+  filterable?: Record<string, FilterableField>;
+  /** The soft-delete column: rows where it is set are hidden unless ListQuery.deleted says otherwise. */
+  deletedColumn?: string;
 }
 
 export interface Page<T> {
@@ -84,7 +113,7 @@ function escapeLike(value: string): string {
  */
 export function filterList<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
-  list: Pick<ListQuery, 'q' | 'startAt' | 'endsAt'>,
+  list: Pick<ListQuery, 'q' | 'startAt' | 'endsAt' | 'filters' | 'deleted'>,
   spec: ListSpec,
 ): SelectQueryBuilder<DB, TB, O> {
   let filtered = query;
@@ -95,7 +124,63 @@ export function filterList<DB, TB extends keyof DB, O>(
   }
   if (spec.dateColumn && list.startAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} >= ${list.startAt}`) as typeof filtered;
   if (spec.dateColumn && list.endsAt) filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.dateColumn)} < ${list.endsAt}`) as typeof filtered;
+  for (const condition of filterConditions(list.filters ?? [], spec)) filtered = filtered.where(condition) as typeof filtered;
+  if (spec.deletedColumn) {
+    const deleted = list.deleted ?? 'hide';
+    if (deleted === 'hide') filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.deletedColumn)} is null`) as typeof filtered;
+    if (deleted === 'only') filtered = filtered.where(sql<SqlBool>`${sql.ref(spec.deletedColumn)} is not null`) as typeof filtered;
+  }
   return filtered;
+}
+
+const COMPARISON: Partial<Record<FilterOp, string>> = { lt: '<', lte: '<=', gt: '>', gte: '>=' };
+
+/**
+ * The SQL conditions of `filters`, each checked against the spec: an unknown field, an
+ * operator its type does not take, or a value of the wrong type is a 400 naming `field[op]`.
+ */
+export function filterConditions(filters: readonly Filter[], spec: ListSpec): Expression<SqlBool>[] {
+  return filters.map((filter) => {
+    const name = `${filter.field}[${filter.op}]`;
+    const field = spec.filterable && Object.hasOwn(spec.filterable, filter.field) ? spec.filterable[filter.field]! : null;
+    if (!field) throw new Invalid(name, `Cannot filter on ${filter.field}.`, 'list.filter_unknown');
+    if (!OPS_OF_TYPE[field.type].includes(filter.op)) throw new Invalid(name, `${filter.field} cannot be filtered with ${filter.op}.`, 'list.filter_unknown');
+    const column = columnOf(field.column);
+    const values = Array.isArray(filter.value) ? filter.value : [filter.value];
+    for (const value of values) {
+      if (value !== null && !fitsType(value, field.type)) throw new Invalid(name, `Expected ${field.type === 'datetime' ? 'a date-time' : `a ${field.type}`}.`);
+    }
+    const single = values[0] ?? null;
+    switch (filter.op) {
+      case 'eq': return single === null ? sql<SqlBool>`${column} is null` : sql<SqlBool>`${column} = ${single}`;
+      case 'ne': return single === null ? sql<SqlBool>`${column} is not null` : sql<SqlBool>`${column} is distinct from ${single}`;
+      case 'in':
+      case 'nin': {
+        const present = values.filter((v) => v !== null);
+        const hasNull = present.length < values.length;
+        const inList = present.length ? sql<SqlBool>`${column} in (${sql.join(present)})` : sql<SqlBool>`false`;
+        const match = hasNull ? sql<SqlBool>`(${inList} or ${column} is null)` : inList;
+        return filter.op === 'in' ? match : sql<SqlBool>`not coalesce(${match}, false)`;
+      }
+      case 'ss': {
+        if (typeof single !== 'string') throw new Invalid(name, 'Expected a string.');
+        return sql<SqlBool>`${column} ilike ${`%${escapeLike(single)}%`}`;
+      }
+      default: {
+        if (single === null) throw new Invalid(name, 'Expected a value.');
+        return sql<SqlBool>`${column} ${sql.raw(COMPARISON[filter.op]!)} ${single}`;
+      }
+    }
+  });
+}
+
+function fitsType(value: FilterScalar, type: FilterableField['type']): boolean {
+  switch (type) {
+    case 'integer': return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'string': return typeof value === 'string';
+    case 'boolean': return typeof value === 'boolean';
+    case 'datetime': return value instanceof Date && !Number.isNaN(value.getTime());
+  }
 }
 
 /** Applies search, range, order and window to `query`; counts the whole match. */

@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012_rate_limits.js';
 import * as m0013 from './migrations/0013_billing.js';
 import * as m0016 from './migrations/0016_processors.js';
 import * as m0018 from './migrations/0018_ledger.js';
+import * as m0019 from './migrations/0019_getchat.js';
 
 interface Migration {
   name: string;
@@ -36,6 +37,7 @@ export const migrations: Migration[] = [
   { name: '0013_billing', migrate: m0013.migrate },
   { name: '0016_processors', migrate: m0016.migrate },
   { name: '0018_ledger', migrate: m0018.migrate },
+  { name: '0019_getchat', migrate: m0019.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -39,6 +39,8 @@ export interface UsersTable {
   /** Names of the notifications the user chose to receive; null means the defaults. */
   notifications: Json | null;
   last_login_at: Timestamp | null;
+  /** How many organizations the user may create (get.chat's organization_quota); null: no limit (0019). */
+  organization_quota: number | null;
   created_at: CreatedAt;
   updated_at: DefaultTimestamp;
   /** Set when the account was deleted: personal data is gone, the row keeps history. */
@@ -200,6 +202,15 @@ export interface OrganizationsTable {
   created_at: CreatedAt;
   updated_at: DefaultTimestamp;
   closed_at: Timestamp | null;
+  // get.chat (0019_getchat).
+  /** The user who created it (counts against their organization_quota). */
+  created_by: number | null;
+  /** How many stacks it may have; null: no limit. */
+  stack_quota: number | null;
+  /** Where its webhook events (and its customers') are POSTed. */
+  webhook_url: string | null;
+  /** `whsec_<base64>` sealed with a key derived from SECRET_KEY; made on first use. */
+  webhook_secret: string | null;
 }
 
 export interface RoleDescriptionsTable {
@@ -552,6 +563,145 @@ export interface TestProcessorRecordsTable {
   created_at: CreatedAt;
 }
 
+// get.chat's deployment machinery (0019_getchat).
+type JsonValue = ColumnType<unknown, string, string>;
+export type DeployerKind = 'local' | 'command' | 'http';
+export type DeploymentOperation = 'deployment' | 'modification' | 'destruction';
+export type DeploymentState = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface PackagesTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  type: string;
+  settings_schema: JsonValue;
+  setting_rules: JsonValue;
+  deployer: Generated<DeployerKind>;
+  deployer_config: JsonValue;
+  source: Generated<'file' | 'api'>;
+  created_at: CreatedAt;
+  modified_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface PackageSettingLimitsTable {
+  organization_id: number;
+  package_id: number;
+  setting: string;
+  /** numeric: read back as a string by pg. */
+  minimum: ColumnType<string | null, number | string | null, number | string | null>;
+  maximum: ColumnType<string | null, number | string | null, number | string | null>;
+  created_by: number | null;
+  modified_at: DefaultTimestamp;
+}
+
+export interface StacksTable {
+  id: Generated<number>;
+  uuid: string;
+  organization_id: number;
+  name: string;
+  subdomain: string;
+  partner_meta: JsonValue;
+  platform_meta: JsonValue | null;
+  application_quota: number | null;
+  user_status: Generated<string>;
+  status: Generated<string>;
+  is_deployed: Generated<boolean>;
+  is_locked: Generated<boolean>;
+  error: JsonValue | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+  modified_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface ApplicationsTable {
+  id: Generated<number>;
+  uuid: string;
+  stack_id: number;
+  package_id: number;
+  settings: JsonValue;
+  partner_meta: JsonValue;
+  platform_meta: JsonValue | null;
+  domain: string | null;
+  user_status: Generated<string>;
+  status: Generated<string>;
+  is_deployed: Generated<boolean>;
+  is_locked: Generated<boolean>;
+  error: JsonValue | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+  modified_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface DeploymentsTable {
+  id: Generated<number>;
+  target: 'stack' | 'application';
+  target_id: number;
+  operation: DeploymentOperation;
+  state: Generated<DeploymentState>;
+  attempts: Generated<number>;
+  error: JsonValue | null;
+  requested_by: number | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface PackageRoutingsTable {
+  id: Generated<number>;
+  application_id: number;
+  package_uuid: string;
+  package_type: string;
+  url: string;
+  source_params: JsonValue;
+  params: Generated<string>;
+  created_at: CreatedAt;
+  modified_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  /** The Standard Webhooks `webhook-id` (`msg_...`): the same on every try and re-send. */
+  message_id: string;
+  /** The receiver: the organization whose webhook_url and secret are used. */
+  organization_id: number;
+  /** The organization the event is about (the receiver itself or one of its customers). */
+  subject_organization_id: number;
+  event: string;
+  body: string;
+  url: string;
+  state: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  last_attempt_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+}
+
+export interface Oauth2ClientsTable {
+  id: string;
+  organization_id: number;
+  secret_hash: string;
+  redirect_uris: JsonValue;
+  created_by: number | null;
+  created_at: CreatedAt;
+  modified_at: DefaultTimestamp;
+}
+
+export interface OidcStoreTable {
+  kind: string;
+  id: string;
+  payload: JsonValue;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -586,6 +736,15 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   processor_events: ProcessorEventsTable;
   test_processor_records: TestProcessorRecordsTable;
+  packages: PackagesTable;
+  package_setting_limits: PackageSettingLimitsTable;
+  stacks: StacksTable;
+  applications: ApplicationsTable;
+  deployments: DeploymentsTable;
+  package_routings: PackageRoutingsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  oauth2_clients: Oauth2ClientsTable;
+  oidc_store: OidcStoreTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

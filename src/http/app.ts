@@ -22,6 +22,7 @@ import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-head
 import { requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
+import { getchat } from './getchat/index.js';
 import './fastify-context.js';
 
 export type App = FastifyInstance<
@@ -129,7 +130,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
         description:
           'Accounts, access and billing for software businesses. The native API lives under `/api/` ' +
           'and follows DjaoApp conventions: slugs in paths, `{count, next, previous, results}` pages, ' +
-          '`?q=` search, `?o=`/`?ot=` ordering, amounts in cents. Trailing slashes are optional.',
+          '`?q=` search, `?o=`/`?ot=` ordering, amounts in cents. Trailing slashes are optional. ' +
+          'get.chat\'s Account Portal API lives under `/account/` and `/integration/` with its own conventions: ' +
+          'integer ids, `{data, pagination, filters, sort}` lists, `field[op]` filters, `{message, code, description}` errors.',
       },
       servers: [{ url: core.config.baseUrl }],
       components: {
@@ -238,5 +241,6 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   }
 
   await app.register(djaoapp);
+  await app.register(getchat);
   return app;
 }

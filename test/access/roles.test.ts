@@ -20,8 +20,8 @@ test('role descriptions: the globals appear in every organization; custom ones a
   const list = await s.request({ method: 'GET', url: `/api/profile/${org.slug}/roles/describe/`, token: manager.token });
   assert.equal(list.statusCode, 200);
   const page = list.json();
-  assert.equal(page.count, 2);
-  assert.deepEqual(page.results.map((d: { slug: string }) => d.slug), ['manager', 'contributor']);
+  assert.equal(page.count, 3);
+  assert.deepEqual(page.results.map((d: { slug: string }) => d.slug), ['manager', 'contributor', 'partner']);
   assert.equal(page.results[0].is_global, true);
   assert.equal(page.results[0].title, 'Managers');
   assert.equal(page.results[0].roles.length, 1);
@@ -108,7 +108,7 @@ test('role descriptions: bad input', async () => {
   const unknownRole = await s.request({ method: 'PATCH', url: `${url}nothing/`, token: manager.token, body: { title: 'X' } });
   assert.equal(unknownRole.statusCode, 404);
   const count = await s.request({ method: 'GET', url, token: manager.token });
-  assert.equal(count.json().count, 2);
+  assert.equal(count.json().count, 3);
 });
 
 test('deleting a description still held answers 409', async () => {

@@ -23,6 +23,11 @@ interface Operation {
 interface OpenApi { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema>; securitySchemes?: object }; [key: string]: unknown }
 
 const ERROR_REF = '#/components/schemas/Error';
+/** Each surface answers errors in its own shared shape. */
+function errorRefOf(path: string): string {
+  if (path.startsWith('/account/') || path.startsWith('/integration/')) return '#/components/schemas/GetChatError';
+  return ERROR_REF;
+}
 
 /** Every operation of the document, with where it is. */
 function operations(d: OpenApi): { where: string; path: string; op: Operation }[] {
@@ -66,7 +71,7 @@ function problemsOf(d: OpenApi): string[] {
       if (!response.description?.trim() || response.description === 'Default Response') {
         problems.push(`${where} ${status}: no description of its own`);
       }
-      if (status.startsWith('4') && response.content?.['application/json']?.schema?.$ref !== ERROR_REF) {
+      if (status.startsWith('4') && response.content?.['application/json']?.schema?.$ref !== errorRefOf(path)) {
         problems.push(`${where} ${status}: not the shared Error shape`);
       }
     }

@@ -31,7 +31,21 @@ export type OrganizationAction =
   /** Field rule: is_provider, is_bulk_buyer. */
   | 'organization.flags.update'
   /** Field rule: a role granted at once, without the grantee's opt-in (skip_optin_on_grant). */
-  | 'organization.roles.grant_without_consent';
+  | 'organization.roles.grant_without_consent'
+  /** Its stacks, applications, package routings and their deployments. */
+  | 'organization.deployments.read'
+  /** Create, change and delete its stacks and applications (get.chat's Maintainer may). */
+  | 'organization.deployments.manage'
+  /** Field rule: settings a package reserves to partners (get.chat's "Partner+" column). */
+  | 'organization.deployments.partner_settings'
+  /** Raise or lower a package's setting limits for this organization (the broker only). */
+  | 'organization.deployments.limits'
+  /** Its webhook secret, deliveries and re-sends. */
+  | 'organization.webhooks.manage'
+  /** Its OAuth2 client: create, read, change redirect URIs, regenerate the secret. */
+  | 'organization.oauth_clients.manage'
+  /** Issue a user's ID token into one of its applications (get.chat: partners only). */
+  | 'organization.id_tokens.issue';
 
 export type UserAction =
   | 'user.read'
@@ -44,6 +58,8 @@ export type UserAction =
   | 'user.activities.read';
 
 export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer'
+  /** Define, change and retire packages (the deployable software). */
+  | 'packages.administer'
   /** Every charge and every ledger row of the site. */
   | 'billing.ledger.read';
 
@@ -53,6 +69,8 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
  * - broker_manager: an accepted manager of the broker (the site's operator);
  * - broker_manager_of_closed: the same, on a closed organization (kept for its history);
  * - manager / member: an accepted manager / other role on the organization, while it is active;
+ * - partner: an accepted partner role on the organization, while it is active (always with
+ *   manager: a partner manages, and may also pass partner-only deployment settings);
  * - suspended_member: an accepted role on a suspended organization;
  * - partner_manager: an accepted manager of an organization above it in the partner tree,
  *   while that partner and every organization between are active;
@@ -63,6 +81,7 @@ export type OrganizationRelation =
   | 'broker_manager'
   | 'broker_manager_of_closed'
   | 'manager'
+  | 'partner'
   | 'member'
   | 'suspended_member'
   | 'partner_manager'
@@ -89,27 +108,33 @@ interface OrganizationGrant {
 
 const READ: readonly OrganizationAction[] = [
   'organization.read', 'organization.members.read', 'organization.customers.read', 'organization.billing.read',
-  'organization.sales.read',
+  'organization.sales.read', 'organization.deployments.read',
 ];
+/** Any member deploys (get.chat's Maintainer creates and updates applications). */
+const MEMBER: readonly OrganizationAction[] = [...READ, 'organization.deployments.manage'];
 const MANAGE: readonly OrganizationAction[] = [
-  ...READ, 'organization.update', 'organization.delete', 'organization.members.manage',
+  ...MEMBER, 'organization.update', 'organization.delete', 'organization.members.manage',
   'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
-  'organization.sales.manage', 'organization.sales.money',
+  'organization.sales.manage', 'organization.sales.money', 'organization.webhooks.manage',
+  'organization.oauth_clients.manage',
 ];
+/** What a partner adds to a manager's powers, on its own organization and on its customers. */
+const PARTNER: readonly OrganizationAction[] = ['organization.deployments.partner_settings', 'organization.id_tokens.issue'];
 /** What belongs to whoever sits above an organization, not to its own managers. */
 const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organization.quota'];
 /** What only the site's operator decides. */
 const BROKER: readonly OrganizationAction[] = [
   'organization.customers.read_closed', 'organization.flags.update', 'organization.roles.grant_without_consent',
-  'organization.billing.write_off',
+  'organization.billing.write_off', 'organization.deployments.limits',
 ];
 
 export const ORGANIZATION_PERMISSIONS: Readonly<Record<OrganizationRelation, OrganizationGrant>> = {
-  broker_manager: { sees: true, may: [...MANAGE, ...ABOVE, ...BROKER] },
+  broker_manager: { sees: true, may: [...MANAGE, ...PARTNER, ...ABOVE, ...BROKER] },
   broker_manager_of_closed: { sees: true, may: [...READ, 'organization.events.read', 'organization.customers.read_closed'] },
-  partner_manager: { sees: true, may: [...MANAGE, ...ABOVE] },
+  partner_manager: { sees: true, may: [...MANAGE, ...PARTNER, ...ABOVE] },
   manager: { sees: true, may: MANAGE },
-  member: { sees: true, may: READ },
+  partner: { sees: true, may: [...MANAGE, ...PARTNER] },
+  member: { sees: true, may: MEMBER },
   suspended_member: { sees: true, may: [] },
   suspended_partner_manager: { sees: true, may: [] },
 };
@@ -123,7 +148,7 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 };
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
-  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read'],
+  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer'],
   user: [],
 };
 

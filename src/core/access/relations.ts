@@ -19,6 +19,8 @@ export const ACCEPTED = sql`r.grant_key_hash is null and r.request_key is null`;
 
 /** The global manager description (an organization cannot define its own "manager"). */
 const MANAGER_ROLE = sql`(select id from role_descriptions where slug = 'manager' and organization_id is null)`;
+/** The global descriptions that manage: manager, and partner (a manager with partner-only deployment settings). */
+const MANAGING_ROLES = sql`(select id from role_descriptions where slug in ('manager', 'partner') and organization_id is null)`;
 
 /**
  * Whether the user manages the broker. Cached per user and fenced like the session state
@@ -54,6 +56,7 @@ interface ChainRow {
   status: 'active' | 'suspended' | 'closed';
   status_reason: string | null;
   manager: boolean | null;
+  partner: boolean | null;
   role: boolean | null;
   broker_manager: boolean;
 }
@@ -69,7 +72,8 @@ export async function organizationRelations(core: Core, userId: number, organiza
        where not o.id = any(c.path)
     )
     select chain.id, chain.depth, chain.status, chain.status_reason,
-           bool_or(rd.slug = 'manager' and rd.organization_id is null) as manager,
+           bool_or(rd.slug in ('manager', 'partner') and rd.organization_id is null) as manager,
+           bool_or(rd.slug = 'partner' and rd.organization_id is null) as partner,
            bool_or(r.id is not null) as role,
            ${userId > 0 ? sql`exists (
              select 1 from roles r join organizations o on o.id = r.organization_id and o.is_broker
@@ -88,7 +92,11 @@ export async function organizationRelations(core: Core, userId: number, organiza
   if (self.status !== 'closed' && userId > 0) {
     if (self.role) {
       if (self.status === 'suspended') relations.push('suspended_member');
-      else relations.push(self.manager ? 'manager' : 'member');
+      else {
+        relations.push(self.manager ? 'manager' : 'member');
+        // A partner is a manager who may also pass partner-only settings.
+        if (self.partner) relations.push('partner');
+      }
     }
     // The nearest partner the caller manages decides: a suspension anywhere on the way up to it
     // (itself included) leaves the relation without powers; a closed one cuts it.
@@ -124,7 +132,7 @@ export async function managesMemberOf(core: Core, managerId: number, targetId: n
        where o.status = 'active' and not o.id = any(u.path)
     )
     select 1 as found from up join roles r on r.organization_id = up.id
-     where r.user_id = ${managerId} and r.role_description_id = ${MANAGER_ROLE} and ${ACCEPTED}
+     where r.user_id = ${managerId} and r.role_description_id in ${MANAGING_ROLES} and ${ACCEPTED}
      limit 1
   `.execute(core.db);
   return row.rows.length > 0;
@@ -139,7 +147,7 @@ export function visibleOrganizationIds(userId: number): RawBuilder<number> {
   return sql<number>`(
     with recursive below (id, path) as (
       select o.id, array[o.id] from roles r join organizations o on o.id = r.organization_id and o.status <> 'closed'
-       where r.user_id = ${userId} and r.role_description_id = ${MANAGER_ROLE} and ${ACCEPTED}
+       where r.user_id = ${userId} and r.role_description_id in ${MANAGING_ROLES} and ${ACCEPTED}
       union all
       select o.id, b.path || o.id from organizations o join below b on o.partner_id = b.id
        where o.status <> 'closed' and not o.id = any(b.path)
@@ -159,7 +167,7 @@ export function memberReadableOrganizationIds(userId: number): RawBuilder<number
   return sql<number>`(
     with recursive below (id, status, path) as (
       select o.id, o.status, array[o.id] from roles r join organizations o on o.id = r.organization_id and o.status = 'active'
-       where r.user_id = ${userId} and r.role_description_id = ${MANAGER_ROLE} and ${ACCEPTED}
+       where r.user_id = ${userId} and r.role_description_id in ${MANAGING_ROLES} and ${ACCEPTED}
       union all
       select o.id, o.status, b.path || o.id from organizations o join below b on o.partner_id = b.id
        where b.status = 'active' and o.status <> 'closed' and not o.id = any(b.path)

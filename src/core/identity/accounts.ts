@@ -127,6 +127,12 @@ async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<Pro
   return { ...briefOf(user), extra: user.extra, activities: showNotes ? await activitiesOf(core.db, user.id) : [] };
 }
 
+/** The caller's own account row (get.chat's profile): authentication is all it takes. */
+export async function getOwnAccount(core: Core, caller: Caller): Promise<UserRow> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  return loadTarget(core, caller, { id: caller.userId }, 'user.read');
+}
+
 export async function getProfile(core: Core, caller: Caller, ref: Ref): Promise<ProfileView> {
   const user = await loadTarget(core, caller, ref, 'user.read');
   return profileOf(core, caller, user);

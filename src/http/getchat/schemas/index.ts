@@ -1,0 +1,10 @@
+// Every named shape of get.chat's surface; the surface adds each with addSchema. Each lane
+// of work appends its own shapes here.
+import type { TSchema } from '@fastify/type-provider-typebox';
+import { GetChatError } from './common.js';
+import { GetChatProfile, GetChatUser } from './users.js';
+
+export const SHARED_SCHEMAS: TSchema[] = [
+  GetChatError,
+  GetChatUser, GetChatProfile,
+];
