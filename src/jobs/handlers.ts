@@ -8,6 +8,8 @@ import { sweepSendLimits } from '../core/notify/send-limits.js';
 import { sweepRateLimits } from '../core/rate-limits.js';
 import { recoverCharges } from '../core/billing/charges.js';
 import { recoverRefunds } from '../core/billing/refunds.js';
+import { runDeployment } from '../core/provisioning/deployments.js';
+import { deliverWebhook } from '../core/notify/webhooks.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -22,5 +24,7 @@ export function jobHandlers(core: Core): JobHandlers {
     'sweep-rate-limits': async () => { await sweepRateLimits(core); },
     // Refunds left pending are finished by the same job: both settle what the processor did.
     'recover-charges': async () => { await recoverCharges(core); await recoverRefunds(core); },
+    'deployment': (payload) => runDeployment(core, payload.deploymentId),
+    'webhook-delivery': (payload) => deliverWebhook(core, payload.deliveryId),
   };
 }

@@ -29,6 +29,10 @@ export interface JobPayloads {
   'sweep-rate-limits': Record<string, never>;
   /** Settle the charges left `created` (a crash, a processor out of reach) from the processor's record (at start and scheduled). */
   'recover-charges': Record<string, never>;
+  /** Run one deployment (a stack's or an application's creation, change or deletion). */
+  'deployment': { deploymentId: number };
+  /** POST one webhook delivery to its receiver, signed. */
+  'webhook-delivery': { deliveryId: number };
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -66,6 +70,10 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'sweep-send-limits': { ...MAINTENANCE, cron: '*/15 * * * *' },
   'sweep-rate-limits': { ...MAINTENANCE, cron: '*/5 * * * *' },
   'recover-charges': { ...MAINTENANCE, cron: '*/10 * * * *' },
+  // From 10 s, doubling, eight tries (about 40 min); a run past the deployer's own timeout is presumed dead.
+  'deployment': { retryLimit: 8, retryDelay: 10, retryBackoff: true, expireInSeconds: 900 },
+  // From 30 s, doubling with jitter, ten tries (about 8 hours): a receiver down for a while still gets it.
+  'webhook-delivery': { retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];
