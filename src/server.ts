@@ -15,6 +15,7 @@ import { JobQueue } from './jobs/queue.js';
 import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { identityHooks } from './core/hooks.js';
 import { ensureProcessorOrganization, makeProcessor } from './core/billing/processors/index.js';
+import { loadPackages } from './core/provisioning/packages.js';
 import { buildApp, type App } from './http/app.js';
 import { djaoappLinks } from './http/djaoapp/links.js';
 import type { Links } from './core/links.js';
@@ -127,6 +128,11 @@ export async function createService(
   await core.jobs.open();
   await ensureBroker(core);
   await ensureProcessorOrganization(core);
+  // The data folder's packages file (or the built-in Inbox and HubSpot): a broken file stops the start.
+  const packages = await loadPackages(core);
+  if (log && packages.created.length + packages.updated.length + packages.retired.length + packages.kept.length) {
+    log.info({ ...packages }, 'packages loaded');
+  }
   // Charges a crash left half done are settled from the processor's record, once the workers run.
   await core.jobs.enqueue('recover-charges', {});
   if (config.admin) {

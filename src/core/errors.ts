@@ -149,6 +149,7 @@ export const ERROR_CODES = {
   'package.not_found': ['not_found'],
   'package.type_taken': ['conflict'],
   'package.in_use': ['refused'],
+  'package.defined_in_file': ['refused'],
   'setting.unknown': ['invalid'],
   'setting.not_allowed': ['forbidden'],
   'setting.out_of_range': ['invalid'],

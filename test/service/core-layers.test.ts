@@ -17,6 +17,7 @@ const LAYERS: string[][] = [
   ['organizations'],
   ['memberships'],
   ['billing'],
+  ['provisioning'],
 ];
 /** Root files that fill in the folders' hooks or wire them at start: no folder may import them. */
 const COMPOSITION = ['hooks.ts', 'bootstrap.ts'];
