@@ -415,13 +415,29 @@ function encode(value: string): string {
 }
 
 /** Whether an error answer is the surface's envelope: JSON with a `detail` and an `error_code`. */
-function inEnvelope(body: string): boolean {
+/** get.chat's routes answer in its own error body. */
+function isGetChatPath(path: string): boolean {
+  return path.startsWith('/account/') || path.startsWith('/integration/') || path === '/account' || path === '/integration';
+}
+
+function inEnvelope(body: string, path: string): boolean {
   try {
-    const json = JSON.parse(body) as { detail?: unknown; error_code?: unknown };
+    const json = JSON.parse(body) as Record<string, unknown>;
+    if (isGetChatPath(path)) return typeof json.message === 'string' && typeof json.code === 'string' && typeof json.description === 'string';
     return typeof json.detail === 'string' && typeof json.error_code === 'string';
   } catch {
     return false;
   }
+}
+
+/** The path parameter a get.chat answer's `id` names: `/integration/stacks/...` -> stack_id. */
+function getChatIdParam(path: string): string | null {
+  const segments = path.split('/').filter((part) => part && !part.startsWith('{'));
+  const last = segments[segments.length - 1];
+  if (!last) return null;
+  if (last === 'customers' || last === 'organizations') return 'organization_id';
+  if (last === 'oauth2-clients' || last === 'clients') return 'oauth2_client_id';
+  return `${last.replace(/-/g, '_').replace(/ies$/, 'y').replace(/s$/, '')}_id`;
 }
 
 function operationSeed(method: string, path: string): number {
@@ -452,6 +468,9 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
     const orgs = [world.a.slug, world.p.slug, 'broker'];
     const fixed: Record<string, string[]> = {
       organization: orgs, profile: orgs, user: [...users, 'admin'], username: users, slug: [...orgs, ...users],
+      // get.chat names rows by integer id.
+      organization_id: [String(world.a.id), String(world.p.id)],
+      user_id: Object.values(world.users).map((u) => String(u.id)),
       role: ['manager', 'contributor', world.description], email: Object.values(world.users).map((u) => u.email),
       ...PLAUSIBLE,
       token: [...PLAUSIBLE.token, ...Object.values(world.users).map((u) => u.token)],
@@ -462,10 +481,23 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
 
   const itemParam = new Map<string, string>();
   for (const path of Object.keys(doc.paths)) {
-    const m = /^(.*\/)\{(\w+)\}\/$/.exec(path);
+    const m = /^(.*\/)\{(\w+)\}\/?$/.exec(path);
     if (m) itemParam.set(m[1], m[2]);
   }
   const harvest = (path: string, body: unknown) => {
+    if (isGetChatPath(path)) {
+      // get.chat: `{data: [...]}`, a bare array or one row; ids by the resource, and every `*_id` field.
+      const rows = Array.isArray(body) ? body : Array.isArray((body as { data?: unknown })?.data) ? (body as { data: unknown[] }).data : [body];
+      const param = getChatIdParam(path);
+      for (const row of rows.slice(0, 5)) {
+        if (typeof row !== 'object' || row === null) continue;
+        const r = row as Record<string, unknown>;
+        if (param && 'id' in r) remember(param, r.id);
+        for (const [key, value] of Object.entries(r)) if (key.endsWith('_id')) remember(key, value);
+        if (typeof r.type === 'string' && param === 'package_id') remember('package_type', r.type);
+      }
+      return;
+    }
     const param = itemParam.get(path);
     if (typeof body !== 'object' || body === null) return;
     const rows = Array.isArray((body as { results?: unknown }).results) ? (body as { results: unknown[] }).results : [body];
@@ -519,7 +551,7 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
   // item routes (and the reads, which go first) find something that exists.
   for (const { path, method, op } of [...operations].sort((x, y) => x.path.localeCompare(y.path))) {
     const jsonSchema = op.requestBody?.content?.['application/json']?.schema;
-    if (method !== 'post' || !itemParam.has(path) || !jsonSchema) continue;
+    if (method !== 'post' || !(itemParam.has(path) || isGetChatPath(path)) || !jsonSchema) continue;
     const sample = fc.sample(values.valid(jsonSchema, ''), { seed: operationSeed('seed', path), numRuns: 10 });
     for (const [i, body] of sample.entries()) {
       const caller: CallerName = i % 2 ? 'brokerManager' : 'manager';
@@ -664,7 +696,7 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
       if (process.env.FUZZ_DEBUG) console.log(`${call.caller} ${call.method} ${call.url.slice(0, 200)} ${call.payload?.slice(0, 200) ?? ''} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       if (res.statusCode >= 500) return false;
-      if (res.statusCode >= 400 && !inEnvelope(res.body)) {
+      if (res.statusCode >= 400 && !inEnvelope(res.body, path)) {
         const key = `${name}: ${res.statusCode}`;
         if (!envelopeBreaks.has(key)) envelopeBreaks.set(key, `${key} to ${call.method.toUpperCase()} ${call.url.slice(0, 200)}: ${res.body.slice(0, 200)}`);
       }
