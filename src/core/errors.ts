@@ -163,6 +163,7 @@ export const ERROR_CODES = {
   // Webhooks and OAuth2
   'url.not_allowed': ['invalid'],
   'delivery.not_found': ['not_found'],
+  'webhook.no_url': ['conflict'],
   'oauth_client.not_found': ['not_found'],
   'id_token.not_related': ['forbidden'],
 } as const satisfies Record<string, readonly ErrorKind[]>;

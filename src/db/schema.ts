@@ -682,6 +682,19 @@ export interface WebhookDeliveriesTable {
   delivered_at: Timestamp | null;
 }
 
+/** One try of a webhook delivery (0023). */
+export interface WebhookDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  url: string;
+  attempted_at: Timestamp;
+  duration_ms: number;
+  /** The receiver's HTTP status; null when no answer came. */
+  status: number | null;
+  error: string | null;
+  response_body: string | null;
+}
+
 export interface Oauth2ClientsTable {
   id: string;
   organization_id: number;
@@ -743,6 +756,7 @@ export interface Database {
   deployments: DeploymentsTable;
   package_routings: PackageRoutingsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   oauth2_clients: Oauth2ClientsTable;
   oidc_store: OidcStoreTable;
 }

@@ -22,7 +22,8 @@ export type OrganizationEventType =
   | 'role.requester_unblocked'
   | 'domain.requested'
   | 'domain.verified'
-  | 'domain.removed';
+  | 'domain.removed'
+  | 'webhook_secret.rotated';
 
 export async function recordOrganizationEvent(
   tx: Db,

@@ -10,6 +10,7 @@ import { requestProblem } from '../request-errors.js';
 import { GetChatError } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { profileRoutes } from './routes/profile.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -45,6 +46,11 @@ function answerError(error: FastifyError | DomainError, request: FastifyRequest,
 export const getchat: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.setErrorHandler(answerError);
+  // The seed's body-less operations (`{ }`, unexpected fields refused) validate a request
+  // sent without a body as `{}`: clients need not invent one, and a body with fields is refused.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
   for (const prefix of PREFIXES) {
     await app.register(async (scope) => {
       scope.setNotFoundHandler((request, reply) => {
@@ -53,6 +59,7 @@ export const getchat: FastifyPluginAsync = async (app) => {
     }, { prefix });
   }
   await app.register(profileRoutes);
+  await app.register(webhookRoutes);
 };
 
 export { GetChatError };

@@ -3,8 +3,10 @@
 import type { TSchema } from '@fastify/type-provider-typebox';
 import { GetChatError } from './common.js';
 import { GetChatProfile, GetChatUser } from './users.js';
+import { GetChatWebhookAttempt, GetChatWebhookDelivery, GetChatWebhookDeliveryDetail, GetChatWebhookSecret } from './webhooks.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
   GetChatUser, GetChatProfile,
+  GetChatWebhookSecret, GetChatWebhookDelivery, GetChatWebhookAttempt, GetChatWebhookDeliveryDetail,
 ];
