@@ -22,7 +22,7 @@ import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-head
 import { requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
-import { getchat } from './getchat/index.js';
+import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
 import './fastify-context.js';
 
 export type App = FastifyInstance<
@@ -77,7 +77,10 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       reply.header('x-request-id', request.id);
       applySecurityHeaders(headers, reply);
       const problem = requestProblem(error, request, core.config) ?? { status: 400, code: 'request.refused', detail: error.message };
-      reply.code(problem.status).send({ detail: problem.detail, error_code: problem.code });
+      // get.chat's paths answer in get.chat's body, even before its plugin is reached.
+      const path = request.url.split('?')[0]!;
+      const getChat = GETCHAT_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+      reply.code(problem.status).send(getChat ? getChatError(problem.detail, problem.code) : { detail: problem.detail, error_code: problem.code });
     },
     ajv: { customOptions: { coerceTypes: false } },
   } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
