@@ -8,6 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { getchatFigures } from './getchat-figures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -265,6 +266,7 @@ async function main() {
   }
   await checkoutFigures(origin, svc.checkout, figures);
   await stop(svc.child);
+  await getchatFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
 
   const hashing = await new Promise<{ argon2PerSecond: number; sha256PerSecond: number }>((done, reject) => {
     const child = fork(join(root, 'bench/hashing.ts'), ['3'], { cwd: root, execArgv: tsx, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
