@@ -5,6 +5,7 @@
 // 'api'. A package the file defines is changed in the file, not through the API, since the
 // next start would put the file's version back. Anyone may list and read packages (the
 // seed's guide lists them without a token); their settings schema says who may pass what.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,8 +94,8 @@ export async function getPackageByType(core: Core, type: string): Promise<Packag
 
 // ---- the administrator API ----
 
-/** The fields an administrator may set; the uuid only on creation. */
-export type PackageInput = Partial<Omit<PackageDefinition, 'uuid'>> & { uuid?: string };
+/** The fields an administrator may set (the uuid only on creation), checked by checkPackageDefinition. */
+export type PackageInput = Partial<Record<keyof PackageDefinition, unknown>>;
 
 function definitionOf(pkg: Package): PackageDefinition {
   return {
@@ -139,7 +140,8 @@ async function refuseInUse(tx: Db, pkg: Package, what: string): Promise<void> {
 /** Creates a package (source 'api'). */
 export async function createPackage(core: Core, caller: Caller, input: PackageInput): Promise<Package> {
   await authorizeSite(core, caller, 'packages.administer');
-  const definition = checkPackageDefinition(input);
+  // A random uuid unless one is given: the one a file derives from the type would clash with a retired package of that type.
+  const definition = checkPackageDefinition({ ...input, uuid: input.uuid ?? randomUUID() });
   try {
     const row = await core.transact(async (tx) => {
       if (await tx.selectFrom('packages').select('id').where('uuid', '=', definition.uuid).executeTakeFirst()) {

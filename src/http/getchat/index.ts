@@ -11,6 +11,7 @@ import { GetChatError } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { profileRoutes } from './routes/profile.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { packageRoutes } from './routes/packages.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -60,6 +61,7 @@ export const getchat: FastifyPluginAsync = async (app) => {
   }
   await app.register(profileRoutes);
   await app.register(webhookRoutes);
+  await app.register(packageRoutes);
 };
 
 export { GetChatError };

@@ -4,9 +4,13 @@ import type { TSchema } from '@fastify/type-provider-typebox';
 import { GetChatError } from './common.js';
 import { GetChatProfile, GetChatUser } from './users.js';
 import { GetChatWebhookAttempt, GetChatWebhookDelivery, GetChatWebhookDeliveryDetail, GetChatWebhookSecret } from './webhooks.js';
+import {
+  GetChatPackage, GetChatPackageDefinition, GetChatPackageWithSchema, GetChatSettingLimit, GetChatSettingLimits,
+} from './packages.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
   GetChatUser, GetChatProfile,
   GetChatWebhookSecret, GetChatWebhookDelivery, GetChatWebhookAttempt, GetChatWebhookDeliveryDetail,
+  GetChatPackage, GetChatPackageWithSchema, GetChatPackageDefinition, GetChatSettingLimit, GetChatSettingLimits,
 ];
