@@ -18,6 +18,7 @@ const LAYERS: string[][] = [
   ['memberships'],
   ['billing'],
   ['provisioning'],
+  ['oauth2'],
 ];
 /** Root files that fill in the folders' hooks or wire them at start: no folder may import them. */
 const COMPOSITION = ['hooks.ts', 'bootstrap.ts'];

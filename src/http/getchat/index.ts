@@ -12,6 +12,9 @@ import { SHARED_SCHEMAS } from './schemas/index.js';
 import { profileRoutes } from './routes/profile.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { packageRoutes } from './routes/packages.js';
+import { oauth2ClientRoutes } from './routes/oauth2-clients.js';
+import { oauth2ServerRoutes } from './routes/oauth2-server.js';
+import { idTokenRoutes } from './routes/id-tokens.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -62,6 +65,9 @@ export const getchat: FastifyPluginAsync = async (app) => {
   await app.register(profileRoutes);
   await app.register(webhookRoutes);
   await app.register(packageRoutes);
+  await app.register(oauth2ClientRoutes);
+  await app.register(oauth2ServerRoutes);
+  await app.register(idTokenRoutes);
 };
 
 export { GetChatError };

@@ -7,10 +7,12 @@ import { GetChatWebhookAttempt, GetChatWebhookDelivery, GetChatWebhookDeliveryDe
 import {
   GetChatPackage, GetChatPackageDefinition, GetChatPackageWithSchema, GetChatSettingLimit, GetChatSettingLimits,
 } from './packages.js';
+import { GetChatIdToken, GetChatOAuth2Client, GetChatOAuth2Token } from './oauth2.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
   GetChatUser, GetChatProfile,
   GetChatWebhookSecret, GetChatWebhookDelivery, GetChatWebhookAttempt, GetChatWebhookDeliveryDetail,
   GetChatPackage, GetChatPackageWithSchema, GetChatPackageDefinition, GetChatSettingLimit, GetChatSettingLimits,
+  GetChatOAuth2Client, GetChatOAuth2Token, GetChatIdToken,
 ];
