@@ -166,14 +166,14 @@ export const ERROR_CODES = {
   'webhook.no_url': ['conflict'],
   'oauth_client.not_found': ['not_found'],
   'id_token.not_related': ['forbidden'],
-  // The authorization server's OAuth 2.0 errors (`oauth2.<error>`), beside its own `error` field.
-  'oauth2.invalid_request': ['invalid'],
-  'oauth2.invalid_client': ['unauthenticated'],
-  'oauth2.invalid_grant': ['invalid'],
-  'oauth2.unauthorized_client': ['forbidden'],
-  'oauth2.unsupported_grant_type': ['invalid'],
-  'oauth2.invalid_scope': ['invalid'],
-  'oauth2.invalid_token': ['unauthenticated'],
+  // The authorization server's OAuth 2.0 errors (`oauth.<error>`), beside its own `error` field.
+  'oauth.invalid_request': ['invalid'],
+  'oauth.invalid_client': ['unauthenticated'],
+  'oauth.invalid_grant': ['invalid'],
+  'oauth.unauthorized_client': ['forbidden'],
+  'oauth.unsupported_grant_type': ['invalid'],
+  'oauth.invalid_scope': ['invalid'],
+  'oauth.invalid_token': ['unauthenticated'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

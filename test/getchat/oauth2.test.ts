@@ -288,7 +288,7 @@ test('the authorization code flow with PKCE, end to end with openid-client; a co
   } });
   assert.equal(replay.statusCode, 400);
   assert.equal(replay.json().error, 'invalid_grant');
-  assert.equal(replay.json().code, 'oauth2.invalid_grant');
+  assert.equal(replay.json().code, 'oauth.invalid_grant');
   assert.ok(replay.json().message);
 });
 
@@ -309,7 +309,7 @@ test('O6 in the seed\'s JSON form (client_secret in the body); wrong secret, ver
   const wrongSecret = await exchange({ client_secret: 'nope' });
   assert.equal(wrongSecret.statusCode, 401);
   assert.equal(wrongSecret.json().error, 'invalid_client');
-  assert.equal(wrongSecret.json().code, 'oauth2.invalid_client');
+  assert.equal(wrongSecret.json().code, 'oauth.invalid_client');
   const missing = await exchange({ code_verifier: undefined });
   assert.equal(missing.statusCode, 400, missing.body);
   assert.equal(missing.json().error, 'invalid_request', missing.body);

@@ -31,8 +31,8 @@ const JsonDocument = (description: string) => Type.Object({}, { additionalProper
 
 /** get.chat's `{message, code, description}` beside OAuth 2.0's `{error, error_description}` on the server's JSON errors. */
 function oauthCode(error: string): ErrorCode {
-  const code = `oauth2.${error}`;
-  return (Object.hasOwn(ERROR_CODES, code) ? code : 'oauth2.invalid_request') as ErrorCode;
+  const code = `oauth.${error}`;
+  return (Object.hasOwn(ERROR_CODES, code) ? code : 'oauth.invalid_request') as ErrorCode;
 }
 
 function withGetChatFields(body: { error: string; error_description?: string }) {
@@ -125,6 +125,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...OPEN,
       params: UidParams,
       response: {
+        200: Html('With `response_mode=form_post`: a page that posts the answer to the redirect URI.'),
         303: Redirect('To the next page, or to the redirect URI with `code` (or `error`) and `state`.'),
         ...errors([400, 'The authorization expired or its cookie is missing: an HTML page says so.']),
       },
@@ -139,7 +140,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Creates an OAuth2 access token from the authorization code (O6): `grant_type=authorization_code`, `code`, '
         + '`redirect_uri`, PKCE\'s `code_verifier`, and the client\'s credentials, as HTTP Basic (`client_id:client_secret`) or '
         + 'in the body. The body is a form (RFC 6749) or JSON (the seed\'s sample). A code works once and for 60 seconds. '
-        + 'Errors carry OAuth 2.0\'s `error` and `error_description` beside `message`, `code` (`oauth2.<error>`) and `description`.',
+        + 'Errors carry OAuth 2.0\'s `error` and `error_description` beside `message`, `code` (`oauth.<error>`) and `description`.',
       tags: TAGS_OF,
       ...OPEN,
       consumes: ['application/x-www-form-urlencoded', 'application/json'],
@@ -265,6 +266,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const state = await interactionOf(request, reply);
     if (!state) return reply;
+    if (state.prompt.name !== 'login') return showStep(state, request.params.uid, reply);
     let result;
     try {
       result = await loginInteraction(app.core, request.caller, state, request.body);
@@ -288,6 +290,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: UidParams,
       body: ConsentForm,
       response: {
+        200: Html('The page of the step the authorization is at, when it is not consent (a form posted twice).'),
         303: Redirect('On to the redirect URI, with `code` (or `error=access_denied`) and `state`.'),
         ...errors([400, 'The form is incomplete, or the authorization expired (an HTML page).']),
       },
@@ -295,6 +298,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const state = await interactionOf(request, reply);
     if (!state) return reply;
+    if (state.prompt.name !== 'consent') return showStep(state, request.params.uid, reply);
     return finish(request, reply, await consentInteraction(server, state, request.body.decision === 'allow'));
   });
 };
