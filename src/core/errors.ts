@@ -173,6 +173,8 @@ export const ERROR_CODES = {
   'oauth.unauthorized_client': ['forbidden'],
   'oauth.unsupported_grant_type': ['invalid'],
   'oauth.invalid_scope': ['invalid'],
+  'oauth.invalid_redirect_uri': ['invalid'],
+  'oauth.invalid_client_metadata': ['invalid'],
   'oauth.invalid_token': ['unauthenticated'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 

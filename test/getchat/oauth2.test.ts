@@ -172,7 +172,7 @@ class Browser {
   async post(url: string, form: Record<string, string>) { return this.send('POST', url, new URLSearchParams(form).toString()); }
   private async send(method: 'GET' | 'POST', url: string, body?: string) {
     const path = url.startsWith('http') ? (() => { const u = new URL(url); return u.pathname + u.search; })() : url;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     const res = await s.request({ method, url: path, headers, body });
@@ -341,12 +341,18 @@ test('O6 in the seed\'s JSON form (client_secret in the body); wrong secret, ver
 
 test('authorization: an unregistered redirect URI gets an error page, not a redirect; no PKCE, no code; a denial reaches the client', async () => {
   const { id } = await clientOf(customer, owner);
-  const unregistered = await s.request({ method: 'GET', url: `/account/oauth2/authorize?${new URLSearchParams({
+  const evil = `/account/oauth2/authorize?${new URLSearchParams({
     client_id: id, response_type: 'code', redirect_uri: 'https://evil.example.com/cb', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256',
-  })}` });
+  })}`;
+  const unregistered = await new Browser().get(evil);
   assert.equal(unregistered.statusCode, 400);
   assert.match(String(unregistered.headers['content-type']), /text\/html/);
+  assert.match(unregistered.body, /redirect_uri/);
   assert.equal(unregistered.headers.location, undefined);
+  const asProgram = await s.request({ method: 'GET', url: evil });
+  assert.equal(asProgram.statusCode, 400);
+  assert.equal(asProgram.json().code, 'oauth.invalid_redirect_uri');
+  assert.equal(asProgram.json().error, 'invalid_redirect_uri');
 
   const noPkce = await s.request({ method: 'GET', url: `/account/oauth2/authorize?${new URLSearchParams({
     client_id: id, response_type: 'code', redirect_uri: CALLBACK, scope: 'openid', state: 's',
@@ -364,9 +370,12 @@ test('authorization: an unregistered redirect URI gets an error page, not a redi
   assert.equal(denied.searchParams.get('error'), 'access_denied');
   assert.equal(denied.searchParams.get('code'), null);
 
-  const gone = await s.request({ method: 'GET', url: '/account/oauth2/interaction/unknown-uid' });
+  const gone = await new Browser().get('/account/oauth2/interaction/unknown-uid');
   assert.equal(gone.statusCode, 400);
   assert.match(gone.body, /expired/);
+  const goneJson = await s.request({ method: 'GET', url: '/account/oauth2/interaction/unknown-uid' });
+  assert.equal(goneJson.statusCode, 400);
+  assert.match(goneJson.json().message, /expired/);
   const badForm = await s.request({ method: 'POST', url: '/account/oauth2/interaction/unknown-uid/consent', body: 'decision=maybe',
     headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(badForm.statusCode, 400);

@@ -77,8 +77,15 @@ export function createAuthorizationServer(core: Core, options: AuthorizationServ
     jwks: { keys: signingJwks(core.config.secretKeys) },
     enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     async renderError(ctx, out) {
-      ctx.type = 'html';
-      ctx.body = options.renderError({ error: String(out.error), error_description: out.error_description ? String(out.error_description) : undefined });
+      const error = { error: String(out.error), error_description: out.error_description ? String(out.error_description) : undefined };
+      // A browser gets a page; a program (no Accept, or JSON first) gets JSON like every other error.
+      if (ctx.accepts('json', 'html') === 'html') {
+        ctx.type = 'html';
+        ctx.body = options.renderError(error);
+      } else {
+        ctx.type = 'json';
+        ctx.body = error;
+      }
     },
   };
   const provider = new Provider(options.issuer, configuration);

@@ -109,7 +109,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Html('With `response_mode=form_post`: a page that posts the answer to the redirect URI.'),
         303: Redirect('To the sign-in or consent page, or to the redirect URI with `code` (or `error`) and `state`.'),
-        ...errors([400, 'The client or its redirect URI is unknown: an HTML page says why (nothing is sent to the client).']),
+        ...errors([400, 'The client or its redirect URI is unknown (nothing is sent to the client): a page says why to a browser (Accept: text/html), JSON to others.']),
       },
     },
   }, toServer);
@@ -127,7 +127,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Html('With `response_mode=form_post`: a page that posts the answer to the redirect URI.'),
         303: Redirect('To the next page, or to the redirect URI with `code` (or `error`) and `state`.'),
-        ...errors([400, 'The authorization expired or its cookie is missing: an HTML page says so.']),
+        ...errors([400, 'The authorization expired or its cookie is missing: a page to a browser, JSON to others.']),
       },
     },
   }, toServer);
@@ -209,8 +209,13 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (error) {
       if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
     }
-    reply.code(400).header('content-security-policy', pageCsp(null)).type('text/html')
-      .send(errorPage({ error: 'invalid_request', error_description: 'This sign-in page has expired or was already used: go back to the application and start again.' }));
+    const gone = { error: 'invalid_request', error_description: 'This sign-in page has expired or was already used: go back to the application and start again.' };
+    // A browser gets a page; a program gets the surface's JSON error.
+    if (/\btext\/html\b/.test(String(request.headers.accept ?? ''))) {
+      reply.code(400).header('content-security-policy', pageCsp(null)).type('text/html').send(errorPage(gone));
+    } else {
+      reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(withGetChatFields(gone)));
+    }
     return null;
   }
 
@@ -237,7 +242,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: TAGS_OF,
       ...OPEN,
       params: UidParams,
-      response: { 200: Html('The page.'), ...errors([400, 'The authorization expired, was finished, or its cookie is missing: an HTML page.']) },
+      response: { 200: Html('The page.'), ...errors([400, 'The authorization expired, was finished, or its cookie is missing: a page to a browser, JSON to others.']) },
     },
   }, async (request, reply) => {
     const state = await interactionOf(request, reply);
@@ -260,7 +265,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Html('The sign-in form again, saying what was wrong.'),
         303: Redirect('On to the authorization (consent next).'),
-        ...errors([400, 'The form is incomplete, or the authorization expired (an HTML page).']),
+        ...errors([400, 'The form is incomplete, or the authorization expired (a page to a browser, JSON to others).']),
       },
     },
   }, async (request, reply) => {
@@ -292,7 +297,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Html('The page of the step the authorization is at, when it is not consent (a form posted twice).'),
         303: Redirect('On to the redirect URI, with `code` (or `error=access_denied`) and `state`.'),
-        ...errors([400, 'The form is incomplete, or the authorization expired (an HTML page).']),
+        ...errors([400, 'The form is incomplete, or the authorization expired (a page to a browser, JSON to others).']),
       },
     },
   }, async (request, reply) => {
