@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   'password.required': ['invalid'],
   'password.too_weak': ['invalid'],
   'password.mismatch': ['invalid'],
+  'password.second_factor': ['refused'],
   'link.invalid': ['not_found'],
   'send.limited': ['too_many_attempts'],
   // Users

@@ -14,7 +14,11 @@ export interface JobPayloads {
   /** Someone asked for a reset link for this address; the worker looks it up. */
   'password-recovery': { email: string; ip: string | null; userAgent: string | null };
   /** Someone registered this address; the worker creates the account or mails its owner. */
-  'registration': { email: string; fullName: string; username: string | null; ip: string | null; userAgent: string | null };
+  'registration': {
+    email: string; fullName: string; username: string | null; ip: string | null; userAgent: string | null;
+    /** get.chat registers with a password: its argon2 hash, sealed (src/core/identity/registration.ts). */
+    sealedPasswordHash?: string | null;
+  };
   /** Send one mail of the outbox (queued in the unit of work that wrote it). */
   'mail-delivery': { mailId: number };
   /** Erase the content of mails kept unsent longer than a link lives (scheduled). */

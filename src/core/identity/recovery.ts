@@ -5,7 +5,7 @@ import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { JobPayloads } from '../../jobs/queue.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow } from '../../db/schema.js';
-import { Forbidden, Invalid, linkInvalid } from '../errors.js';
+import { BadRequest, Forbidden, Invalid, linkInvalid } from '../errors.js';
 import { refusalReason } from './authenticate.js';
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
 import { checkPasswordPolicy, hashPassword } from './passwords.js';
@@ -15,7 +15,7 @@ import { endUserSessions, openSession } from './sessions.js';
 import { revokeApiKeys } from './api-keys.js';
 import { clearLockout, loginIdentifiers } from './throttle.js';
 import { findUserByEmail, normalizeEmail, printableName } from './users.js';
-import { checkSendLimit } from '../notify/send-limits.js';
+import { checkSendLimit, nextSendAllowedAt } from '../notify/send-limits.js';
 
 /** A recovery job runs this long after the request, drawn at random (milliseconds). */
 const RECOVERY_DELAY_MS = [200, 1500] as const;
@@ -113,6 +113,7 @@ export async function resetPassword(
   uidb64: string,
   secret: string,
   input: PasswordReset,
+  passwordField = 'new_password',
 ): Promise<{ token: string | null; user: UserRow }> {
   const userId = decodeUid(uidb64);
   const holder = userId === null ? undefined : await peekOneTimeToken(core.db, 'password_reset', secret, core.now());
@@ -124,7 +125,7 @@ export async function resetPassword(
   if (input.new_password2 !== undefined && input.new_password2 !== input.new_password) {
     throw new Invalid('new_password2', "The two password fields didn't match.", 'password.mismatch');
   }
-  checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
+  checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, passwordField);
   const passwordHash = await hashPassword(input.new_password);
 
   const now = core.now();
@@ -151,4 +152,41 @@ export async function resetPassword(
     return { token, user: row };
   });
   return result;
+}
+
+export interface ResetCooldown {
+  email: string;
+  /** When another reset link may be asked for this address (now when it already may). */
+  next_reset_password_at: Date;
+}
+
+/**
+ * get.chat's cooldown: when the address may next be sent a reset link. Counted on the
+ * address as typed, known or not (as `recover` counts), so it tells nothing about accounts.
+ */
+export async function resetCooldown(core: Core, _caller: Caller, email: string): Promise<ResetCooldown> {
+  return { email, next_reset_password_at: await nextSendAllowedAt(core, 'password_reset', `email:${normalizeEmail(email)}`) };
+}
+
+/** `recover`, answered with the cooldown that follows it. */
+export async function recoverWithCooldown(core: Core, caller: Caller, email: string): Promise<ResetCooldown> {
+  await recover(core, caller, email);
+  return resetCooldown(core, caller, email);
+}
+
+/**
+ * get.chat's reset: the mailed key alone (the user id it carries is found from the key).
+ * An account with a second factor is refused before the key is used: its reset would give
+ * no session, and get.chat's answer is one.
+ */
+export async function resetPasswordWithKey(core: Core, caller: Caller, key: string, password: string): Promise<{ token: string; user: UserRow }> {
+  const holder = await peekOneTimeToken(core.db, 'password_reset', key, core.now());
+  if (holder === undefined) throw linkInvalid();
+  const user = await core.db.selectFrom('users').selectAll().where('id', '=', holder).executeTakeFirst();
+  if (user && hasSecondFactor(user)) {
+    throw new BadRequest('This account logs in with a second factor: set its password through the reset link of the native API, then log in with the code.', 'password.second_factor');
+  }
+  const { token, user: changed } = await resetPassword(core, caller, encodeUid(holder), key, { new_password: password }, 'password');
+  if (token === null) throw new BadRequest('This account logs in with a second factor: log in with the new password and the code.', 'password.second_factor');
+  return { token, user: changed };
 }

@@ -25,6 +25,7 @@ import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
 import { checkSendLimit } from '../notify/send-limits.js';
+import { decrypt, deriveKey, encrypt } from './secrets.js';
 import { findUserByEmail, findUserBySlug, isProvisionalSlug, isReservedUsername, normalizeEmail } from './users.js';
 /** Random delay before the registration job runs (see `register`). */
 const REGISTRATION_DELAY_MS = [200, 1500] as const;
@@ -38,6 +39,11 @@ export interface Registration {
   password?: string;
   email: string;
   full_name: string;
+}
+
+/** The key that seals a registration's password hash while it waits in the job queue. */
+function registrationKey(core: Core): Buffer {
+  return deriveKey(core.config.secretKeys[0]!, 'registration-password');
 }
 
 export interface RegistrationAnswer {
@@ -69,7 +75,13 @@ async function deriveUsername(core: Core, email: string): Promise<string> {
   return `${local}${Date.now().toString(36)}`;
 }
 
-export async function register(core: Core, caller: Caller, input: Registration): Promise<RegistrationAnswer> {
+/**
+ * `keepPassword` (get.chat, whose registration carries the password and whose e-mail
+ * verification carries only the mailed token): the password is hashed now, for every
+ * address alike, and kept on the new account; an address already taken keeps its own.
+ * Whoever verifies the address is logged in and the account keeps the registrant's password.
+ */
+export async function register(core: Core, caller: Caller, input: Registration, options: { keepPassword?: boolean } = {}): Promise<RegistrationAnswer> {
   const email = input.email.trim();
   const answer = { detail: `We sent a link to ${email}: open it to activate your account and choose your password.`, email };
   const fullName = input.full_name.trim();
@@ -92,7 +104,11 @@ export async function register(core: Core, caller: Caller, input: Registration):
   // and do either in a durable job a moment later, at a random time no following request
   // can be tied to (as recovery does).
   const origin = originOf(caller);
-  await core.jobs.enqueue('registration', { email, fullName, username, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null },
+  const sealedPasswordHash = options.keepPassword && input.password !== undefined
+    ? encrypt(await hashPassword(input.password), registrationKey(core)) : null;
+  await core.jobs.enqueue('registration', {
+    email, fullName, username, ip: origin.ip ?? null, userAgent: origin.userAgent ?? null, sealedPasswordHash,
+  },
     { delayMs: REGISTRATION_DELAY_MS[0] + randomInt(REGISTRATION_DELAY_MS[1] - REGISTRATION_DELAY_MS[0]) });
   return answer;
 }
@@ -103,7 +119,7 @@ export async function completeRegistration(core: Core, request: JobPayloads['reg
   const origin: RequestOrigin = { ip: request.ip ?? undefined, userAgent: request.userAgent ?? undefined };
   const existing = await findUserByEmail(core.db, email);
   if (existing) {
-    await mailExistingOwner(core, origin, existing, username);
+    await mailExistingOwner(core, origin, existing, username, request.sealedPasswordHash ?? null);
     return;
   }
   const now = core.now();
@@ -113,7 +129,7 @@ export async function completeRegistration(core: Core, request: JobPayloads['reg
         slug: `pending-${randomBytes(9).toString('hex')}`,
         email,
         full_name: fullName,
-        password_hash: null,
+        password_hash: request.sealedPasswordHash ? decrypt(request.sealedPasswordHash, registrationKey(core)) : null,
         email_verified_at: null,
         created_at: now,
         updated_at: now,
@@ -124,21 +140,32 @@ export async function completeRegistration(core: Core, request: JobPayloads['reg
     if (isUniqueViolation(error, 'users_email_key')) {
       // Someone registered the same address a moment ago: treat it as taken.
       const raced = await findUserByEmail(core.db, normalizeEmail(email));
-      if (raced) await mailExistingOwner(core, origin, raced, username);
+      if (raced) await mailExistingOwner(core, origin, raced, username, request.sealedPasswordHash ?? null);
       return;
     }
     throw error;
   }
 }
 
-async function mailExistingOwner(core: Core, origin: RequestOrigin, user: UserRow, username: string | null): Promise<void> {
-  await core.transact((tx) =>
+async function mailExistingOwner(
+  core: Core, origin: RequestOrigin, user: UserRow, username: string | null, sealedPasswordHash: string | null = null,
+): Promise<void> {
+  await core.transact(async (tx) => {
+    // A registration never verified, registered again with a password: the latest
+    // registrant's password replaces it, which also ends the links mailed before (their
+    // stamp holds the former hash), so a link only ever logs into the password it was sent for.
+    if (sealedPasswordHash && !user.email_verified_at && isProvisionalSlug(user.slug)) {
+      const passwordHash = decrypt(sealedPasswordHash, registrationKey(core));
+      await tx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+      user = { ...user, password_hash: passwordHash };
+    }
     // Someone who never activated (a contact invited to an organization or recorded by a
     // manager, or a registration not activated yet) gets an activation link, where they
     // choose their password, with the username asked for this time. Others get a reset link.
-    user.password_hash && user.email_verified_at
+    return user.password_hash && user.email_verified_at
       ? sendPasswordResetLink(core, tx, user, origin, 'registration_existing')
-      : sendActivationLink(core, tx, user, username));
+      : sendActivationLink(core, tx, user, username);
+  });
 }
 
 export interface ActivationView {
@@ -199,7 +226,9 @@ export interface Activation {
  */
 export async function activate(
   core: Core, caller: Caller, key: string, input: Activation, carried: AnonymousCarry = {},
+  options: { keepRegisteredPassword?: boolean; passwordField?: string } = {},
 ): Promise<{ token: string; user: UserRow }> {
+  const passwordField = options.passwordField ?? 'new_password';
   const { user, holder } = await userForKey(core, key);
   const refusal = refusalReason(user);
   if (refusal) throw new Forbidden(refusal.message, refusal.code);
@@ -212,11 +241,16 @@ export async function activate(
         : USERNAME_TAKEN, 'username.taken');
     }
   }
-  if (input.new_password === undefined) {
-    throw new Invalid('new_password', 'Choose the password of this account: it is set when the account is activated.', 'password.required');
+  // get.chat verifies an address with the token alone: the password given at registration stays.
+  const keep = options.keepRegisteredPassword === true && input.new_password === undefined && !!user.password_hash;
+  if (input.new_password === undefined && !keep) {
+    throw new Invalid(passwordField, 'Choose the password of this account: it is set when the account is activated.', 'password.required');
   }
-  checkPasswordPolicy(input.new_password, { username, email: user.email }, core.config.passwordMinLength, 'new_password');
-  const passwordHash = await hashPassword(input.new_password);
+  let passwordHash: string | null = null;
+  if (input.new_password !== undefined) {
+    checkPasswordPolicy(input.new_password, { username, email: user.email }, core.config.passwordMinLength, passwordField);
+    passwordHash = await hashPassword(input.new_password);
+  }
 
   const now = core.now();
   let updated: UserRow;
@@ -228,8 +262,7 @@ export async function activate(
       const row = await tx.updateTable('users').set({
         slug: username,
         ...(input.full_name !== undefined ? { full_name: input.full_name.trim() } : {}),
-        password_hash: passwordHash,
-        password_changed_at: now,
+        ...(passwordHash ? { password_hash: passwordHash, password_changed_at: now } : {}),
         email_verified_at: user.email_verified_at ?? now,
         updated_at: now,
       }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow();
@@ -260,7 +293,7 @@ export async function pruneExpiredRegistrations(core: Core): Promise<number> {
   const before = new Date(now.getTime() - core.config.linkLifetimeSeconds * 1000);
   const result = await core.db.deleteFrom('users')
     .where('slug', 'like', 'pending-%')
-    .where('password_hash', 'is', null)
+    // A get.chat registration keeps its password while it waits: unverified is what counts.
     .where('email_verified_at', 'is', null)
     .where('deleted_at', 'is', null)
     .where('created_at', '<', before)

@@ -49,8 +49,18 @@ export class InvalidToken extends Error {
 type Sign = (payload: Record<string, unknown>) => string;
 type Verify = (token: string) => Record<string, unknown>;
 
+/** What an ID token says about its user (OpenID Connect's standard claims). */
+export interface IdTokenSubject {
+  id: number;
+  email: string | null;
+  email_verified: boolean;
+  full_name: string;
+}
+
 export class TokenService {
   readonly #sign: Sign;
+  /** ID tokens are signed with a key of their own: one can never pass for an access token. */
+  readonly #signId: Sign;
   readonly #currentKid: string;
   readonly #verifiers: Map<string, Verify>;
 
@@ -63,6 +73,8 @@ export class TokenService {
     });
     this.#currentKid = keys[0].kid;
     this.#sign = createSigner({ key: keys[0].raw, algorithm: 'HS256', kid: keys[0].kid }) as Sign;
+    const idKey = deriveKey(secrets[0], 'id-token-hs256');
+    this.#signId = createSigner({ key: idKey, algorithm: 'HS256', kid: createHash('sha256').update(idKey).digest('base64url').slice(0, 16) }) as Sign;
     // Expiry is checked below against the service clock, so tests can move time.
     this.#verifiers = new Map(keys.map((k) => [k.kid,
       createVerifier({ key: k.raw, algorithms: ['HS256'], ignoreExpiration: true, ignoreNotBefore: true }) as Verify]));
@@ -85,6 +97,27 @@ export class TokenService {
       iat,
       exp: Math.min(iat + this.lifetimeSeconds, cap),
       ...(user.password_changed_at !== undefined ? { pwc: user.password_changed_at?.getTime() ?? 0 } : {}),
+    });
+  }
+
+  /**
+   * An OpenID Connect ID token: who authenticated, for `audience`, until `lifetimeSeconds`
+   * from now. A statement about the user, not a credential: the authentication hook
+   * refuses it (its key id is not one of the access-token keys).
+   */
+  issueIdToken(user: IdTokenSubject, issuer: string, audience: string, now: Date, lifetimeSeconds: number, extra: Record<string, unknown> = {}): string {
+    const iat = Math.floor(now.getTime() / 1000);
+    return this.#signId({
+      ...extra,
+      iss: issuer,
+      aud: audience,
+      sub: String(user.id),
+      email: user.email,
+      email_verified: user.email_verified,
+      name: user.full_name,
+      auth_time: iat,
+      iat,
+      exp: iat + lifetimeSeconds,
     });
   }
 

@@ -215,7 +215,8 @@ export async function assertManagerRemains(tx: Db, organizationId: number, remov
     .innerJoin('users', 'users.id', 'roles.user_id')
     .select(sql<number>`count(*)`.as('n'))
     .where('roles.organization_id', '=', organizationId)
-    .where('role_descriptions.slug', '=', 'manager')
+    // A partner manages too (a manager with partner-only settings).
+    .where('role_descriptions.slug', 'in', ['manager', 'partner'])
     .where('role_descriptions.organization_id', 'is', null)
     .where('roles.grant_key_hash', 'is', null)
     .where('roles.request_key', 'is', null)
@@ -226,6 +227,6 @@ export async function assertManagerRemains(tx: Db, organizationId: number, remov
 
 /** Accepted manager roles among `roles`, for assertManagerRemains. */
 export function includesAcceptedManager(roles: RoleView[]): boolean {
-  return roles.some((r) => r.description.slug === 'manager' && r.description.organization_id === null
+  return roles.some((r) => (r.description.slug === 'manager' || r.description.slug === 'partner') && r.description.organization_id === null
     && roleState(r) === 'accepted');
 }

@@ -3,7 +3,7 @@
 import type { Caller, Core } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { OrganizationDeparturesTable, OrganizationRow, RoleDescriptionRow, UserRow } from '../../db/schema.js';
-import { BadRequest, Conflict, Invalid, NotFound, isUniqueViolation, linkInvalid } from '../errors.js';
+import { BadRequest, Conflict, Forbidden, Invalid, NotFound, isUniqueViolation, linkInvalid } from '../errors.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { findUser, findUserByEmail, findUserBySlug, normalizeEmail, printableName } from '../identity/users.js';
 import { describeRef, type Ref } from '../refs.js';
@@ -98,11 +98,17 @@ async function callerName(tx: Db, caller: Caller): Promise<string> {
  * answer "accepted" for an address with an account).
  */
 export async function grantRole(
-  core: Core, caller: Caller, orgRef: Ref, roleRef: Ref, input: GrantInput,
+  core: Core, caller: Caller, orgRef: Ref, roleRef: Ref, input: GrantInput, options: { mail?: boolean } = {},
 ): Promise<RoleView> {
   const org = await findOrganization(core.db, orgRef);
   const access = await authorizeOrganization(core, caller, 'organization.members.manage', org);
   const description = await findDescription(core.db, org.id, roleRef);
+  // The Partner role (partner-only settings, ID tokens) is given by partners, never taken by a manager.
+  if (description.organization_id === null && description.slug === 'partner' && !access.may('organization.deployments.partner_settings')) {
+    throw new Forbidden('Only a partner of this organization (or of one above it) may give the Partner role.');
+  }
+  // get.chat invites without a mail when asked: the invitation waits until invited again with one.
+  const mail = options.mail !== false;
   // Only the broker's managers grant without the grantee's consent; anyone else invites.
   const mayForce = access.may('organization.roles.grant_without_consent');
   const slug = input.slug?.trim() || undefined;
@@ -148,7 +154,7 @@ export async function grantRole(
       // Every grant mails the grantee: limited per target (the address as typed, or the
       // username), so revoking and granting again cannot flood anyone; not per manager, who
       // may invite a whole team at once. In this transaction, so a refused grant writes nothing.
-      if (user.email) {
+      if (user.email && mail) {
         await checkSendLimit(core, tx, caller, 'role_grant', byEmail ? `email:${email!}` : `user:${user.id}`, { perCaller: false });
       }
       const addressing = {
@@ -173,9 +179,11 @@ export async function grantRole(
         detail: { user: grantee, role: description.slug },
       });
       const inviter = await callerName(tx, caller);
-      if (key) {
+      if (key && !mail) {
+        // Recorded without a mail: nobody holds this key, so it is as good as none until re-sent.
+      } else if (key) {
         await mailInvitation(core, tx, org, description, user, key, inviter, input.message?.trim() || null);
-      } else if (user.email) {
+      } else if (user.email && mail) {
         await core.mailer.enqueue(tx, {
           to: user.email,
           template: 'role_grant_notice',
@@ -202,7 +210,7 @@ export async function grantRole(
  * made to (what the organization sees of it), or by the e-mail of a member who accepted.
  */
 async function findUserRoles(
-  tx: Db, orgId: number, member: Ref, role: RolesRef, seenBy: 'organization' | 'user',
+  tx: Db, orgId: number, member: Ref, role: RolesRef, seenBy: 'organization' | 'user' | 'access',
 ): Promise<{ roles: RoleView[]; named: string }> {
   const user = await findUser(tx, member);
   // The name history records: what the caller typed, or the username an id stands for.
@@ -286,10 +294,13 @@ export async function recordDeparture(tx: Db, orgId: number, userIds: number[], 
 /** Shared by revoke (organization side, `removed`) and withdraw (user side, `left`). */
 export async function removeRoles(
   core: Core, caller: Caller, orgId: number, member: Ref, role: RolesRef, how: Departure,
+  options: { includeInvitations?: boolean } = {},
 ): Promise<void> {
   await core.transact(async (tx) => {
     await lockOrganization(tx, orgId);
-    const { roles, named } = await findUserRoles(tx, orgId, member, role, how === 'left' ? 'user' : 'organization');
+    // get.chat names an invitation's user by id (its paths have no other name): 'access' finds it.
+    const seenBy = how === 'left' ? 'user' : options.includeInvitations ? 'access' : 'organization';
+    const { roles, named } = await findUserRoles(tx, orgId, member, role, seenBy);
     await tx.deleteFrom('roles').where('id', 'in', roles.map((r) => r.id)).execute();
     await assertManagerRemains(tx, orgId, includesAcceptedManager(roles));
     await recordDeparture(tx, orgId, roles.map((r) => r.user.id), how, core.now());

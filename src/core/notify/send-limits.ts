@@ -63,6 +63,20 @@ export async function countSend(core: Core, db: Db, caller: Caller, kind: SendKi
 }
 
 /**
+ * When `target` may next receive a mail of `kind` (now, if it may already): the end of the
+ * window once its count reached the limit. Read only, so asking changes nothing.
+ */
+export async function nextSendAllowedAt(core: Core, kind: SendKind, target: string): Promise<Date> {
+  const { perTarget, windowSeconds } = core.config.sendLimits;
+  const now = core.now();
+  const row = await core.db.selectFrom('send_limits').select(['count', 'window_started_at'])
+    .where('key', '=', `${kind}:to:${target}`).executeTakeFirst();
+  if (!row) return now;
+  const endsAt = new Date(row.window_started_at.getTime() + windowSeconds * 1000);
+  return row.count >= perTarget && endsAt > now ? endsAt : now;
+}
+
+/**
  * The `sweep-send-limits` job: forgets counters whose window has ended (a new send starts
  * a new window anyway, so only the table's size depends on it).
  */

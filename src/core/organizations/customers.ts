@@ -12,7 +12,7 @@ import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
 import { customerIds } from './visibility.js';
 import { assertCustomerQuota } from './quotas.js';
 import {
-  PROFILE_LIST, findOrganization, organizationById, requireUser, type Organization, type ProfileFields,
+  PROFILE_LIST, checkedWebhookUrl, findOrganization, organizationById, requireUser, type Organization, type ProfileFields,
 } from './profiles.js';
 
 export interface CustomerCreate extends ProfileFields {
@@ -43,6 +43,7 @@ export async function createCustomer(core: Core, caller: Caller, partnerRef: Ref
   const fullName = input.full_name?.trim() ?? '';
   if (!fullName) throw new Invalid('full_name', 'This field is required.');
   if (input.slug !== undefined) await assertSlugFree(core.db, input.slug);
+  const webhookUrl = await checkedWebhookUrl(core, input.webhook_url);
   const now = core.now();
   try {
     const id = await core.transact(async (tx) => {
@@ -63,6 +64,8 @@ export async function createCustomer(core: Core, caller: Caller, partnerRef: Ref
         extra: input.extra ?? null,
         picture: optional(input.picture),
         partner_id: partner.id,
+        webhook_url: webhookUrl ?? null,
+        created_by: user.userId,
         created_at: now,
         updated_at: now,
       }).returning('id').executeTakeFirstOrThrow();

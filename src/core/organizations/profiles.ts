@@ -12,6 +12,8 @@ import { recordOrganizationEvent } from './events.js';
 import { refMatches, type Ref } from '../refs.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
 import { ACCEPTED, visibleOrganizationIds } from './visibility.js';
+import { assertOrganizationQuota } from './creation-quota.js';
+import { assertPublicUrl } from '../notify/outbound.js';
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type Organization = OrganizationRow & { partner_slug: string | null };
@@ -29,6 +31,8 @@ export interface ProfileFields {
   default_timezone?: string;
   extra?: string | null;
   picture?: string | null;
+  /** Where webhook events are POSTed (get.chat): absolute http(s), public unless WEBHOOK_ALLOW_PRIVATE. */
+  webhook_url?: string | null;
 }
 
 export interface ProfileCreate extends ProfileFields {
@@ -75,6 +79,16 @@ export async function managerRoleId(db: Db): Promise<number> {
   return row.id;
 }
 
+/**
+ * The webhook address to store: checked (absolute http(s), and not the service's own
+ * network) before a unit of work opens, since it resolves the host. Empty means none.
+ */
+export async function checkedWebhookUrl(core: Core, value: string | null | undefined): Promise<string | null | undefined> {
+  if (value === undefined) return undefined;
+  if (value === null || value.trim() === '') return null;
+  return (await assertPublicUrl(core, 'webhook_url', value.trim())).href;
+}
+
 /** Empty strings in optional text fields mean "none". */
 function text(value: string | null | undefined): string | null | undefined {
   if (value === undefined) return undefined;
@@ -107,8 +121,12 @@ async function createOrganization(
   const type = input.type ?? 'organization';
   const now = core.now();
   if (input.slug !== undefined) await assertSlugFree(core.db, input.slug);
+  const webhookUrl = await checkedWebhookUrl(core, input.webhook_url);
   try {
     const id = await core.transact(async (tx) => {
+      // An organization of its own (not a customer, not a billing profile) counts against
+      // its creator's organization_quota; the creator's row is locked for the count.
+      if (type === 'organization' && !partner) await assertOrganizationQuota(tx, actorId);
       const manager = await tx.selectFrom('users').select(['id', 'slug', 'full_name', 'email'])
         .where('id', '=', managerId).forUpdate().executeTakeFirstOrThrow();
       let fullName = input.full_name?.trim() ?? '';
@@ -136,6 +154,8 @@ async function createOrganization(
         type,
         partner_id: partner?.id ?? null,
         personal_user_id: type === 'personal' ? managerId : null,
+        webhook_url: webhookUrl ?? null,
+        created_by: actorId,
         created_at: now,
         updated_at: now,
       }).returning('id').executeTakeFirstOrThrow();
@@ -203,6 +223,8 @@ export async function updateProfile(core: Core, caller: Caller, ref: Ref, change
   }
   const values: Record<string, string | boolean | null | Date> = profileValues(changes);
   if (changes.slug !== undefined) values.slug = changes.slug;
+  const webhookUrl = await checkedWebhookUrl(core, changes.webhook_url);
+  if (webhookUrl !== undefined) values.webhook_url = webhookUrl;
   for (const field of BROKER_ONLY) if (changes[field] !== undefined) values[field] = changes[field];
   const changed = Object.keys(values).filter((k) => values[k] !== (organization as Record<string, unknown>)[k]);
   if (changed.length === 0) return organization;

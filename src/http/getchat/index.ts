@@ -15,6 +15,10 @@ import { packageRoutes } from './routes/packages.js';
 import { oauth2ClientRoutes } from './routes/oauth2-clients.js';
 import { oauth2ServerRoutes } from './routes/oauth2-server.js';
 import { idTokenRoutes } from './routes/id-tokens.js';
+import { authRoutes } from './routes/auth.js';
+import { organizationRoutes } from './routes/organizations.js';
+import { accessRoutes } from './routes/accesses.js';
+import { roleRoutes } from './routes/roles.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -68,6 +72,10 @@ export const getchat: FastifyPluginAsync = async (app) => {
   await app.register(oauth2ClientRoutes);
   await app.register(oauth2ServerRoutes);
   await app.register(idTokenRoutes);
+  await app.register(authRoutes);
+  await app.register(organizationRoutes);
+  await app.register(accessRoutes);
+  await app.register(roleRoutes);
 };
 
 export { GetChatError };

@@ -8,6 +8,8 @@ import {
   GetChatPackage, GetChatPackageDefinition, GetChatPackageWithSchema, GetChatSettingLimit, GetChatSettingLimits,
 } from './packages.js';
 import { GetChatIdToken, GetChatOAuth2Client, GetChatOAuth2Token } from './oauth2.js';
+import { GetChatMessage, GetChatPasswordResetState, GetChatTokenResponse } from './auth.js';
+import { GetChatAccess, GetChatAccessUser, GetChatOrganization, GetChatRole } from './organizations.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
@@ -15,4 +17,6 @@ export const SHARED_SCHEMAS: TSchema[] = [
   GetChatWebhookSecret, GetChatWebhookDelivery, GetChatWebhookAttempt, GetChatWebhookDeliveryDetail,
   GetChatPackage, GetChatPackageWithSchema, GetChatPackageDefinition, GetChatSettingLimit, GetChatSettingLimits,
   GetChatOAuth2Client, GetChatOAuth2Token, GetChatIdToken,
+  GetChatTokenResponse, GetChatPasswordResetState, GetChatMessage,
+  GetChatOrganization, GetChatRole, GetChatAccessUser, GetChatAccess,
 ];
