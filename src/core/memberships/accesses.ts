@@ -12,7 +12,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
-import { Conflict, Forbidden, NotFound, linkInvalid } from '../errors.js';
+import { Conflict, Forbidden, NotFound, Unauthenticated, linkInvalid } from '../errors.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { authorizeOrganization, type OrganizationAccess } from '../access/policy.js';
 import { findUserByEmail, normalizeEmail } from '../identity/users.js';
@@ -278,6 +278,7 @@ export const ROLE_ENTRY_LIST: ListSpec = {
  * an account. Answers the access.
  */
 export async function acceptInvitationKey(core: Core, caller: Caller, key: string): Promise<AccessView> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
   const role = await core.db.selectFrom('roles').select(['user_id', 'organization_id']).where('grant_key_hash', '=', sha256(key)).executeTakeFirst();
   if (!role) throw linkInvalid();
   const accepted = await acceptInvitation(core, caller, { id: role.user_id }, key);
