@@ -647,6 +647,8 @@ export interface DeploymentsTable {
   created_at: CreatedAt;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** What the request carried beyond its operation, such as `{redeploy_applications: true}` (0022). */
+  detail: JsonValue | null;
 }
 
 export interface PackageRoutingsTable {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { SCRIPT_PREFIX } from '../db/pglite-dialect.js';
 import { MAIL_MAX_ATTEMPTS } from '../core/notify/mailer.js';
+import { DEPLOYMENT_MAX_ATTEMPTS } from '../core/provisioning/deployments.js';
 
 /** Every kind of job and what it carries. Adding a kind adds a line here, in QUEUES and a handler. */
 export interface JobPayloads {
@@ -74,8 +75,9 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'sweep-send-limits': { ...MAINTENANCE, cron: '*/15 * * * *' },
   'sweep-rate-limits': { ...MAINTENANCE, cron: '*/5 * * * *' },
   'recover-charges': { ...MAINTENANCE, cron: '*/10 * * * *' },
-  // From 10 s, doubling, eight tries (about 40 min); a run past the deployer's own timeout is presumed dead.
-  'deployment': { retryLimit: 8, retryDelay: 10, retryBackoff: true, expireInSeconds: 900 },
+  // From 10 s, doubling, eight retries (about 40 min); a run past the deployer's own timeout is
+  // presumed dead. The job counts its tries in its row and records the failure at the last.
+  'deployment': { retryLimit: DEPLOYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 900 },
   // From 30 s, doubling with jitter, ten tries (about 8 hours): a receiver down for a while still gets it.
   'webhook-delivery': { retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
 };

@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { organizationRoutes } from './routes/organizations.js';
 import { accessRoutes } from './routes/accesses.js';
 import { roleRoutes } from './routes/roles.js';
+import { stackRoutes } from './routes/stacks.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -76,6 +77,7 @@ export const getchat: FastifyPluginAsync = async (app) => {
   await app.register(organizationRoutes);
   await app.register(accessRoutes);
   await app.register(roleRoutes);
+  await app.register(stackRoutes);
 };
 
 export { GetChatError };

@@ -10,6 +10,7 @@ import {
 import { GetChatIdToken, GetChatOAuth2Client, GetChatOAuth2Token } from './oauth2.js';
 import { GetChatMessage, GetChatPasswordResetState, GetChatTokenResponse } from './auth.js';
 import { GetChatAccess, GetChatAccessUser, GetChatOrganization, GetChatRole } from './organizations.js';
+import { GetChatStack } from './stacks.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
@@ -19,4 +20,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   GetChatOAuth2Client, GetChatOAuth2Token, GetChatIdToken,
   GetChatTokenResponse, GetChatPasswordResetState, GetChatMessage,
   GetChatOrganization, GetChatRole, GetChatAccessUser, GetChatAccess,
+  GetChatStack,
 ];
