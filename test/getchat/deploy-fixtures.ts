@@ -26,6 +26,28 @@ export async function deployWorld(s: TestService): Promise<DeployWorld> {
   return { partnerOrg, customer, partner, owner, maintainer, stranger };
 }
 
+const ALL = ['maintainer', 'owner', 'partner'];
+/** The settings of a test package: a few plain ones, and the configurator's (as the Inbox has them), open to every role. */
+const TEST_SCHEMA = {
+  type: 'object',
+  properties: {
+    seats: { type: 'integer', minimum: 1 },
+    region: { type: 'string' },
+    admin_email: { type: 'string', format: 'email' },
+    configurator_user: { type: 'string' },
+    configurator_webhook_url: { type: 'string', format: 'uri' },
+    configurator_webhook_headers: { type: ['string', 'object'] },
+  },
+  dependentRequired: { configurator_user: ['configurator_webhook_url'] },
+};
+const TEST_RULES = {
+  seats: { roles: ALL }, region: { roles: ALL },
+  admin_email: { roles: ALL, default_from: 'caller_email' },
+  configurator_user: { roles: ALL },
+  configurator_webhook_url: { roles: ALL, check: 'public_url' },
+  configurator_webhook_headers: { roles: ALL, check: 'headers', secret: true },
+};
+
 export interface PackageOptions {
   type?: string;
   name?: string;
@@ -41,8 +63,8 @@ export async function makePackage(s: TestService, options: PackageOptions = {}):
     uuid: randomUUID(),
     name: options.name ?? `Package ${type}`,
     type,
-    settings_schema: JSON.stringify(options.settingsSchema ?? { type: 'object', properties: {}, additionalProperties: true }),
-    setting_rules: JSON.stringify(options.settingRules ?? {}),
+    settings_schema: JSON.stringify(options.settingsSchema ?? TEST_SCHEMA),
+    setting_rules: JSON.stringify(options.settingRules ?? TEST_RULES),
     deployer: options.deployer ?? 'local',
     deployer_config: JSON.stringify(options.deployerConfig ?? {}),
   }).returning(['id', 'uuid', 'type', 'name']).executeTakeFirstOrThrow();

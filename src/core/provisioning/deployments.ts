@@ -7,15 +7,16 @@
 // transaction, and finishes it in one unit of work: the row's state (only if still
 // `running`), the stack or application, the webhook event, the activation mail. A job
 // delivered again after its row finished (a crash between the commit and pg-boss's
-// completion) finds nothing to claim: the outcome is recorded and announced once. A crash
-// mid-run leaves the row `running`: pg-boss hands the job out again once it expires and the
-// driver runs again with the same deployment_id (drivers and operators treat it as a retry).
+// completion) finds nothing to claim: the outcome is recorded and announced once; so does a
+// run while another holds the row (`running` since less than a run may take). A crash mid-run
+// leaves the row `running`: pg-boss hands the job out again once it expires, the row is
+// claimed again and the driver runs with the same deployment_id (a retry to the operator).
 import { sql } from 'kysely';
 import type { Core } from '../context.js';
 import type { DeploymentOperation } from '../../db/schema.js';
-import { decrypt, deriveKey, encrypt } from '../identity/secrets.js';
 import { queueWebhookEvent, type WebhookEvent } from '../notify/webhooks.js';
 import { cleanHeaders, postJson } from './outbound-post.js';
+import { openApplicationSettings } from './settings.js';
 import { localDeployer } from './drivers/local.js';
 import { commandDeployer } from './drivers/command.js';
 import { httpDeployer } from './drivers/http.js';
@@ -45,32 +46,6 @@ export async function requestDeployment(
     await core.jobs.enqueue('deployment', { deploymentId: row.id });
     return row.id;
   });
-}
-
-// ---- settings at rest ----
-
-const SETTINGS_PURPOSE = 'application-settings';
-
-/**
- * Settings are stored sealed (they hold a 360dialog API key, webhook headers): the column
- * keeps `{"sealed": "v1..."}`, encrypted with a key derived from SECRET_KEY.
- */
-export function sealSettings(core: Pick<Core, 'config'>, settings: Record<string, unknown>): string {
-  return JSON.stringify({ sealed: encrypt(JSON.stringify(settings), deriveKey(core.config.secretKeys[0]!, SETTINGS_PURPOSE)) });
-}
-
-/** The stored settings in clear; every configured key is tried, so a rotated SECRET_KEY still reads them. */
-export function openSettings(core: Pick<Core, 'config'>, stored: unknown): Record<string, unknown> {
-  const value = objectOf(stored) ?? {};
-  if (typeof value.sealed !== 'string') return value;
-  for (const secret of core.config.secretKeys) {
-    try {
-      return objectOf(decrypt(value.sealed, deriveKey(secret, SETTINGS_PURPOSE))) ?? {};
-    } catch {
-      // Not this key: try the next.
-    }
-  }
-  throw new Error('application settings sealed with an unknown key');
 }
 
 // ---- the job ----
@@ -105,7 +80,7 @@ async function load(core: Core, deployment: { id: number; target: 'stack' | 'app
     ? await core.db.selectFrom('packages').selectAll().where('id', '=', application.package_id).executeTakeFirst()
     : undefined;
   if (application && !pkg) return null;
-  const settings = application ? openSettings(core, application.settings) : {};
+  const settings = application ? openApplicationSettings(core, objectOf(application.settings) ?? {}) : {};
   return {
     request: {
       deployment_id: deployment.id,
@@ -130,11 +105,19 @@ async function load(core: Core, deployment: { id: number; target: 'stack' | 'app
 /** The job: runs one deployment row; throws to have pg-boss retry it with backoff. */
 export async function runDeployment(core: Core, deploymentId: number): Promise<void> {
   const now = core.now();
+  // A run may take the driver's timeout plus the configurator's: a row `running` for longer
+  // was left by a run that died (a crash); a younger one belongs to a run under way.
+  const leaseMs = core.config.deployTimeoutMs + core.config.webhookTimeoutMs + 60_000;
   const claimed = await core.db.updateTable('deployments')
-    .set({ state: 'running', attempts: sql<number>`attempts + 1`, started_at: sql<Date>`coalesce(started_at, ${now})` })
-    .where('id', '=', deploymentId).where('state', 'in', ['pending', 'running'])
+    .set({ state: 'running', attempts: sql<number>`attempts + 1`, started_at: now })
+    .where('id', '=', deploymentId)
+    .where((eb) => eb.or([
+      eb('state', '=', 'pending'),
+      eb.and([eb('state', '=', 'running'), eb('started_at', '<', new Date(now.getTime() - leaseMs))]),
+    ]))
     .returningAll().executeTakeFirst();
-  if (!claimed) return; // finished already: a job delivered twice does nothing the second time
+  // Finished already (a job delivered twice does nothing the second time), or under way elsewhere.
+  if (!claimed) return;
 
   const loaded = await load(core, claimed);
   if (!loaded) {
@@ -152,7 +135,7 @@ export async function runDeployment(core: Core, deploymentId: number): Promise<v
   } catch (error) {
     const failure = error instanceof DeployFailure
       ? error
-      : new DeployFailure(`The deployer failed: ${(error as Error).message ?? String(error)}`, true, 'deployer.error');
+      : new DeployFailure(`The deployer failed: ${(error as Error).message ?? String(error)}`, true, 'deployer.failed');
     if (failure.retry && claimed.attempts < DEPLOYMENT_MAX_ATTEMPTS) {
       await recordFailedTry(core, claimed, failure);
       throw failure;
@@ -164,14 +147,15 @@ export async function runDeployment(core: Core, deploymentId: number): Promise<v
 }
 
 function errorOf(failure: DeployFailure, attempts: number): Record<string, unknown> {
-  return { code: failure.code, message: failure.message.slice(0, 1000), attempts };
+  return { code: failure.reason, message: failure.message.slice(0, 1000), attempts };
 }
 
 /** A try failed and another will come: the error shows on the row, which stays locked and REQUESTED. */
 async function recordFailedTry(core: Core, deployment: { id: number; target: 'stack' | 'application'; target_id: number; attempts: number }, failure: DeployFailure): Promise<void> {
   const error = JSON.stringify({ ...errorOf(failure, deployment.attempts), retrying: true });
   await core.transact(async (tx) => {
-    await tx.updateTable('deployments').set({ error }).where('id', '=', deployment.id).execute();
+    // Back to pending: the retry claims it at once.
+    await tx.updateTable('deployments').set({ error, state: 'pending' }).where('id', '=', deployment.id).where('state', '=', 'running').execute();
     const table = deployment.target === 'stack' ? 'stacks' : 'applications';
     await tx.updateTable(table).set({ error, status: 'FAILED' }).where('id', '=', deployment.target_id).execute();
   });
@@ -231,7 +215,10 @@ async function finish(
       }).where('id', '=', deployment.target_id).returningAll().executeTakeFirst();
       if (!stack) return;
       await queueWebhookEvent(core, stack.organization_id, event, stackEventData(stack));
-      if (!failed && objectOf(deployment.detail)?.redeploy_applications === true) await redeployApplications(core, stack, deployment.requested_by);
+      const detail = objectOf(deployment.detail);
+      if (!failed && detail?.redeploy_applications === true) await redeployApplications(core, stack, deployment.requested_by);
+      const following = Array.isArray(detail?.deploy_applications) ? detail.deploy_applications.filter((id): id is number => Number.isSafeInteger(id)) : [];
+      if (following.length) await followStack(core, stack, following, failed, deployment.requested_by);
       return;
     }
     const application = await tx.updateTable('applications').set({
@@ -262,9 +249,27 @@ async function redeployApplications(core: Core, stack: StackRow, requestedBy: nu
   for (const { id } of applications) await requestDeployment(core, { kind: 'application', id }, 'modification', requestedBy);
 }
 
+/**
+ * Applications created with their stack (the instant creation) wait for it: deployed once
+ * it is READY; failed with it otherwise, each with its own failure event.
+ */
+async function followStack(core: Core, stack: StackRow, applicationIds: number[], stackFailed: boolean, requestedBy: number | null): Promise<void> {
+  if (!stackFailed) {
+    for (const id of applicationIds) await requestDeployment(core, { kind: 'application', id }, 'deployment', requestedBy);
+    return;
+  }
+  const error = JSON.stringify(errorOf(new DeployFailure('Its stack could not be deployed.', false, 'stack.failed'), 0));
+  const applications = await core.db.updateTable('applications')
+    .set({ is_locked: false, user_status: 'FAILED', status: 'FAILED', error, modified_at: core.now() })
+    .where('id', 'in', applicationIds).where('deleted_at', 'is', null).returningAll().execute();
+  for (const application of applications) {
+    await queueWebhookEvent(core, stack.organization_id, 'application.deployment.failed', applicationEventData(application));
+  }
+}
+
 /** The owner at admin_email learns the inbox is ready, with its activation link. */
 async function mailActivation(core: Core, application: ApplicationRow, result: DeployResult): Promise<void> {
-  const settings = openSettings(core, application.settings);
+  const settings = openApplicationSettings(core, objectOf(application.settings) ?? {});
   const to = settings.admin_email;
   if (typeof to !== 'string' || !to) return;
   const pkg = await core.db.selectFrom('packages').select('name').where('id', '=', application.package_id).executeTakeFirst();

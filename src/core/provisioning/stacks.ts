@@ -128,9 +128,12 @@ async function freeSubdomain(core: Core, base: string): Promise<string> {
 
 /**
  * Creates a stack in the caller's unit of work (or one of its own), once the organization
- * is authorized: within its stack_quota, locked and REQUESTED, its deployment queued.
+ * is authorized: within its stack_quota, locked and REQUESTED, its deployment queued
+ * (unless `queue: false`: the caller queues it, with what should follow it).
  */
-export async function insertStack(core: Core, organizationId: number, userId: number, input: StackInput): Promise<StackRow> {
+export async function insertStack(
+  core: Core, organizationId: number, userId: number, input: StackInput, options: { queue?: boolean } = {},
+): Promise<StackRow> {
   const now = core.now();
   const name = input.name?.trim() || generatedName();
   try {
@@ -149,7 +152,7 @@ export async function insertStack(core: Core, organizationId: number, userId: nu
         created_at: now,
         modified_at: now,
       }).returningAll().executeTakeFirstOrThrow();
-      await requestDeployment(core, { kind: 'stack', id: stack.id }, 'deployment', userId);
+      if (options.queue !== false) await requestDeployment(core, { kind: 'stack', id: stack.id }, 'deployment', userId);
       return stack;
     });
   } catch (error) {

@@ -20,6 +20,7 @@ import { organizationRoutes } from './routes/organizations.js';
 import { accessRoutes } from './routes/accesses.js';
 import { roleRoutes } from './routes/roles.js';
 import { stackRoutes } from './routes/stacks.js';
+import { applicationRoutes } from './routes/applications.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -78,6 +79,7 @@ export const getchat: FastifyPluginAsync = async (app) => {
   await app.register(accessRoutes);
   await app.register(roleRoutes);
   await app.register(stackRoutes);
+  await app.register(applicationRoutes);
 };
 
 export { GetChatError };

@@ -36,7 +36,8 @@ export interface DeployResult {
  * operator's deployer refused) the deployment fails at once.
  */
 export class DeployFailure extends Error {
-  constructor(message: string, readonly retry: boolean, readonly code = 'deployer.failed') {
+  /** `reason`: a stable dotted name shown in the stack's or application's `error.code` (`deployer.timeout`...). */
+  constructor(message: string, readonly retry: boolean, readonly reason: string) {
     super(message);
   }
 }

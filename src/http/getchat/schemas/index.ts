@@ -11,6 +11,7 @@ import { GetChatIdToken, GetChatOAuth2Client, GetChatOAuth2Token } from './oauth
 import { GetChatMessage, GetChatPasswordResetState, GetChatTokenResponse } from './auth.js';
 import { GetChatAccess, GetChatAccessUser, GetChatOrganization, GetChatRole } from './organizations.js';
 import { GetChatStack } from './stacks.js';
+import { GetChatApplication, GetChatApplicationWithPackage, GetChatPackageSummary } from './applications.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
@@ -21,4 +22,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   GetChatTokenResponse, GetChatPasswordResetState, GetChatMessage,
   GetChatOrganization, GetChatRole, GetChatAccessUser, GetChatAccess,
   GetChatStack,
+  GetChatPackageSummary, GetChatApplication, GetChatApplicationWithPackage,
 ];
