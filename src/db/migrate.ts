@@ -16,8 +16,8 @@ import * as m0013 from './migrations/0013_billing.js';
 import * as m0016 from './migrations/0016_processors.js';
 import * as m0018 from './migrations/0018_ledger.js';
 import * as m0019 from './migrations/0019_getchat.js';
-import * as m0023 from './migrations/0023_webhook_attempts.js';
 import * as m0022 from './migrations/0022_deployments.js';
+import * as m0023 from './migrations/0023_webhook_attempts.js';
 
 interface Migration {
   name: string;
@@ -40,8 +40,8 @@ export const migrations: Migration[] = [
   { name: '0016_processors', migrate: m0016.migrate },
   { name: '0018_ledger', migrate: m0018.migrate },
   { name: '0019_getchat', migrate: m0019.migrate },
-  { name: '0023_webhook_attempts', migrate: m0023.migrate },
   { name: '0022_deployments', migrate: m0022.migrate },
+  { name: '0023_webhook_attempts', migrate: m0023.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */
