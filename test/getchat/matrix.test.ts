@@ -71,6 +71,15 @@ async function newApplication(onStack = stack): Promise<number> {
   return ready(await call('owner', 'post', `/integration/stacks/${onStack}/applications`, { package_id: inbox, settings: {} }));
 }
 
+/** A new application with a routing by `route=fixed`. */
+async function routedApplication(): Promise<number> {
+  const id = await newApplication(await newStack());
+  await s.core.db.updateTable('package_routings').set({ deleted_at: new Date() }).where('params', '=', 'route=fixed').where('deleted_at', 'is', null).execute();
+  const res = await call('owner', 'post', `/integration/applications/${id}/routing`, { params: { route: 'fixed' } });
+  assert.equal(res.statusCode, 201, res.body);
+  return id;
+}
+
 async function newMember(): Promise<number> {
   const member = await quickUser(s, 'mx');
   await giveRole(s, C, member.id, 'contributor');
@@ -185,6 +194,10 @@ const OPS: Record<string, Op> = {
   'GET /integration/applications/{application_id}': { rule: 'read' },
   'PATCH /integration/applications/{application_id}': { rule: 'deploy', params: async () => ({ application_id: await newApplication(await newStack()) }), body: () => ({ partner_meta: { k: 'v' } }) },
   'DELETE /integration/applications/{application_id}': { rule: 'deploy', params: async () => ({ application_id: await newApplication(await newStack()) }) },
+  // Package routing: each caller on an application of its own, so creations do not clash.
+  'POST /integration/applications/{application_id}/routing': { rule: 'deploy', params: async () => ({ application_id: await newApplication(await newStack()) }), body: () => ({ params: { route: unique('r') } }) },
+  'PUT /integration/applications/{application_id}/routing': { rule: 'deploy', params: async () => ({ application_id: await routedApplication() }), body: () => ({ params: { route: unique('r') } }) },
+  'DELETE /integration/applications/{application_id}/routing': { rule: 'deploy', params: async () => ({ application_id: await routedApplication() }), body: () => ({ params: { route: 'fixed' } }) },
   'POST /integration/applications': { rule: 'user', body: () => ({ email: `${unique('ic')}@example.com`, package_type: 'inbox', settings: {} }) },
 };
 

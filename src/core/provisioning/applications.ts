@@ -87,7 +87,7 @@ async function applicationById(db: Db, id: number): Promise<Application> {
 }
 
 /** The live application `applicationId`, authorized for `action`; one the caller may not see is a 404 like one that does not exist. */
-async function loadApplication(core: Core, caller: Caller, applicationId: number, action: OrganizationAction) {
+export async function loadApplication(core: Core, caller: Caller, applicationId: number, action: OrganizationAction) {
   requireUser(caller);
   const row = Number.isSafeInteger(applicationId)
     ? await selectApplications(core.db).where('applications.id', '=', applicationId).where('applications.deleted_at', 'is', null).executeTakeFirst()

@@ -21,6 +21,7 @@ import { accessRoutes } from './routes/accesses.js';
 import { roleRoutes } from './routes/roles.js';
 import { stackRoutes } from './routes/stacks.js';
 import { applicationRoutes } from './routes/applications.js';
+import { routingRoutes } from './routes/routing.js';
 
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
@@ -80,6 +81,7 @@ export const getchat: FastifyPluginAsync = async (app) => {
   await app.register(roleRoutes);
   await app.register(stackRoutes);
   await app.register(applicationRoutes);
+  await app.register(routingRoutes);
 };
 
 export { GetChatError };

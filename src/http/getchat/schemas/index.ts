@@ -13,6 +13,8 @@ import { GetChatAccess, GetChatAccessUser, GetChatOrganization, GetChatRole } fr
 import { GetChatStack } from './stacks.js';
 import { GetChatApplication, GetChatApplicationWithPackage, GetChatPackageSummary } from './applications.js';
 
+import { GetChatPackageRouting } from './routing.js';
+
 export const SHARED_SCHEMAS: TSchema[] = [
   GetChatError,
   GetChatUser, GetChatProfile,
@@ -23,4 +25,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   GetChatOrganization, GetChatRole, GetChatAccessUser, GetChatAccess,
   GetChatStack,
   GetChatPackageSummary, GetChatApplication, GetChatApplicationWithPackage,
+  GetChatPackageRouting,
 ];
