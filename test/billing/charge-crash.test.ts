@@ -46,7 +46,8 @@ test('kill -9 after the processor charged: the next start books the payment once
   await new Promise((done) => child.once('exit', done));
   assert.equal(child.signalCode, 'SIGKILL', output);
   assert.doesNotMatch(output, /still alive/);
-  const made = JSON.parse(output.split('\n')[0]!) as { chargeId: number; idempotencyKey: string; payerId: number; providerId: number };
+  // The child's first JSON line (a library may warn on stderr before it).
+  const made = JSON.parse(output.split('\n').find((line) => line.startsWith('{'))!) as { chargeId: number; idempotencyKey: string; payerId: number; providerId: number };
 
   // Second life, without the fault: what the crash left, then what the recovery does.
   const config = loadConfig(env);
