@@ -182,7 +182,7 @@ function assertMayGrant(access: OrganizationAccess, description: { slug: string;
 }
 
 /**
- * U2: the user's access takes the role `roleId`; any other role they held on the
+ * U2: the user's access takes the role `roleId`; every other role they held on the
  * organization goes (get.chat shows one). The organization keeps an accepted Owner.
  */
 export async function changeAccessRole(core: Core, caller: Caller, orgRef: Ref, userId: number, roleId: number): Promise<AccessView> {

@@ -50,7 +50,7 @@ export interface ResolvedUrl {
 
 /**
  * Parses `value` and resolves its host, refusing (400 `url.not_allowed`, naming `field`)
- * a URL that is malformed, or that resolves to any address not allowed. A host that does not
+ * a URL that is malformed, or that resolves to an address not allowed. A host that does not
  * resolve is refused too: a webhook nobody can receive is a mistake to report now.
  */
 export async function resolvePublicUrl(core: Pick<Core, 'config'>, field: string, value: string): Promise<ResolvedUrl> {
