@@ -1,5 +1,6 @@
 // Wires settings, database, core services and the HTTP app together, and takes them
 // apart again in the right order on shutdown.
+import './core/oauth2/runtime-warning.js';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';

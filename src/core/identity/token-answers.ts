@@ -32,7 +32,7 @@ export function tokenAnswer(core: Core, user: Pick<UserRow, 'id' | 'email' | 'em
   return {
     id_token: core.tokens.issueIdToken(
       { id: user.id, email: user.email, email_verified: user.email_verified_at !== null, full_name: user.full_name },
-      core.config.baseUrl, ACCOUNT_AUDIENCE, core.now(), expiresIn,
+      core.links.site(), ACCOUNT_AUDIENCE, core.now(), expiresIn,
     ),
     access_token: accessToken,
     token_type: 'Bearer',

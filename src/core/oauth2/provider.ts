@@ -3,6 +3,7 @@
 // exchange with PKCE (S256, required of every client). Clients are the organizations'
 // OAuth2 clients (adapter.ts), accounts are the service's users, storage is `oidc_store`.
 // The surface mounts it under the issuer's path and draws the login and consent pages.
+import './runtime-warning.js';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Core } from '../context.js';
 import { refusalReason } from '../identity/authenticate.js';
