@@ -133,7 +133,7 @@ test('command driver: a crash is retried with the same deployment_id; a timeout 
     deployerConfig: {
       command: script('flaky', `log({ id: request.deployment_id, attempt: request.attempt });
         if (request.attempt === 1) { console.error('kaboom'); process.exit(3); }
-        if (request.attempt === 2) { setTimeout(() => {}, 5000); return; }
+        if (request.attempt === 2) { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); } // hangs until the driver's timeout kills it
         console.log(JSON.stringify({ status: 'READY' }));`),
     },
   });
