@@ -56,11 +56,15 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, o
  * must be listed in PUBLIC_PATH_PARAMS (a test checks every route).
  */
 // `coupon`: a group buy's claim code is a 100% coupon whose code is the beneficiary's credential.
-export const SECRET_PARAM = /(key|token|secret|uidb64|coupon)$/i;
+// `uid`: an OAuth2 interaction's id; with its cookie it continues someone's login.
+export const SECRET_PARAM = /(key|token|secret|uidb64|coupon|^uid)$/i;
 // `session`: a session id is no credential (only a signed token can name it).
 // `charge`: a charge's processor id opens nothing by itself (every read is authorized).
 export const PUBLIC_PATH_PARAMS = new Set([
   'user', 'organization', 'role', 'profile', 'field', 'domain', 'session', 'plan', 'subscribed_plan', 'subscriber', 'charge',
+  // get.chat's numeric or named ids; each read is authorized, none opens anything by itself.
+  'organization_id', 'delivery_id', 'user_id', 'oauth2_client_id', 'package_type', 'package_id', 'setting', 'stack_id',
+  'application_id',
 ]);
 const REDACTED = '[redacted]';
 
