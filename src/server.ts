@@ -18,7 +18,7 @@ import { identityHooks } from './core/hooks.js';
 import { ensureProcessorOrganization, makeProcessor } from './core/billing/processors/index.js';
 import { loadPackages } from './core/provisioning/packages.js';
 import { buildApp, type App } from './http/app.js';
-import { djaoappLinks } from './http/djaoapp/links.js';
+import { portalLinks } from './http/portal/links.js';
 import type { Links } from './core/links.js';
 import { Metrics, listenForMetrics, type MetricsListener } from './http/metrics.js';
 import { requestForLog } from './http/logging.js';
@@ -89,8 +89,8 @@ export async function createCore(
     // `core.db` as it is when the unit starts: a test may wrap it to watch the statements.
     transact: (fn) => unitOfWork.transact(() => fn(core.db)),
     afterCommit,
-    // Mails point at the native API until a surface with pages (the web portal) gives its own.
-    links: options.links ?? djaoappLinks(config.baseUrl),
+    // Mails point at the portal's pages; the API tests give the native API's links instead.
+    links: options.links ?? portalLinks(config.baseUrl),
     cache,
     rateLimits: database.kind === 'postgres'
       ? new RateLimitCounter(database)

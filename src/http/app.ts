@@ -23,6 +23,7 @@ import { requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
 import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
+import { portal } from './portal/index.js';
 import './fastify-context.js';
 
 export type App = FastifyInstance<
@@ -245,5 +246,6 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
 
   await app.register(djaoapp);
   await app.register(getchat);
+  await app.register(portal);
   return app;
 }

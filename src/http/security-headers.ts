@@ -25,7 +25,18 @@ export const PAGE_CSP_DIRECTIVES: Record<string, string[]> = {
   'style-src': ["'self'"],
 };
 
-export const PAGE_CSP = Object.entries(PAGE_CSP_DIRECTIVES).map(([name, values]) => `${name} ${values.join(' ')}`).join('; ');
+export const PAGE_CSP = pageCsp();
+
+/**
+ * The policy for one page answer. The portal's component library writes its theme as a
+ * `<style>` element: the nonce, new for each answer, lets that element in and no other.
+ */
+export function pageCsp(styleNonce?: string): string {
+  const directives = styleNonce
+    ? { ...PAGE_CSP_DIRECTIVES, 'style-src': [...PAGE_CSP_DIRECTIVES['style-src']!, `'nonce-${styleNonce}'`] }
+    : PAGE_CSP_DIRECTIVES;
+  return Object.entries(directives).map(([name, values]) => `${name} ${values.join(' ')}`).join('; ');
+}
 
 export function securityHeaders(config: Pick<Config, 'baseUrl'>): Record<string, string> {
   return {

@@ -185,32 +185,38 @@ test('one-time keys in paths (activation, reset, invitation, join request) never
   const login = await fetch(`${base}/api/auth/`, json({ username: 'admin', password: PASSWORD }));
   const { token: adminToken } = (await login.json()) as { token: string };
 
-  // Activation: the link is looked at, then used.
+  // Activation: the mail links to the portal's page, which calls the API with the key.
   const username = `logme${randomBytes(3).toString('hex')}`;
   const email = `${username}@example.com`;
   await call('/api/auth/register/', json({ username, email, password: `Reg-${randomBytes(6).toString('hex')}-long`, full_name: 'Log Me' }));
-  const activation = pathOf(linkIn(await smtp.waitFor(email), '/api/auth/activate/'));
-  keys.push(activation.split('/').filter(Boolean).at(-1)!);
+  const activation = pathOf(linkIn(await smtp.waitFor(email), '/activate/'));
+  const activationKey = activation.split('/').filter(Boolean).at(-1)!;
+  keys.push(activationKey);
   await call(activation);
-  await call(activation, json({ new_password: `Act-${randomBytes(6).toString('hex')}-long` }));
+  await call(`/api/auth/activate/${activationKey}/`);
+  await call(`/api/auth/activate/${activationKey}/`, json({ new_password: `Act-${randomBytes(6).toString('hex')}-long` }));
 
-  // Password reset: /api/auth/reset/<uidb64>/<token>/.
+  // Password reset: the page /reset/<uidb64>/<token>, then /api/auth/reset/<uidb64>/<token>/.
   await call('/api/auth/recover/', json({ email }));
-  const reset = pathOf(linkIn(await smtp.waitFor(email, (m) => m.text.includes('/api/auth/reset/')), '/api/auth/reset/'));
-  keys.push(reset.split('/').filter(Boolean).at(-1)!);
-  await call(reset, json({ new_password: `Reset-${randomBytes(6).toString('hex')}-long` }));
+  const reset = pathOf(linkIn(await smtp.waitFor(email, (m) => m.text.includes('/reset/')), '/reset/'));
+  const [uid, resetKey] = reset.split('/').filter(Boolean).slice(1);
+  keys.push(resetKey!);
+  await call(reset);
+  await call(`/api/auth/reset/${uid}/${resetKey}/`, json({ new_password: `Reset-${randomBytes(6).toString('hex')}-long` }));
 
-  // Invitation: /api/users/<user>/accessibles/accept/<key>/, with a ?token= query for good measure.
+  // Invitation: the page /invitations/<user>/<key>, then the API's accept, with a ?token= query for good measure.
   await call('/api/profile/', json({ full_name: `Log Org ${randomBytes(3).toString('hex')}`, email: 'org@example.com' }, adminToken));
   const orgs = await fetch(`${base}/api/users/admin/accessibles/`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { results: Array<{ slug: string }> };
   const org = orgs.results.map((r) => r.slug).find((slug) => slug.startsWith('log-org'))!;
   const invitee = `inv${randomBytes(3).toString('hex')}@example.com`;
   await call(`/api/profile/${org}/roles/manager/`, json({ email: invitee, full_name: 'Invited Person' }, adminToken));
-  const invitation = pathOf(linkIn(await smtp.waitFor(invitee), '/accessibles/accept/'));
-  keys.push(invitation.split('/').filter(Boolean).at(-1)!);
+  const invitation = pathOf(linkIn(await smtp.waitFor(invitee), '/invitations/'));
+  const [invitedUser, invitationKey] = invitation.split('/').filter(Boolean).slice(1);
+  keys.push(invitationKey!);
   const querySecret = randomBytes(8).toString('hex');
   keys.push(querySecret);
-  await call(`${invitation}?token=${querySecret}`, { ...json({}, adminToken), method: 'PUT' });
+  await call(invitation);
+  await call(`/api/users/${invitedUser}/accessibles/accept/${invitationKey}/?token=${querySecret}`, { ...json({}, adminToken), method: 'PUT' });
 
   // A join request's key: /api/profile/<org>/roles/accept/<request_key>/ (any key: the URL is what is logged).
   const requestKey = randomBytes(16).toString('hex');
@@ -221,12 +227,17 @@ test('one-time keys in paths (activation, reset, invitation, join request) never
   for (const line of stdout.split('\n')) {
     for (const key of keys) assert.ok(!line.includes(key), `a one-time key reached the log: ${line}`);
   }
-  // The lines still say which route was called, with the key taken out.
+  // The lines still say which page or route was called, with the key taken out.
   const urls = ids.map((id) => (lines().find((l) => l.request_id === id && l.msg === 'request completed') as { req: { url: string } }).req.url);
-  assert.ok(urls.includes(activation.replace(keys[0]!, '[redacted]')), urls.join('\n'));
-  assert.ok(urls.some((u) => /^\/api\/auth\/reset\/\[redacted\]\/\[redacted\]\/$/.test(u)), urls.join('\n'));
-  assert.ok(urls.includes(`${invitation.replace(keys[2]!, '[redacted]')}?token=[redacted]`), urls.join('\n'));
-  assert.ok(urls.includes(`/api/profile/${org}/roles/accept/[redacted]/`), urls.join('\n'));
+  for (const expected of [
+    '/activate/[redacted]',
+    '/api/auth/activate/[redacted]/',
+    '/reset/[redacted]/[redacted]',
+    '/api/auth/reset/[redacted]/[redacted]/',
+    `/invitations/${invitedUser}/[redacted]`,
+    `/api/users/${invitedUser}/accessibles/accept/[redacted]/?token=[redacted]`,
+    `/api/profile/${org}/roles/accept/[redacted]/`,
+  ]) assert.ok(urls.includes(expected), `${expected} in:\n${urls.join('\n')}`);
 });
 
 test('every path parameter of every route is either a secret (redacted in logs) or listed as public', async () => {

@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/core/identity/passwords.js';
 import { openSession } from '../../src/core/identity/sessions.js';
 import { TestSmtp } from './smtp.js';
 import type { Links } from '../../src/core/links.js';
+import { djaoappLinks } from '../../src/http/djaoapp/links.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { pgliteTemplatePath, postgresTemplateName, withDatabase } from './templates.js';
 
@@ -83,7 +84,11 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Pro
 
 export const ADMIN_PASSWORD = 'Admin-Pa55word-for-tests';
 
-export async function startService(env: Record<string, string> = {}, options: { links?: Links } = {}): Promise<TestService> {
+/**
+ * `links`: where mails point. By default the native API's routes (the API tests follow
+ * them); 'service' keeps what the service itself uses (the portal's pages).
+ */
+export async function startService(env: Record<string, string> = {}, options: { links?: Links | 'service' } = {}): Promise<TestService> {
   const smtp = new TestSmtp();
   const smtpUrl = await smtp.start();
   const config = loadConfig({
@@ -116,7 +121,7 @@ export async function startService(env: Record<string, string> = {}, options: { 
   const now = () => new Date(Date.now() + offset);
   clock.advance = (seconds: number) => { offset += seconds * 1000; };
   Object.defineProperty(clock, 'now', { get: now });
-  const service = await createService(config, { log: false, database: handle, migrate: false, now, links: options.links });
+  const service = await createService(config, { log: false, database: handle, migrate: false, now, links: options.links === 'service' ? undefined : options.links ?? djaoappLinks(config.baseUrl) });
   await service.core.jobs.work(jobHandlers(service.core));
 
   const request: TestService['request'] = async (options) => {

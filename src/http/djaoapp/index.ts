@@ -30,6 +30,7 @@ import { subscriptionRoutes } from './routes/subscriptions.js';
 import { addIdempotency } from '../idempotency.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { receiptRoutes } from './routes/receipts.js';
+import { siteRoutes } from './routes/site.js';
 
 export const PREFIX = '/api';
 
@@ -99,6 +100,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(subscriptionRoutes);
   await app.register(checkoutRoutes);
   await app.register(receiptRoutes);
+  await app.register(siteRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -9,9 +9,11 @@ import { Charge, Transaction } from './ledger.js';
 import { Bank, Card } from './payment-methods.js';
 import { CartItem, Coupon, SeatRow, SeatUpload } from './cart.js';
 import { Checkout, CheckoutSubscription } from './checkout.js';
+import { SiteSession } from './site.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
+  SiteSession,
   ErrorBody, Detail, TokenBody,
   Organization, OrganizationProfile, OrganizationDetail, OrganizationSubscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,

@@ -1,0 +1,79 @@
+// The one way pages talk to the service: its public JSON API, with the session cookie.
+// Errors come back as ApiError, carrying the API's `detail`, `error_code` and the fields
+// at fault, so a form can put each message under its own input.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Field name → messages, from the API's `{"field": ["message"]}` members. */
+    readonly fields: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+
+  /** The first message about `field`, if the API named it. */
+  field(name: string): string | undefined {
+    return this.fields[name]?.[0];
+  }
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+function errorOf(status: number, body: unknown): ApiError {
+  const fields: Record<string, string[]> = {};
+  let detail = status >= 500 ? 'The service could not answer. Try again in a moment.' : 'The request was refused.';
+  let code = `http.${status}`;
+  if (body && typeof body === 'object') {
+    for (const [name, value] of Object.entries(body)) {
+      if (name === 'detail' && typeof value === 'string') detail = value;
+      else if (name === 'error_code' && typeof value === 'string') code = value;
+      else if (Array.isArray(value) && value.every((m) => typeof m === 'string')) fields[name] = value as string[];
+    }
+  }
+  return new ApiError(status, code, detail, fields);
+}
+
+/** Calls `/api{path}` (or an absolute path such as `/account/...`) and answers its JSON. */
+export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
+  const url = path.startsWith('/api/') || path.startsWith('/account/') || path.startsWith('/integration/') ? path : `/api${path}`;
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers = { ...init.headers, 'content-type': 'application/json' };
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, 'network.unreachable', 'The service cannot be reached. Check your connection.', {});
+  }
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+  }
+  if (!response.ok) throw errorOf(response.status, parsed);
+  return parsed as T;
+}
+
+/** DjaoApp's page envelope. */
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/** A query string from defined values only. */
+export function query(params: Record<string, string | number | boolean | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,4 @@
+// The billing pages' routes, children of the page frame (components/Shell.tsx).
+import type { RouteObject } from 'react-router';
+
+export const billingRoutes: RouteObject[] = [];
