@@ -37,6 +37,8 @@ export interface PortalPage {
   open(path: string): Promise<void>;
   /** Saves a screenshot as `<name>.png` under SCREENSHOTS. */
   shot(name: string): Promise<string>;
+  /** Logs this person in through the API (the cookie lands in their context), then the pages see them. */
+  login(username: string, password: string): Promise<void>;
   /** Throws if the browser saw any problem. */
   done(): void;
 }
@@ -86,6 +88,10 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
         const file = join(SCREENSHOTS, `${name}.png`);
         await page.screenshot({ path: file, fullPage: true });
         return file;
+      },
+      async login(username, password) {
+        const response = await page.request.post('/api/auth/', { data: { username, password } });
+        if (!response.ok()) throw new Error(`login of ${username} answered ${response.status()}: ${await response.text()}`);
       },
       done() {
         if (problems.length) throw new Error(`The browser saw problems:\n${problems.join('\n')}`);
