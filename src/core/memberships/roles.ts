@@ -71,8 +71,8 @@ async function mailInvitation(
       message: message ? `\nTheir message:\n\n${message}\n` : '',
       link: acceptInvitationUrl(core, user.slug, key),
       register: user.password_hash
-        ? 'Log in first, then open the link.'
-        : `You do not have an account yet: register at ${core.links.register()} (or log in if you already have one), then open the link while logged in.`,
+        ? 'The link asks you to log in first if you are not.'
+        : `You do not have an account with this address yet: the link lets you sign up (or log in if you have another account), then accept. You can also sign up at ${core.links.register()}.`,
       site: core.config.brokerName,
     },
   });
