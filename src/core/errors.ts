@@ -177,6 +177,13 @@ export const ERROR_CODES = {
   'oauth.invalid_redirect_uri': ['invalid'],
   'oauth.invalid_client_metadata': ['invalid'],
   'oauth.invalid_token': ['unauthenticated'],
+  // Themes and test mails
+  'theme.archive_invalid': ['invalid'],
+  'theme.too_large': ['invalid'],
+  'theme.path_unsafe': ['invalid'],
+  'theme.file_not_allowed': ['invalid'],
+  'theme.template_invalid': ['invalid'],
+  'template.not_found': ['not_found'],
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -18,6 +18,7 @@ import * as m0018 from './migrations/0018_ledger.js';
 import * as m0019 from './migrations/0019_getchat.js';
 import * as m0022 from './migrations/0022_deployments.js';
 import * as m0023 from './migrations/0023_webhook_attempts.js';
+import * as m0024 from './migrations/0024_themes.js';
 
 interface Migration {
   name: string;
@@ -42,6 +43,7 @@ export const migrations: Migration[] = [
   { name: '0019_getchat', migrate: m0019.migrate },
   { name: '0022_deployments', migrate: m0022.migrate },
   { name: '0023_webhook_attempts', migrate: m0023.migrate },
+  { name: '0024_themes', migrate: m0024.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -717,6 +717,15 @@ export interface OidcStoreTable {
   consumed_at: Timestamp | null;
 }
 
+export interface ThemeFilesTable {
+  path: string;
+  /** Buffer from node-postgres, Uint8Array from PGlite. */
+  content: Uint8Array;
+  content_type: string;
+  etag: string;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -761,6 +770,7 @@ export interface Database {
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
   oauth2_clients: Oauth2ClientsTable;
   oidc_store: OidcStoreTable;
+  theme_files: ThemeFilesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -61,7 +61,11 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   /** Define, change and retire packages (the deployable software). */
   | 'packages.administer'
   /** Every charge and every ledger row of the site. */
-  | 'billing.ledger.read';
+  | 'billing.ledger.read'
+  /** Upload or reset the site's theme (styles, assets, mail templates). */
+  | 'site.theme'
+  /** Send oneself a test mail of any template. */
+  | 'site.test_mail';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -148,7 +152,8 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 };
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
-  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer'],
+  broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer',
+    'site.theme', 'site.test_mail'],
   user: [],
 };
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/queue.js';
-import { TemplateStore } from './templates.js';
+import { TemplateStore, themeTemplates } from './templates.js';
 import { isEmailAddress } from './addresses.js';
 
 export interface MailRequest {
@@ -70,7 +70,7 @@ export class Mailer {
       this.options.log.warn({ template: mail.template }, 'mail not recorded: the recipient is not a plain e-mail address');
       return;
     }
-    const { subject, text, html } = this.templates.render(mail.template, mail.context);
+    const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
     const transport = this.#transport;
     await this.options.transact(async () => {
       const row = await tx
@@ -97,7 +97,7 @@ export class Mailer {
    * real one, so the time taken tells nothing (login lockout notices rely on it).
    */
   async enqueueToUser(tx: Db, userId: number, mail: Omit<MailRequest, 'to'>): Promise<void> {
-    const { subject, text, html } = this.templates.render(mail.template, mail.context);
+    const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
     const transport = this.#transport;
     await this.options.transact(async () => {
       const row = await tx.insertInto('mail_outbox')

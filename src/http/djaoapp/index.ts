@@ -31,6 +31,7 @@ import { addIdempotency } from '../idempotency.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { siteRoutes } from './routes/site.js';
+import { themeRoutes } from './routes/themes.js';
 
 export const PREFIX = '/api';
 
@@ -101,6 +102,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(checkoutRoutes);
   await app.register(receiptRoutes);
   await app.register(siteRoutes);
+  await app.register(themeRoutes);
 };
 
 /** The surface, under its prefix. */

@@ -11,6 +11,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { pageCsp } from '../security-headers.js';
 import { KEYED_PAGES } from './links.js';
 import { PAGE_PATHS } from './pages.js';
+import { themeFiles } from './themes.js';
 
 export { portalLinks } from './links.js';
 
@@ -38,6 +39,8 @@ export const portal: FastifyPluginAsync<{ webDir?: string }> = async (app, optio
       setHeaders: (res) => { res.header('cache-control', 'public, max-age=31536000, immutable'); },
     });
   }
+
+  await app.register(themeFiles);
 
   const page = async (_request: unknown, reply: FastifyReply) => {
     if (!shell) return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
