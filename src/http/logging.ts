@@ -65,6 +65,8 @@ export const PUBLIC_PATH_PARAMS = new Set([
   // get.chat's numeric or named ids; each read is authorized, none opens anything by itself.
   'organization_id', 'delivery_id', 'user_id', 'oauth2_client_id', 'package_type', 'package_id', 'setting', 'stack_id',
   'application_id',
+  // A mail template's name (/api/notifications/{template}/).
+  'template',
 ]);
 const REDACTED = '[redacted]';
 

@@ -218,16 +218,19 @@ export async function themeFile(core: Core, path: string, ifNoneMatch?: string):
 
 /** Sample values for a test mail: plausible for the names templates use, the name itself otherwise. */
 function sampleValue(core: Core, name: string, user: { slug: string; full_name: string; email: string | null }): string {
-  const samples: Record<string, string> = {
-    site: core.config.brokerName, site_url: `${core.config.baseUrl}/`, full_name: user.full_name || user.slug,
-    username: user.slug, email: user.email ?? '', new_email: user.email ?? '', organization: 'Example Team',
-    provider: core.config.brokerName, ip: '192.0.2.10', role: 'manager', plan: 'Basic plan', code: '123456',
-    amount: '$12.00', inviter: 'Alex Example', requester: 'Sam Example', requester_username: 'sam',
-    requester_email: 'sam@example.com', changed_by: 'Alex Example', accepted_by: 'Alex Example', payer: 'Example Team',
-    package: 'Example package', domain: 'example.com', minutes: '15', remaining: '3', attempt: '1', card: '**** 4242',
-    message: 'This is a test of the mail template.', reason: 'a test', scope: 'read', charge: 'ch_test', lines: 'Basic plan, 1 month: $12.00',
-  };
-  if (Object.hasOwn(samples, name)) return samples[name]!;
+  // A Map of pairs: the names are the templates' placeholders, read from templates/email/.
+  const samples = new Map<string, string>([
+    ['site', core.config.brokerName], ['site_url', `${core.config.baseUrl}/`], ['full_name', user.full_name || user.slug],
+    ['username', user.slug], ['email', user.email ?? ''], ['new_email', user.email ?? ''], ['organization', 'Example Team'],
+    ['provider', core.config.brokerName], ['ip', '192.0.2.10'], ['role', 'manager'], ['plan', 'Basic plan'], ['code', '123456'],
+    ['amount', '$12.00'], ['inviter', 'Alex Example'], ['requester', 'Sam Example'], ['requester_username', 'sam'],
+    ['requester_email', 'sam@example.com'], ['changed_by', 'Alex Example'], ['accepted_by', 'Alex Example'],
+    ['payer', 'Example Team'], ['package', 'Example package'], ['domain', 'example.com'], ['minutes', '15'], ['remaining', '3'],
+    ['attempt', '1'], ['card', '**** 4242'], ['message', 'This is a test of the mail template.'], ['reason', 'a test'],
+    ['scope', 'read'], ['charge', 'ch_test'], ['lines', 'Basic plan, 1 month: $12.00'],
+  ]);
+  const sample = samples.get(name);
+  if (sample !== undefined) return sample;
   if (/link|url$|register|undo/.test(name)) return `${core.config.baseUrl}/`;
   if (/(_at|^at|until|date|ended)$/.test(name)) return core.now().toUTCString();
   return `[${name}]`;

@@ -43,7 +43,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/themes/', {
     schema: {
-      operationId: 'themes_create',
+      operationId: 'uploadTheme',
       tags: TAGS,
       summary: 'Uploads a theme package',
       description: 'Replaces the site\'s theme with a zip archive sent as multipart/form-data in a part named `file` ' +
@@ -59,7 +59,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/themes/', {
     schema: {
-      operationId: 'themes_delete',
+      operationId: 'resetTheme',
       tags: TAGS,
       summary: 'Removes the custom theme',
       description: 'Removes the theme\'s styles, assets and mail templates: pages and mails use the default theme again. The broker\'s managers only.',
@@ -72,7 +72,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/themes/sitecss', {
     schema: {
-      operationId: 'themes_sitecss_list',
+      operationId: 'listSiteCss',
       tags: TAGS,
       summary: 'Lists the site\'s CSS',
       description: 'The site\'s CSS as a list of assets: none, or the one at /themes/site.css. The broker\'s managers only.',
@@ -93,7 +93,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/themes/sitecss', {
     schema: {
-      operationId: 'themes_sitecss_create',
+      operationId: 'setSiteCss',
       tags: TAGS,
       summary: 'Uploads the site\'s CSS',
       description: 'Sets the site\'s CSS (UTF-8 text, sent as multipart/form-data in a part named `file`), keeping the rest of the theme. ' +
@@ -105,7 +105,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/themes/sitecss', {
     schema: {
-      operationId: 'themes_sitecss_delete',
+      operationId: 'deleteSiteCss',
       tags: TAGS,
       summary: 'Removes the site\'s CSS',
       description: 'Removes the site\'s CSS alone (the theme\'s assets and mail templates stay). The broker\'s managers only.',
@@ -118,7 +118,7 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/notifications/:template/', {
     schema: {
-      operationId: 'notifications_create',
+      operationId: 'sendTestNotification',
       tags: ['notifications'],
       summary: 'Sends a test notification',
       description: 'Sends the caller a mail of template {template} (such as `verification` or `role_grant_invite`), with sample ' +
