@@ -1,0 +1,102 @@
+// The broker's console in the browser: an administrator finds a user and suspends them, and
+// that user is then refused (by the API, and in words on their page); someone who does not
+// manage the site is told the console is not for them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
+
+let portal: Portal;
+before(async () => { portal = await startPortal(); });
+after(async () => { await portal?.stop(); });
+
+/** Takes the provoked `status` answer (logged by Chromium as a console error) off the problems. */
+function expectRefused(person: PortalPage, status: number): void {
+  const before = person.problems.length;
+  const kept = person.problems.filter((p) => !p.includes(`status of ${status}`));
+  assert.ok(kept.length < before, `the browser saw the ${status} answer`);
+  person.problems.splice(0, person.problems.length, ...kept);
+}
+
+test('an administrator suspends a user from the console; the user is then refused', async () => {
+  const victim = await portal.service.user({ username: 'mallory', fullName: 'Mallory Suspect' });
+  const user = await portal.person({ viewport: { width: 390, height: 844 } });
+  await user.login(victim.username, victim.password);
+  await user.open('/orgs');
+
+  const admin = await portal.person({ viewport: { width: 1280, height: 800 } });
+  await admin.login(portal.service.admin.username, portal.service.admin.password);
+  await admin.open('/console');
+  await admin.page.getByRole('heading', { level: 1, name: 'Console' }).waitFor();
+  await admin.shot('console-overview-1280');
+  await admin.page.getByRole('tab', { name: 'Users' }).click();
+  await admin.page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await admin.page.getByLabel(/^Search users/).fill('mallory');
+  await admin.page.getByRole('button', { name: 'Search' }).click();
+  await admin.page.waitForURL('**/console/users?q=mallory');
+  await admin.page.getByRole('link', { name: 'Mallory Suspect' }).click();
+  await admin.page.getByRole('heading', { level: 1, name: 'Mallory Suspect' }).waitFor();
+  await admin.page.getByLabel(/^Reason for suspending/).fill('Chargebacks under review');
+  await admin.page.getByRole('button', { name: 'Suspend account' }).click();
+  await admin.page.getByText('Suspended', { exact: false }).filter({ hasText: 'Chargebacks under review' }).waitFor();
+  await admin.page.getByRole('table', { name: 'Security events' }).getByText('account.suspended').waitFor();
+  await admin.shot('console-user-suspended-1280');
+
+  // The API refuses the suspended user: their session ended, and a new login is refused.
+  const again = await user.page.request.post('/api/auth/', { data: { username: victim.username, password: victim.password } });
+  assert.ok(again.status() >= 400 && again.status() < 500, `login answered ${again.status()}`);
+  const session = await user.page.request.get('/api/auth/session/');
+  assert.equal((await session.json() as { user: unknown }).user, null);
+  // Their open page says so when they act.
+  await user.page.getByLabel(/^Name/).fill('Shady Corp');
+  await user.page.getByRole('button', { name: 'Create organization' }).click();
+  await user.page.getByRole('alert').waitFor();
+  await user.shot('console-suspended-user-refused-390');
+  expectRefused(user, 401);
+
+  // Reactivated, they may log in again.
+  await admin.page.getByRole('button', { name: 'Reactivate account' }).click();
+  await admin.page.getByRole('button', { name: 'Suspend account' }).waitFor();
+  const back = await user.page.request.post('/api/auth/', { data: { username: victim.username, password: victim.password } });
+  assert.equal(back.status(), 200);
+  admin.done();
+  user.done();
+});
+
+test('all organizations and the site settings, for the administrator', async () => {
+  const owner = await portal.service.user({ username: 'orgowner' });
+  const created = await portal.service.request({ method: 'POST', url: '/api/profile/', token: owner.token, body: { full_name: 'Zeta Widgets' } });
+  assert.equal(created.statusCode, 201);
+  const admin = await portal.person({ viewport: { width: 390, height: 844 } });
+  await admin.login(portal.service.admin.username, portal.service.admin.password);
+  await admin.open('/console/orgs?q=zeta');
+  await admin.page.getByRole('link', { name: 'Zeta Widgets' }).click();
+  await admin.page.waitForURL('**/orgs/zeta-widgets');
+  // Above every organization, the administrator suspends it from its oversight tab.
+  await admin.page.getByRole('tab', { name: 'Oversight' }).click();
+  await admin.page.getByLabel(/^Reason for suspending/).fill('Unpaid invoices');
+  await admin.page.getByRole('button', { name: 'Suspend organization' }).click();
+  await admin.page.getByRole('button', { name: 'Reactivate organization' }).waitFor();
+  await admin.page.getByRole('table', { name: 'History' }).getByText('suspended', { exact: true }).waitFor();
+  await admin.shot('console-org-oversight-390');
+
+  await admin.open('/console/settings');
+  await admin.page.getByLabel(/^Site name/).fill('Rocket Portal');
+  await admin.page.getByRole('button', { name: 'Save settings' }).click();
+  await admin.page.getByRole('banner').getByText('Rocket Portal').waitFor();
+  await admin.shot('console-settings-390');
+  admin.done();
+});
+
+test('someone who does not manage the site is told the console is not for them', async () => {
+  const plain = await portal.service.user({ username: 'plainuser' });
+  const person = await portal.person();
+  await person.login(plain.username, plain.password);
+  await person.open('/console/users');
+  await person.page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
+  await person.page.getByText("The console is for the site's administrators").waitFor();
+  assert.equal(await person.page.getByRole('link', { name: 'Console' }).count(), 0, 'the menu does not offer it');
+  const refused = await person.page.request.get('/api/users/');
+  assert.equal(refused.status(), 403);
+  await person.shot('console-not-allowed-1280');
+  person.done();
+});

@@ -1,0 +1,131 @@
+// Organizations in the browser: a person signs up, creates an organization through its
+// page, invites a colleague by e-mail, the colleague accepts from the mail in a browser of
+// their own, and both see each other as members; the last-manager rule in words; a request
+// to join answered from the managers' mail.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
+import { linkIn, pathOf } from '../support/smtp.js';
+
+let portal: Portal;
+before(async () => { portal = await startPortal(); });
+after(async () => { await portal?.stop(); });
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * A refusal the test provokes on purpose: Chromium logs the API's 4xx answer as a console
+ * error, which `done()` would count. Only that answer is taken off the list.
+ */
+function expectRefused(person: PortalPage, status: number): void {
+  const before = person.problems.length;
+  const kept = person.problems.filter((p) => !p.includes(`status of ${status}`));
+  assert.ok(kept.length < before, `the browser saw the ${status} answer`);
+  person.problems.splice(0, person.problems.length, ...kept);
+}
+
+/** Signs up through the API (register, the activation mail, activate with a password): the cookie lands in the person's browser. */
+async function signUp(person: PortalPage, email: string, fullName: string, password: string): Promise<void> {
+  const registered = await person.page.request.post('/api/auth/register/', { data: { email, full_name: fullName } });
+  assert.equal(registered.status(), 200, await registered.text());
+  const mail = await portal.service.smtp.waitFor(email, (m) => m.text.includes('/activate/'));
+  const key = pathOf(linkIn(mail, '/activate/')).split('/').filter(Boolean).pop();
+  const activated = await person.page.request.post(`/api/auth/activate/${key}/`, { data: { new_password: password } });
+  assert.equal(activated.status(), 200, await activated.text());
+}
+
+test('sign up, create an organization, invite a colleague by e-mail who accepts from the mail: both see each other', async () => {
+  const founder = await portal.person({ viewport: DESKTOP });
+  await signUp(founder, 'ada@rockets.example', 'Ada Founder', 'Correct-Horse-42-battery');
+  await founder.open('/orgs');
+  await founder.page.getByText('You are not in any organization yet').waitFor();
+  await founder.page.getByLabel(/^Name/).fill('Acme Rockets');
+  await founder.page.getByRole('button', { name: 'Create organization' }).click();
+  await founder.page.waitForURL('**/orgs/acme-rockets');
+  await founder.page.getByRole('heading', { level: 1, name: 'Acme Rockets' }).waitFor();
+  await founder.page.getByRole('button', { name: 'Save profile' }).waitFor();
+  await founder.shot('orgs-profile-1280');
+
+  await founder.page.getByRole('tab', { name: 'Members' }).click();
+  await founder.page.waitForURL('**/orgs/acme-rockets/members');
+  const colleague = await portal.service.user({ username: 'grace', email: 'grace@rockets.example', fullName: 'Grace Colleague' });
+  await founder.page.getByLabel('E-mail or username').fill(colleague.email);
+  await founder.page.getByRole('button', { name: 'Send invitation' }).click();
+  await founder.page.getByText(`${colleague.email} was invited as`).waitFor();
+  const pending = founder.page.getByRole('table', { name: 'Pending invitations' });
+  await pending.getByText(colleague.email).first().waitFor();
+  await founder.shot('orgs-members-invited-1280');
+
+  // The colleague, on a phone, opens the mail's link and accepts.
+  const mail = await portal.service.smtp.waitFor(colleague.email, (m) => m.text.includes('/invitations/'));
+  const link = pathOf(linkIn(mail, '/invitations/'));
+  const mate = await portal.person({ viewport: PHONE });
+  await mate.login(colleague.username, colleague.password);
+  const [, , , key] = link.split('/');
+  const accepted = await mate.page.request.put(`/api/users/${colleague.username}/accessibles/accept/${key}/`, { data: {} });
+  assert.equal(accepted.status(), 200, await accepted.text());
+  await mate.open('/orgs');
+  await mate.page.getByRole('link', { name: 'Acme Rockets' }).click();
+  await mate.page.getByRole('heading', { level: 1, name: 'Acme Rockets' }).waitFor();
+  // A plain member reads the profile but may not change it.
+  await mate.page.getByText("Only the organization's managers can change its profile.").waitFor();
+  assert.equal(await mate.page.getByRole('button', { name: 'Save profile' }).count(), 0);
+  await mate.page.getByRole('tab', { name: 'Members' }).click();
+  const mateView = mate.page.getByRole('region', { name: 'Members by role' });
+  await mateView.getByText('Ada Founder', { exact: true }).waitFor();
+  await mateView.getByText('Grace Colleague', { exact: true }).waitFor();
+  assert.equal(await mate.page.getByRole('button', { name: 'Send invitation' }).count(), 0, 'a member cannot invite');
+  await mate.shot('orgs-members-390');
+
+  await founder.page.reload();
+  const founderView = founder.page.getByRole('region', { name: 'Members by role' });
+  await founderView.getByText('Grace Colleague', { exact: true }).waitFor();
+  await founder.page.getByText('No invitation is waiting for an answer.').waitFor();
+  await founder.shot('orgs-members-1280');
+  founder.done();
+  mate.done();
+});
+
+test('removing the last manager is refused, and the page says why', async () => {
+  const owner = await portal.service.user({ username: 'solo', fullName: 'Solo Owner' });
+  const created = await portal.service.request({ method: 'POST', url: '/api/profile/', token: owner.token, body: { full_name: 'Solo Shop' } });
+  assert.equal(created.statusCode, 201);
+  const person = await portal.person({ viewport: PHONE });
+  await person.login(owner.username, owner.password);
+  await person.open('/orgs/solo-shop/members');
+  await person.page.getByRole('button', { name: /^Remove myself from/ }).click();
+  await person.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  const alert = person.page.getByRole('alert');
+  await alert.getByText('An organization must always keep at least one manager').waitFor();
+  await person.shot('orgs-last-manager-390');
+  expectRefused(person, 409);
+  // Still there.
+  await person.page.getByRole('region', { name: 'Members by role' }).getByText('Solo Owner', { exact: true }).waitFor();
+  person.done();
+});
+
+test('a request to join is answered from the link mailed to the managers', async () => {
+  const owner = await portal.service.user({ username: 'hopper', fullName: 'Grace Hopper' });
+  const created = await portal.service.request({ method: 'POST', url: '/api/profile/', token: owner.token, body: { full_name: 'Navy Labs' } });
+  assert.equal(created.statusCode, 201);
+  const asker = await portal.service.user({ username: 'asker', fullName: 'Eager Asker' });
+  const asked = await portal.service.request({ method: 'POST', url: `/api/users/${asker.username}/accessibles/`, token: asker.token, body: { slug: 'navy-labs' } });
+  assert.equal(asked.statusCode, 201, asked.body);
+  const mail = await portal.service.smtp.waitFor(owner.email, (m) => m.text.includes('/requests/'));
+  const link = pathOf(linkIn(mail, '/orgs/navy-labs/requests/'));
+
+  const manager = await portal.person({ viewport: DESKTOP });
+  await manager.login(owner.username, owner.password);
+  await manager.open(link);
+  await manager.page.getByText('Eager Asker', { exact: true }).waitFor();
+  await manager.shot('orgs-request-1280');
+  await manager.page.getByRole('button', { name: 'Accept' }).click();
+  await manager.page.getByText('Eager Asker joined Navy Labs.').waitFor();
+  // The link is used up: opened again, it says so.
+  await manager.open(link);
+  await manager.page.getByText('This request was already answered or withdrawn').waitFor();
+  await manager.page.getByRole('link', { name: /See the members/ }).click();
+  await manager.page.getByRole('region', { name: 'Members by role' }).getByText('Eager Asker', { exact: true }).waitFor();
+  manager.done();
+});
