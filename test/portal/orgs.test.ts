@@ -53,7 +53,7 @@ test('sign up, create an organization, invite a colleague by e-mail who accepts 
   await founder.page.getByLabel('E-mail or username').fill(colleague.email);
   await founder.page.getByRole('button', { name: 'Send invitation' }).click();
   await founder.page.getByText(`${colleague.email} was invited as`).waitFor();
-  const pending = founder.page.getByRole('table', { name: 'Pending invitations' });
+  const pending = founder.page.getByRole('region', { name: 'Pending invitations' });
   await pending.getByText(colleague.email).first().waitFor();
   await founder.shot('orgs-members-invited-1280');
 
@@ -98,6 +98,7 @@ test('removing the last manager is refused, and the page says why', async () => 
   await person.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
   const alert = person.page.getByRole('alert');
   await alert.getByText('An organization must always keep at least one manager').waitFor();
+  await person.page.getByRole('dialog').waitFor({ state: 'hidden' });
   await person.shot('orgs-last-manager-390');
   expectRefused(person, 409);
   // Still there.

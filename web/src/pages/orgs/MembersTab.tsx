@@ -1,8 +1,8 @@
 // Members and roles: who holds which role, invitations waiting for an answer, people asking
 // to join (accept, deny, deny and block), blocked requesters; managers grant or invite by
 // e-mail or username, and revoke. The last-manager rule is explained when the API refuses.
-import { useState, type FormEvent } from 'react';
-import { Alert, Button, Card, Group, Select, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Alert, Button, Card, Group, Select, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { api, ApiError, query } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
 import { useUser } from '../../lib/session';
@@ -70,27 +70,19 @@ export function MembersTab() {
                       <div key={d.slug}>
                         <Title order={3} size="h5">{d.title} <Text span size="sm" c="dimmed">({accepted.length})</Text></Title>
                         {accepted.length === 0 ? <Text size="sm" c="dimmed">Nobody holds this role.</Text> : (
-                          <Table.ScrollContainer minWidth={360}>
-                            <Table aria-label={`${d.title} members`}>
-                              <Table.Tbody>
-                                {accepted.map((h) => (
-                                  <Table.Tr key={h.user.slug}>
-                                    <Table.Td><Text>{who(h.user)}</Text><Text size="xs" c="dimmed">{h.user.email ?? h.user.username}</Text></Table.Td>
-                                    <Table.Td><Text size="sm" c="dimmed">since {when(h.created_at)}</Text></Table.Td>
-                                    <Table.Td ta="right">
-                                      {manage && (
-                                        <ConfirmButton label={h.user.username === me.username ? `Remove myself from ${d.title}` : `Remove ${who(h.user)}`}
-                                          title={`Remove ${who(h.user)} from ${d.title}?`} confirm="Remove" busy={busy}
-                                          action={() => revoke(d.slug, h, `${who(h.user)} no longer holds the ${d.title} role.`)}>
-                                          <Text size="sm">They lose what this role lets them do on {org.printable_name}.</Text>
-                                        </ConfirmButton>
-                                      )}
-                                    </Table.Td>
-                                  </Table.Tr>
-                                ))}
-                              </Table.Tbody>
-                            </Table>
-                          </Table.ScrollContainer>
+                          <Stack gap={0}>
+                            {accepted.map((h) => (
+                              <Row key={h.user.slug} name={who(h.user)} line={`${h.user.email ?? h.user.username} · since ${when(h.created_at)}`}>
+                                {manage && (
+                                  <ConfirmButton label={h.user.username === me.username ? `Remove myself from ${d.title}` : `Remove ${who(h.user)}`}
+                                    title={`Remove ${who(h.user)} from ${d.title}?`} confirm="Remove" busy={busy}
+                                    action={() => revoke(d.slug, h, `${who(h.user)} no longer holds the ${d.title} role.`)}>
+                                    <Text size="sm">They lose what this role lets them do on {org.printable_name}.</Text>
+                                  </ConfirmButton>
+                                )}
+                              </Row>
+                            ))}
+                          </Stack>
                         )}
                       </div>
                     );
@@ -101,29 +93,20 @@ export function MembersTab() {
                 <Card withBorder component="section" aria-labelledby="invited-heading">
                   <Title order={2} size="h4" id="invited-heading" mb="sm">Pending invitations</Title>
                   {invited.length === 0 ? <Text size="sm" c="dimmed">No invitation is waiting for an answer.</Text> : (
-                    <Table.ScrollContainer minWidth={360}>
-                      <Table aria-label="Pending invitations">
-                        <Table.Tbody>
-                          {invited.map(({ role, holder }) => (
-                            <Table.Tr key={`${role.slug}-${holder.user.slug}`}>
-                              <Table.Td><Text>{who(holder.user)}</Text><Text size="xs" c="dimmed">invited as {role.title}, {when(holder.created_at)}</Text></Table.Td>
-                              <Table.Td ta="right">
-                                <Group gap="xs" justify="flex-end">
-                                  <Button size="xs" variant="default" loading={busy}
-                                    onClick={() => void act(() => api('POST', `${base}/${encodeURIComponent(role.slug)}/${encodeURIComponent(holder.user.slug)}/`, {}), `A new invitation was mailed to ${who(holder.user)}.`)}>
-                                    Send again
-                                  </Button>
-                                  <Button size="xs" variant="light" color="red" loading={busy}
-                                    onClick={() => void revoke(role.slug, holder, `The invitation of ${who(holder.user)} was withdrawn.`)}>
-                                    Withdraw
-                                  </Button>
-                                </Group>
-                              </Table.Td>
-                            </Table.Tr>
-                          ))}
-                        </Table.Tbody>
-                      </Table>
-                    </Table.ScrollContainer>
+                    <Stack gap={0}>
+                      {invited.map(({ role, holder }) => (
+                        <Row key={`${role.slug}-${holder.user.slug}`} name={who(holder.user)} line={`invited as ${role.title}, ${when(holder.created_at)}`}>
+                          <Button size="xs" variant="default" loading={busy}
+                            onClick={() => void act(() => api('POST', `${base}/${encodeURIComponent(role.slug)}/${encodeURIComponent(holder.user.slug)}/`, {}), `A new invitation was mailed to ${who(holder.user)}.`)}>
+                            Send again
+                          </Button>
+                          <Button size="xs" variant="light" color="red" loading={busy}
+                            onClick={() => void revoke(role.slug, holder, `The invitation of ${who(holder.user)} was withdrawn.`)}>
+                            Withdraw
+                          </Button>
+                        </Row>
+                      ))}
+                    </Stack>
                   )}
                 </Card>
               )}
@@ -145,6 +128,19 @@ export function MembersTab() {
       </Loaded>
       {manage && <BlockedList onChange={roles.reload} />}
     </Stack>
+  );
+}
+
+/** One person: their name and a line about them, with the actions beside (below, on a phone). */
+function Row({ name, line, children }: { name: string; line: string; children?: ReactNode }) {
+  return (
+    <Group justify="space-between" wrap="wrap" gap="xs" py={6} style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+      <div style={{ minWidth: 0 }}>
+        <Text>{name}</Text>
+        <Text size="xs" c="dimmed">{line}</Text>
+      </div>
+      <Group gap="xs">{children}</Group>
+    </Group>
   );
 }
 
