@@ -13,7 +13,7 @@ let stripe: FakeStripe;
 before(async () => {
   stripe = new FakeStripe();
   await stripe.start();
-  s = await startService(stripe.env());
+  s = await startService({ ...stripe.env(), STRIPE_PUBLISHABLE_KEY: 'pk_test_portal' });
 });
 after(async () => {
   await s.stop();
@@ -49,4 +49,10 @@ test('checkout through Stripe: one PaymentIntent per order, none for a replay; a
   assert.equal(intents(), before + 1, 'no second PaymentIntent');
   assert.deepEqual((await s.request({ method: 'GET', url, token: user.token })).json().results, []);
   await assertLedgerInvariants(s);
+});
+
+test('GET /api/billing/processor/ gives the pages Stripe and its publishable key (never the secret one)', async () => {
+  const res = await s.request({ method: 'GET', url: '/api/billing/processor/' });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), { processor: 'stripe', publishable_key: 'pk_test_portal' });
 });

@@ -407,6 +407,12 @@ test('POST .../charges/{charge}/email/ mails the receipt again to the payer; str
   const charged = await s.request({ method: 'POST', url: checkoutUrl(org.slug), token: user.token, body: { processor_token: 'tok_visa' } });
   assert.equal(charged.statusCode, 200, charged.body);
   const key = charged.json().processor_key;
+  // The receipt page reads the charge with its lines.
+  const read = await s.request({ method: 'GET', url: `/api/billing/charges/${key}/`, token: user.token });
+  assert.equal(read.statusCode, 200, read.body);
+  assert.equal(read.json().state, 'done');
+  assert.deepEqual(read.json().line_items.map((line: { num: number; amount: number; readable_amount: string }) => [line.num, line.amount, line.readable_amount]), [[0, 2200, '$22.00']]);
+  assert.match(read.json().line_items[0].description, new RegExp(`^Subscription to ${plan.slug} until`));
   await s.smtp.waitFor(email, (m) => /Receipt/.test(m.subject));
   const before = s.smtp.to(email).length;
   const res = await s.request({ method: 'POST', url: `/api/billing/charges/${key}/email/`, token: user.token });
@@ -429,4 +435,10 @@ test('POST .../charges/{charge}/email/ mails the receipt again to the payer; str
   const unpaid = await s.request({ method: 'POST', url: `/api/billing/charges/${failed.processor_key}/email/`, token: other.user.token });
   assert.equal(unpaid.statusCode, 400, unpaid.body);
   assert.equal(unpaid.json().error_code, 'receipt.not_paid');
+});
+
+test('GET /api/billing/processor/ names the test processor to anyone, with no publishable key', async () => {
+  const res = await s.request({ method: 'GET', url: '/api/billing/processor/' });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), { processor: 'test', publishable_key: null });
 });

@@ -1,7 +1,8 @@
 // /api/billing/charges/...: charges made on cards through the processor, the broker's list
 // of them, one charge read (brought up to date with the processor) and its refunds.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CHARGE_LIST, getCharge, listCharges } from '../../../core/billing/charge-views.js';
+import { CHARGE_LIST, chargeItems, getCharge, listCharges } from '../../../core/billing/charge-views.js';
+import { readableAmount } from '../../../core/billing/amounts.js';
 import { refundCharge } from '../../../core/billing/refunds.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { errors, ref } from '../schemas/common.js';
@@ -19,6 +20,16 @@ const ChargesPage = Type.Object({
   total: Type.String({ description: 'The sum of the paid charges in the list (all pages), in minor units of unit.' }),
   unit: Type.String({ description: 'Three-letter ISO 4217 code of the total\'s currency unit.' }),
 }, { description: 'A page of charges, with their total.' });
+
+const ChargeDetail = Type.Object({
+  ...Charge.properties,
+  line_items: Type.Array(Type.Object({
+    num: Type.Integer({ description: 'The line, counting from zero (what a refund names).' }),
+    description: Type.String({ description: 'What the line pays for (the order it pays).' }),
+    amount: Type.Integer({ description: 'What the line paid, in minor units of the charge\'s unit.' }),
+    readable_amount: Type.String({ description: 'The same, as people read it ("$112.00").' }),
+  }), { description: 'Not in DjaoApp\'s API (its receipt page shows them): the lines the charge pays, in order.' }),
+}, { description: 'A charge with the lines it pays.' });
 
 const RefundBody = Type.Object({
   lines: Type.Array(Type.Object({
@@ -53,9 +64,18 @@ export const chargeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Retrieves a single processor charge',
       description: 'One charge, for its payer\'s members, the members of the providers it pays and the broker\'s managers. A charge still in progress is first looked up at the processor and settled from its answer.',
       params: ChargeParams,
-      response: { 200: ref(Charge, 'The charge.'), ...errors(400, 401, 403, 404) },
+      response: { 200: { ...ChargeDetail, description: 'The charge, with its lines.' }, ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => chargeJson(await getCharge(core, request.caller, request.params.charge)));
+  }, async (request) => {
+    const charge = await getCharge(core, request.caller, request.params.charge);
+    const items = await chargeItems(core, charge.id);
+    return {
+      ...chargeJson(charge),
+      line_items: items.map((item) => ({
+        num: item.position, description: item.descr, amount: item.amount, readable_amount: readableAmount(item.amount, charge.unit),
+      })),
+    };
+  });
 
   app.post('/billing/charges/:charge/refund/', {
     // Money moves: a retry with the same Idempotency-Key refunds once.

@@ -29,6 +29,22 @@ const bankJson = (bank: BankView) => ({
 export const paymentMethodRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { core } = app;
 
+  app.get('/billing/processor/', {
+    schema: {
+      operationId: 'getProcessor',
+      tags: TAGS,
+      summary: 'Retrieves the payment processor',
+      security: [],
+      description: 'Not in DjaoApp (its pages get this from their templates): which processor turns a card into the one-time token that checkout and the card on file take, for anyone. `test` is the built-in offline processor, whose tokens are its test cards (`tok_visa`...); `stripe` needs Stripe.js with `publishable_key` in the browser, so card numbers go to Stripe only.',
+      response: {
+        200: Type.Object({
+          processor: Type.Union([Type.Literal('test'), Type.Literal('stripe')], { description: 'test or stripe.' }),
+          publishable_key: Nullable(Type.String({ description: 'Stripe\'s publishable key (null with the test processor, or when not set).' })),
+        }, { description: 'The processor.' }),
+      },
+    },
+  }, async () => ({ processor: core.config.processor, publishable_key: core.config.stripe?.publishableKey ?? null }));
+
   app.get('/billing/:organization/bank/', {
     schema: {
       operationId: 'getBank',

@@ -1,4 +1,17 @@
-// The billing pages' routes, children of the page frame (components/Shell.tsx).
+// The billing pages' routes, children of the page frame (components/Shell.tsx). The
+// organization's own page (/orgs/:org) is the orgs area's; billing adds the more specific
+// /orgs/:org/billing/* and /orgs/:org/provider/*, which react-router ranks first.
 import type { RouteObject } from 'react-router';
+import { Pricing } from './Pricing';
+import { Cart } from './Cart';
+import { Checkout } from './Checkout';
+import { OrgBilling } from './OrgBilling';
+import { Receipt } from './Receipt';
 
-export const billingRoutes: RouteObject[] = [];
+export const billingRoutes: RouteObject[] = [
+  { path: '/pricing', element: <Pricing /> },
+  { path: '/cart', element: <Cart /> },
+  { path: '/checkout', element: <Checkout /> },
+  { path: '/orgs/:org/billing', element: <OrgBilling /> },
+  { path: '/orgs/:org/billing/receipts/:charge', element: <Receipt /> },
+];
