@@ -41,6 +41,7 @@ export const paymentMethodRoutes: FastifyPluginAsyncTypebox = async (app) => {
           processor: Type.Union([Type.Literal('test'), Type.Literal('stripe')], { description: 'test or stripe.' }),
           publishable_key: Nullable(Type.String({ description: 'Stripe\'s publishable key (null with the test processor, or when not set).' })),
         }, { description: 'The processor.' }),
+        ...errors(429),
       },
     },
   }, async () => ({ processor: core.config.processor, publishable_key: core.config.stripe?.publishableKey ?? null }));
