@@ -140,3 +140,35 @@ test('an invitation for another account says so, and offers to switch', async ()
   await person.page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === new URL(link).pathname);
   person.done();
 });
+
+test('an invitation to an address with no account: sign up from it, activate, come back, accept', async () => {
+  const { service } = portal;
+  const manager = await service.user();
+  const org = await makeOrganization(service);
+  await grantRole(service, org, manager.id, 'manager');
+  const email = `${unique('newcomer')}@example.com`;
+  const invited = await service.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/manager/`, token: manager.token, body: { email } });
+  assert.equal(invited.statusCode, 201, invited.body);
+  const invitation = linkIn(await service.smtp.waitFor(email, (m) => /invites you/.test(m.subject)), '/invitations/');
+
+  const person = await portal.person({ viewport: { width: 390, height: 844 } });
+  const { page } = person;
+  await page.goto(invitation);
+  await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
+  await page.getByRole('link', { name: 'Sign up' }).last().click();
+  await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+  await page.getByLabel('Full name').fill('Newcomer');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
+
+  const activation = await service.smtp.waitFor(email, (m) => /Activate/.test(m.subject), 10_000);
+  await page.goto(linkIn(activation, '/activate/'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Activate and log in' }).click();
+  // The browser remembered where the sign-up started.
+  await page.waitForURL(invitation);
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await page.waitForURL(`${portal.url}/orgs/${org.slug}`);
+  person.done();
+});

@@ -58,10 +58,10 @@ export function Activate() {
     return (
       <AuthCard title="Activate your account">
         <Refusal error={loadError} />
-        <Text>If your account is not active yet, log in with your e-mail address: we send a fresh link. Otherwise, sign up again.</Text>
+        <Text>Not activated yet? Sign up again with the same address: we mail you a new link. Already activated? Log in.</Text>
         <Group>
-          <Button component={Link} to="/login">Log in</Button>
-          <Button component={Link} to="/register" variant="default">Sign up</Button>
+          <Button component={Link} to="/register">Sign up again</Button>
+          <Button component={Link} to="/login" variant="default">Log in</Button>
         </Group>
       </AuthCard>
     );
@@ -98,7 +98,7 @@ export function Activate() {
           error={submission.fieldError('new_password')} autoComplete="new-password" required autoFocus mb="md" />
         <Refusal error={submission.error} fields={['full_name', 'username', 'new_password']} />
         {submission.error?.code === 'link.invalid' && (
-          <Alert color="gray" mt="sm">Log in with your e-mail address to get a fresh activation link.</Alert>
+          <Alert color="gray" mt="sm">Sign up again with the same address to get a new activation link.</Alert>
         )}
         <Button type="submit" fullWidth mt="md" loading={submission.busy}>Activate and log in</Button>
       </form>

@@ -124,7 +124,7 @@ export function Login() {
               {recovery ? 'Use a code from the app instead' : 'Use a recovery code instead'}
             </Button>
           )}
-          <Button variant="subtle" px={0} color="gray" onClick={startOver}>Log in as someone else</Button>
+          <Button variant="subtle" px={0} color="gray" onClick={startOver}>Use another account</Button>
         </Group>
       </AuthCard>
     );
@@ -152,7 +152,9 @@ export function Login() {
           required
           mb="md"
         />
-        <Refusal error={error} fields={['username', 'password']} />
+        <Refusal error={error} fields={['username', 'password']}>
+          {error?.code === 'login.locked' && <div><Anchor component={Link} to="/recover">Reset your password</Anchor></div>}
+        </Refusal>
         <Button type="submit" fullWidth mt="md" loading={busy}>Log in</Button>
       </form>
     </AuthCard>
