@@ -212,6 +212,7 @@ const userRoutes: UserRoute[] = [
       body: { password: p, pubkey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl matrix' },
     }),
   },
+  { name: 'read second factors', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'otp/') }) },
   { name: 'second factors', kind: 'write', ok: 200, prepare: async (x, p) => ({ method: 'PUT', url: u(x, 'otp/'), body: { password: p, email_verification_enabled: false } }) },
   { name: 'read notifications', kind: 'read', ok: 200, prepare: async (x) => ({ method: 'GET', url: u(x, 'notifications/') }) },
   { name: 'set notifications', kind: 'write', ok: 200, prepare: async (x) => ({ method: 'PUT', url: u(x, 'notifications/'), body: { notifications: [] } }) },

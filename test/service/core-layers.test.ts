@@ -12,6 +12,7 @@ const core = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/core');
 
 /** Bottom first. Folders on one line depend on none of each other. */
 const LAYERS: string[][] = [
+  ['todos'],
   ['access', 'notify'],
   ['identity'],
   ['organizations'],

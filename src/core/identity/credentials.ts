@@ -209,6 +209,21 @@ export async function updateOtpSettings(core: Core, caller: Caller, ref: Ref, in
   return { kind: 'settings', ...settings, ...(recoveryCodes ? { recovery_codes: recoveryCodes } : {}) };
 }
 
+/** The second factors as they are: what the account page shows before any change. */
+export async function getOtpSettings(core: Core, caller: Caller, ref: Ref): Promise<{
+  otp_enabled: boolean; email_verification_enabled: boolean; phone_verification_enabled: boolean; recovery_codes_left: number;
+}> {
+  const user = await loadTarget(core, caller, ref, 'user.credentials');
+  const left = await core.db.selectFrom('otp_recovery_codes').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_id', '=', user.id).where('used_at', 'is', null).executeTakeFirstOrThrow();
+  return {
+    otp_enabled: user.otp_enabled,
+    email_verification_enabled: user.email_verification_enabled,
+    phone_verification_enabled: user.phone_verification_enabled,
+    recovery_codes_left: user.otp_enabled ? Number(left.n) : 0,
+  };
+}
+
 /** New recovery codes for the authenticator app, shown once; the old ones stop working. */
 export async function regenerateRecoveryCodes(core: Core, caller: Caller, ref: Ref, input: { password: string }): Promise<string[]> {
   const user = await loadTarget(core, caller, ref, 'user.credentials');

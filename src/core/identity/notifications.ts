@@ -2,7 +2,7 @@
 // API key created) are always sent and are not in this list.
 import type { Caller, Core } from '../context.js';
 import type { Ref } from '../refs.js';
-import { Invalid } from '../errors.js';
+import { Invalid, Unauthenticated } from '../errors.js';
 import { loadTarget } from './accounts.js';
 
 /** Every notification a user may opt in to or out of, by the names DjaoApp uses. */
@@ -27,6 +27,34 @@ export const NOTIFICATION_NAMES = [
   'processor_setup_error_notice',
 ] as const;
 export type NotificationName = (typeof NOTIFICATION_NAMES)[number];
+
+/** What each notification is about, in words a person choosing them reads. */
+const NOTIFICATION_LABELS: Record<NotificationName, string> = {
+  user_registered_notice: 'Someone signed up',
+  user_activated_notice: 'Someone activated their account',
+  contact_requested_notice: 'Someone asked to be contacted',
+  role_request_created_notice: 'Someone asks to join an organization I manage',
+  role_grant_created_notice: 'I am invited to an organization',
+  role_grant_accepted_notice: 'Someone accepted an invitation to an organization I manage',
+  subscription_grant_created_notice: 'A provider offers a subscription to an organization I manage',
+  subscription_grant_accepted_notice: 'A subscription we offered was accepted',
+  subscription_request_created_notice: 'An organization asks to subscribe to one of our plans',
+  subscription_request_accepted_notice: 'A provider accepted our subscription request',
+  order_executed_notice: 'An order was paid',
+  charge_updated_notice: 'A charge succeeded, failed or was refunded',
+  card_updated_notice: 'A payment card was changed',
+  card_expires_soon_notice: 'A payment card expires soon',
+  expires_soon_notice: 'A subscription expires soon',
+  renewal_charge_failed_notice: 'A renewal could not be charged',
+  period_sales_report_created_notice: 'The sales report of a period is ready',
+  processor_setup_error_notice: 'The payment processor is not set up right',
+};
+
+/** Every notification a user may choose, with its label; for any signed-in user. */
+export function listNotificationOptions(caller: Caller): Array<{ value: NotificationName; label: string }> {
+  if (caller.kind !== 'user') throw new Unauthenticated();
+  return NOTIFICATION_NAMES.map((value) => ({ value, label: NOTIFICATION_LABELS[value] }));
+}
 
 const KNOWN = new Set<string>(NOTIFICATION_NAMES);
 

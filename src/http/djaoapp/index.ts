@@ -17,6 +17,7 @@ import { domainRoutes } from './routes/domains.js';
 import { userAdminRoutes } from './routes/user-admin.js';
 import { usersRoutes } from './routes/users.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { todoRoutes } from './routes/todos.js';
 import { contactsRoutes } from './routes/contacts.js';
 import { contactRoutes } from './routes/contact.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -89,6 +90,7 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(userAdminRoutes);
   await app.register(usersRoutes);
   await app.register(sessionRoutes);
+  await app.register(todoRoutes);
   await app.register(contactsRoutes);
   await app.register(contactRoutes);
   await app.register(ledgerRoutes);

@@ -6,10 +6,10 @@ import {
 } from '../../../core/identity/accounts.js';
 import { confirmEmailChange, undoEmailChange } from '../../../core/identity/email-change.js';
 import {
-  changePassword, regenerateRecoveryCodes, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH,
+  changePassword, getOtpSettings, regenerateRecoveryCodes, resetUserApiKey, updateOtpSettings, updateSshKey, MAX_SSH_KEY_LENGTH,
 } from '../../../core/identity/credentials.js';
 import { OTP_SETUP_SECONDS } from '../../../core/identity/otp.js';
-import { NOTIFICATION_NAMES, getNotifications, setNotifications } from '../../../core/identity/notifications.js';
+import { NOTIFICATION_NAMES, getNotifications, listNotificationOptions, setNotifications } from '../../../core/identity/notifications.js';
 import { setSessionCookie } from '../../session-cookie.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { Detail, NoContent, UserParams, errors, ref } from '../schemas/common.js';
@@ -205,6 +205,26 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const RecoveryCodes = Type.Array(Type.String(), {
     description: 'Ten single-use recovery codes, shown only in this answer: each one logs in once in place of a code from the app (as `code`).',
   });
+  app.get('/users/:user/otp/', {
+    schema: {
+      operationId: 'getOtp',
+      tags: USERS,
+      summary: 'Retrieves a user second factors',
+      description: 'Whether the authenticator app, a code by e-mail and a code by SMS are asked for at login, and how many recovery codes '
+        + 'are left unused. Never the seed nor the codes. For the user and the broker\'s managers.',
+      params: UserParams,
+      response: {
+        200: Type.Object({
+          otp_enabled: Type.Boolean({ description: 'The authenticator app is asked for at login.' }),
+          email_verification_enabled: Type.Boolean({ description: 'A code by e-mail is asked for at login.' }),
+          phone_verification_enabled: Type.Boolean({ description: 'A code by SMS is asked for at login.' }),
+          recovery_codes_left: Type.Integer({ description: 'Recovery codes not used yet (0 while the authenticator app is off).' }),
+        }, { description: 'The second factors as they are.' }),
+        ...errors(400, 401, 404),
+      },
+    },
+  }, async (request) => getOtpSettings(core, request.caller, { slug: request.params.user }));
+
   app.put('/users/:user/otp/', {
     schema: {
       operationId: 'updateOtp',
@@ -260,6 +280,21 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Object({ recovery_codes: RecoveryCodes }, { description: 'The new codes, shown only here.' }), ...errors(400, 401, 404, 429) },
     },
   }, async (request) => ({ recovery_codes: await regenerateRecoveryCodes(core, request.caller, { slug: request.params.user }, request.body) }));
+
+  app.get('/users/notifications/options/', {
+    schema: {
+      operationId: 'listNotificationOptions',
+      tags: USERS,
+      summary: 'Lists the notifications a user may choose',
+      description: 'Every e-mail notification a user may opt in to or out of, with a label to show. For any signed-in user. '
+        + 'Addition from Accountcentral (not in DjaoApp).',
+      response: {
+        200: Type.Array(Type.Object({ value: Type.String({ description: 'The name, as in the notifications list.' }), label: Type.String() }),
+          { description: 'Every notification, in the order lists keep.' }),
+        ...errors(401),
+      },
+    },
+  }, async (request) => listNotificationOptions(request.caller));
 
   app.get('/users/:user/notifications/', {
     schema: {

@@ -1,0 +1,174 @@
+// "My account" in a real browser against the real service: enrolling the authenticator app
+// from the page (the secret it shows gives the codes), a profile edit that survives a reload,
+// an API key shown once that then works, a wrong current password shown at its field, the
+// to-dos, and every section on a phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generate } from 'otplib';
+import type { Locator } from 'playwright-core';
+import { startPortal, type Portal } from '../support/browser.js';
+import { makeOrganization, grantRole } from '../support/fixtures.js';
+import { expectRefused } from './auth-helpers.js';
+
+let portal: Portal;
+before(async () => { portal = await startPortal(); });
+after(async () => { await portal?.stop(); });
+
+/** The text a field's aria-describedby points at: its description and its error message. */
+async function describedBy(field: Locator): Promise<string> {
+  const ids = (await field.getAttribute('aria-describedby'))?.split(/\s+/).filter(Boolean) ?? [];
+  const texts = await Promise.all(ids.map((id) => field.page().locator(`[id="${id}"]`).innerText().catch(() => '')));
+  return texts.join('\n');
+}
+
+test('enrolling the authenticator app: scan (read the secret shown), confirm with the current code, recovery codes shown once', async () => {
+  const user = await portal.service.user();
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/security');
+  const { page } = person;
+  await page.getByLabel('Your password').fill(user.password);
+  await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+  await page.getByRole('img', { name: 'QR code to scan with your authenticator app' }).waitFor();
+  const secret = (await page.getByLabel('Secret key', { exact: true }).innerText()).trim();
+  assert.match(secret, /^[A-Z2-7]{16,}$/, 'the secret is shown as text for manual entry');
+  await person.shot('account-security-qr');
+  const code = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
+  await page.getByLabel('Code from the app').fill(code);
+  await page.getByRole('button', { name: 'Turn on the authenticator app' }).click();
+  await page.getByText('Your recovery codes, shown only now').waitFor();
+  const codes = (await page.getByLabel('Recovery codes', { exact: true }).innerText()).trim().split('\n');
+  assert.equal(codes.length, 10);
+  await page.getByText('On', { exact: true }).waitFor();
+  await person.shot('account-security-on');
+
+  const otp = await portal.service.request({ method: 'GET', url: `/api/users/${user.username}/otp/`, token: user.token });
+  assert.equal(otp.json().otp_enabled, true, 'the API shows the authenticator app on');
+  assert.equal(otp.json().recovery_codes_left, 10);
+  // Shown once: a new visit shows how many are left, not the codes.
+  await person.open('/me/security');
+  await page.getByText('10 recovery codes left.').waitFor();
+  assert.equal(await page.getByLabel('Recovery codes', { exact: true }).count(), 0);
+  person.done();
+});
+
+test('a profile edit is saved and shown after a reload', async () => {
+  const user = await portal.service.user();
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me');
+  const { page } = person;
+  assert.equal(await page.getByLabel('Username').inputValue(), user.username);
+  await page.getByLabel('Full name').fill('Ada Lovelace');
+  await page.getByLabel('Nick name').fill('Ada');
+  await page.getByRole('button', { name: 'Save the profile' }).click();
+  await page.getByText('Your profile is saved.').waitFor();
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Profile' }).waitFor();
+  await page.getByText('Ada Lovelace').first().waitFor();
+  assert.equal(await page.getByLabel('Full name').inputValue(), 'Ada Lovelace');
+  assert.equal(await page.getByLabel('Nick name').inputValue(), 'Ada');
+  const profile = await portal.service.request({ method: 'GET', url: `/api/users/${user.username}/`, token: user.token });
+  assert.equal(profile.json().nick_name, 'Ada');
+  person.done();
+});
+
+test('a new API key is shown once, with a copy button, and works as the user name of HTTP Basic', async () => {
+  const user = await portal.service.user();
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/api-keys');
+  const { page } = person;
+  await page.getByLabel('Your current password').fill(user.password);
+  await page.getByRole('button', { name: 'Make a new API key' }).click();
+  const key = (await page.getByLabel('API key', { exact: true }).innerText()).trim();
+  assert.match(key, /^ap_/);
+  await page.getByRole('button', { name: 'Copy api key' }).waitFor();
+  await person.shot('account-api-key');
+  const basic = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+  const asKey = await portal.service.request({ method: 'GET', url: `/api/users/${user.username}/`, headers: { authorization: basic } });
+  assert.equal(asKey.statusCode, 200, asKey.body);
+  assert.equal(asKey.json().username, user.username);
+  await page.getByRole('button', { name: 'I saved it, hide it' }).click();
+  assert.equal(await page.getByLabel('API key', { exact: true }).count(), 0);
+  await person.open('/me/api-keys');
+  assert.equal(await page.getByText(key).count(), 0, 'never shown again');
+  person.done();
+});
+
+test('a wrong current password is told next to its field; a weak new one gets the policy messages under it', async () => {
+  const user = await portal.service.user();
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/password');
+  const { page } = person;
+  const current = page.getByRole('textbox', { name: 'Current password', exact: true });
+  const fresh = page.getByRole('textbox', { name: 'New password', exact: true });
+  await current.fill('not-my-password');
+  await fresh.fill('A-perfectly-fine-new-pa55phrase');
+  await page.getByLabel('New password again').fill('A-perfectly-fine-new-pa55phrase');
+  await page.getByRole('button', { name: 'Change the password' }).click();
+  await page.getByText('Incorrect password.').waitFor();
+  assert.equal(await current.getAttribute('aria-invalid'), 'true');
+  assert.match(await describedBy(current), /Incorrect password\./);
+  await person.shot('account-password-wrong');
+
+  await current.fill(user.password);
+  await fresh.fill('12345');
+  await page.getByLabel('New password again').fill('12345');
+  await page.getByRole('button', { name: 'Change the password' }).click();
+  await page.getByText('This password is entirely numeric.').waitFor();
+  const messages = await describedBy(fresh);
+  assert.match(messages, /too short/);
+  assert.match(messages, /entirely numeric/);
+  // Both refusals were on purpose (Chromium logs each 4xx answer as a console error).
+  expectRefused(person, 400, 2);
+  person.done();
+});
+
+test('the to-dos list an invitation, counted in the menu, and link to it', async () => {
+  const user = await portal.service.user();
+  const manager = await portal.service.user();
+  const org = await makeOrganization(portal.service, { fullName: 'Invitations Inc' });
+  await grantRole(portal.service, org, manager.id, 'manager');
+  const invite = await portal.service.request({ method: 'POST', url: `/api/profile/${org.slug}/roles/contributor/`, token: manager.token, body: { slug: user.username } });
+  assert.equal(invite.statusCode, 201, invite.body);
+
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/todos');
+  const { page } = person;
+  const menu = page.getByRole('navigation', { name: 'Account sections' });
+  await menu.getByRole('link', { name: /To-dos/ }).getByLabel('1 waiting').waitFor();
+  await page.getByText('Invitations Inc invites you to join (Contributors).').waitFor();
+  await person.shot('account-todos');
+  await page.getByRole('link', { name: 'See the invitation: Invitations Inc invites you to join (Contributors).' }).click();
+  await page.waitForURL(`**/me/orgs?q=${org.slug}`);
+  await page.getByRole('heading', { level: 1, name: 'My organizations' }).waitFor();
+  const list = page.getByRole('list', { name: 'My organizations' });
+  await list.getByText('Invitations Inc').waitFor();
+  await list.getByText('Invited').waitFor();
+  await page.getByRole('button', { name: 'Decline Contributors on Invitations Inc' }).waitFor();
+  person.done();
+});
+
+test('every section reads on a phone (390 px), without sideways scrolling', async () => {
+  const user = await portal.service.user({ fullName: 'Phone Person' });
+  const person = await portal.person({ viewport: { width: 390, height: 844 } });
+  await person.login(user.username, user.password);
+  const sections = ['', 'contact', 'password', 'security', 'api-keys', 'ssh-keys', 'notifications', 'preferences', 'events', 'sessions', 'orgs', 'todos'];
+  for (const section of sections) {
+    await person.open(`/me${section ? `/${section}` : ''}`);
+    // Sections fill in after their API answers: wait for the loaders to go.
+    await person.page.getByLabel('Loading').waitFor({ state: 'detached' });
+    const width = await person.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `/me/${section} is ${width} px wide`);
+    await person.shot(`account-390-${section || 'profile'}`);
+  }
+  // The section menu on a phone is a button that opens the list of sections.
+  await person.page.getByRole('button', { name: /Section: To-dos/ }).click();
+  await person.page.getByRole('menuitem', { name: 'Sessions' }).click();
+  await person.page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor();
+  await person.page.getByText('This browser').waitFor();
+  person.done();
+});
