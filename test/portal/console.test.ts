@@ -3,19 +3,12 @@
 // manage the site is told the console is not for them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
+import { startPortal, type Portal } from '../support/browser.js';
+import { expectRefused } from './auth-helpers.js';
 
 let portal: Portal;
 before(async () => { portal = await startPortal(); });
 after(async () => { await portal?.stop(); });
-
-/** Takes the provoked `status` answer (logged by Chromium as a console error) off the problems. */
-function expectRefused(person: PortalPage, status: number): void {
-  const before = person.problems.length;
-  const kept = person.problems.filter((p) => !p.includes(`status of ${status}`));
-  assert.ok(kept.length < before, `the browser saw the ${status} answer`);
-  person.problems.splice(0, person.problems.length, ...kept);
-}
 
 test('an administrator suspends a user from the console; the user is then refused', async () => {
   const victim = await portal.service.user({ username: 'mallory', fullName: 'Mallory Suspect' });
@@ -46,12 +39,16 @@ test('an administrator suspends a user from the console; the user is then refuse
   assert.ok(again.status() >= 400 && again.status() < 500, `login answered ${again.status()}`);
   const session = await user.page.request.get('/api/auth/session/');
   assert.equal((await session.json() as { user: unknown }).user, null);
-  // Their open page says so when they act.
-  await user.page.getByLabel(/^Name/).fill('Shady Corp');
-  await user.page.getByRole('button', { name: 'Create organization' }).click();
-  await user.page.getByRole('alert').waitFor();
+  // Their pages send them to the login page, which says why they cannot come back.
+  await user.page.reload();
+  await user.page.waitForURL((url) => url.pathname === '/login');
+  await user.page.getByLabel('Username or e-mail').fill(victim.username);
+  await user.page.getByLabel('Password').fill(victim.password);
+  await user.page.getByRole('button', { name: 'Log in' }).click();
+  const alert = user.page.getByRole('alert');
+  await alert.getByText('This account is suspended.').waitFor();
   await user.shot('console-suspended-user-refused-390');
-  expectRefused(user, 401);
+  expectRefused(user, again.status());
 
   // Reactivated, they may log in again.
   await admin.page.getByRole('button', { name: 'Reactivate account' }).click();

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
 import { linkIn, pathOf } from '../support/smtp.js';
+import { expectRefused, PASSWORD } from './auth-helpers.js';
 
 let portal: Portal;
 before(async () => { portal = await startPortal(); });
@@ -14,30 +15,23 @@ after(async () => { await portal?.stop(); });
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-/**
- * A refusal the test provokes on purpose: Chromium logs the API's 4xx answer as a console
- * error, which `done()` would count. Only that answer is taken off the list.
- */
-function expectRefused(person: PortalPage, status: number): void {
-  const before = person.problems.length;
-  const kept = person.problems.filter((p) => !p.includes(`status of ${status}`));
-  assert.ok(kept.length < before, `the browser saw the ${status} answer`);
-  person.problems.splice(0, person.problems.length, ...kept);
-}
-
-/** Signs up through the API (register, the activation mail, activate with a password): the cookie lands in the person's browser. */
-async function signUp(person: PortalPage, email: string, fullName: string, password: string): Promise<void> {
-  const registered = await person.page.request.post('/api/auth/register/', { data: { email, full_name: fullName } });
-  assert.equal(registered.status(), 200, await registered.text());
+/** Signs up through the pages: the sign-up form, the activation mail, the activation page (which logs in). */
+async function signUp(person: PortalPage, email: string, fullName: string): Promise<void> {
+  await person.open('/register');
+  await person.page.getByLabel('Full name').fill(fullName);
+  await person.page.getByLabel('E-mail').fill(email);
+  await person.page.getByRole('button', { name: 'Sign up' }).click();
+  await person.page.getByText(`We sent a link to ${email}`).waitFor();
   const mail = await portal.service.smtp.waitFor(email, (m) => m.text.includes('/activate/'));
-  const key = pathOf(linkIn(mail, '/activate/')).split('/').filter(Boolean).pop();
-  const activated = await person.page.request.post(`/api/auth/activate/${key}/`, { data: { new_password: password } });
-  assert.equal(activated.status(), 200, await activated.text());
+  await person.open(pathOf(linkIn(mail, '/activate/')));
+  await person.page.getByLabel('Password').fill(PASSWORD);
+  await person.page.getByRole('button', { name: 'Activate and log in' }).click();
+  await person.page.waitForURL((url) => url.pathname === '/me');
 }
 
 test('sign up, create an organization, invite a colleague by e-mail who accepts from the mail: both see each other', async () => {
   const founder = await portal.person({ viewport: DESKTOP });
-  await signUp(founder, 'ada@rockets.example', 'Ada Founder', 'Correct-Horse-42-battery');
+  await signUp(founder, 'ada@rockets.example', 'Ada Founder');
   await founder.open('/orgs');
   await founder.page.getByText('You are not in any organization yet').waitFor();
   await founder.page.getByLabel(/^Name/).fill('Acme Rockets');
@@ -61,10 +55,15 @@ test('sign up, create an organization, invite a colleague by e-mail who accepts 
   const mail = await portal.service.smtp.waitFor(colleague.email, (m) => m.text.includes('/invitations/'));
   const link = pathOf(linkIn(mail, '/invitations/'));
   const mate = await portal.person({ viewport: PHONE });
-  await mate.login(colleague.username, colleague.password);
-  const [, , , key] = link.split('/');
-  const accepted = await mate.page.request.put(`/api/users/${colleague.username}/accessibles/accept/${key}/`, { data: {} });
-  assert.equal(accepted.status(), 200, await accepted.text());
+  await mate.open(link);
+  await mate.page.getByRole('link', { name: 'Log in' }).last().click();
+  await mate.page.getByLabel('Username or e-mail').fill(colleague.email);
+  await mate.page.getByLabel('Password').fill(colleague.password);
+  await mate.page.getByRole('button', { name: 'Log in' }).click();
+  await mate.page.waitForURL((url) => url.pathname === link);
+  await mate.page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await mate.page.waitForURL('**/orgs/acme-rockets');
+  await mate.page.getByRole('heading', { level: 1, name: 'Acme Rockets' }).waitFor();
   await mate.open('/orgs');
   await mate.page.getByRole('link', { name: 'Acme Rockets' }).click();
   await mate.page.getByRole('heading', { level: 1, name: 'Acme Rockets' }).waitFor();
