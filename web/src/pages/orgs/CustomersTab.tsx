@@ -5,7 +5,7 @@ import { Anchor, Button, Card, Group, SegmentedControl, Stack, Table, Text, Text
 import { Link, useNavigate } from 'react-router';
 import { api, query } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
-import { Loaded, PAGE_SIZE, Pager, SearchBox, StatusBadge, useResource, when, type OrganizationProfile, type Page } from './common';
+import { Loaded, PAGE_SIZE, Pager, QuotaNote, SearchBox, StatusBadge, useResource, when, type OrganizationProfile, type Page } from './common';
 import { useOrg } from './OrgLayout';
 
 export function CustomersTab() {
@@ -76,6 +76,7 @@ function CreateCustomer() {
       <form onSubmit={onSubmit}>
         <Stack gap="sm">
           <FormError error={submit.error} fields={['full_name', 'email', 'manager']} title="The customer was not created" />
+          <QuotaNote error={submit.error} />
           <TextInput label="Customer name" required value={fullName} onChange={(e) => setFullName(e.currentTarget.value)} error={submit.fieldError('full_name')} />
           <TextInput label="Customer e-mail (optional)" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} error={submit.fieldError('email')} />
           <TextInput label="Who will manage it (optional)" description="Recorded in its history; invite them from its Members tab." value={manager}

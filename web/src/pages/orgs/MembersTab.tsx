@@ -7,7 +7,7 @@ import { api, ApiError, query } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
 import { useUser } from '../../lib/session';
 import {
-  ConfirmButton, Loaded, PAGE_SIZE, Pager, refusal, useResource, when,
+  ConfirmButton, Loaded, PAGE_SIZE, Pager, QuotaNote, refusal, useResource, when,
   type Page, type RoleDescriptionWithRoles, type RoleHolder, type User,
 } from './common';
 import { useOrg } from './OrgLayout';
@@ -197,6 +197,7 @@ function GrantForm({ roles, onGranted }: { roles: RoleDescriptionWithRoles[]; on
       <form onSubmit={onSubmit}>
         <Stack gap="sm">
           <FormError error={submit.error} fields={['email', 'slug', 'full_name', 'message']} />
+          <QuotaNote error={submit.error} />
           <Group grow align="start" wrap="wrap">
             <TextInput label="E-mail or username" required value={grantee} onChange={(e) => setGrantee(e.currentTarget.value)}
               miw={220} error={submit.fieldError('email') ?? submit.fieldError('slug')}

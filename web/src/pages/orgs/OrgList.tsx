@@ -6,7 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { PageTitle } from '../../components/PageTitle';
 import { api, query } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
-import { Loaded, PAGE_SIZE, Pager, SearchBox, StatusBadge, useResource, type OrganizationProfile, type Page } from './common';
+import { Loaded, PAGE_SIZE, Pager, QuotaNote, SearchBox, StatusBadge, useResource, type OrganizationProfile, type Page } from './common';
 
 export function OrgList() {
   const [params, setParams] = useSearchParams();
@@ -75,6 +75,7 @@ function CreateOrganization() {
       <form onSubmit={onSubmit}>
         <Stack gap="sm">
           <FormError error={submit.error} fields={['full_name', 'slug', 'email']} />
+          <QuotaNote error={submit.error} />
           <TextInput label="Name" required value={fullName} onChange={(e) => setFullName(e.currentTarget.value)} error={submit.fieldError('full_name')} />
           <TextInput label="Identifier (optional)" description="Shown in addresses; made from the name when left empty." value={slug}
             onChange={(e) => setSlug(e.currentTarget.value)} error={submit.fieldError('slug')} />

@@ -3,6 +3,7 @@
 // suspend, reactivate, close for good (after a confirmation) and set the quotas.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Button, Card, Code, Group, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useNavigate } from 'react-router';
 import { api, query } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
 import { Loaded, PAGE_SIZE, Pager, useResource, when, type Page } from './common';
@@ -13,31 +14,37 @@ interface OrgEvent { created_at: string; type: string; actor: string | null; det
 
 export function OversightTab() {
   const { can } = useOrg();
+  // Each change made here is a new entry of the history, which then loads again.
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((n) => n + 1);
   return (
     <Stack>
-      {can.above ? <Lifecycle /> : (
+      {can.above ? <Lifecycle onChanged={changed} /> : (
         <Text size="sm" c="dimmed">Suspending, closing and quotas belong to whoever sits above this organization (its partner's managers, or the site's administrators).</Text>
       )}
-      <QuotasCard />
-      <History />
+      <QuotasCard onChanged={changed} />
+      <History changes={changes} />
     </Stack>
   );
 }
 
-function Lifecycle() {
-  const { org, reload } = useOrg();
+function Lifecycle({ onChanged }: { onChanged: () => void }) {
+  const { org, can, reload } = useOrg();
+  const navigate = useNavigate();
   const base = `/profile/${encodeURIComponent(org.slug)}`;
   const [reason, setReason] = useState('');
   const [closing, setClosing] = useState(false);
   const [closeReason, setCloseReason] = useState('');
   const [typed, setTyped] = useState('');
-  const suspend = useSubmit(async () => { await api('POST', `${base}/suspend/`, { reason: reason.trim() }); setReason(''); reload(); }, { success: 'Organization suspended.' });
-  const reactivate = useSubmit(async () => { await api('POST', `${base}/reactivate/`, {}); reload(); }, { success: 'Organization reactivated.' });
+  const suspend = useSubmit(async () => { await api('POST', `${base}/suspend/`, { reason: reason.trim() }); setReason(''); reload(); onChanged(); }, { success: 'Organization suspended.' });
+  const reactivate = useSubmit(async () => { await api('POST', `${base}/reactivate/`, {}); reload(); onChanged(); }, { success: 'Organization reactivated.' });
   const close = useSubmit(async () => {
     await api('POST', `${base}/close/`, closeReason.trim() ? { reason: closeReason.trim() } : {});
     setClosing(false);
-    reload();
-  }, { success: 'Organization closed.' });
+    // Once closed, only the site's administrators may still read it: a partner goes back to its customers.
+    if (can.broker) reload();
+    else navigate(org.partner ? `/orgs/${encodeURIComponent(org.partner)}/customers` : '/orgs');
+  }, { success: `${org.printable_name} is closed.` });
   const onSuspend = (event: FormEvent) => { event.preventDefault(); void suspend.run(); };
   if (org.status === 'closed') return null;
   return (
@@ -78,7 +85,7 @@ function Lifecycle() {
   );
 }
 
-function QuotasCard() {
+function QuotasCard({ onChanged }: { onChanged: () => void }) {
   const { org, can } = useOrg();
   const path = `/profile/${encodeURIComponent(org.slug)}/quotas/`;
   const quotas = useResource<Quotas>(path);
@@ -93,6 +100,7 @@ function QuotasCard() {
     const value = (v: number | string) => (v === '' ? null : Number(v));
     await api('PUT', path, { customer_quota: value(customers), seat_quota: value(seats) });
     quotas.reload();
+    onChanged();
   }, { success: 'Quotas saved.' });
   const editable = can.above && org.status !== 'closed';
   const onSubmit = (event: FormEvent) => { event.preventDefault(); void save.run(); };
@@ -127,16 +135,15 @@ function QuotasCard() {
   );
 }
 
-function History() {
+function History({ changes }: { changes: number }) {
   const { org } = useOrg();
   const [page, setPage] = useState(1);
   const events = useResource<Page<OrgEvent>>(`/profile/${encodeURIComponent(org.slug)}/events/${query({ page: page > 1 ? page : undefined, page_size: PAGE_SIZE })}`);
-  // The history follows the organization's state: a suspension shows up at once.
   const { reload } = events;
-  const seen = useRef(org.status);
+  const seen = useRef(changes);
   useEffect(() => {
-    if (seen.current !== org.status) { seen.current = org.status; reload(); }
-  }, [org.status, reload]);
+    if (seen.current !== changes) { seen.current = changes; reload(); }
+  }, [changes, reload]);
   return (
     <Card withBorder component="section" aria-labelledby="history-heading">
       <Title order={2} size="h4" id="history-heading" mb="sm">History</Title>

@@ -21,7 +21,7 @@ export function RolesTab() {
         <Title order={2} size="h4" id="roles-heading" mb="sm">Roles</Title>
         <Text size="sm" c="dimmed" mb="sm">Manager and contributor exist on every organization; the organization may add its own.</Text>
         <FormError error={remove.error} title="The role was not deleted" />
-        {remove.error?.code === 'conflict' || remove.error?.status === 409
+        {remove.error?.code === 'role_description.in_use'
           ? <Text size="sm" c="red" mb="sm">A role can only be deleted once nobody holds it, is invited to it or asks for it: remove those first, on the Members tab.</Text>
           : null}
         <Loaded resource={roles} what="the roles">

@@ -92,10 +92,12 @@ export interface Resource<T> {
   reload(): void;
 }
 
-/** Loads `path` (and again whenever it changes, or on reload); null skips loading. */
+/**
+ * Loads `path` (and again whenever it changes, or on reload); null skips loading. What was
+ * loaded for another path is never answered for this one (no stale organization on a new page).
+ */
 export function useResource<T>(path: string | null): Resource<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const [state, setState] = useState<{ path: string | null; data: T | null; error: ApiError | null }>({ path: null, data: null, error: null });
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -103,16 +105,17 @@ export function useResource<T>(path: string | null): Resource<T> {
     let current = true;
     setLoading(true);
     api<T>('GET', path)
-      .then((value) => { if (current) { setData(value); setError(null); } })
+      .then((value) => { if (current) setState({ path, data: value, error: null }); })
       .catch((caught: unknown) => {
         if (!current) return;
-        setError(caught instanceof ApiError ? caught : new ApiError(0, 'page.error', String(caught), {}));
+        setState({ path, data: null, error: caught instanceof ApiError ? caught : new ApiError(0, 'page.error', String(caught), {}) });
       })
       .finally(() => { if (current) setLoading(false); });
     return () => { current = false; };
   }, [path, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, reload };
+  const fresh = state.path === path;
+  return { data: fresh ? state.data : null, error: fresh ? state.error : null, loading, reload };
 }
 
 /** A resource's loading spinner, its error in words, or its content once there. */
@@ -137,6 +140,18 @@ export function refusal(error: ApiError): string {
     return `${error.message} It may not exist, or you may not be allowed to see it.`;
   }
   return error.message;
+}
+
+const QUOTA_WORDS: Record<string, string> = {
+  'quota.seats_exceeded': 'This organization has used all its seats: everyone who holds, or is invited to, a role takes one. Remove someone, or ask whoever sits above it (its partner, or the site\'s administrators) to raise its seat quota.',
+  'quota.customers_exceeded': 'This organization has as many customers as its quota allows. Ask whoever sits above it (its partner, or the site\'s administrators) to raise its customer quota.',
+  'quota.organizations_exceeded': 'You have created as many organizations as the site allows for one person.',
+};
+
+/** A quota refusal explained (the API's message names the quota; this says what to do). */
+export function QuotaNote({ error }: { error: ApiError | null }) {
+  const words = error ? QUOTA_WORDS[error.code] : undefined;
+  return words ? <Text size="sm" c="red">{words}</Text> : null;
 }
 
 /** DjaoApp's pages: previous and next, with where we are. */
