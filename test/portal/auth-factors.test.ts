@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { generate } from 'otplib';
 import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
 import type { TestUser } from '../support/service.js';
+import type { DevelopmentSmsSender } from '../../src/core/notify/sms.js';
 import { linkIn } from '../support/smtp.js';
 import { PASSWORD, expectRefused } from './auth-helpers.js';
 
@@ -122,6 +123,33 @@ test('a code by e-mail: the page says it was sent, a new one can be asked for, t
   assert.ok(code, second.subject);
   await page.getByLabel('One-time code').fill(code);
   await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${portal.url}/me`);
+  expectRefused(person, 400, 2);
+  person.done();
+});
+
+test('a code by text message: the page says so; without a phone number on file, it says that in words', async () => {
+  const { service } = portal;
+  const user = await service.user({ password: PASSWORD });
+  await service.core.db.updateTable('users').set({ phone_verification_enabled: true }).where('id', '=', user.id).execute();
+  const person = await portal.person({ viewport: { width: 390, height: 844 } });
+  const { page } = person;
+  await fillLogin(person, user.username, user.password);
+  const alert = page.getByRole('alert');
+  await alert.getByText('Your second factor cannot reach you').waitFor();
+  assert.match(await alert.innerText(), /no phone number on file/);
+  assert.doesNotMatch(await alert.innerText(), /^code:/m);
+
+  const phone = '+15555550199';
+  await service.core.db.updateTable('users').set({ phone }).where('id', '=', user.id).execute();
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('We sent a one-time code to your phone by text message.').waitFor();
+  const sms = (service.core.sms as DevelopmentSmsSender).sent.filter((m) => m.to === phone).at(-1);
+  const code = /^(\d{6})/.exec(sms?.text ?? '')?.[1];
+  assert.ok(code, sms?.text);
+  await page.getByLabel('One-time code').fill(code);
+  // The keyboard alone submits the form.
+  await page.getByLabel('One-time code').press('Enter');
   await page.waitForURL(`${portal.url}/me`);
   expectRefused(person, 400, 2);
   person.done();

@@ -38,6 +38,9 @@ export function explain(error: ApiError): { title: string; text: string } | null
       return { title: 'This account cannot log in', text: error.message };
     case 'user.not_activated':
       return { title: 'Activate your account first', text: error.message };
+    case 'phone.missing':
+    case 'email.missing':
+      return { title: 'Your second factor cannot reach you', text: error.field('code') ?? error.message };
     case 'link.invalid':
       return {
         title: 'This link does not work',
