@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPortal, type Portal, type PortalPage } from '../support/browser.js';
 import { makeBuyer } from '../billing/checkout-helpers.js';
+import { linkIn } from '../support/smtp.js';
 
 let portal: Portal;
 
@@ -109,5 +110,61 @@ test('a refused card shows the processor\'s message; the order waits as a balanc
   await page.getByText('Paid', { exact: true }).waitFor();
   expectRefused(person, 404, 1);
   expectRefused(person, 400, 1);
+  person.done();
+});
+
+test('the broker\'s admin sees the new subscriber and the charts, creates a plan and grants it; the subscriber accepts from the mail', async () => {
+  const s = portal.service;
+  const buyer = await makeBuyer(s);
+  assert.equal((await s.request({ method: 'POST', url: '/api/cart/', token: buyer.user.token, body: { plan: planSlug } })).statusCode, 200);
+  const paid = await s.request({ method: 'POST', url: `/api/billing/${buyer.org.slug}/checkout/`, token: buyer.user.token, body: { processor_token: 'tok_visa' } });
+  assert.equal(paid.statusCode, 200, paid.body);
+
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const admin = await portal.person({ viewport });
+    await admin.login(s.admin.username, s.admin.password);
+    await admin.open('/orgs/broker/provider');
+    // The charts draw from the metrics: bars for this month's sales, a line of active subscriptions.
+    const sales = admin.page.getByRole('figure', { name: 'Sales per month' });
+    await sales.locator('svg .recharts-bar-rectangle path').first().waitFor();
+    await admin.page.getByRole('figure', { name: 'Active subscriptions' }).locator('svg .recharts-line-curve').waitFor();
+    await admin.shot(`billing-provider-${viewport.width}`);
+    await admin.page.getByRole('tab', { name: 'Subscribers' }).click();
+    await admin.page.getByRole('table', { name: 'Subscribers' }).getByText(buyer.org.slug, { exact: true }).waitFor();
+    await admin.shot(`billing-subscribers-${viewport.width}`);
+    admin.done();
+  }
+
+  const admin = await portal.person();
+  const { page } = admin;
+  await admin.login(s.admin.username, s.admin.password);
+  await admin.open('/orgs/broker/provider?tab=plans');
+  const title = `Pro ${Date.now().toString(36)}`;
+  await page.getByRole('button', { name: 'New plan' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New plan' });
+  await dialog.getByLabel('Title').fill(title);
+  await dialog.getByLabel('Price per period').fill('99');
+  await dialog.getByLabel('Period', { exact: true }).selectOption('yearly');
+  await dialog.getByRole('button', { name: 'Create the plan' }).click();
+  await page.getByRole('article', { name: title }).getByText('$99.00 / year').waitFor();
+  await page.getByRole('button', { name: `Grant ${title}` }).click();
+  const grant = page.getByRole('dialog', { name: `Grant ${title}` });
+  await grant.getByLabel('Organization (its slug)').fill(buyer.org.slug);
+  await grant.getByRole('button', { name: 'Grant' }).click();
+  await page.getByText('Granted: its managers are mailed a link to accept it.').waitFor();
+  admin.done();
+
+  const mail = await s.smtp.waitFor(buyer.user.email, (m) => m.text.includes('/subscriptions/accept/'));
+  const person = await portal.person({ viewport: { width: 390, height: 844 } });
+  await person.login(buyer.user.username, buyer.user.password);
+  await person.open(new URL(linkIn(mail, '/subscriptions/accept/')).pathname);
+  await person.page.getByRole('button', { name: 'Accept' }).click();
+  await person.page.getByText(`is now subscribed to ${title}.`).waitFor();
+  await person.shot('billing-accept-390');
+  await person.page.getByRole('link', { name: 'See the subscriptions' }).click();
+  await person.page.getByRole('article', { name: title }).getByText('active').waitFor();
+  // Paid without keeping the card: the billing page finds no card on file.
+  await person.page.getByText('No card on file').waitFor();
+  expectRefused(person, 404, 1);
   person.done();
 });

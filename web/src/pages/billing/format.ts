@@ -28,9 +28,10 @@ export function planPrice(plan: Plan): string {
   return `${money(plan.period_amount, plan.unit)} / ${period(plan.period_type, plan.period_length)}`;
 }
 
-export function discount(type: DiscountType, value: number, unit: string): string {
+/** A discount; `unit` null when it depends on the plan it applies to (a coupon for any plan). */
+export function discount(type: DiscountType, value: number, unit: string | null): string {
   if (type === 'percentage') return `${value / 100}% off`;
-  if (type === 'currency') return `${money(value, unit)} off`;
+  if (type === 'currency') return unit ? `${money(value, unit)} off` : `${(value / 100).toFixed(2)} off, in the plan's currency`;
   return `${value} free period${value === 1 ? '' : 's'}`;
 }
 

@@ -7,6 +7,8 @@ import { Cart } from './Cart';
 import { Checkout } from './Checkout';
 import { OrgBilling } from './OrgBilling';
 import { Receipt } from './Receipt';
+import { Provider } from './Provider';
+import { AcceptSubscriber, AcceptSubscription } from './Accept';
 
 export const billingRoutes: RouteObject[] = [
   { path: '/pricing', element: <Pricing /> },
@@ -14,4 +16,8 @@ export const billingRoutes: RouteObject[] = [
   { path: '/checkout', element: <Checkout /> },
   { path: '/orgs/:org/billing', element: <OrgBilling /> },
   { path: '/orgs/:org/billing/receipts/:charge', element: <Receipt /> },
+  { path: '/orgs/:org/provider', element: <Provider /> },
+  // Keyed pages the mails link to (src/http/portal/links.ts).
+  { path: '/orgs/:organization/subscriptions/accept/:key', element: <AcceptSubscription /> },
+  { path: '/orgs/:organization/subscribers/accept/:key', element: <AcceptSubscriber /> },
 ];
