@@ -39,6 +39,7 @@ export const ORGANIZATION_LIST: ListSpec = {
   tieBreaker: 'organizations.id',
   filterable: {
     id: { column: 'organizations.id', type: 'integer' },
+    slug: { column: 'organizations.slug', type: 'string' },
     partner_id: { column: 'organizations.partner_id', type: 'integer' },
     created_at: { column: 'organizations.created_at', type: 'datetime' },
   },

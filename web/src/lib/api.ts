@@ -21,12 +21,33 @@ export class ApiError extends Error {
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * get.chat's errors (`/account`, `/integration`) are `{message, code, description}`; an
+ * invalid body's description lists its fields as `name: messages; name: messages`.
+ */
+function getChatErrorOf(status: number, body: Record<string, unknown>, fallback: string): ApiError {
+  const message = typeof body.message === 'string' ? body.message : fallback;
+  const description = typeof body.description === 'string' ? body.description : '';
+  const fields: Record<string, string[]> = {};
+  if (description && description !== message) {
+    for (const part of description.split('; ')) {
+      const named = /^([\w.[\]-]+): (.+)$/s.exec(part);
+      if (named) fields[named[1]!] = [named[2]!];
+    }
+  }
+  const detail = Object.keys(fields).length > 0 || !description ? message : description;
+  return new ApiError(status, String(body.code), detail, fields);
+}
+
 function errorOf(status: number, body: unknown): ApiError {
   const fields: Record<string, string[]> = {};
   let detail = status >= 500 ? 'The service could not answer. Try again in a moment.' : 'The request was refused.';
   let code = `http.${status}`;
-  if (body && typeof body === 'object') {
-    for (const [name, value] of Object.entries(body)) {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const record = body as Record<string, unknown>;
+    // DjaoApp's `code` is a field (a login's one-time code: a list of messages), get.chat's a string.
+    if (typeof record.code === 'string' && typeof record.message === 'string') return getChatErrorOf(status, record, detail);
+    for (const [name, value] of Object.entries(record)) {
       if (name === 'detail' && typeof value === 'string') detail = value;
       else if (name === 'error_code' && typeof value === 'string') code = value;
       else if (Array.isArray(value) && value.every((m) => typeof m === 'string')) fields[name] = value as string[];
@@ -43,6 +64,10 @@ export async function api<T = unknown>(method: Method, path: string, body?: unkn
     init.body = body;
   } else if (body !== undefined) {
     init.body = JSON.stringify(body);
+    init.headers = { ...init.headers, 'content-type': 'application/json' };
+  } else if (method !== 'GET') {
+    // A change made with the session cookie must say JSON, even without a body (the
+    // service's guard against cross-site forms); an empty JSON body is read as {}.
     init.headers = { ...init.headers, 'content-type': 'application/json' };
   }
   let response: Response;

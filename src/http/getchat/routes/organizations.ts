@@ -16,6 +16,8 @@ import { userJson } from '../shapes/users.js';
 /** G2 and G4's filters, as the seed lists them. */
 const ORGANIZATION_FILTERS: FilterDeclaration = {
   id: { type: 'integer', ops: ['eq', 'ne', 'in', 'nin'] },
+  // Ours: the portal's pages name an organization by its slug (DjaoApp's); this finds its id.
+  slug: { type: 'string', ops: ['eq'], description: 'The organization\'s slug, as DjaoApp\'s API and the portal\'s addresses name it.' },
   users_ids: { type: 'integer', ops: ['eq'], description: 'Organizations where this user has an accepted access.' },
   accesses_types: { type: 'string', ops: ['eq'], description: 'Organizations with an access of this type: `DIRECT` (accepted) or `INVITED` (pending).' },
   partner_id: { type: 'integer', ops: ['eq', 'ne', 'in', 'nin'], description: 'The partner organization (`null` for none).' },
