@@ -97,3 +97,39 @@ test('someone who does not manage the site is told the console is not for them',
   await person.shot('console-not-allowed-1280');
   person.done();
 });
+
+test("an organization's manager claims e-mail domains; the administrator approves them from the console", async () => {
+  const owner = await portal.service.user({ username: 'domainowner', email: 'owner@widgets.example' });
+  const created = await portal.service.request({ method: 'POST', url: '/api/profile/', token: owner.token, body: { full_name: 'Widget Works' } });
+  assert.equal(created.statusCode, 201);
+  const manager = await portal.person({ viewport: { width: 390, height: 844 } });
+  await manager.login(owner.username, owner.password);
+  await manager.open('/orgs/widget-works/domains');
+  await manager.page.getByText('No domain claimed yet.').waitFor();
+  const claim = async (domain: string) => {
+    await manager.page.getByLabel(/^Domain/).fill(domain);
+    await manager.page.getByRole('button', { name: 'Claim domain' }).click();
+  };
+  // A claim waits for the site's administrators; a free-mail domain is refused next to the field.
+  await claim('gmail.com');
+  await manager.page.getByText("A free e-mail provider's domain cannot belong to an organization.").waitFor();
+  expectRefused(manager, 400);
+  await claim('widgets.example');
+  await manager.page.getByText(/^asked /).waitFor();
+  await claim('gadgets.example');
+  await manager.page.getByText(/^asked /).nth(1).waitFor();
+  await manager.shot('orgs-domains-390');
+
+  const admin = await portal.person();
+  await admin.login(portal.service.admin.username, portal.service.admin.password);
+  await admin.open('/console');
+  await admin.page.getByRole('button', { name: 'Approve gadgets.example' }).click();
+  await admin.page.getByRole('button', { name: 'Approve gadgets.example' }).waitFor({ state: 'detached' });
+  await admin.page.getByRole('button', { name: 'Approve widgets.example' }).click();
+  await admin.page.getByText('Nothing is waiting.').waitFor();
+  await manager.page.reload();
+  await manager.page.getByText(/^proved /).nth(1).waitFor();
+  assert.equal(await manager.page.getByText(/^asked /).count(), 0, 'both domains are proved now');
+  manager.done();
+  admin.done();
+});

@@ -32,7 +32,7 @@ export function DomainsTab() {
     <Card withBorder component="section" aria-labelledby="domains-heading">
       <Title order={2} size="h4" id="domains-heading" mb="xs">E-mail domains</Title>
       <Text size="sm" c="dimmed" mb="sm">
-        A domain is proved at once when you have a verified address there (never a free-mail domain); otherwise it waits for the site's administrators.
+        A domain you claim waits for the site's administrators to verify it (a free-mail domain is refused).
         Roles marked “given to the domain's users” then reach people with a verified address at a proved domain.
       </Text>
       <Stack gap="sm">

@@ -157,7 +157,7 @@ export function JoinRequest({ holder, role, roles, busy, act }: { holder: RoleHo
     <Group justify="space-between" wrap="wrap" gap="xs">
       <div>
         <Text>{name}</Text>
-        <Text size="xs" c="dimmed">{holder.user.email ?? holder.user.username} asks to be {role.title}, {when(holder.created_at)}</Text>
+        <Text size="xs" c="dimmed">{holder.user.email ?? holder.user.username} asks for the role “{role.title}”, {when(holder.created_at)}</Text>
       </div>
       <Group gap="xs" align="end">
         <Select label={`Role for ${name}`} size="xs" w={170} value={as} allowDeselect={false}
