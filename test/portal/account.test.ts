@@ -83,7 +83,7 @@ test('a new API key is shown once, with a copy button, and works as the user nam
   await page.getByRole('button', { name: 'Make a new API key' }).click();
   const key = (await page.getByLabel('API key', { exact: true }).innerText()).trim();
   assert.match(key, /^ap_/);
-  await page.getByRole('button', { name: 'Copy api key' }).waitFor();
+  await page.getByRole('button', { name: 'Copy API key' }).waitFor();
   await person.shot('account-api-key');
   const basic = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
   const asKey = await portal.service.request({ method: 'GET', url: `/api/users/${user.username}/`, headers: { authorization: basic } });
@@ -170,5 +170,59 @@ test('every section reads on a phone (390 px), without sideways scrolling', asyn
   await person.page.getByRole('menuitem', { name: 'Sessions' }).click();
   await person.page.getByRole('heading', { level: 1, name: 'Sessions' }).waitFor();
   await person.page.getByText('This browser').waitFor();
+  person.done();
+});
+
+test('my organizations: ask to join by slug, withdraw; the last manager is told why leaving is refused', async () => {
+  const user = await portal.service.user();
+  const mine = await makeOrganization(portal.service, { fullName: 'Solo Shop' });
+  await grantRole(portal.service, mine, user.id, 'manager');
+  const other = await makeOrganization(portal.service, { fullName: 'Big Corp' });
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/orgs');
+  const { page } = person;
+  const list = page.getByRole('list', { name: 'My organizations' });
+  await list.getByRole('link', { name: 'Solo Shop' }).waitFor();
+
+  await page.getByLabel("Organization's identifier (slug)").fill(other.slug);
+  await page.getByLabel('Message to its managers').fill('I work on the billing team.');
+  await page.getByRole('button', { name: 'Ask to join' }).click();
+  await page.getByText('Your request to join Big Corp is sent.').waitFor();
+  await list.getByText('Asked to join').waitFor();
+  await person.shot('account-orgs');
+  await page.getByRole('button', { name: /^Withdraw .* on Big Corp$/ }).click();
+  await list.getByText('Big Corp').waitFor({ state: 'detached' });
+
+  await page.getByRole('button', { name: /^Leave .* on Solo Shop$/ }).click();
+  await page.getByRole('alert').getByText('You are its last manager').waitFor();
+  await page.getByText(/make someone else a manager first/).waitFor();
+  expectRefused(person, 409);
+  await list.getByRole('link', { name: 'Solo Shop' }).waitFor();
+  person.done();
+});
+
+test('sessions: another session is logged out from the list; this one is marked', async () => {
+  const user = await portal.service.user();
+  const elsewhere = await portal.service.request({ method: 'POST', url: '/api/auth/', body: { username: user.username, password: user.password } });
+  assert.equal(elsewhere.statusCode, 200, elsewhere.body);
+  const otherToken = elsewhere.json().token as string;
+  const person = await portal.person();
+  await person.login(user.username, user.password);
+  await person.open('/me/sessions');
+  const { page } = person;
+  const list = page.getByRole('list', { name: 'Open sessions' });
+  await list.getByText('This browser').waitFor();
+  // The service user() session, the one above and this browser's.
+  const before = await list.getByRole('listitem').count();
+  assert.ok(before >= 2, `${before} sessions listed`);
+  await page.getByRole('button', { name: 'Log out every other session' }).click();
+  await page.getByText('Every other session is logged out.').waitFor();
+  await list.getByRole('button', { name: /^Log out the session/ }).first().waitFor({ state: 'detached' });
+  assert.equal(await list.getByRole('listitem').count(), 1);
+  const refused = await portal.service.request({ method: 'GET', url: `/api/users/${user.username}/`, token: otherToken });
+  assert.equal(refused.statusCode, 401, 'the other session is over');
+  const still = await page.request.get(`/api/users/${user.username}/`);
+  assert.equal(still.status(), 200, 'this browser is still logged in');
   person.done();
 });

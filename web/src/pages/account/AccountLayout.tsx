@@ -1,7 +1,7 @@
 // The frame of "My account": the list of sections (a side list on a desktop, a menu
 // button on a phone) and the section's page. The to-dos entry shows how many wait.
 import { useEffect, useState } from 'react';
-import { Badge, Box, Button, Grid, Menu, NavLink, Stack } from '@mantine/core';
+import { Badge, Box, Button, ComboboxChevron, Grid, Group, Menu, NavLink, Stack } from '@mantine/core';
 import { Link, NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 import { api, type Page } from '../../lib/api';
 
@@ -51,7 +51,7 @@ export function AccountLayout() {
           <Box hiddenFrom="sm">
             <Menu position="bottom-start" width={260}>
               <Menu.Target>
-                <Button variant="default" fullWidth justify="space-between" rightSection={countBadge(todos)}>
+                <Button variant="default" fullWidth justify="space-between" rightSection={<Group gap={6} wrap="nowrap">{countBadge(todos)}<ComboboxChevron /></Group>}>
                   Section: {current.label}
                 </Button>
               </Menu.Target>

@@ -1,5 +1,5 @@
 // A secret shown once, with a button that copies it.
-import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
+import { Button, Code, CopyButton, Group } from '@mantine/core';
 
 export function CopyField({ value, label }: { value: string; label: string }) {
   return (
@@ -7,12 +7,10 @@ export function CopyField({ value, label }: { value: string; label: string }) {
       <Code block style={{ flex: 1, wordBreak: 'break-all', whiteSpace: 'pre-wrap' }} aria-label={label}>{value}</Code>
       <CopyButton value={value}>
         {({ copied, copy }) => (
-          <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-            <ActionIcon variant={copied ? 'filled' : 'default'} color={copied ? 'teal' : undefined} size="lg" onClick={copy}
-              aria-label={copied ? `${label} copied` : `Copy ${label.toLowerCase()}`}>
-              {copied ? '✓' : '⧉'}
-            </ActionIcon>
-          </Tooltip>
+          <Button variant={copied ? 'filled' : 'default'} color={copied ? 'teal' : undefined} size="xs" onClick={copy}
+            aria-label={copied ? `${label} copied` : `Copy ${label}`}>
+            {copied ? 'Copied' : 'Copy'}
+          </Button>
         )}
       </CopyButton>
     </Group>
