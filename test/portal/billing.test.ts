@@ -168,3 +168,51 @@ test('the broker\'s admin sees the new subscriber and the charts, creates a plan
   expectRefused(person, 404, 1);
   person.done();
 });
+
+test('a coupon made on the provider\'s page is redeemed in the cart; the provider accepts the paid request from the mail', async () => {
+  const s = portal.service;
+  const title = `Curated ${Date.now().toString(36)}`;
+  const created = await s.request({
+    method: 'POST', url: '/api/profile/broker/plans/', token: s.admin.token,
+    body: { title, period_amount: 4000, period_type: 'monthly', is_active: true, optin_on_request: true },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const code = `HALF${Date.now().toString(36)}`.toUpperCase();
+
+  const admin = await portal.person({ viewport: { width: 390, height: 844 } });
+  await admin.login(s.admin.username, s.admin.password);
+  await admin.open('/orgs/broker/provider?tab=coupons');
+  await admin.page.getByLabel('Code').fill(code);
+  await admin.page.getByLabel('Percent off').fill('50');
+  await admin.page.getByLabel('Plan', { exact: true }).selectOption({ label: title });
+  await admin.page.getByRole('button', { name: 'Create the coupon' }).click();
+  await admin.page.getByRole('table', { name: 'Coupons' }).getByText(code, { exact: true }).waitFor();
+  await admin.shot('billing-coupons-390');
+
+  const buyer = await makeBuyer(s);
+  const person = await portal.person();
+  const { page } = person;
+  await person.login(buyer.user.username, buyer.user.password);
+  const added = await page.request.post('/api/cart/', { data: { plan: created.json().slug } });
+  assert.equal(added.status(), 200, await added.text());
+  await person.open('/cart');
+  await page.getByLabel('Coupon code').fill(code);
+  await page.getByRole('button', { name: 'Redeem' }).click();
+  await page.getByText(`Coupon ${code} applied`).waitFor();
+  await page.getByRole('link', { name: 'Check out' }).click();
+  await page.getByRole('cell', { name: new RegExp(`\\(code: ${code}\\)`) }).waitFor();
+  await page.getByRole('button', { name: 'Pay $20.00' }).click();
+  await page.waitForURL(`**/orgs/${buyer.org.slug}/billing/receipts/**`);
+  await page.getByText('Paid', { exact: true }).waitFor();
+  await page.getByRole('link', { name: 'Back to billing' }).click();
+  await page.getByRole('article', { name: title }).getByText('Waiting for the provider to accept it.').waitFor();
+  expectRefused(person, 404, 1);
+  person.done();
+
+  const mail = await s.smtp.waitFor(s.admin.email, (m) => m.text.includes('/subscribers/accept/'));
+  await admin.open(new URL(linkIn(mail, '/subscribers/accept/')).pathname);
+  await admin.page.getByRole('button', { name: 'Accept' }).click();
+  await admin.page.getByText(`is now a subscriber of ${title}.`).waitFor();
+  await admin.shot('billing-accept-subscriber-390');
+  admin.done();
+});
