@@ -75,6 +75,13 @@ test('all organizations and the site settings, for the administrator', async () 
   await admin.page.getByRole('button', { name: 'Reactivate organization' }).waitFor();
   await admin.page.getByRole('table', { name: 'History' }).getByText('suspended', { exact: true }).waitFor();
   await admin.shot('console-org-oversight-390');
+  // Its own manager is now refused, with the reason.
+  const member = await portal.person();
+  await member.login(owner.username, owner.password);
+  await member.open('/orgs/zeta-widgets');
+  await member.page.getByRole('alert').getByText('This organization is suspended: Unpaid invoices.').waitFor();
+  expectRefused(member, 403);
+  member.done();
 
   await admin.open('/console/settings');
   await admin.page.getByLabel(/^Site name/).fill('Rocket Portal');

@@ -34,14 +34,17 @@ test('sign up, create an organization, invite a colleague by e-mail who accepts 
   await signUp(founder, 'ada@rockets.example', 'Ada Founder');
   await founder.open('/orgs');
   await founder.page.getByText('You are not in any organization yet').waitFor();
+  // By keyboard: Enter in the form creates it.
   await founder.page.getByLabel(/^Name/).fill('Acme Rockets');
-  await founder.page.getByRole('button', { name: 'Create organization' }).click();
+  await founder.page.getByLabel(/^Name/).press('Enter');
   await founder.page.waitForURL('**/orgs/acme-rockets');
   await founder.page.getByRole('heading', { level: 1, name: 'Acme Rockets' }).waitFor();
   await founder.page.getByRole('button', { name: 'Save profile' }).waitFor();
   await founder.shot('orgs-profile-1280');
 
-  await founder.page.getByRole('tab', { name: 'Members' }).click();
+  // The tabs follow the arrow keys.
+  await founder.page.getByRole('tab', { name: 'Profile' }).focus();
+  await founder.page.keyboard.press('ArrowRight');
   await founder.page.waitForURL('**/orgs/acme-rockets/members');
   const colleague = await portal.service.user({ username: 'grace', email: 'grace@rockets.example', fullName: 'Grace Colleague' });
   await founder.page.getByLabel('E-mail or username').fill(colleague.email);
