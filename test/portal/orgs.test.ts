@@ -33,7 +33,7 @@ test('sign up, create an organization, invite a colleague by e-mail who accepts 
   const founder = await portal.person({ viewport: DESKTOP });
   await signUp(founder, 'ada@rockets.example', 'Ada Founder');
   await founder.open('/orgs');
-  await founder.page.getByText('You are not in any organization yet').waitFor();
+  await founder.page.getByText('You are not in an organization yet').waitFor();
   // By keyboard: Enter in the form creates it.
   await founder.page.getByLabel(/^Name/).fill('Acme Rockets');
   await founder.page.getByLabel(/^Name/).press('Enter');

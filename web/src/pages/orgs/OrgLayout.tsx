@@ -95,7 +95,7 @@ export function OrgLayout() {
           return (
             <Context.Provider value={{ org: loaded, can, reload: profile.reload }}>
               {loaded.status === 'suspended' && <Alert color="orange" title="Suspended">This organization is suspended: its members cannot use it until it is reactivated.</Alert>}
-              {loaded.status === 'closed' && <Alert color="gray" title="Closed">This organization is closed. Its history is kept; nothing can change any more.</Alert>}
+              {loaded.status === 'closed' && <Alert color="gray" title="Closed">This organization is closed. Its history is kept; nothing can change now.</Alert>}
               <Text size="sm" c="dimmed">Identifier: {loaded.slug}</Text>
               <Tabs value={tabs.includes(sub) ? sub : sub === '' ? 'profile' : null} onChange={(value) => navigate(value && value !== 'profile' ? `${base}/${value}` : base)}>
                 <Tabs.List aria-label="Parts of the organization">

@@ -27,7 +27,7 @@ export function OrgList() {
       <SearchBox label="Search organizations" value={q} onSearch={(text) => go({ q: text, page: 1 })} />
       <Loaded resource={list} what="the organizations">
         {(data) => data.results.length === 0
-          ? <Text c="dimmed">{q ? `No organization matches “${q}”.` : 'You are not in any organization yet. Create one below, or accept an invitation from your mail.'}</Text>
+          ? <Text c="dimmed">{q ? `No organization matches “${q}”.` : 'You are not in an organization yet. Create one below, or accept an invitation from your mail.'}</Text>
           : (
             <>
               <Table.ScrollContainer minWidth={420}>

@@ -123,7 +123,7 @@ function QuotasCard({ onChanged }: { onChanged: () => void }) {
                     <NumberInput label="Customer quota" description="Empty for no limit." min={0} max={1_000_000} allowDecimal={false} value={customers} onChange={setCustomers} error={save.fieldError('customer_quota')} />
                     <NumberInput label="Seat quota" description="Empty for no limit." min={0} max={1_000_000} allowDecimal={false} value={seats} onChange={setSeats} error={save.fieldError('seat_quota')} />
                   </SimpleGrid>
-                  <Text size="xs" c="dimmed">A quota below what is used blocks new customers or seats without removing any.</Text>
+                  <Text size="xs" c="dimmed">A quota below what is used blocks new customers or seats; it removes none.</Text>
                   <Group><Button type="submit" loading={save.busy}>Save quotas</Button></Group>
                 </Stack>
               </form>

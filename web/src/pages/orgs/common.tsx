@@ -200,7 +200,7 @@ export const PAGE_SIZE = 20;
 export type { Page };
 
 /**
- * A button that asks before acting; the dialog closes once it ran, and the page shows any error.
+ * A button that asks before acting; the dialog closes once it ran, and the page shows the error, if there is one.
  * Dialogs here do not lock the page's scroll: that lock injects a <style> without the CSP nonce.
  */
 export function ConfirmButton({ label, title, children, confirm, color = 'red', busy, action, size = 'xs', variant = 'light' }: {
