@@ -9,12 +9,15 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { getchatFigures } from './getchat-figures.js';
+import { portalFigures } from './portal-figures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = 1;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROFILE = process.argv.includes('--cpu-prof');
+/** `npm run bench -- --portal`: only the web portal's figures (j). */
+const PORTAL_ONLY = process.argv.includes('--portal');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
 /** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
@@ -197,6 +200,9 @@ async function main() {
   pin(process.pid, 0);
   report(`node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${DURATION} s per figure after ${WARMUP} s warm-up, ${CONNECTIONS} connections${PIN ? '; load generator on core 0, servers on core 1' : ''}`);
 
+  const portal = () => portalFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop, admin: ADMIN });
+  if (PORTAL_ONLY) return portal();
+
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
   const base = await load(`http://127.0.0.1:${hello.port}/`);
@@ -267,6 +273,7 @@ async function main() {
   await checkoutFigures(origin, svc.checkout, figures);
   await stop(svc.child);
   await getchatFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
+  await portal();
 
   const hashing = await new Promise<{ argon2PerSecond: number; sha256PerSecond: number }>((done, reject) => {
     const child = fork(join(root, 'bench/hashing.ts'), ['3'], { cwd: root, execArgv: tsx, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
