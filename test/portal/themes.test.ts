@@ -195,3 +195,48 @@ test('the site\'s CSS alone: list, set, replace, remove', async () => {
   assert.equal((await portal.service.request({ method: 'DELETE', url: '/api/themes/sitecss', token: admin() })).statusCode, 204);
   assert.equal((await list()).count, 0);
 });
+
+test('CSS variables: set, listed, served on :root before the theme\'s CSS, refused when they could break out', async () => {
+  const put = (body: unknown, token: string | undefined = admin()) => portal.service.request({ method: 'PUT', url: '/api/themes/sitecss/variables/', token, body });
+  const set = await put({ name: 'brand', value: '#123456' });
+  assert.equal(set.statusCode, 200, set.body);
+  assert.equal(set.json().name, 'brand');
+  assert.equal(set.json().value, '#123456');
+  assert.equal((await put({ name: 'gap', value: 'calc(1rem + 2px)' })).statusCode, 200);
+  const changed = await put({ name: 'brand', value: 'rgb(4, 5, 6)' });
+  assert.equal(changed.json().created_at, set.json().created_at);
+  const list = (await portal.service.request({ method: 'GET', url: '/api/themes/sitecss/variables/', token: admin() })).json();
+  assert.deepEqual(list.results.map((v: { name: string; value: string }) => [v.name, v.value]), [['brand', 'rgb(4, 5, 6)'], ['gap', 'calc(1rem + 2px)']]);
+
+  // With the theme's own CSS after the variables, using one.
+  assert.equal((await upload(Buffer.from('h1 { color: var(--brand); }'), admin(), { url: '/api/themes/sitecss' })).status, 201);
+  const css = await (await fetch(`${portal.url}/themes/site.css`)).text();
+  assert.equal(css, ':root {\n  --brand: rgb(4, 5, 6);\n  --gap: calc(1rem + 2px);\n}\nh1 { color: var(--brand); }');
+  const person = await portal.person();
+  await person.open('/login');
+  assert.equal(await person.page.evaluate(() => getComputedStyle(document.querySelector('h1')!).color), 'rgb(4, 5, 6)');
+
+  for (const value of ['red; } body { display: none', 'url(https://evil.example/x.png)', 'red /* x', '"unterminated', 'calc((1px)', 'a{b}', 'x\\3b']) {
+    const refused = await put({ name: 'evil', value });
+    assert.equal(refused.statusCode, 400, value);
+    assert.ok(refused.json().value, value);
+  }
+  for (const body of [{ name: 'Bad Name', value: 'red' }, { name: '--x', value: 'red' }]) {
+    const refused = await put(body);
+    assert.equal(refused.statusCode, 400);
+    assert.ok(refused.json().name);
+  }
+  assert.equal((await put({ name: 'brand' })).statusCode, 400);
+  assert.equal((await put({ name: 'brand', value: 5 })).statusCode, 400);
+  assert.equal((await portal.service.request({ method: 'PUT', url: '/api/themes/sitecss/variables/', token: admin(), body: '{"name":' })).statusCode, 400);
+  const user = await portal.service.user();
+  assert.equal((await put({ name: 'brand', value: 'red' }, user.token)).statusCode, 403);
+  assert.equal((await portal.service.request({ method: 'GET', url: '/api/themes/sitecss/variables/', token: user.token })).statusCode, 403);
+  assert.equal((await put({ name: 'brand', value: 'red' }, '')).statusCode, 401);
+
+  // A reset takes the variables too.
+  assert.equal((await portal.service.request({ method: 'DELETE', url: '/api/themes/', token: admin() })).statusCode, 204);
+  assert.equal(await (await fetch(`${portal.url}/themes/site.css`)).text(), '');
+  assert.equal((await portal.service.request({ method: 'GET', url: '/api/themes/sitecss/variables/', token: admin() })).json().count, 0);
+  person.done();
+});

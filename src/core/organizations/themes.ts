@@ -19,6 +19,8 @@ export const THEME_LIMITS: ZipLimits = { maxEntries: 300, maxFileBytes: 2_000_00
 export const THEME_ARCHIVE_BYTES = 5_000_000;
 
 export const SITE_CSS = 'site.css';
+/** The site's CSS variables (DjaoApp's "LESS variables"), a JSON object name → value; never served as is. */
+const VARIABLES = 'variables.json';
 
 interface Kind {
   type: string;
@@ -205,15 +207,88 @@ export interface ServedThemeFile {
   etag: string;
 }
 
+export interface CssVariable {
+  name: string;
+  value: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+type StoredVariables = Record<string, { value: string; created_at: string; updated_at: string }>;
+
+async function storedVariables(db: Core['db']): Promise<StoredVariables> {
+  const row = await db.selectFrom('theme_files').select('content').where('path', '=', VARIABLES).executeTakeFirst();
+  return row ? JSON.parse(Buffer.from(row.content).toString('utf8')) as StoredVariables : {};
+}
+
+const toVariable = (name: string, v: StoredVariables[string]): CssVariable =>
+  ({ name, value: v.value, created_at: new Date(v.created_at), updated_at: new Date(v.updated_at) });
+
+export async function listCssVariables(core: Core, caller: Caller): Promise<CssVariable[]> {
+  await authorizeSite(core, caller, 'site.theme');
+  return Object.entries(await storedVariables(core.db)).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => toVariable(n, v));
+}
+
+const VARIABLE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Colours, lengths, font names, numbers, calc() and the like: nothing that ends a rule or fetches. */
+const VARIABLE_VALUE = /^[A-Za-z0-9#%.,()+*\/ '"-]{1,200}$/;
+
+/**
+ * Sets one CSS variable: `--<name>: <value>` on `:root` at the top of /themes/site.css, so
+ * the theme's CSS (and the portal's, for Mantine's `--mantine-*`) can use it.
+ */
+export async function putCssVariable(core: Core, caller: Caller, name: string, value: string): Promise<CssVariable> {
+  await authorizeSite(core, caller, 'site.theme');
+  if (!VARIABLE_NAME.test(name)) throw new Invalid('name', 'Lower-case letters, digits and dashes, starting with a letter (the CSS variable is --<name>).');
+  const trimmed = value.trim();
+  if (!VARIABLE_VALUE.test(trimmed) || /url\s*\(|\/\*|\*\/|\\/i.test(trimmed) || (trimmed.match(/\(/g) ?? []).length !== (trimmed.match(/\)/g) ?? []).length
+    || (trimmed.match(/"/g) ?? []).length % 2 === 1 || (trimmed.match(/'/g) ?? []).length % 2 === 1) {
+    throw new Invalid('value', 'A CSS value such as #1c7ed6, 12px, "Inter", sans-serif or calc(1rem + 2px): no url(), comments, ";", braces, unbalanced brackets or quotes.');
+  }
+  const now = core.now();
+  return core.transact(async (tx) => {
+    // The row is the lock: two managers setting variables at once both keep theirs.
+    await tx.insertInto('theme_files').values({ path: VARIABLES, content: Buffer.from('{}'), content_type: 'application/json', etag: '"{}"', updated_at: now })
+      .onConflict((oc) => oc.column('path').doNothing()).execute();
+    await tx.selectFrom('theme_files').select('path').where('path', '=', VARIABLES).forUpdate().execute();
+    const variables = await storedVariables(tx);
+    const created = variables[name]?.created_at ?? now.toISOString();
+    variables[name] = { value: trimmed, created_at: created, updated_at: now.toISOString() };
+    const content = Buffer.from(JSON.stringify(variables));
+    await tx.updateTable('theme_files').set({ content, etag: etagOf(content), updated_at: now }).where('path', '=', VARIABLES).execute();
+    return toVariable(name, variables[name]!);
+  });
+}
+
+/** The `:root` rule of the variables, or '' when there are none. */
+function variablesCss(variables: StoredVariables): string {
+  const names = Object.keys(variables).sort();
+  return names.length === 0 ? '' : `:root {\n${names.map((n) => `  --${n}: ${variables[n]!.value};`).join('\n')}\n}\n`;
+}
+
 /** A file of the theme for the pages (anyone may read them); `site.css` or `assets/...`. */
 export async function themeFile(core: Core, path: string, ifNoneMatch?: string): Promise<ServedThemeFile | 'not_modified' | null> {
-  if (path !== SITE_CSS && !path.startsWith('assets/')) return null;
+  if (path === SITE_CSS) return siteCss(core, ifNoneMatch);
+  if (!path.startsWith('assets/')) return null;
   // The ETag first: a browser revalidating a current copy costs no content read.
   const head = await core.db.selectFrom('theme_files').select('etag').where('path', '=', path).executeTakeFirst();
   if (!head) return null;
   if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(head.etag)) return 'not_modified';
   const row = await core.db.selectFrom('theme_files').select(['content', 'content_type', 'etag']).where('path', '=', path).executeTakeFirst();
   return row ? { content: Buffer.from(row.content), content_type: row.content_type, etag: row.etag } : null;
+}
+
+/** site.css as served: the variables' rule, then the theme's CSS. */
+async function siteCss(core: Core, ifNoneMatch?: string): Promise<ServedThemeFile | 'not_modified' | null> {
+  const rows = await core.db.selectFrom('theme_files').select(['path', 'etag']).where('path', 'in', [SITE_CSS, VARIABLES]).orderBy('path').execute();
+  if (rows.length === 0) return null;
+  const etag = rows.length === 1 ? rows[0]!.etag : `"${createHash('sha256').update(rows.map((r) => r.etag).join()).digest('base64url').slice(0, 27)}"`;
+  if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) return 'not_modified';
+  const files = await core.db.selectFrom('theme_files').select(['path', 'content']).where('path', 'in', [SITE_CSS, VARIABLES]).execute();
+  const css = files.find((f) => f.path === SITE_CSS);
+  const variables = files.find((f) => f.path === VARIABLES);
+  const head = variables ? variablesCss(JSON.parse(Buffer.from(variables.content).toString('utf8')) as StoredVariables) : '';
+  return { content: Buffer.concat([Buffer.from(head), css ? Buffer.from(css.content) : Buffer.alloc(0)]), content_type: 'text/css; charset=utf-8', etag };
 }
 
 /** Sample values for a test mail: plausible for the names templates use, the name itself otherwise. */

@@ -6,13 +6,15 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import { DomainError, Invalid } from '../../../core/errors.js';
 import {
-  deleteSiteCss, listSiteCss, putSiteCss, resetTheme, sendTestMail, THEME_ARCHIVE_BYTES, uploadTheme, type ThemeFileView,
+  deleteSiteCss, listCssVariables, listSiteCss, putCssVariable, putSiteCss, resetTheme, sendTestMail, THEME_ARCHIVE_BYTES, uploadTheme,
+  type CssVariable as CssVariableView, type ThemeFileView,
 } from '../../../core/organizations/themes.js';
 import { errors, NoContent, ref } from '../schemas/common.js';
-import { Asset, ThemePackageUpload } from '../schemas/themes.js';
+import { Asset, CssVariable, ThemePackageUpload } from '../schemas/themes.js';
 
 const TAGS = ['themes'];
 
+const variable = (v: CssVariableView) => ({ ...v, created_at: v.created_at.toISOString(), updated_at: v.updated_at.toISOString() });
 const asset = (view: ThemeFileView) => ({ ...view, updated_at: view.updated_at.toISOString() });
 const AUTH_NOTE = 'Send it with the Authorization header (an API key or a token): a request authenticated by the session cookie must be JSON.';
 
@@ -115,6 +117,43 @@ export const themeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await deleteSiteCss(core, request.caller);
     return reply.code(204).send(null);
   });
+
+  app.get('/themes/sitecss/variables/', {
+    schema: {
+      operationId: 'listCssVariables',
+      tags: TAGS,
+      summary: 'Lists the site\'s CSS variables',
+      description: 'DjaoApp\'s "LESS variables", here CSS custom properties: each is `--<name>: <value>` on `:root` at the top of '
+        + '/themes/site.css, for the theme\'s CSS to use (`var(--brand)`), or to set the portal\'s own (`mantine-...`). The broker\'s managers only.',
+      response: {
+        200: Type.Object({
+          count: Type.Integer(),
+          next: Type.Union([Type.String(), Type.Null()]),
+          previous: Type.Union([Type.String(), Type.Null()]),
+          results: Type.Array(ref(CssVariable)),
+        }, { description: 'Every variable, by name.' }),
+        ...errors(401, 403),
+      },
+    },
+  }, async (request) => {
+    const results = (await listCssVariables(core, request.caller)).map(variable);
+    return { count: results.length, next: null, previous: null, results };
+  });
+
+  app.put('/themes/sitecss/variables/', {
+    schema: {
+      operationId: 'setCssVariable',
+      tags: TAGS,
+      summary: 'Sets a CSS variable',
+      description: 'Creates or changes one variable. The value is a plain CSS value (a colour, a length, font names, calc()): '
+        + 'no `url()`, comments, `;`, braces, unbalanced brackets or quotes. A theme upload or reset removes the variables. The broker\'s managers only.',
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 63, description: 'Lower-case letters, digits and dashes, starting with a letter.' }),
+        value: Type.String({ minLength: 1, maxLength: 200, description: 'The CSS value.' }),
+      }, { additionalProperties: false }),
+      response: { 200: ref(CssVariable, 'The variable.'), ...errors(400, 401, 403) },
+    },
+  }, async (request) => variable(await putCssVariable(core, request.caller, request.body.name, request.body.value)));
 
   app.post('/notifications/:template/', {
     schema: {

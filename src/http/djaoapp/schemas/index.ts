@@ -1,7 +1,7 @@
 // Every named shape of the native API. The surface adds each with addSchema, so routes
 // refer to them (`ref(Organization)`) and OpenAPI lists them under components.schemas.
 import type { TSchema } from '@fastify/type-provider-typebox';
-import { Asset, ThemePackageUpload } from './themes.js';
+import { Asset, CssVariable, ThemePackageUpload } from './themes.js';
 import { Detail, ErrorBody, TokenBody } from './common.js';
 import { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, OrganizationSubscription, Quotas, UserContact } from './organizations.js';
 import { AdvanceDiscount, Plan, ProfileBrief, Subscriber, Subscription } from './plans.js';
@@ -14,7 +14,7 @@ import { SiteSession } from './site.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
-  SiteSession, ThemePackageUpload, Asset,
+  SiteSession, ThemePackageUpload, Asset, CssVariable,
   ErrorBody, Detail, TokenBody,
   Organization, OrganizationProfile, OrganizationDetail, OrganizationSubscription, Quotas, OrganizationEvent, AccountBrief, UserContact,
   User, UserProfile, Activity, Session, UserStatus, PersonalInfo, Preferences, SecurityEvent,

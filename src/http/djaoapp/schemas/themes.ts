@@ -11,3 +11,10 @@ export const Asset = Type.Object({
   updated_at: Type.String({ format: 'date-time', description: 'When the content last changed.' }),
   tags: Type.Array(Type.String(), { description: 'Tags (none are set by the service).' }),
 }, { $id: 'Asset' });
+
+export const CssVariable = Type.Object({
+  name: Type.String({ description: 'The variable, used in CSS as `var(--<name>)`.' }),
+  value: Type.String({ description: 'Its CSS value.' }),
+  created_at: Type.String({ format: 'date-time', description: 'When it was first set.' }),
+  updated_at: Type.String({ format: 'date-time', description: 'When it last changed.' }),
+}, { $id: 'CssVariable' });
