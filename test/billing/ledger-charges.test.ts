@@ -56,10 +56,17 @@ describe('GET /api/billing/charges/{charge}/', () => {
     assert.equal(charge.state, 'done');
     const res = await s.request({ method: 'GET', url: `/api/billing/charges/${charge.processor_key}/`, token: subscriberMember.token });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), {
+    // The seed's fields, and ours: the lines paid for (the receipt page shows them).
+    const { line_items: lines, ...seedFields } = res.json();
+    assert.deepEqual(seedFields, {
       created_at: new Date(charge.created_at).toISOString(), readable_amount: '$100.00', amount: 10000, unit: 'usd',
       description: charge.description, last4: '4242', exp_date: charge.exp_date, processor_key: charge.processor_key, state: 'done',
     });
+    assert.deepEqual((lines as Array<{ num: number; amount: number; readable_amount: string }>)
+      .map(({ num, amount, readable_amount }) => ({ num, amount, readable_amount })), [
+      { num: 0, amount: 2000, readable_amount: '$20.00' },
+      { num: 1, amount: 8000, readable_amount: '$80.00' },
+    ]);
     assert.match(charge.description, new RegExp(`on credit card of Org ${xia.slug}`));
     for (const [who, status] of [[providerMember, 200], [s.admin, 200], [subscriberManager, 200], [stranger, 404], [null, 401]] as const) {
       const answer = await s.request({ method: 'GET', url: `/api/billing/charges/${charge.processor_key}/`, token: who?.token });
