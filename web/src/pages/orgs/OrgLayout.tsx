@@ -2,8 +2,8 @@
 // may do on it, and one tab per concern. The API decides every action; the page only hides
 // what the caller's relation to the organization cannot do, and shows refusals in words.
 import { createContext, useContext } from 'react';
-import { Alert, Badge, Group, Stack, Tabs, Text } from '@mantine/core';
-import { Outlet, useLocation, useNavigate, useParams } from 'react-router';
+import { Alert, Anchor, Badge, Group, Stack, Tabs, Text } from '@mantine/core';
+import { Link, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { PageTitle } from '../../components/PageTitle';
 import { query } from '../../lib/api';
 import { useUser } from '../../lib/session';
@@ -96,7 +96,18 @@ export function OrgLayout() {
             <Context.Provider value={{ org: loaded, can, reload: profile.reload }}>
               {loaded.status === 'suspended' && <Alert color="orange" title="Suspended">This organization is suspended: its members cannot use it until it is reactivated.</Alert>}
               {loaded.status === 'closed' && <Alert color="gray" title="Closed">This organization is closed. Its history is kept; nothing can change now.</Alert>}
-              <Text size="sm" c="dimmed">Identifier: {loaded.slug}</Text>
+              <Group gap="md" wrap="wrap">
+                <Text size="sm" c="dimmed">Identifier: {loaded.slug}</Text>
+                {loaded.status === 'active' && (
+                  // The organization's pages kept by the billing and deployment areas.
+                  <Group gap="sm" component="nav" aria-label="More about the organization">
+                    <Anchor component={Link} to={`${base}/billing`} size="sm">Billing</Anchor>
+                    {loaded.is_provider && <Anchor component={Link} to={`${base}/provider`} size="sm">Sales</Anchor>}
+                    <Anchor component={Link} to={`${base}/stacks`} size="sm">Stacks</Anchor>
+                    <Anchor component={Link} to={`${base}/applications`} size="sm">Applications</Anchor>
+                  </Group>
+                )}
+              </Group>
               <Tabs value={tabs.includes(sub) ? sub : sub === '' ? 'profile' : null} onChange={(value) => navigate(value && value !== 'profile' ? `${base}/${value}` : base)}>
                 <Tabs.List aria-label="Parts of the organization">
                   {TABS.filter((t) => tabs.includes(t.value)).map((t) => <Tabs.Tab key={t.value} value={t.value}>{t.label}</Tabs.Tab>)}
