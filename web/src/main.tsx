@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
+import { setNonce } from 'get-nonce';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/charts/styles.css';
@@ -11,6 +12,8 @@ import { SessionProvider } from './lib/session';
 import { App } from './App';
 
 const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
+// Dialogs lock the page's scroll with a <style> element of their own: it carries the nonce too.
+setNonce(nonce);
 
 const theme = createTheme({
   primaryColor: 'indigo',

@@ -137,8 +137,7 @@ export function ProviderPlans({ org }: { org: string }) {
           </SimpleGrid>
         )}
       </PagedList>
-      {/* lockScroll off: its scroll lock injects a <style> without the page's CSP nonce (react-style-singleton). */}
-      <Modal lockScroll={false} opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'new' ? 'New plan' : dialog?.kind === 'edit' ? `Edit ${dialog.plan.title}` : dialog?.kind === 'grant' ? `Grant ${dialog.plan.title}` : ''} size="lg">
+      <Modal opened={dialog !== null} onClose={() => setDialog(null)} title={dialog?.kind === 'new' ? 'New plan' : dialog?.kind === 'edit' ? `Edit ${dialog.plan.title}` : dialog?.kind === 'grant' ? `Grant ${dialog.plan.title}` : ''} size="lg">
         {dialog?.kind === 'new' && <PlanForm org={org} plan={null} onDone={done} />}
         {dialog?.kind === 'edit' && <PlanForm org={org} plan={dialog.plan} onDone={done} />}
         {dialog?.kind === 'grant' && <GrantForm org={org} plan={dialog.plan} onDone={done} />}
