@@ -47,8 +47,8 @@ export const domainRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       operationId: 'addDomain',
       tags, summary: 'Claims an e-mail domain (addition)',
-      description: 'A manager claims a domain. It is verified at once when the manager has a verified address at that domain (never a free-mail '
-        + "domain such as gmail.com) or manages the site; otherwise it stays pending until the site's managers approve it. A domain another "
+      description: 'A manager claims a domain (never a free-mail domain such as gmail.com). It is verified at once only when the caller '
+        + "manages the site; otherwise it stays pending until the site's managers approve it (an address at the domain proves no ownership of it). A domain another "
         + 'organization proved answers 409. 201 for a new claim, 200 for one already known. Managers only.',
       params: OrgParams, body: DomainBody,
       response: { 200: ref(Domain, 'The domain was already claimed.'), 201: ref(Domain, 'The domain, claimed.'), ...errors(400, 401, 403, 404, [409, 'Another organization proved the domain.']) },

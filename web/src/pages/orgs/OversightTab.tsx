@@ -69,7 +69,7 @@ function Lifecycle({ onChanged }: { onChanged: () => void }) {
         )}
         <Group><Button color="red" variant="light" onClick={() => { setTyped(''); setClosing(true); }}>Close organization…</Button></Group>
       </Stack>
-      <Modal lockScroll={false} opened={closing} onClose={() => setClosing(false)} title={`Close ${org.printable_name} for good?`}>
+      <Modal opened={closing} onClose={() => setClosing(false)} title={`Close ${org.printable_name} for good?`}>
         <Stack gap="sm">
           <FormError error={close.error} fields={['reason']} />
           <Text size="sm">Its members are detached, pending invitations and requests removed, its name and contact details erased. Its history is kept. This cannot be undone.</Text>

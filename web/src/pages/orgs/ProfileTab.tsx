@@ -119,7 +119,7 @@ function DeleteOrganization() {
       <Title order={2} size="h4" id="delete-heading" mb="xs">Delete this organization</Title>
       <Text size="sm" mb="sm">Its members are detached and its name and contact details erased; the history of its subscriptions is kept. This cannot be undone.</Text>
       <Button color="red" variant="light" onClick={() => setOpen(true)}>Delete organization</Button>
-      <Modal lockScroll={false} opened={open} onClose={() => setOpen(false)} title={`Delete ${org.printable_name}?`}>
+      <Modal opened={open} onClose={() => setOpen(false)} title={`Delete ${org.printable_name}?`}>
         <Stack>
           <FormError error={submit.error} />
           <Text size="sm">This cannot be undone.</Text>

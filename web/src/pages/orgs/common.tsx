@@ -211,7 +211,7 @@ export function ConfirmButton({ label, title, children, confirm, color = 'red', 
   return (
     <>
       <Button size={size} variant={variant} color={color} onClick={() => setOpen(true)}>{label}</Button>
-      <Modal lockScroll={false} opened={open} onClose={() => setOpen(false)} title={title}>
+      <Modal opened={open} onClose={() => setOpen(false)} title={title}>
         <Stack>
           {children}
           <Group justify="flex-end">
