@@ -6,7 +6,6 @@ import { AccountLayout } from './AccountLayout';
 import { ProfilePage } from './ProfilePage';
 import { ContactPage } from './ContactPage';
 import { PasswordPage } from './PasswordPage';
-import { SecurityPage } from './SecurityPage';
 import { ApiKeysPage } from './ApiKeysPage';
 import { SshKeysPage } from './SshKeysPage';
 import { NotificationsPage } from './NotificationsPage';
@@ -24,7 +23,8 @@ export const accountRoutes: RouteObject[] = [
       { index: true, element: <ProfilePage /> },
       { path: 'contact', element: <ContactPage /> },
       { path: 'password', element: <PasswordPage /> },
-      { path: 'security', element: <SecurityPage /> },
+      // Loaded when first opened, with its QR code library.
+      { path: 'security', lazy: async () => ({ Component: (await import('./SecurityPage')).SecurityPage }) },
       { path: 'api-keys', element: <ApiKeysPage /> },
       { path: 'ssh-keys', element: <SshKeysPage /> },
       { path: 'notifications', element: <NotificationsPage /> },

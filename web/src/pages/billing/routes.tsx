@@ -7,7 +7,6 @@ import { Cart } from './Cart';
 import { Checkout } from './Checkout';
 import { OrgBilling } from './OrgBilling';
 import { Receipt } from './Receipt';
-import { Provider } from './Provider';
 import { AcceptSubscriber, AcceptSubscription } from './Accept';
 
 export const billingRoutes: RouteObject[] = [
@@ -16,7 +15,8 @@ export const billingRoutes: RouteObject[] = [
   { path: '/checkout', element: <Checkout /> },
   { path: '/orgs/:org/billing', element: <OrgBilling /> },
   { path: '/orgs/:org/billing/receipts/:charge', element: <Receipt /> },
-  { path: '/orgs/:org/provider', element: <Provider /> },
+  // Loaded when first opened: its charts are the largest part of the portal's script.
+  { path: '/orgs/:org/provider', lazy: async () => ({ Component: (await import('./Provider')).Provider }) },
   // Keyed pages the mails link to (src/http/portal/links.ts).
   { path: '/orgs/:organization/subscriptions/accept/:key', element: <AcceptSubscription /> },
   { path: '/orgs/:organization/subscribers/accept/:key', element: <AcceptSubscriber /> },
