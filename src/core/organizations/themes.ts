@@ -164,7 +164,12 @@ export async function uploadTheme(core: Core, caller: Caller, archive: Buffer): 
       .values(files.map((f) => ({ ...f, etag: etagOf(f.content), updated_at: now })))
       .execute();
   });
-  return { location: `${core.config.baseUrl}/themes/${SITE_CSS}`, files: files.map((f) => f.path).sort() };
+  return { location: siteUrl(core, `themes/${SITE_CSS}`), files: files.map((f) => f.path).sort() };
+}
+
+/** A URL of the site: the core knows no base URL, only the links port's home. */
+function siteUrl(core: Core, path: string): string {
+  return new URL(path, core.links.site().replace(/\/?$/, '/')).toString();
 }
 
 /** Back to the default look and the built-in mails. */
@@ -174,7 +179,7 @@ export async function resetTheme(core: Core, caller: Caller): Promise<void> {
 }
 
 function view(core: Core, row: { path: string; updated_at: Date }): ThemeFileView {
-  return { location: `${core.config.baseUrl}/themes/${row.path}`, updated_at: row.updated_at, tags: [] };
+  return { location: siteUrl(core, `themes/${row.path}`), updated_at: row.updated_at, tags: [] };
 }
 
 /** The site's CSS, as DjaoApp's list of assets: none or one. */
@@ -295,7 +300,7 @@ async function siteCss(core: Core, ifNoneMatch?: string): Promise<ServedThemeFil
 function sampleValue(core: Core, name: string, user: { slug: string; full_name: string; email: string | null }): string {
   // A Map of pairs: the names are the templates' placeholders, read from templates/email/.
   const samples = new Map<string, string>([
-    ['site', core.config.brokerName], ['site_url', `${core.config.baseUrl}/`], ['full_name', user.full_name || user.slug],
+    ['site', core.config.brokerName], ['site_url', siteUrl(core, '')], ['full_name', user.full_name || user.slug],
     ['username', user.slug], ['email', user.email ?? ''], ['new_email', user.email ?? ''], ['organization', 'Example Team'],
     ['provider', core.config.brokerName], ['ip', '192.0.2.10'], ['role', 'manager'], ['plan', 'Basic plan'], ['code', '123456'],
     ['amount', '$12.00'], ['inviter', 'Alex Example'], ['requester', 'Sam Example'], ['requester_username', 'sam'],
@@ -306,7 +311,7 @@ function sampleValue(core: Core, name: string, user: { slug: string; full_name: 
   ]);
   const sample = samples.get(name);
   if (sample !== undefined) return sample;
-  if (/link|url$|register|undo/.test(name)) return `${core.config.baseUrl}/`;
+  if (/link|url$|register|undo/.test(name)) return siteUrl(core, '');
   if (/(_at|^at|until|date|ended)$/.test(name)) return core.now().toUTCString();
   return `[${name}]`;
 }
