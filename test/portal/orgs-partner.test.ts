@@ -83,6 +83,8 @@ test("an organization's own roles: added, kept while someone holds one, then del
   await person.page.getByRole('button', { name: 'Delete Support Staff' }).click();
   await person.page.getByRole('dialog').getByRole('button', { name: 'Delete role' }).click();
   await person.page.getByText('Role deleted.').waitFor();
+  // The notice comes first; the list is read again after it.
+  await person.page.getByRole('cell', { name: /^Support Staff/ }).waitFor({ state: 'detached' });
   assert.equal(await person.page.getByRole('cell', { name: /^Support Staff/ }).count(), 0);
   person.done();
 });
