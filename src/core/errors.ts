@@ -184,6 +184,18 @@ export const ERROR_CODES = {
   'theme.file_not_allowed': ['invalid'],
   'theme.template_invalid': ['invalid'],
   'template.not_found': ['not_found'],
+  // Accountcentral: the caller's own data (service, user, options)
+
+  // Accountcentral: team administration and capabilities
+
+  // Accountcentral: customers and provisioning jobs
+
+  // Accountcentral: DKIM keys, FBLs and message signing
+
+  // Accountcentral: notifications, news and application status
+
+  // EmbedThis: accounts
+
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

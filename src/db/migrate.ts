@@ -19,6 +19,12 @@ import * as m0019 from './migrations/0019_getchat.js';
 import * as m0022 from './migrations/0022_deployments.js';
 import * as m0023 from './migrations/0023_webhook_attempts.js';
 import * as m0024 from './migrations/0024_themes.js';
+import * as m0025 from './migrations/0025_team_accounts.js';
+import * as m0026 from './migrations/0026_team_capabilities.js';
+import * as m0027 from './migrations/0027_customer_provisioning.js';
+import * as m0028 from './migrations/0028_dkim.js';
+import * as m0029 from './migrations/0029_notices.js';
+import * as m0030 from './migrations/0030_embedthis_accounts.js';
 
 interface Migration {
   name: string;
@@ -44,6 +50,12 @@ export const migrations: Migration[] = [
   { name: '0022_deployments', migrate: m0022.migrate },
   { name: '0023_webhook_attempts', migrate: m0023.migrate },
   { name: '0024_themes', migrate: m0024.migrate },
+  { name: '0025_team_accounts', migrate: m0025.migrate },
+  { name: '0026_team_capabilities', migrate: m0026.migrate },
+  { name: '0027_customer_provisioning', migrate: m0027.migrate },
+  { name: '0028_dkim', migrate: m0028.migrate },
+  { name: '0029_notices', migrate: m0029.migrate },
+  { name: '0030_embedthis_accounts', migrate: m0030.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

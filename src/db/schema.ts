@@ -61,6 +61,11 @@ export interface UsersTable {
   pending_email: string | null;
   pending_phone: string | null;
   pending_mobile: string | null;
+  // Accounts a customer owns (0025_team_accounts).
+  /** The customer that made the account and administers it (Accountcentral's creationGroupPk); null for one made by its owner. */
+  home_organization_id: number | null;
+  /** A person who logs in, or an application's credentials (Accountcentral's userType). */
+  user_type: Generated<'interactive' | 'application'>;
 }
 
 export interface UserPreferencesTable {
@@ -726,6 +731,17 @@ export interface ThemeFilesTable {
   updated_at: Timestamp;
 }
 
+/** When a user first and last used an application, per customer when known (0025_team_accounts). */
+export interface UserApplicationAccessesTable {
+  id: Generated<number>;
+  user_id: number;
+  /** An OAuth2 client's id, or a platform application's code (`hub`, `send`). */
+  application: string;
+  organization_id: number | null;
+  first_access_at: Timestamp;
+  last_access_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -771,6 +787,17 @@ export interface Database {
   oauth2_clients: Oauth2ClientsTable;
   oidc_store: OidcStoreTable;
   theme_files: ThemeFilesTable;
+  user_application_accesses: UserApplicationAccessesTable;
+  // Accountcentral: team administration and capabilities (0026)
+
+  // Accountcentral: customers and provisioning jobs (0027)
+
+  // Accountcentral: DKIM keys and FBLs (0028)
+
+  // Accountcentral: notifications, news, application status (0029)
+
+  // EmbedThis: accounts (0030)
+
 }
 
 export type UserRow = Selectable<UsersTable>;

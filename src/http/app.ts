@@ -23,6 +23,8 @@ import { requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
 import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
+import { PREFIXES as ACCOUNTCENTRAL_PREFIXES, accountcentral, accountcentralError } from './accountcentral/index.js';
+import { PREFIXES as EMBEDTHIS_PREFIXES, embedthis, embedthisError } from './embedthis/index.js';
 import { portal } from './portal/index.js';
 import './fastify-context.js';
 
@@ -57,6 +59,19 @@ function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
+function onSurface(request: FastifyRequest, prefixes: readonly string[]): boolean {
+  const path = request.url.split('?')[0]!;
+  return prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+/** An error the HTTP layer answers by itself, in the body of the surface the path belongs to. */
+function errorBodyFor(request: FastifyRequest, status: number, code: string, detail: string): Record<string, unknown> {
+  if (onSurface(request, GETCHAT_PREFIXES)) return getChatError(detail, code);
+  if (onSurface(request, ACCOUNTCENTRAL_PREFIXES)) return accountcentralError(detail, code, status, request.id);
+  if (onSurface(request, EMBEDTHIS_PREFIXES)) return embedthisError(detail, code);
+  return { detail, error_code: code };
+}
+
 export async function buildApp({ core, logger, metrics = new Metrics() }: BuildOptions): Promise<App> {
   const trust = proxyTrust(core.config.trustProxy);
   const headers = securityHeaders(core.config);
@@ -78,10 +93,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       reply.header('x-request-id', request.id);
       applySecurityHeaders(headers, reply);
       const problem = requestProblem(error, request, core.config) ?? { status: 400, code: 'request.refused', detail: error.message };
-      // get.chat's paths answer in get.chat's body, even before its plugin is reached.
-      const path = request.url.split('?')[0]!;
-      const getChat = GETCHAT_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
-      reply.code(problem.status).send(getChat ? getChatError(problem.detail, problem.code) : { detail: problem.detail, error_code: problem.code });
+      // Each surface's paths answer in its own body, even before its plugin is reached.
+      reply.code(problem.status).send(errorBodyFor(request, problem.status, problem.code, problem.detail));
     },
     ajv: { customOptions: { coerceTypes: false } },
   } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -179,6 +192,11 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
         request.caller = await authenticateApiKey(core, key, origin);
         return;
       }
+      // EmbedThis's clients send their API key bare: `Authorization: <key>`.
+      if (space === -1 && header.trim() && onSurface(request, EMBEDTHIS_PREFIXES)) {
+        request.caller = await authenticateApiKey(core, header.trim(), origin);
+        return;
+      }
       throw new Unauthenticated('Unsupported authorization scheme.');
     }
     const session = request.cookies[SESSION_COOKIE];
@@ -195,10 +213,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
         // application/json without a CORS preflight, which we never grant: so a change
         // made with the cookie must come as JSON, even with an empty body.
         if (!SAFE_METHODS.has(request.method) && !isJson(request.headers['content-type'])) {
-          return reply.code(415).send({
-            error_code: 'request.json_required',
-            detail: 'A request authenticated by the session cookie must send Content-Type: application/json (an empty body is fine).',
-          });
+          return reply.code(415).send(errorBodyFor(request, 415, 'request.json_required',
+            'A request authenticated by the session cookie must send Content-Type: application/json (an empty body is fine).'));
         }
         request.caller = caller;
         return;
@@ -246,6 +262,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
 
   await app.register(djaoapp);
   await app.register(getchat);
+  await app.register(accountcentral);
+  await app.register(embedthis);
   await app.register(portal);
   return app;
 }

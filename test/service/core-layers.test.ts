@@ -17,6 +17,8 @@ const LAYERS: string[][] = [
   ['identity'],
   ['organizations'],
   ['memberships'],
+  // Accountcentral's capabilities: team administration, DKIM signing, notices.
+  ['team', 'mail-signing', 'notices'],
   ['billing'],
   ['provisioning'],
   ['oauth2'],

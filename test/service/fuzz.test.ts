@@ -414,16 +414,23 @@ function encode(value: string): string {
   return out + encodeURIComponent(run);
 }
 
-/** Whether an error answer is the surface's envelope: JSON with a `detail` and an `error_code`. */
 /** get.chat's routes answer in its own error body. */
 function isGetChatPath(path: string): boolean {
   return path.startsWith('/account/') || path.startsWith('/integration/') || path === '/account' || path === '/integration';
 }
 
+/** Whether an error answer is the surface's envelope: on /api, JSON with a `detail` and an `error_code`; each other surface's own. */
 function inEnvelope(body: string, path: string): boolean {
   try {
     const json = JSON.parse(body) as Record<string, unknown>;
     if (isGetChatPath(path)) return typeof json.message === 'string' && typeof json.code === 'string' && typeof json.description === 'string';
+    if (path === '/accountcentral' || path.startsWith('/accountcentral/')) {
+      const data = json.data as Record<string, unknown> | undefined;
+      return typeof json.message === 'string' && typeof json.logref === 'string' && typeof data?.code === 'string' && Array.isArray(json.errors);
+    }
+    if (path === '/embedthis' || path.startsWith('/embedthis/')) {
+      return typeof json.error === 'string' && typeof json.code === 'string' && typeof json.fields === 'object';
+    }
     return typeof json.detail === 'string' && typeof json.error_code === 'string';
   } catch {
     return false;
@@ -471,6 +478,9 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
       // get.chat names rows by integer id.
       organization_id: [String(world.a.id), String(world.p.id)],
       user_id: Object.values(world.users).map((u) => String(u.id)),
+      // Accountcentral too, as userPk and groupPk.
+      userPk: Object.values(world.users).map((u) => String(u.id)),
+      groupPk: [String(world.a.id), String(world.p.id)],
       role: ['manager', 'contributor', world.description], email: Object.values(world.users).map((u) => u.email),
       ...PLAUSIBLE,
       token: [...PLAUSIBLE.token, ...Object.values(world.users).map((u) => u.token)],

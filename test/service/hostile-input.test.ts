@@ -24,7 +24,7 @@ function fill(path: string, value: (name: string) => string): string {
 }
 
 /** Path parameter values that name things that exist, so the sweep reaches the handlers. */
-const REAL: Record<string, string> = { user: 'admin', organization: 'broker', profile: 'broker', role: 'manager' };
+const REAL: Record<string, string> = { user: 'admin', organization: 'broker', profile: 'broker', role: 'manager', userPk: '1', groupPk: '1' };
 
 test('no route answers 5xx to hostile path, query or body values', async () => {
   const doc = (await s.request({ method: 'GET', url: '/openapi.json' })).json();

@@ -55,7 +55,13 @@ export type UserAction =
   | 'user.security_events'
   | 'user.administer'
   /** Field rule: the broker team's notes (activities) shown in a profile. */
-  | 'user.activities.read';
+  | 'user.activities.read'
+  /**
+   * Administer an account a customer owns (Accountcentral's team users): suspend or reactivate,
+   * unlock, reset its password or PIN, its second factor, its roles per application and its
+   * capabilities.
+   */
+  | 'user.team.administer';
 
 export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer'
   /** Define, change and retire packages (the deployable software). */
@@ -99,8 +105,12 @@ export type OrganizationRelation =
  *   active organization where the user holds a role they accepted themselves. A pending
  *   invitation or request, a role given without the user's consent (a broker manager
  *   skipping the opt-in, an implicit role), or a suspended organization opens nothing.
+ * - team_manager: a manager (directly, or as partner through active organizations) of the
+ *   active organization that owns the account (`home_organization_id`: it made the account).
+ *   An account its owner made is never a team account, whatever organizations it joins:
+ *   joining gives its managers no power over the credentials.
  */
-export type UserRelation = 'self' | 'broker_manager' | 'member_manager';
+export type UserRelation = 'self' | 'broker_manager' | 'member_manager' | 'team_manager';
 
 export type SiteRelation = 'broker_manager' | 'user';
 
@@ -147,8 +157,9 @@ const OWN_ACCOUNT: readonly UserAction[] = ['user.read', 'user.update', 'user.de
 
 export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction[]>> = {
   self: OWN_ACCOUNT,
-  broker_manager: [...OWN_ACCOUNT, 'user.administer', 'user.activities.read'],
+  broker_manager: [...OWN_ACCOUNT, 'user.administer', 'user.activities.read', 'user.team.administer'],
   member_manager: ['user.read', 'user.security_events'],
+  team_manager: ['user.read', 'user.update', 'user.security_events', 'user.team.administer'],
 };
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {

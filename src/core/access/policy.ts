@@ -11,7 +11,7 @@ import {
   ORGANIZATION_PERMISSIONS, SITE_PERMISSIONS, USER_PERMISSIONS, userRelationsAllowing,
   type OrganizationAction, type OrganizationRelation, type SiteAction, type UserAction, type UserRelation,
 } from './permissions.js';
-import { isBrokerManager, managesMemberOf, organizationRelations } from './relations.js';
+import { isBrokerManager, managesHomeOf, managesMemberOf, organizationRelations } from './relations.js';
 
 export type { OrganizationAction, SiteAction, UserAction } from './permissions.js';
 export { isBrokerManager } from './relations.js';
@@ -68,8 +68,9 @@ export async function authorizeOrganization(
 
 /**
  * Authorizes an action on a user account. Relations are checked cheapest first, and only
- * those the table lets do the action: the owner, the broker's managers, then the managers
- * of an organization where the user holds a role they accepted.
+ * those the table lets do the action: the owner, the broker's managers, the managers of an
+ * organization where the user holds a role they accepted, then those of the organization
+ * that owns the account.
  */
 export async function authorizeUser(
   core: Core,
@@ -82,6 +83,7 @@ export async function authorizeUser(
     self: () => caller.userId === target.id,
     broker_manager: () => isBrokerManager(core, caller.userId),
     member_manager: () => managesMemberOf(core, caller.userId, target.id),
+    team_manager: () => managesHomeOf(core, caller.userId, target.id),
   };
   for (const relation of userRelationsAllowing(action)) {
     if (await holds[relation]()) return;
@@ -94,7 +96,8 @@ export async function mayOnUser(core: Core, caller: Caller, action: UserAction, 
   if (caller.kind !== 'user') return false;
   if (caller.userId === target.id && USER_PERMISSIONS.self.includes(action)) return true;
   if (USER_PERMISSIONS.broker_manager.includes(action) && (await isBrokerManager(core, caller.userId))) return true;
-  return USER_PERMISSIONS.member_manager.includes(action) && managesMemberOf(core, caller.userId, target.id);
+  if (USER_PERMISSIONS.member_manager.includes(action) && (await managesMemberOf(core, caller.userId, target.id))) return true;
+  return USER_PERMISSIONS.team_manager.includes(action) && managesHomeOf(core, caller.userId, target.id);
 }
 
 /** Site-wide actions: listing every user or organization is for the broker's managers. */

@@ -5,7 +5,9 @@
 // - a partner's managers act below it while the partner and every organization between
 //   are active; a closed organization cuts the tree;
 // - the broker's managers act everywhere;
-// - a member's personal data opens only through a role the member accepted themselves.
+// - a member's personal data opens only through a role the member accepted themselves;
+// - an account's credentials are administered by the organization that made it (its team),
+//   never by one it merely joined.
 // One organization is decided by walking up its partner chain (depth of the tree, not its
 // size); lists walk down from the caller's roles. Both walks follow the rules above, and
 // the access matrices check they agree. Neither has a depth limit: a path array stops a
@@ -127,6 +129,28 @@ export async function managesMemberOf(core: Core, managerId: number, targetId: n
       select o.id, o.partner_id, array[o.id] from roles r
         join organizations o on o.id = r.organization_id and o.status = 'active'
        where r.user_id = ${targetId} and ${ACCEPTED} and not r.granted_without_consent
+      union all
+      select o.id, o.partner_id, u.path || o.id from organizations o join up u on o.id = u.partner_id
+       where o.status = 'active' and not o.id = any(u.path)
+    )
+    select 1 as found from up join roles r on r.organization_id = up.id
+     where r.user_id = ${managerId} and r.role_description_id in ${MANAGING_ROLES} and ${ACCEPTED}
+     limit 1
+  `.execute(core.db);
+  return row.rows.length > 0;
+}
+
+/**
+ * Whether `managerId` is a team_manager of `targetId`: walking up from the organization that
+ * owns the target's account (`home_organization_id`), through active organizations only, one
+ * of them is managed by the caller.
+ */
+export async function managesHomeOf(core: Core, managerId: number, targetId: number): Promise<boolean> {
+  const row = await sql<{ found: number }>`
+    with recursive up (id, partner_id, path) as (
+      select o.id, o.partner_id, array[o.id] from users u
+        join organizations o on o.id = u.home_organization_id and o.status = 'active'
+       where u.id = ${targetId} and u.deleted_at is null
       union all
       select o.id, o.partner_id, u.path || o.id from organizations o join up u on o.id = u.partner_id
        where o.status = 'active' and not o.id = any(u.path)

@@ -1,0 +1,8 @@
+// Accountcentral's notifications, news and application status.
+import { sql, type Kysely } from 'kysely';
+
+const up: string[] = [];
+
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  for (const statement of up) await sql.raw(statement).execute(db);
+}

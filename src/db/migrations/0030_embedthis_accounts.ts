@@ -1,0 +1,8 @@
+// EmbedThis's accounts: billing details, payment terms and metrics of an organization.
+import { sql, type Kysely } from 'kysely';
+
+const up: string[] = [];
+
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  for (const statement of up) await sql.raw(statement).execute(db);
+}

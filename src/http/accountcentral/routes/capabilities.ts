@@ -1,0 +1,4 @@
+// Accountcentral: capabilities.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const capabilityRoutes: FastifyPluginAsyncTypebox = async () => {};

@@ -1,0 +1,4 @@
+// Accountcentral: dkim.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const dkimRoutes: FastifyPluginAsyncTypebox = async () => {};

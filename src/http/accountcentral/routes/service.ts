@@ -1,0 +1,4 @@
+// Accountcentral: service.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const serviceRoutes: FastifyPluginAsyncTypebox = async () => {};

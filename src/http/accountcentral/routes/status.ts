@@ -1,0 +1,4 @@
+// Accountcentral: status.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const statusRoutes: FastifyPluginAsyncTypebox = async () => {};

@@ -1,0 +1,4 @@
+// Accountcentral: user.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+export const userRoutes: FastifyPluginAsyncTypebox = async () => {};
