@@ -40,12 +40,16 @@ const TABS = [
   { value: 'customers', label: 'Customers' },
   { value: 'domains', label: 'Domains' },
   { value: 'oversight', label: 'Oversight' },
+  { value: 'team', label: 'Team' },
+  { value: 'dkim', label: 'DKIM keys' },
+  { value: 'account', label: 'Account details' },
 ] as const;
 
 function visibleTabs(can: Capabilities): string[] {
   return TABS.map((t) => t.value).filter((value) => {
     if (value === 'domains') return can.manage;
     if (value === 'oversight') return can.manage;
+    if (value === 'team' || value === 'dkim' || value === 'account') return can.manage;
     return true;
   });
 }

@@ -10,6 +10,9 @@ import { CustomersTab } from './CustomersTab';
 import { DomainsTab } from './DomainsTab';
 import { OversightTab } from './OversightTab';
 import { RequestPage } from './RequestPage';
+import { TeamTab } from './TeamTab';
+import { DkimTab } from './DkimTab';
+import { AccountTab } from './AccountTab';
 
 export const orgsRoutes: RouteObject[] = [
   { path: 'orgs', element: <RequireLogin><OrgList /></RequireLogin> },
@@ -23,6 +26,9 @@ export const orgsRoutes: RouteObject[] = [
       { path: 'customers', element: <CustomersTab /> },
       { path: 'domains', element: <DomainsTab /> },
       { path: 'oversight', element: <OversightTab /> },
+      { path: 'team', element: <TeamTab /> },
+      { path: 'dkim', element: <DkimTab /> },
+      { path: 'account', element: <AccountTab /> },
       { path: 'requests/:key', element: <RequestPage /> },
     ],
   },
