@@ -75,3 +75,33 @@ test('an absent value is null in answers, never ""', async () => {
   // No answer anywhere in these carries an empty string.
   for (const body of [created.body, roles.body, me.body]) assert.doesNotMatch(body, /:""/);
 });
+
+test('Accountcentral and EmbedThis answer unknown paths, bad URLs and refused credentials in their own bodies', async () => {
+  const ac = await s.request({ method: 'GET', url: '/accountcentral/no-such-thing?x=1' });
+  assert.equal(ac.statusCode, 404);
+  assert.equal(ac.json().message, 'Not found: GET /accountcentral/no-such-thing');
+  assert.deepEqual(ac.json().data, { code: 'route.not_found', status: 404 });
+  assert.deepEqual(ac.json().errors, []);
+  assert.equal(ac.json().logref, ac.headers['x-request-id']);
+  const acBadUrl = await s.request({ method: 'GET', url: '/accountcentral/users/%zz' });
+  assert.equal(acBadUrl.statusCode, 400);
+  assert.equal(acBadUrl.json().data.code, 'request.bad_url');
+  const acDigest = await s.request({ method: 'GET', url: '/accountcentral/no-such-thing', headers: { authorization: 'Digest abc' } });
+  assert.equal(acDigest.statusCode, 401);
+  assert.equal(acDigest.json().data.code, 'auth.required');
+
+  const et = await s.request({ method: 'POST', url: '/embedthis/account/no-such-operation', body: {} });
+  assert.equal(et.statusCode, 404);
+  assert.deepEqual(et.json(), { error: 'Not found: POST /embedthis/account/no-such-operation', code: 'route.not_found', fields: {} });
+  const etBadUrl = await s.request({ method: 'POST', url: '/embedthis/account/%C0%AF', body: {} });
+  assert.equal(etBadUrl.statusCode, 400);
+  assert.equal(etBadUrl.json().code, 'request.bad_url');
+  // A bare value in Authorization is an API key on EmbedThis (its clients send it so), and a
+  // wrong one is refused in its body; elsewhere a bare value is no scheme at all.
+  const etBare = await s.request({ method: 'POST', url: '/embedthis/account/no-such-operation', headers: { authorization: 'not-a-key' }, body: {} });
+  assert.equal(etBare.statusCode, 401);
+  assert.equal(typeof etBare.json().error, 'string');
+  const apiBare = await s.request({ method: 'GET', url: '/api/users/', headers: { authorization: 'not-a-key' } });
+  assert.equal(apiBare.statusCode, 401);
+  assert.equal(apiBare.json().error_code, 'auth.required');
+});
