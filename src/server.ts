@@ -17,6 +17,7 @@ import { ensureAdmin, ensureBroker } from './core/bootstrap.js';
 import { identityHooks } from './core/hooks.js';
 import { ensureProcessorOrganization, makeProcessor } from './core/billing/processors/index.js';
 import { loadPackages } from './core/provisioning/packages.js';
+import { checkPlatformApplications } from './core/team/platform-applications.js';
 import { buildApp, type App } from './http/app.js';
 import { portalLinks } from './http/portal/links.js';
 import type { Links } from './core/links.js';
@@ -134,6 +135,9 @@ export async function createService(
   if (log && packages.created.length + packages.updated.length + packages.retired.length + packages.kept.length) {
     log.info({ ...packages }, 'packages loaded');
   }
+  // The data folder's applications file (or the built-in catalog): a broken file stops the start.
+  const applications = checkPlatformApplications(core);
+  if (log && applications.file) log.info({ ...applications }, 'platform applications loaded');
   // Charges a crash left half done are settled from the processor's record, once the workers run.
   await core.jobs.enqueue('recover-charges', {});
   if (config.admin) {
