@@ -58,8 +58,8 @@ export type Caller =
       kind: 'user';
       userId: number;
       username: string;
-      /** How the caller proved who they are. */
-      via: 'jwt' | 'session' | 'api_key';
+      /** How the caller proved who they are (`oauth2`: an access token of the authorization server). */
+      via: 'jwt' | 'session' | 'api_key' | 'oauth2';
       /** The session a token (header or cookie) belongs to; none for an API key. */
       sessionId?: string;
       ip?: string;

@@ -14,6 +14,7 @@ import type { Caller, Core } from '../core/context.js';
 import { DomainError, Invalid, TooManyAttempts, Unauthenticated, type ErrorKind } from '../core/errors.js';
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
 import { databaseReachable } from '../core/health.js';
+import { ACCOUNTCENTRAL_SCOPE, authenticateAccessToken } from '../core/oauth2/access-tokens.js';
 import { validatorCompiler } from './validation.js';
 import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics, metricsAuthorized } from './metrics.js';
@@ -159,6 +160,18 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from `POST /api/auth/`.' },
           apiKey: { type: 'http', scheme: 'basic', description: 'A secret API key as the user name, empty password.' },
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'The session cookie set at login.' },
+          clabPlatformOauth2: {
+            type: 'oauth2',
+            description: 'Accountcentral\'s scheme: an access token of the service\'s OAuth2 server (authorization code with PKCE S256) '
+              + 'granted the `accountcentral` scope, sent as `Authorization: Bearer <token>`. It works on Accountcentral\'s operations only.',
+            flows: {
+              authorizationCode: {
+                authorizationUrl: '/account/oauth2/authorize',
+                tokenUrl: '/account/oauth2/token',
+                scopes: { accountcentral: 'Act for the user on Accountcentral\'s operations.', openid: 'Know who the user is.' },
+              },
+            },
+          },
         },
       },
       security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
@@ -183,6 +196,11 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       const scheme = header.slice(0, space).toLowerCase();
       const value = header.slice(space + 1).trim();
       if (scheme === 'bearer' && value) {
+        // Accountcentral's clients may bring an access token of the OAuth2 server (opaque, not a JWT).
+        if (!value.includes('.') && onSurface(request, ACCOUNTCENTRAL_PREFIXES)) {
+          request.caller = await authenticateAccessToken(core, value, ACCOUNTCENTRAL_SCOPE, origin);
+          return;
+        }
         request.caller = await authenticateToken(core, value, 'jwt', origin);
         return;
       }

@@ -10,6 +10,7 @@ import { refusalReason } from '../identity/authenticate.js';
 import { deriveKey, safeEqual, sha256 } from '../identity/secrets.js';
 import { CLIENT_METADATA, storageAdapter } from './adapter.js';
 import { signingJwks } from './keys.js';
+import { ACCOUNTCENTRAL_SCOPE } from './access-tokens.js';
 
 export interface AuthorizationServerOptions {
   /** The issuer: an absolute URL whose path is where the surface mounts the server. */
@@ -60,7 +61,8 @@ export function createAuthorizationServer(core: Core, options: AuthorizationServ
     findAccount: (_ctx: KoaContextWithOIDC, sub: string) => findAccount(core, sub),
     clientDefaults: { ...CLIENT_METADATA, grant_types: [...CLIENT_METADATA.grant_types], response_types: [...CLIENT_METADATA.response_types] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    scopes: ['openid', 'email', 'profile'],
+    // `accountcentral`: the access token acts for the user on Accountcentral's operations (access-tokens.ts).
+    scopes: ['openid', 'email', 'profile', ACCOUNTCENTRAL_SCOPE],
     // The ID token carries the claims of the scopes granted (the seed's answer has no userinfo call).
     conformIdTokenClaims: false,
     pkce: { required: () => true },

@@ -62,6 +62,13 @@ export const accountcentral: FastifyPluginAsync = async (app) => {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
+  // The seed's scheme, `clabPlatformOauth2`, on every operation that does not say otherwise;
+  // the service's own tokens and session work too. Public operations say `security: []`.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(AC) && route.schema && route.schema.security === undefined) {
+      route.schema.security = [{ clabPlatformOauth2: ['accountcentral'] }, { bearer: [] }, { apiKey: [] }, { session: [] }];
+    }
+  });
   await app.register(async (scope) => {
     scope.setNotFoundHandler((request, reply) => {
       reply.code(404).send(accountcentralError(`Not found: ${request.method} ${request.url.split('?')[0]}`, 'route.not_found', 404, request.id));

@@ -72,10 +72,16 @@ export function loginPage(options: { uid: string; clientName: string; email?: st
     + '<p><button type="submit">Sign in</button></p></form>');
 }
 
+/** What a scope lets the client do, where it is more than knowing who the user is. */
+const SCOPE_POWERS: Record<string, string> = {
+  accountcentral: 'act for you on your account and your organizations through the Accountcentral API, as you could yourself',
+};
+
 export function consentPage(options: { uid: string; clientName: string; scopes: string[] }): string {
   const action = `${interactionPath(options.uid)}/consent`;
-  const scopes = options.scopes.map((scope) => `<li>${escape(scope)}</li>`).join('');
-  return page('Authorize access', `<p>${escape(options.clientName)} asks to know who you are:</p><ul>${scopes}</ul>`
+  const scopes = options.scopes.map((scope) => `<li>${escape(scope)}${SCOPE_POWERS[scope] ? `: ${escape(SCOPE_POWERS[scope])}` : ''}</li>`).join('');
+  const asks = options.scopes.some((scope) => SCOPE_POWERS[scope]) ? 'asks to know who you are and to' : 'asks to know who you are:';
+  return page('Authorize access', `<p>${escape(options.clientName)} ${asks}</p><ul>${scopes}</ul>`
     + `<form method="post" action="${escape(action)}"><input type="hidden" name="decision" value="allow"><button type="submit">Allow</button></form>`
     + `<form method="post" action="${escape(action)}"><input type="hidden" name="decision" value="deny"><button type="submit">Deny</button></form>`);
 }
