@@ -9,6 +9,7 @@ import * as client from 'openid-client';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startService, type TestService, type TestUser } from '../support/service.js';
 import { giveRole, makeOrganization, placeOrganization, type TestOrg } from '../support/fixtures.js';
+import { authenticateAccessToken } from '../../src/core/oauth2/access-tokens.js';
 
 let s: TestService;
 let partner: TestUser; let owner: TestUser; let maintainer: TestUser; let stranger: TestUser;
@@ -447,4 +448,58 @@ test('G9: the partner\'s 10-minute ID token for a user of its customer into the 
   }
   assert.equal((await s.request({ method: 'POST', url, token: partner.token, body: '{' })).statusCode, 400);
   assert.equal((await s.request({ method: 'POST', url: `/account/organizations/${customer.id}/users/x/id-token`, token: partner.token, body: { application_id: app.id } })).statusCode, 400);
+});
+
+test('clabPlatformOauth2: an access token granted the accountcentral scope acts for its user on Accountcentral only, until the user or the grant changes', async () => {
+  const { id, secret } = await clientOf(customer, owner);
+  const config = await discover(id, secret);
+  const tokenFor = async (user: TestUser, scope: string) => {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK, scope, state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const browser = new Browser();
+    let res = await browser.get(url.href);
+    const interaction = String(res.headers.location);
+    res = await browser.post(`${interaction}/login`, { email: user.email, password: user.password });
+    res = await browser.get(String(res.headers.location));
+    const consentAt = String(res.headers.location);
+    const consent = await browser.get(consentAt);
+    if (scope.includes('accountcentral')) assert.match(consent.body, /<li>accountcentral: act for you/);
+    res = await browser.post(`${consentAt}/consent`, { decision: 'allow' });
+    res = await browser.get(String(res.headers.location));
+    const tokens = await client.authorizationCodeGrant(config, new URL(String(res.headers.location)), { pkceCodeVerifier: verifier, expectedState: state });
+    return tokens.access_token;
+  };
+  const user = await s.user();
+  const token = await tokenFor(user, 'openid accountcentral');
+  const onAc = (t: string) => s.request({ method: 'GET', url: '/accountcentral/no-such-operation', headers: { authorization: `Bearer ${t}` } });
+  // Authenticated: past the credential check, the unknown path's 404; refused: 401 in the seed's body.
+  assert.equal((await onAc(token)).statusCode, 404);
+  const caller = await authenticateAccessToken(s.core, token, 'accountcentral', {});
+  assert.equal(caller.userId, user.id);
+  assert.equal(caller.via, 'oauth2');
+  // Not a credential anywhere else.
+  assert.equal((await s.request({ method: 'GET', url: `/api/users/${user.username}/`, headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  assert.equal((await s.request({ method: 'GET', url: '/account/profile', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  // Without the scope, or made up: refused.
+  const plain = await tokenFor(await s.user(), 'openid');
+  const refused = await onAc(plain);
+  assert.equal(refused.statusCode, 401);
+  assert.equal(refused.json().data.code, 'token.invalid');
+  assert.equal((await onAc('x'.repeat(43))).statusCode, 401);
+  // A password change ends it.
+  await s.core.db.updateTable('users').set({ password_changed_at: new Date(Date.now() + 2000) }).where('id', '=', user.id).execute();
+  assert.equal((await onAc(token)).json().data.code, 'token.password_changed');
+  // So do a suspension and a revoked grant.
+  const second = await s.user();
+  const other = await tokenFor(second, 'openid accountcentral');
+  assert.equal((await onAc(other)).statusCode, 404);
+  await s.core.db.updateTable('users').set({ status: 'suspended' }).where('id', '=', second.id).execute();
+  assert.equal((await onAc(other)).json().data.code, 'user.suspended');
+  await s.core.db.updateTable('users').set({ status: 'active' }).where('id', '=', second.id).execute();
+  assert.equal((await onAc(other)).statusCode, 404);
+  await s.core.db.deleteFrom('oidc_store').where('kind', '=', 'Grant').execute();
+  assert.equal((await onAc(other)).json().data.code, 'token.invalid');
 });
