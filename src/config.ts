@@ -86,6 +86,14 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** How long a webhook receiver may take to answer one delivery. */
   webhookTimeoutMs: number;
+  /**
+   * Accountcentral's message signing without a credential (DKIM_SIGNING_OPEN=on): anyone may
+   * have mail signed as any active customer's domains. Off by default: only a trusted network
+   * in front of the service makes it safe.
+   */
+  dkimSigningOpen: boolean;
+  /** The largest message signing request body (the message is in it). */
+  dkimSignMaxBytes: number;
 }
 
 function processorSettings(env: Env): Pick<Config, 'processor' | 'stripe' | 'processorFault'> {
@@ -251,6 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
     deployTimeoutMs: int(env, 'DEPLOY_TIMEOUT_MS', 120_000, 1000),
     webhookAllowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 500),
+    dkimSigningOpen: onOff(env, 'DKIM_SIGNING_OPEN', false),
+    dkimSignMaxBytes: int(env, 'DKIM_SIGN_MAX_BYTES', 10 * 1024 * 1024, 1024),
   };
 }
 

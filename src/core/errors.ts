@@ -191,6 +191,13 @@ export const ERROR_CODES = {
   // Accountcentral: customers and provisioning jobs
 
   // Accountcentral: DKIM keys, FBLs and message signing
+  'dkim.not_found': ['not_found'],
+  'dkim.exists': ['conflict'],
+  'dkim.key_mismatch': ['invalid'],
+  'dkim.inactive': ['refused'],
+  'dkim.no_signing_key': ['refused'],
+  'fbl.not_found': ['not_found'],
+  'fbl.exists': ['conflict'],
 
   // Accountcentral: notifications, news and application status
 

@@ -742,6 +742,50 @@ export interface UserApplicationAccessesTable {
   last_access_at: Timestamp;
 }
 
+/** A customer's DKIM signing key (0028_dkim); the private key sealed with SECRET_KEY. */
+export interface DkimKeysTable {
+  id: Generated<number>;
+  organization_id: number;
+  domain: string;
+  selector: string;
+  /** PEM (SPKI). */
+  public_key: string;
+  private_key_sealed: string;
+  active: Generated<boolean>;
+  is_default: Generated<boolean>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+/** The platform's DKIM key: one row (id 1), when set. */
+export interface PlatformDkimTable {
+  id: Generated<number>;
+  domain: string;
+  selector: string;
+  public_key: string;
+  private_key_sealed: string;
+  updated_by: number | null;
+  updated_at: Timestamp;
+}
+
+/** A feedback loop: the signature an ESP registered with a recipient domain's FBL. */
+export interface FblsTable {
+  /** A UUID. */
+  id: string;
+  esp: string;
+  recipient_domain: string;
+  /** Header field names the FBL signature covers (JSON array of strings). */
+  signable_headers: JsonValue;
+  dkim_domain: string;
+  dkim_selector: string;
+  dkim_public_key: string;
+  dkim_private_key_sealed: string;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -793,6 +837,9 @@ export interface Database {
   // Accountcentral: customers and provisioning jobs (0027)
 
   // Accountcentral: DKIM keys and FBLs (0028)
+  dkim_keys: DkimKeysTable;
+  platform_dkim: PlatformDkimTable;
+  fbls: FblsTable;
 
   // Accountcentral: notifications, news, application status (0029)
 

@@ -45,7 +45,13 @@ export type OrganizationAction =
   /** Its OAuth2 client: create, read, change redirect URIs, regenerate the secret. */
   | 'organization.oauth_clients.manage'
   /** Issue a user's ID token into one of its applications (get.chat: partners only). */
-  | 'organization.id_tokens.issue';
+  | 'organization.id_tokens.issue'
+  /** Its DKIM keys without their private parts (Accountcentral's CUSTOMER_CARE reads). */
+  | 'organization.dkim.read'
+  /** Add, change, delete its DKIM keys; read their private keys in sealed form (the seed's DKIM role). */
+  | 'organization.dkim.manage'
+  /** Have a message signed with its keys (a sending application's account holds a role on it). */
+  | 'organization.dkim.sign';
 
 export type UserAction =
   | 'user.read'
@@ -71,7 +77,9 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   /** Upload or reset the site's theme (styles, assets, mail templates). */
   | 'site.theme'
   /** Send oneself a test mail of any template. */
-  | 'site.test_mail';
+  | 'site.test_mail'
+  /** The platform's DKIM key, the FBLs, every customer's DKIM keys. */
+  | 'mail_signing.administer';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -125,12 +133,12 @@ const READ: readonly OrganizationAction[] = [
   'organization.sales.read', 'organization.deployments.read',
 ];
 /** Any member deploys (get.chat's Maintainer creates and updates applications). */
-const MEMBER: readonly OrganizationAction[] = [...READ, 'organization.deployments.manage'];
+const MEMBER: readonly OrganizationAction[] = [...READ, 'organization.deployments.manage', 'organization.dkim.read', 'organization.dkim.sign'];
 const MANAGE: readonly OrganizationAction[] = [
   ...MEMBER, 'organization.update', 'organization.delete', 'organization.members.manage',
   'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
   'organization.sales.manage', 'organization.sales.money', 'organization.webhooks.manage',
-  'organization.oauth_clients.manage',
+  'organization.oauth_clients.manage', 'organization.dkim.manage',
 ];
 /** What a partner adds to a manager's powers, on its own organization and on its customers. */
 const PARTNER: readonly OrganizationAction[] = ['organization.deployments.partner_settings', 'organization.id_tokens.issue'];
@@ -164,7 +172,7 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
   broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer',
-    'site.theme', 'site.test_mail'],
+    'site.theme', 'site.test_mail', 'mail_signing.administer'],
   user: [],
 };
 

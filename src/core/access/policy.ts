@@ -67,6 +67,27 @@ export async function authorizeOrganization(
 }
 
 /**
+ * An organization action the operator may open to everyone by a setting (`open`): then any
+ * caller, with or without a credential, passes while the organization is active; otherwise
+ * the table decides as for authorizeOrganization. The organization's state still counts:
+ * nobody acts for a suspended or closed one.
+ */
+export async function authorizeOrganizationOrOpen(
+  core: Core,
+  caller: Caller,
+  action: OrganizationAction,
+  organization: { id: number; slug: string },
+  open: boolean,
+): Promise<OrganizationAccess> {
+  if (!open) return authorizeOrganization(core, caller, action, organization);
+  const found = await organizationRelations(core, caller.kind === 'user' ? caller.userId : 0, organization.id);
+  if (!found.exists) throw new NotFound('organization');
+  if (found.status === 'suspended') throw new Forbidden(`This organization is suspended: ${reasonOf(found.statusReason)}.`, 'organization.suspended');
+  if (found.status === 'closed') throw new Forbidden('This organization is closed.', 'organization.closed');
+  return accessOf(found.relations);
+}
+
+/**
  * Authorizes an action on a user account. Relations are checked cheapest first, and only
  * those the table lets do the action: the owner, the broker's managers, the managers of an
  * organization where the user holds a role they accepted, then those of the organization

@@ -23,7 +23,8 @@ const FREE_MAIL = new Set([
   't-online.de',
 ]);
 
-const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+/** A DNS domain name, lower-case, at least two labels, ending in an alphabetic label. */
+export const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
 
 /** The lower-case domain of an address, or null. */
 export function emailDomain(email: string): string | null {
@@ -60,7 +61,7 @@ async function toViews(core: Core, rows: DomainRow[]): Promise<DomainView[]> {
 
 function checkDomain(raw: string): string {
   const domain = raw.trim().toLowerCase().replace(/\.$/, '');
-  if (!DOMAIN.test(domain)) throw new Invalid('domain', 'Enter a domain name such as example.com.');
+  if (!DOMAIN_NAME.test(domain)) throw new Invalid('domain', 'Enter a domain name such as example.com.');
   if (FREE_MAIL.has(domain)) throw new Invalid('domain', 'A free e-mail provider\'s domain cannot belong to an organization.', 'domain.free_mail');
   return domain;
 }

@@ -23,7 +23,11 @@ export type OrganizationEventType =
   | 'domain.requested'
   | 'domain.verified'
   | 'domain.removed'
-  | 'webhook_secret.rotated';
+  | 'webhook_secret.rotated'
+  | 'dkim.added'
+  | 'dkim.updated'
+  | 'dkim.removed'
+  | 'dkim.default_set';
 
 export async function recordOrganizationEvent(
   tx: Db,
