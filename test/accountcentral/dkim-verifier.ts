@@ -23,7 +23,8 @@ export interface Verified {
   result: string;
   algorithm: string;
   canonicalization: string;
-  headers: string;
+  /** The header fields signed, lower case, in the order of `h=`. */
+  headers: string[];
 }
 
 /** Every DKIM-Signature of `message`, as mailauth judges it. */
@@ -31,7 +32,8 @@ export async function verify(message: string, zone: TxtZone): Promise<Verified[]
   const outcome = await dkimVerify(Buffer.from(message), { resolver: zone.resolver });
   return outcome.results.map((r: Record<string, any>) => ({
     domain: r.signingDomain, selector: r.selector, result: r.status?.result, algorithm: r.algo,
-    canonicalization: r.format, headers: String(r.signingHeaders?.keys ?? ''),
+    canonicalization: r.format,
+    headers: String(r.signingHeaders?.keys ?? '').split(':').map((h) => h.trim().toLowerCase()).filter(Boolean),
   }));
 }
 

@@ -26,6 +26,8 @@ const ERROR_REF = '#/components/schemas/Error';
 /** Each surface answers errors in its own shared shape. */
 function errorRefOf(path: string): string {
   if (path.startsWith('/account/') || path.startsWith('/integration/')) return '#/components/schemas/GetChatError';
+  if (path.startsWith('/accountcentral/')) return '#/components/schemas/AcMessage';
+  if (path.startsWith('/embedthis/')) return '#/components/schemas/EtError';
   return ERROR_REF;
 }
 

@@ -266,7 +266,7 @@ export const dkimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: `Deletes an FBL: mail to its recipient domain is no longer signed for it. The seed shows no answer: ours is its Result. ${BROKER_ONLY}`,
       tags: [TAGS.dkim],
       params: FblParams,
-      response: { 200: ref(AcResult), ...errors(401, 403, 404) },
+      response: { 200: ref(AcResult), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
     await deleteFbl(core, request.caller, request.params.uuid);
