@@ -39,12 +39,31 @@ function getChatErrorOf(status: number, body: Record<string, unknown>, fallback:
   return new ApiError(status, String(body.code), detail, fields);
 }
 
+/**
+ * Accountcentral's errors (`/accountcentral`) are `{message, logref, data: {code, status},
+ * errors: [{field, message}]}`; a field is named bare or with its part (`body.domain`).
+ */
+function accountcentralErrorOf(status: number, body: Record<string, unknown>): ApiError {
+  const fields: Record<string, string[]> = {};
+  for (const entry of Array.isArray(body.errors) ? body.errors : []) {
+    const { field, message } = (entry ?? {}) as { field?: unknown; message?: unknown };
+    if (typeof field !== 'string' || typeof message !== 'string') continue;
+    const name = field.replace(/^(body|query|querystring|params)\./, '');
+    fields[name] = [...(fields[name] ?? []), message];
+  }
+  const code = String((body.data as { code?: unknown }).code);
+  return new ApiError(status, code, String(body.message), fields);
+}
+
 function errorOf(status: number, body: unknown): ApiError {
   const fields: Record<string, string[]> = {};
   let detail = status >= 500 ? 'The service could not answer. Try again in a moment.' : 'The request was refused.';
   let code = `http.${status}`;
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const record = body as Record<string, unknown>;
+    if (typeof record.message === 'string' && typeof record.logref === 'string' && record.data && typeof record.data === 'object') {
+      return accountcentralErrorOf(status, record);
+    }
     // DjaoApp's `code` is a field (a login's one-time code: a list of messages), get.chat's a string.
     if (typeof record.code === 'string' && typeof record.message === 'string') return getChatErrorOf(status, record, detail);
     for (const [name, value] of Object.entries(record)) {
@@ -56,9 +75,9 @@ function errorOf(status: number, body: unknown): ApiError {
   return new ApiError(status, code, detail, fields);
 }
 
-/** Calls `/api{path}` (or an absolute path such as `/account/...`) and answers its JSON. */
+/** Calls `/api{path}` (or an absolute path such as `/account/...`, `/accountcentral/...`) and answers its JSON. */
 export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
-  const url = path.startsWith('/api/') || path.startsWith('/account/') || path.startsWith('/integration/') ? path : `/api${path}`;
+  const url = ['/api/', '/account/', '/integration/', '/accountcentral/'].some((prefix) => path.startsWith(prefix)) ? path : `/api${path}`;
   const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
   if (body instanceof FormData) {
     init.body = body;
