@@ -36,6 +36,8 @@ export interface Config {
   loginFailureResetSeconds: number;
   authRateLimit: { max: number; windowSeconds: number };
   passwordMinLength: number;
+  /** Days a password is good for before it counts as expired; 0: passwords never expire. */
+  passwordMaxAgeDays: number;
   bodyLimitBytes: number;
   pageSize: number;
   maxPageSize: number;
@@ -233,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
       windowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),
     },
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 10, 6),
+    passwordMaxAgeDays: int(env, 'PASSWORD_MAX_AGE_DAYS', 0, 0),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024),
     pageSize,
     maxPageSize: Math.max(pageSize, int(env, 'MAX_PAGE_SIZE', 100, 1)),

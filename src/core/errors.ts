@@ -187,6 +187,8 @@ export const ERROR_CODES = {
   // Accountcentral: the caller's own data (service, user, options)
 
   // Accountcentral: team administration and capabilities
+  'user.administer_self': ['refused'],
+  'phone.not_verified': ['invalid'],
 
   // Accountcentral: customers and provisioning jobs
 

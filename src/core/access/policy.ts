@@ -88,6 +88,16 @@ export async function authorizeOrganizationOrOpen(
 }
 
 /**
+ * A choice inside a function (which of a user's organizations the caller manages): true
+ * when authorizeOrganization would let the caller do `action` on the organization.
+ */
+export async function mayOnOrganization(core: Core, caller: Caller, action: OrganizationAction, organization: { id: number }): Promise<boolean> {
+  if (caller.kind !== 'user') return false;
+  const found = await organizationRelations(core, caller.userId, organization.id);
+  return found.exists && accessOf(found.relations).may(action);
+}
+
+/**
  * Authorizes an action on a user account. Relations are checked cheapest first, and only
  * those the table lets do the action: the owner, the broker's managers, the managers of an
  * organization where the user holds a role they accepted, then those of the organization

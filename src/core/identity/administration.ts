@@ -1,6 +1,8 @@
 // Accountcentral's administration of a user: status (active, suspended, disabled), the
-// login lockout and its unlock. Reserved to the broker's managers; every change is a
-// security event on the user's account. Suspending ends every session of the user.
+// login lockout and its unlock. The broker's managers on the native surface
+// (`user.administer`); Accountcentral's team routes pass `user.team.administer`, which the
+// managers of the organization that owns the account have too. Every change is a security
+// event on the user's account. Suspending ends every session of the user.
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { Ref } from '../refs.js';
 import { BadRequest, Conflict, Unauthenticated } from '../errors.js';
@@ -44,13 +46,15 @@ async function statusOf(core: Core, user: UserRow): Promise<UserStatusInfo> {
   };
 }
 
-export async function getUserStatus(core: Core, caller: Caller, ref: Ref): Promise<UserStatusInfo> {
-  const { user } = await targetUser(core, caller, 'user.administer', ref);
+export async function getUserStatus(core: Core, caller: Caller, ref: Ref, action: UserAction = 'user.administer'): Promise<UserStatusInfo> {
+  const { user } = await targetUser(core, caller, action, ref);
   return statusOf(core, user);
 }
 
-export async function suspendUser(core: Core, caller: Caller, ref: Ref, reason: string): Promise<UserStatusInfo> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
+export async function suspendUser(
+  core: Core, caller: Caller, ref: Ref, reason: string, action: UserAction = 'user.administer',
+): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, action, ref);
   if (user.id === admin.userId) throw new BadRequest('You cannot suspend your own account.', 'user.suspend_self');
   const text = reason.trim();
   if (!text) throw new BadRequest('A reason is required.', 'reason.required');
@@ -87,8 +91,8 @@ export async function suspendUser(core: Core, caller: Caller, ref: Ref, reason: 
   return statusOf(core, updated);
 }
 
-export async function reactivateUser(core: Core, caller: Caller, ref: Ref): Promise<UserStatusInfo> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
+export async function reactivateUser(core: Core, caller: Caller, ref: Ref, action: UserAction = 'user.administer'): Promise<UserStatusInfo> {
+  const { user, caller: admin } = await targetUser(core, caller, action, ref);
   const now = core.now();
   const updated = await core.transact(async (tx) => {
     const row = await tx.updateTable('users')
@@ -103,8 +107,8 @@ export async function reactivateUser(core: Core, caller: Caller, ref: Ref): Prom
 }
 
 /** Forgets the failed logins counted against every identifier the user logs in with. */
-export async function unlockUser(core: Core, caller: Caller, ref: Ref): Promise<void> {
-  const { user, caller: admin } = await targetUser(core, caller, 'user.administer', ref);
+export async function unlockUser(core: Core, caller: Caller, ref: Ref, action: UserAction = 'user.administer'): Promise<void> {
+  const { user, caller: admin } = await targetUser(core, caller, action, ref);
   const now = core.now();
   const before = await getLockout(core.db, loginIdentifiers(user), now);
   await core.transact(async (tx) => {

@@ -26,6 +26,8 @@ export type SecurityEventType =
   | 'phone.change_requested'
   | 'phone.verified'
   | 'phone.verification_failed'
+  /** The PIN (login codes by SMS) turned off and its number's proof forgotten, by a manager. */
+  | 'pin.reset'
   | 'token.refreshed'
   | 'session.ended'
   | 'session.ended_all'
