@@ -231,7 +231,8 @@ export const AcPreferencesUpdate = Type.Object({
   hourFormat: Type.Optional(FORMAT_PICK('time format')),
 }, { additionalProperties: false, description: 'The preferences to change, each one of the allowed options; those left out stay.' });
 
+// AcUserInfo is the caller's own personal info (#5, #6): listed by the operations that answer it.
 export const TEAM_SCHEMAS: TSchema[] = [
-  AcUserInfo, AcSuspensionInfo, AcTeamUserInfo, AcNewPassword, AcActive, AcLockout, AcSecurityEvent, AcCustomerUser,
+  AcSuspensionInfo, AcTeamUserInfo, AcNewPassword, AcActive, AcLockout, AcSecurityEvent, AcCustomerUser,
   AcFailedLoginUser, AcUserWithIssues, AcApplicationUser, AcAssociatedCustomer, AcPreferences,
 ];
