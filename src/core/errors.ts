@@ -204,6 +204,8 @@ export const ERROR_CODES = {
   // Accountcentral: notifications, news and application status
 
   // EmbedThis: accounts
+  'account.email_ambiguous': ['conflict'],
+  'account.not_empty': ['conflict'],
 
 } as const satisfies Record<string, readonly ErrorKind[]>;
 

@@ -786,6 +786,31 @@ export interface FblsTable {
   updated_at: DefaultTimestamp;
 }
 
+/** EmbedThis's account details of an organization (0030): invoice details, payment terms, metrics. */
+export interface AccountDetailsTable {
+  organization_id: number;
+  address: string | null;
+  company: string | null;
+  country: string | null;
+  invoice_email: string | null;
+  /** EmbedThis's `order`: the customer's purchase order reference. */
+  purchase_order: string | null;
+  /** EmbedThis's `subject`: the line invoices carry. */
+  invoice_subject: string | null;
+  agreement: Generated<boolean>;
+  can_wire: Generated<boolean>;
+  /** Minor units (cents); bigint, read back as a string by pg. */
+  credit: ColumnType<string | number, number | undefined, number>;
+  renew: Timestamp | null;
+  renewing: Generated<boolean>;
+  /** Payment terms in days (net 30). */
+  terms: Generated<number>;
+  wire: Generated<boolean>;
+  memo: string | null;
+  metrics: Json | null;
+  updated_at: DefaultTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -844,6 +869,7 @@ export interface Database {
   // Accountcentral: notifications, news, application status (0029)
 
   // EmbedThis: accounts (0030)
+  account_details: AccountDetailsTable;
 
 }
 

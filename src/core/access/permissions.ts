@@ -51,7 +51,11 @@ export type OrganizationAction =
   /** Add, change, delete its DKIM keys; read their private keys in sealed form (the seed's DKIM role). */
   | 'organization.dkim.manage'
   /** Have a message signed with its keys (a sending application's account holds a role on it). */
-  | 'organization.dkim.sign';
+  | 'organization.dkim.sign'
+  /** Field rule (EmbedThis): an account's payment terms: credit, terms, wire, canWire, agreement, memo. */
+  | 'organization.payment_terms.update'
+  /** EmbedThis's Close: the `support` role, the broker's staff only (irreversible). */
+  | 'organization.support.close';
 
 export type UserAction =
   | 'user.read'
@@ -79,7 +83,9 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   /** Send oneself a test mail of any template. */
   | 'site.test_mail'
   /** The platform's DKIM key, the FBLs, every customer's DKIM keys. */
-  | 'mail_signing.administer';
+  | 'mail_signing.administer'
+  /** EmbedThis's Init, Make and GetID: build an account object or an id, saving nothing (any signed-in user). */
+  | 'accounts.draft';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -148,6 +154,7 @@ const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organiz
 const BROKER: readonly OrganizationAction[] = [
   'organization.customers.read_closed', 'organization.flags.update', 'organization.roles.grant_without_consent',
   'organization.billing.write_off', 'organization.deployments.limits',
+  'organization.payment_terms.update', 'organization.support.close',
 ];
 
 export const ORGANIZATION_PERMISSIONS: Readonly<Record<OrganizationRelation, OrganizationGrant>> = {
@@ -172,8 +179,8 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
   broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer',
-    'site.theme', 'site.test_mail', 'mail_signing.administer'],
-  user: [],
+    'site.theme', 'site.test_mail', 'mail_signing.administer', 'accounts.draft'],
+  user: ['accounts.draft'],
 };
 
 export function organizationRelationsAllowing(action: OrganizationAction): OrganizationRelation[] {

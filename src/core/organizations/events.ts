@@ -27,7 +27,9 @@ export type OrganizationEventType =
   | 'dkim.added'
   | 'dkim.updated'
   | 'dkim.removed'
-  | 'dkim.default_set';
+  | 'dkim.default_set'
+  | 'account.billing_updated'
+  | 'account.payment_updated';
 
 export async function recordOrganizationEvent(
   tx: Db,

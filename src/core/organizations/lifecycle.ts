@@ -71,6 +71,8 @@ export async function closeOrganizationRow(
   tx: Db, organizationId: number, actorId: number | null, now: Date, detail: Record<string, unknown>, reason?: string,
 ): Promise<void> {
   const detached = await tx.deleteFrom('roles').where('organization_id', '=', organizationId).executeTakeFirst();
+  // EmbedThis's invoice details, payment terms and metrics say who it was and what it did.
+  await tx.deleteFrom('account_details').where('organization_id', '=', organizationId).execute();
   await tx.updateTable('organizations').set({
     slug: `closed-${organizationId}`,
     full_name: 'Closed organization',
