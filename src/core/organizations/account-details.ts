@@ -92,6 +92,11 @@ export function emptyAccount(): Account {
   };
 }
 
+/** A field inside an object of the body (`billing.credit`), as the error's `fields` name it. */
+function nested(object: 'billing' | 'metrics', field: string): string {
+  return `${object}.${field}`;
+}
+
 // ---- references --------------------------------------------------------------------------
 
 /** An account id is its organization's id as a decimal string; anything else names no account. */
@@ -443,7 +448,7 @@ export async function updateAccountPayment(core: Core, caller: Caller, id: strin
 }
 
 /** The most a metrics object may weigh, as JSON. */
-const METRICS_MAX_BYTES = 65_536;
+const METRICS_MAX_BYTES = 16_384;
 
 const COUNTERS = ['connected', 'clouds', 'dashboards', 'devices', 'developer', 'notifications', 'plans', 'products', 'software', 'support', 'users'] as const;
 
@@ -451,9 +456,9 @@ const COUNTERS = ['connected', 'clouds', 'dashboards', 'devices', 'developer', '
 function checkedMetrics(metrics: Partial<AccountMetrics>): AccountMetrics {
   const replaced = { ...emptyMetrics(), ...metrics };
   for (const name of COUNTERS) {
-    if (!Number.isSafeInteger(replaced[name]) || replaced[name] < 0) throw new Invalid(`metrics.${name}`, 'A whole number from 0.');
+    if (!Number.isSafeInteger(replaced[name]) || replaced[name] < 0) throw new Invalid(nested('metrics', name), 'A whole number from 0.');
   }
-  if (!Number.isFinite(replaced.balance)) throw new Invalid('metrics.balance', 'A number.');
+  if (!Number.isFinite(replaced.balance)) throw new Invalid(nested('metrics', 'balance'), 'A number.');
   if (Buffer.byteLength(JSON.stringify(replaced)) > METRICS_MAX_BYTES) throw new Invalid('metrics', `At most ${METRICS_MAX_BYTES} bytes as JSON.`);
   return replaced;
 }
@@ -569,9 +574,9 @@ export async function makeAccount(core: Core, caller: Caller, draft: AccountDraf
     const value = billing[field];
     if (value !== undefined) account.billing[field] = value === null ? null : text(value) ?? null;
   }
-  if (account.billing.invoiceEmail && !isEmailAddress(account.billing.invoiceEmail)) throw new Invalid('billing.invoiceEmail', 'Enter a valid email address.');
+  if (account.billing.invoiceEmail && !isEmailAddress(account.billing.invoiceEmail)) throw new Invalid(nested('billing', 'invoiceEmail'), 'Enter a valid email address.');
   if (account.billing.country) {
-    if (!/^[A-Za-z]{2}$/.test(account.billing.country)) throw new Invalid('billing.country', 'A two-letter ISO 3166 country code, such as US or FR.');
+    if (!/^[A-Za-z]{2}$/.test(account.billing.country)) throw new Invalid(nested('billing', 'country'), 'A two-letter ISO 3166 country code, such as US or FR.');
     account.billing.country = account.billing.country.toUpperCase();
   }
   for (const field of ['agreement', 'canWire', 'renewing', 'wire'] as const) {
@@ -579,16 +584,16 @@ export async function makeAccount(core: Core, caller: Caller, draft: AccountDraf
   }
   if (billing.credit !== undefined) {
     const cents = Math.round(billing.credit * 100);
-    if (billing.credit < 0 || Math.abs(cents - billing.credit * 100) > 1e-6) throw new Invalid('billing.credit', 'A non-negative amount with at most two decimals.');
+    if (billing.credit < 0 || Math.abs(cents - billing.credit * 100) > 1e-6) throw new Invalid(nested('billing', 'credit'), 'A non-negative amount with at most two decimals.');
     account.billing.credit = cents / 100;
   }
   if (billing.terms !== undefined) {
-    if (!Number.isInteger(billing.terms) || billing.terms < 0 || billing.terms > 365) throw new Invalid('billing.terms', 'A whole number of days, 0 to 365.');
+    if (!Number.isInteger(billing.terms) || billing.terms < 0 || billing.terms > 365) throw new Invalid(nested('billing', 'terms'), 'A whole number of days, 0 to 365.');
     account.billing.terms = billing.terms;
   }
   if (billing.renew !== undefined && billing.renew !== null) {
     const date = new Date(billing.renew);
-    if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(billing.renew)) throw new Invalid('billing.renew', 'A date (2026-12-31) or an ISO 8601 time.');
+    if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(billing.renew)) throw new Invalid(nested('billing', 'renew'), 'A date (2026-12-31) or an ISO 8601 time.');
     account.billing.renew = date;
   }
   if (draft.metrics !== undefined) {

@@ -220,7 +220,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'etAccountUpdateMetrics',
       summary: 'Update account metrics',
       description: 'Update account metrics: `metrics` replaces the account\'s metrics as a whole (a field left out is back to 0, '
-        + 'false, [] or {}); counters are whole numbers from 0, unknown fields are refused, 64 KiB at most. For the account\'s `admin`.',
+        + 'false, [] or {}); counters are whole numbers from 0, unknown fields are refused, 16 KiB at most as JSON. For the account\'s `admin`.',
       tags: [TAG],
       body: UpdateMetricsBody,
       response: { 200: Account('An account object.'), ...errors(400, 401, 403, 404) },
