@@ -94,6 +94,14 @@ export interface Config {
    * in front of the service makes it safe.
    */
   dkimSigningOpen: boolean;
+  /**
+   * Who may have mail signed with the platform's DKIM key (and the FBLs' keys), when it has no
+   * key of its own (DKIM_PLATFORM_SIGNING): `customers` (the default), organizations a partner
+   * or the broker made (a customer relationship exists); `all`, any organization, self-made ones
+   * included; `off`, none. Anyone may sign up and make an organization: with `all`, anyone
+   * could have mail signed as the platform.
+   */
+  dkimPlatformSigning: 'customers' | 'all' | 'off';
   /** The largest message signing request body (the message is in it). */
   dkimSignMaxBytes: number;
 }
@@ -132,6 +140,12 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'on' || raw === 'true' || raw === '1') return true;
   if (raw === 'off' || raw === 'false' || raw === '0') return false;
   throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+function platformSigning(env: Env): Config['dkimPlatformSigning'] {
+  const raw = (env.DKIM_PLATFORM_SIGNING?.trim() || 'customers').toLowerCase();
+  if (raw === 'customers' || raw === 'all' || raw === 'off') return raw;
+  throw new ConfigError(`DKIM_PLATFORM_SIGNING must be customers, all or off, got "${env.DKIM_PLATFORM_SIGNING}"`);
 }
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
@@ -263,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 500),
     dkimSigningOpen: onOff(env, 'DKIM_SIGNING_OPEN', false),
+    dkimPlatformSigning: platformSigning(env),
     dkimSignMaxBytes: int(env, 'DKIM_SIGN_MAX_BYTES', 10 * 1024 * 1024, 1024),
   };
 }

@@ -198,6 +198,7 @@ export const ERROR_CODES = {
   'dkim.key_mismatch': ['invalid'],
   'dkim.inactive': ['refused'],
   'dkim.no_signing_key': ['refused'],
+  'dkim.key_unreadable': ['conflict'],
   'fbl.not_found': ['not_found'],
   'fbl.exists': ['conflict'],
 

@@ -364,3 +364,49 @@ test('the platform\'s key (#73, #74): the broker\'s staff; 404 until set; sealed
     await fresh.stop();
   }
 });
+
+test('the platform\'s key signs only for the broker and the organizations a partner made, unless DKIM_PLATFORM_SIGNING says otherwise', async () => {
+  // A self-made organization (no partner): anyone who signs up could make one.
+  const own = await makeOrganization(s);
+  await grantRole(s, own, w.cm.id, 'manager');
+  const pair = pairs[4]!;
+  assert.equal((await w.call('staff', 'PUT', '/accountcentral/platform/dkim', { domain: 'platform.example.net', selector: 'pf', publicKey: pair.publicKey, privateKey: pair.privateKey })).statusCode, 200);
+  assertMessage(await w.call('manager', 'GET', `${base(own.id)}/signing?domain=own.example.com`), 404, 'dkim.not_found');
+  const message = 'From: a@own.example.com\r\nTo: b@example.org\r\nSubject: Hi\r\n\r\nHello\r\n';
+  assertMessage(await w.call('manager', 'POST', `/accountcentral/customers/${own.id}/messages/sign`, { message, data: {} }), 400, 'dkim.no_signing_key');
+  // A customer a partner made: the platform's key.
+  const customer = await freshCustomer();
+  assert.equal((await w.call('manager', 'GET', `${base(customer.id)}/signing?domain=own.example.com`)).json().domain, 'platform.example.net');
+
+  const open = await startService({ DKIM_PLATFORM_SIGNING: 'all' });
+  const closed = await startService({ DKIM_PLATFORM_SIGNING: 'off' });
+  try {
+    for (const [service, expected] of [[open, 200], [closed, 404]] as const) {
+      const org = await makeOrganization(service);
+      const manager = await service.user();
+      await grantRole(service, org, manager.id, 'manager');
+      const put = await service.request({ method: 'PUT', url: '/accountcentral/platform/dkim', token: service.admin.token, body: { domain: 'platform.example.net', selector: 'pf', publicKey: pair.publicKey, privateKey: pair.privateKey } });
+      assert.equal(put.statusCode, 200, put.body);
+      const res = await service.request({ method: 'GET', url: `${base(org.id)}/signing`, token: manager.token });
+      assert.equal(res.statusCode, expected, res.body);
+    }
+  } finally {
+    await open.stop();
+    await closed.stop();
+  }
+  await assert.rejects(startService({ DKIM_PLATFORM_SIGNING: 'sometimes' }), /DKIM_PLATFORM_SIGNING must be customers, all or off/);
+});
+
+test('a key sealed under a secret the service no longer has answers 409 dkim.key_unreadable, never a 500', async () => {
+  const org = await freshCustomer();
+  const id = await register(org.id, keyBody(pairs[3]!, 'lost.example.com', 'l'));
+  // As if sealed under a secret since dropped: the sealed value no secret of the service opens.
+  const row = await s.core.db.selectFrom('dkim_keys').select('private_key_sealed').where('id', '=', id).executeTakeFirstOrThrow();
+  const broken = `${row.private_key_sealed.slice(0, -8)}AAAAAAAA`;
+  await s.core.db.updateTable('dkim_keys').set({ private_key_sealed: broken }).where('id', '=', id).execute();
+  const message = 'From: a@lost.example.com\r\nTo: b@example.org\r\nSubject: Hi\r\n\r\nHello\r\n';
+  assertMessage(await w.call('manager', 'POST', `/accountcentral/customers/${org.id}/messages/sign`, { message, data: {} }), 409, 'dkim.key_unreadable');
+  // Keeping the key on an update (its sealed value sent back) is refused the same way.
+  const update = await w.call('manager', 'PUT', `${base(org.id)}/${id}`, { domain: 'lost.example.com', selector: 'l', publicKey: pairs[3]!.publicKey, privateKey: broken, active: true });
+  assertMessage(update, 409, 'dkim.key_unreadable');
+});

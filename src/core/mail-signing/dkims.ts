@@ -257,6 +257,19 @@ export async function setDefaultDkim(core: Core, caller: Caller, orgRef: Ref, id
  * the customer's active key for exactly that domain (its default first, then the oldest),
  * else the customer's default, else the platform's key; null when there is none at all.
  */
+/**
+ * Whether the organization may have mail signed with the platform's keys (its DKIM key, the
+ * FBLs'): DKIM_PLATFORM_SIGNING decides; by default the broker and the organizations a partner
+ * made, never one anyone could make by signing up.
+ */
+export async function platformKeysAllowed(core: Core, organizationId: number): Promise<boolean> {
+  const setting = core.config.dkimPlatformSigning;
+  if (setting !== 'customers') return setting === 'all';
+  const org = await core.db.selectFrom('organizations').select(['partner_id', 'is_broker'])
+    .where('id', '=', organizationId).executeTakeFirst();
+  return !!org && (org.is_broker || org.partner_id !== null);
+}
+
 export async function chooseSigningKey(core: Core, organizationId: number, sender: string | null): Promise<{ row: DkimRow | null; platform: PlatformRow | null } | null> {
   let query = core.db.selectFrom('dkim_keys').selectAll().where('organization_id', '=', organizationId).where('active', '=', true);
   query = sender === null
@@ -266,6 +279,7 @@ export async function chooseSigningKey(core: Core, organizationId: number, sende
   const chosen = (sender !== null ? rows.find((r) => r.domain === sender && r.is_default) ?? rows.find((r) => r.domain === sender) : undefined)
     ?? rows.find((r) => r.is_default);
   if (chosen) return { row: chosen, platform: null };
+  if (!(await platformKeysAllowed(core, organizationId))) return null;
   const platform = await core.db.selectFrom('platform_dkim').selectAll().executeTakeFirst();
   return platform ? { row: null, platform } : null;
 }

@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } fr
 import { promisify } from 'node:util';
 import type { Core } from '../context.js';
 import { decrypt, deriveKey, encrypt } from '../crypto.js';
-import { Invalid } from '../errors.js';
+import { Conflict, Invalid } from '../errors.js';
 import { safeEqual } from '../identity/secrets.js';
 import { DOMAIN_NAME } from '../memberships/domains.js';
 
@@ -136,15 +136,15 @@ function sealPrivateKey(core: Pick<Core, 'config'>, pem: string): string {
 
 /** Opens a sealed private key with the current secret or a former one (SECRET_KEY_FALLBACKS). */
 export function unsealPrivateKey(core: Pick<Core, 'config'>, sealed: string): string {
-  let last: unknown;
   for (const secretKey of core.config.secretKeys) {
     try {
       return decrypt(sealed, deriveKey(secretKey, PURPOSE));
-    } catch (error) {
-      last = error;
+    } catch {
+      // Sealed under another of the secrets, or under none the service still has.
     }
   }
-  throw last;
+  // The secret it was sealed under was dropped from SECRET_KEY_FALLBACKS: the key is lost.
+  throw new Conflict('This private key was sealed under a secret the service no longer has: register the key pair again.', 'dkim.key_unreadable');
 }
 
 /** The TXT record that publishes a public key: `<selector>._domainkey.<domain>`. */

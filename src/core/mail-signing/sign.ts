@@ -17,7 +17,7 @@ import type { Ref } from '../refs.js';
 import { BadRequest, Invalid, Unauthenticated } from '../errors.js';
 import { authorizeOrganizationOrOpen } from '../access/policy.js';
 import { findOrganization } from '../memberships/role-views.js';
-import { chooseSigningKey } from './dkims.js';
+import { chooseSigningKey, platformKeysAllowed } from './dkims.js';
 import { fblFor } from './fbls.js';
 import { alignmentOf, signingDomain, unsealPrivateKey, type Alignment } from './keys.js';
 
@@ -101,7 +101,7 @@ export async function signMessage(core: Core, caller: Caller, orgRef: Ref, reque
   let dkim: SignedMessage['dkim'] = null;
   if (request.applyDkim ?? true) {
     const chosen = await chooseSigningKey(core, org.id, sender);
-    if (!chosen) throw new BadRequest('This customer has no active DKIM key, and the platform has none either.', 'dkim.no_signing_key');
+    if (!chosen) throw new BadRequest('This customer has no active DKIM key, and the platform\'s is not there or not for it (DKIM_PLATFORM_SIGNING).', 'dkim.no_signing_key');
     const key = chosen.row
       ? { id: chosen.row.id, platform: false, domain: chosen.row.domain, selector: chosen.row.selector, sealed: chosen.row.private_key_sealed, isDefault: chosen.row.is_default }
       : { id: 0, platform: true, domain: chosen.platform!.domain, selector: chosen.platform!.selector, sealed: chosen.platform!.private_key_sealed, isDefault: false };
@@ -109,7 +109,7 @@ export async function signMessage(core: Core, caller: Caller, orgRef: Ref, reque
     dkim = { id: key.id, platform: key.platform, domain: key.domain, selector: key.selector, alignment: alignmentOf(key.domain, sender), isDefault: key.isDefault };
   }
   let fbl: SignedMessage['fbl'] = null;
-  const loop = (request.applyFbl ?? true) && recipient ? await fblFor(core, recipient) : null;
+  const loop = (request.applyFbl ?? true) && recipient && (await platformKeysAllowed(core, org.id)) ? await fblFor(core, recipient) : null;
   if (loop) {
     message = await signWith(message, { domain: loop.domain, selector: loop.selector, privateKey: unsealPrivateKey(core, loop.sealed) }, loop.headers.join(':'));
     fbl = { id: loop.id, esp: loop.esp, recipientDomain: loop.recipientDomain, domain: loop.domain, selector: loop.selector };
