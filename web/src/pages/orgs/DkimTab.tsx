@@ -30,7 +30,7 @@ interface DkimPage {
 }
 
 /** The organization's integer id (Accountcentral's groupPk), from its slug. */
-function useGroupPk(slug: string): { id: number | null; error: ApiError | null } {
+export function useGroupPk(slug: string): { id: number | null; error: ApiError | null } {
   const [state, setState] = useState<{ slug: string; id: number | null; error: ApiError | null }>({ slug, id: null, error: null });
   useEffect(() => {
     let current = true;
