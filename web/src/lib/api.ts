@@ -64,6 +64,10 @@ function errorOf(status: number, body: unknown): ApiError {
     if (typeof record.message === 'string' && typeof record.logref === 'string' && record.data && typeof record.data === 'object') {
       return accountcentralErrorOf(status, record);
     }
+    // EmbedThis's errors (`/embedthis`): `{error, code, fields}`, each field with its messages.
+    if (typeof record.error === 'string' && typeof record.code === 'string' && record.fields && typeof record.fields === 'object') {
+      return new ApiError(status, record.code, record.error, record.fields as Record<string, string[]>);
+    }
     // DjaoApp's `code` is a field (a login's one-time code: a list of messages), get.chat's a string.
     if (typeof record.code === 'string' && typeof record.message === 'string') return getChatErrorOf(status, record, detail);
     for (const [name, value] of Object.entries(record)) {
@@ -77,7 +81,7 @@ function errorOf(status: number, body: unknown): ApiError {
 
 /** Calls `/api{path}` (or an absolute path such as `/account/...`, `/accountcentral/...`) and answers its JSON. */
 export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
-  const url = ['/api/', '/account/', '/integration/', '/accountcentral/'].some((prefix) => path.startsWith(prefix)) ? path : `/api${path}`;
+  const url = ['/api/', '/account/', '/integration/', '/accountcentral/', '/embedthis/'].some((prefix) => path.startsWith(prefix)) ? path : `/api${path}`;
   const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
   if (body instanceof FormData) {
     init.body = body;
