@@ -104,6 +104,13 @@ export interface Config {
   dkimPlatformSigning: 'customers' | 'all' | 'off';
   /** The largest message signing request body (the message is in it). */
   dkimSignMaxBytes: number;
+  /**
+   * Accountcentral's news feed (NEWS_FEED_URL): a JSON Feed 1.1 document the broker's staff
+   * import news from ("Trigger update from explora"); null when none is configured.
+   */
+  newsFeedUrl: string | null;
+  /** How often an idle server-sent event stream says it is alive (a comment line). */
+  eventStreamHeartbeatMs: number;
 }
 
 function processorSettings(env: Env): Pick<Config, 'processor' | 'stripe' | 'processorFault'> {
@@ -279,7 +286,15 @@ export function loadConfig(env: Env = process.env): Config {
     dkimSigningOpen: onOff(env, 'DKIM_SIGNING_OPEN', false),
     dkimPlatformSigning: platformSigning(env),
     dkimSignMaxBytes: int(env, 'DKIM_SIGN_MAX_BYTES', 10 * 1024 * 1024, 1024),
+    newsFeedUrl: newsFeedUrl(env),
+    eventStreamHeartbeatMs: int(env, 'EVENT_STREAM_HEARTBEAT_MS', 15_000, 100),
   };
+}
+
+function newsFeedUrl(env: Env): string | null {
+  const value = env.NEWS_FEED_URL?.trim() || null;
+  if (value && !/^https?:\/\/[^/]+/i.test(value)) throw new ConfigError(`NEWS_FEED_URL must be an http(s) URL, got "${value}"`);
+  return value;
 }
 
 function deployDomain(env: Env): string {

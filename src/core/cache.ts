@@ -63,6 +63,14 @@ export class ReadCache {
     source.subscribe((change) => this.invalidate(change));
   }
 
+  /**
+   * The changes behind the cache, as they arrive from every node: for what follows rows
+   * rather than caching them (server-sent event streams). Returns the unsubscribe.
+   */
+  follow(listener: (change: Change) => void): () => void {
+    return this.source.subscribe(listener);
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -203,6 +203,8 @@ export const ERROR_CODES = {
   'fbl.exists': ['conflict'],
 
   // Accountcentral: notifications, news and application status
+  'platform_application.not_found': ['not_found'],
+  'news.feed_not_configured': ['refused'],
 
   // EmbedThis: accounts
   'account.email_ambiguous': ['conflict'],

@@ -31,7 +31,7 @@ import { afterCommitOnce } from './unit-of-work.js';
  * The one list of tables whose rows the read caches hold, each with the column that names
  * a row in notifications and cache tags (`users:<id>`, `sessions:<user_id>`, ...).
  * Migration 0011 puts the triggers on exactly these; a test checks the database agrees.
- * Adding a table takes a migration that calls `watchTableStatements` for it.
+ * Adding a table takes a migration that calls `watchTableStatements` for it (0011 lists its own).
  */
 export const WATCHED_TABLES = {
   users: 'id',
@@ -39,6 +39,10 @@ export const WATCHED_TABLES = {
   roles: 'user_id',
   organizations: 'id',
   role_descriptions: 'organization_id',
+  // Not cached: followed by server-sent event streams (Accountcentral's notifications and
+  // application status, src/core/notices), on every node (0029).
+  notice_deliveries: 'user_id',
+  application_statuses: 'application',
 } as const;
 
 export type WatchedTable = keyof typeof WATCHED_TABLES;

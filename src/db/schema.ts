@@ -811,6 +811,75 @@ export interface AccountDetailsTable {
   updated_at: DefaultTimestamp;
 }
 
+/** What a sender enqueued on Accountcentral (0029): fanned out to its recipients by a job. */
+export interface NoticesTable {
+  id: Generated<number>;
+  sender_id: number | null;
+  /** As given: `{userPks}`, `{groupPk}`, `{application}` or `{groupPk, application}`. */
+  destination: ColumnType<NoticeDestination, string, string>;
+  title: string;
+  message: string;
+  priority: 'LOW' | 'NORMAL' | 'HIGH';
+  application: string | null;
+  link: string | null;
+  created_at: Timestamp;
+  /** When the job wrote the deliveries; null while queued. */
+  fanned_out_at: Timestamp | null;
+  recipients: number | null;
+}
+
+export interface NoticeDestination {
+  userPks?: number[];
+  groupPk?: number;
+  application?: string;
+}
+
+/** One recipient's copy of a notice: what "Get notifications" lists and "Mark as read" marks. */
+export interface NoticeDeliveriesTable {
+  id: Generated<number>;
+  notice_id: number;
+  user_id: number;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+/** A platform application's status (no row: UP). */
+export interface ApplicationStatusesTable {
+  application: string;
+  status: 'UP' | 'DOWN';
+  changed_at: Timestamp;
+  changed_by: number | null;
+}
+
+/** A news category: its id (the feed's) and its name per language. */
+export interface NewsCategoriesTable {
+  id: number;
+  names: ColumnType<Record<string, string>, string, string>;
+  updated_at: Timestamp;
+}
+
+/** One language's text of a news item. */
+export interface NewsText {
+  title: string;
+  summary: string | null;
+  content: string;
+}
+
+export interface NewsTable {
+  id: Generated<number>;
+  source: 'feed' | 'staff';
+  /** The feed's id of the item (upserts go by it); null for staff's news. */
+  external_id: string | null;
+  published_at: Timestamp;
+  /** `{en: {...}, it: {...}}`: at least `en`. */
+  texts: ColumnType<Record<string, NewsText>, string, string>;
+  category_ids: ColumnType<number[], number[], number[]>;
+  link: string | null;
+  created_by: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -867,6 +936,11 @@ export interface Database {
   fbls: FblsTable;
 
   // Accountcentral: notifications, news, application status (0029)
+  notices: NoticesTable;
+  notice_deliveries: NoticeDeliveriesTable;
+  application_statuses: ApplicationStatusesTable;
+  news_categories: NewsCategoriesTable;
+  news: NewsTable;
 
   // EmbedThis: accounts (0030)
   account_details: AccountDetailsTable;

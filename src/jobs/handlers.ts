@@ -10,6 +10,8 @@ import { recoverCharges } from '../core/billing/charges.js';
 import { recoverRefunds } from '../core/billing/refunds.js';
 import { runDeployment } from '../core/provisioning/deployments.js';
 import { deliverWebhook } from '../core/notify/webhooks.js';
+import { fanOutNotice } from '../core/notices/notifications.js';
+import { importNewsFeed } from '../core/notices/news.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -26,5 +28,7 @@ export function jobHandlers(core: Core): JobHandlers {
     'recover-charges': async () => { await recoverCharges(core); await recoverRefunds(core); },
     'deployment': (payload) => runDeployment(core, payload.deploymentId),
     'webhook-delivery': (payload) => deliverWebhook(core, payload.deliveryId),
+    'notice-fanout': (payload) => fanOutNotice(core, payload.noticeId),
+    'news-import': async () => { await importNewsFeed(core); },
   };
 }

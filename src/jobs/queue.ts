@@ -38,6 +38,10 @@ export interface JobPayloads {
   'deployment': { deploymentId: number };
   /** POST one webhook delivery to its receiver, signed. */
   'webhook-delivery': { deliveryId: number };
+  /** Write one Accountcentral notification's deliveries to its recipients. */
+  'notice-fanout': { noticeId: number };
+  /** Import Accountcentral's news from the configured feed (NEWS_FEED_URL). */
+  'news-import': Record<string, never>;
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -80,6 +84,9 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'deployment': { retryLimit: DEPLOYMENT_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 900 },
   // From 30 s, doubling with jitter, ten tries (about 8 hours): a receiver down for a while still gets it.
   'webhook-delivery': { retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
+  'notice-fanout': DEFERRED,
+  // One import waiting at most: triggering again while one waits adds nothing.
+  'news-import': { ...DEFERRED, policy: 'stately' },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];

@@ -17,8 +17,11 @@ const LAYERS: string[][] = [
   ['identity'],
   ['organizations'],
   ['memberships'],
-  // Accountcentral's capabilities: team administration, DKIM signing, notices.
-  ['team', 'mail-signing', 'notices'],
+  // Accountcentral's capabilities: team administration, DKIM signing.
+  ['team', 'mail-signing'],
+  // Accountcentral's notices: notifications, news and application status, which name the
+  // platform's applications (team/platform-applications.ts).
+  ['notices'],
   ['billing'],
   ['provisioning'],
   ['oauth2'],

@@ -530,6 +530,27 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
   assert.ok(ONLY || operations.length > 100, `only ${operations.length} operations`);
   const RUNS = Number(process.env.FUZZ_RUNS ?? Math.max(20, Math.floor(BUDGET / operations.length)));
 
+  // An event stream answers for as long as the client listens: its status and headers are
+  // read, its body only when it is an error; an opened stream is closed at once.
+  type Answers = { responses?: Record<string, { content?: Record<string, unknown> }> };
+  const streamPaths = Object.entries(doc.paths).filter(([, item]) => Object.values(item as Record<string, Answers>)
+    .some((op) => op?.responses?.['200']?.content?.['text/event-stream']))
+    .map(([path]) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`));
+  const isEventStream = (url: string) => streamPaths.some((re) => re.test(url.split('?')[0]!));
+  const injectStream = async (options: { method: 'GET'; url: string; headers?: Record<string, string>; payload?: string }) => {
+    const res = await s.app.inject({ ...options, payloadAsStream: true } as never) as unknown as {
+      statusCode: number; headers: Record<string, string>; stream(): NodeJS.ReadableStream & { destroy(): void }; raw: { res: { destroy(): void } };
+    };
+    let body = '';
+    if (res.statusCode === 200) {
+      res.raw.res.destroy();
+      res.stream().destroy();
+    } else {
+      for await (const chunk of res.stream()) body += String(chunk);
+    }
+    return { statusCode: res.statusCode, headers: res.headers, body, json: () => JSON.parse(body || '{}') } as unknown as Awaited<ReturnType<typeof s.app.inject>>;
+  };
+
   let requests = 0;
   let worlds = 1;
   let lastCall = '';
@@ -547,7 +568,10 @@ test('no operation answers 5xx (or hangs) to any caller with fuzzed path, query,
     lastCall = `${call.caller} ${call.method} ${call.url.slice(0, 100)}`;
     const self = USER_CALLERS.includes(call.caller as UserCallerName) ? world.users[call.caller as UserCallerName].username
       : call.caller === 'apiKey' ? world.users.manager.username : 'admin';
-    const request = s.app.inject({ method: call.method.toUpperCase() as 'GET', url: call.url.replaceAll(SELF, self), headers: call.headers, payload: call.payload });
+    const url = call.url.replaceAll(SELF, self);
+    const request = isEventStream(url)
+      ? injectStream({ method: call.method.toUpperCase() as 'GET', url, headers: call.headers, payload: call.payload })
+      : s.app.inject({ method: call.method.toUpperCase() as 'GET', url, headers: call.headers, payload: call.payload });
     let timer: NodeJS.Timeout | undefined;
     const hang = new Promise<'hang'>((resolve) => { timer = setTimeout(() => resolve('hang'), HANG_MS); });
     try {

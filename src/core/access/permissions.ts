@@ -55,7 +55,9 @@ export type OrganizationAction =
   /** Field rule (EmbedThis): an account's payment terms: credit, terms, wire, canWire, agreement, memo. */
   | 'organization.payment_terms.update'
   /** EmbedThis's Close: the `support` role, the broker's staff only (irreversible). */
-  | 'organization.support.close';
+  | 'organization.support.close'
+  /** Send notifications to its users (Accountcentral's "Enqueue a new notification" to a customer). */
+  | 'organization.notices.send';
 
 export type UserAction =
   | 'user.read'
@@ -71,7 +73,9 @@ export type UserAction =
    * unlock, reset its password or PIN, its second factor, its roles per application and its
    * capabilities.
    */
-  | 'user.team.administer';
+  | 'user.team.administer'
+  /** Send the user a notification (Accountcentral): the managers of a customer to its users, the broker's to anyone. */
+  | 'user.notices.send';
 
 export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 'site.administer'
   /** Define, change and retire packages (the deployable software). */
@@ -85,7 +89,13 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   /** The platform's DKIM key, the FBLs, every customer's DKIM keys. */
   | 'mail_signing.administer'
   /** EmbedThis's Init, Make and GetID: build an account object or an id, saving nothing (any signed-in user). */
-  | 'accounts.draft';
+  | 'accounts.draft'
+  /** Notify every user of a platform application, whatever their customer (Accountcentral). */
+  | 'notices.broadcast'
+  /** Publish news and import them from the news feed (Accountcentral). */
+  | 'news.manage'
+  /** Set a platform application's status UP or DOWN (Accountcentral). */
+  | 'applications.status';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -144,7 +154,7 @@ const MANAGE: readonly OrganizationAction[] = [
   ...MEMBER, 'organization.update', 'organization.delete', 'organization.members.manage',
   'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
   'organization.sales.manage', 'organization.sales.money', 'organization.webhooks.manage',
-  'organization.oauth_clients.manage', 'organization.dkim.manage',
+  'organization.oauth_clients.manage', 'organization.dkim.manage', 'organization.notices.send',
 ];
 /** What a partner adds to a manager's powers, on its own organization and on its customers. */
 const PARTNER: readonly OrganizationAction[] = ['organization.deployments.partner_settings', 'organization.id_tokens.issue'];
@@ -172,14 +182,14 @@ const OWN_ACCOUNT: readonly UserAction[] = ['user.read', 'user.update', 'user.de
 
 export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction[]>> = {
   self: OWN_ACCOUNT,
-  broker_manager: [...OWN_ACCOUNT, 'user.administer', 'user.activities.read', 'user.team.administer'],
-  member_manager: ['user.read', 'user.security_events'],
-  team_manager: ['user.read', 'user.update', 'user.security_events', 'user.team.administer'],
+  broker_manager: [...OWN_ACCOUNT, 'user.administer', 'user.activities.read', 'user.team.administer', 'user.notices.send'],
+  member_manager: ['user.read', 'user.security_events', 'user.notices.send'],
+  team_manager: ['user.read', 'user.update', 'user.security_events', 'user.team.administer', 'user.notices.send'],
 };
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
   broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer',
-    'site.theme', 'site.test_mail', 'mail_signing.administer', 'accounts.draft'],
+    'site.theme', 'site.test_mail', 'mail_signing.administer', 'accounts.draft', 'notices.broadcast', 'news.manage', 'applications.status'],
   user: ['accounts.draft'],
 };
 

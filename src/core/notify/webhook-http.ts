@@ -22,7 +22,8 @@ const KEEP_LIMIT = 1000;
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-function pinnedLookup(addresses: ResolvedUrl['addresses']) {
+/** A `lookup` that answers only the addresses the SSRF check passed (no second DNS answer). */
+export function pinnedLookup(addresses: ResolvedUrl['addresses']) {
   return (_hostname: string, options: LookupOneOptions & { all?: boolean }, callback: LookupCallback) => {
     const allowed = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
     if (allowed.length === 0) {
