@@ -191,6 +191,12 @@ export const ERROR_CODES = {
   'phone.not_verified': ['invalid'],
 
   // Accountcentral: customers and provisioning jobs
+  'customer.inactive_refused': ['refused'],
+  'platform_application.not_found': ['not_found'],
+  'capability.not_found': ['not_found'],
+  'provisioning_job.not_found': ['not_found'],
+  'provisioning.not_prepared': ['refused'],
+  'provisioning.in_progress': ['conflict'],
 
   // Accountcentral: DKIM keys, FBLs and message signing
   'dkim.not_found': ['not_found'],

@@ -216,6 +216,15 @@ export interface OrganizationsTable {
   webhook_url: string | null;
   /** `whsec_<base64>` sealed with a key derived from SECRET_KEY; made on first use. */
   webhook_secret: string | null;
+  // Accountcentral's Customer (0027_customer_provisioning).
+  /** E-mail of the customer's platform responsible. */
+  platform_responsible: string | null;
+  /** E-mail of the customer's technical responsible. */
+  technical_responsible: string | null;
+  /** E-mail of the customer's privacy responsible. */
+  privacy_responsible: string | null;
+  /** A premium customer (decided from above: its partner or the broker). */
+  premium: Generated<boolean>;
 }
 
 export interface RoleDescriptionsTable {
@@ -880,6 +889,80 @@ export interface NewsTable {
   updated_at: Timestamp;
 }
 
+// Accountcentral: team administration and capabilities (0026).
+/** One role of a user in one platform application. */
+export interface UserApplicationRolesTable {
+  user_id: number;
+  application: string;
+  role: string;
+  assigned_by: number | null;
+  assigned_at: Timestamp;
+}
+
+/** A role granted on a resource of an application's capabilities schema; revoked_at set once revoked. */
+export interface UserCapabilitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  application: string;
+  version: number;
+  /** The resource's path, a JSON array of strings (`["customers", "42"]`). */
+  resource: ColumnType<unknown, string, string>;
+  role: string;
+  /** The customer the resource is about. */
+  organization_id: number | null;
+  granted_by: number | null;
+  granted_at: Timestamp;
+  revoked_by: number | null;
+  revoked_at: Timestamp | null;
+}
+
+/** Each grant and revocation of a capability. */
+export interface UserCapabilityLogTable {
+  id: Generated<number>;
+  user_id: number;
+  capability_id: number;
+  action: 'GRANTED' | 'REVOKED';
+  actor_id: number | null;
+  created_at: Timestamp;
+}
+
+// Accountcentral: customers and provisioning jobs (0027).
+export interface CustomerConfigurationsTable {
+  organization_id: number;
+  smart_relay_enabled: Generated<boolean>;
+  /** The SFTP endpoints, each secret sealed (src/core/organizations/customer-configuration.ts). */
+  sftp: ColumnType<unknown, string | undefined, string>;
+  updated_by: number | null;
+  updated_at: Timestamp;
+}
+
+export interface CustomerApplicationConfigurationsTable {
+  organization_id: number;
+  application: string;
+  configuration: ColumnType<unknown, string, string>;
+  updated_by: number | null;
+  updated_at: Timestamp;
+}
+
+export type ProvisioningOperation = 'PREPARE_DEACTIVATION' | 'DEACTIVATE';
+export type ProvisioningStatus = 'NEW' | 'RUNNING' | 'DONE' | 'FAILED';
+
+export interface CustomerProvisioningJobsTable {
+  id: string;
+  organization_id: number;
+  operation: ProvisioningOperation;
+  status: Generated<ProvisioningStatus>;
+  actions: ColumnType<unknown, string | undefined, string>;
+  /** A DEACTIVATE: the finished PREPARE_DEACTIVATION it follows. */
+  prepared_by: string | null;
+  error: ColumnType<unknown, string | null | undefined, string | null>;
+  attempts: Generated<number>;
+  requested_by: number | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -927,8 +1010,14 @@ export interface Database {
   theme_files: ThemeFilesTable;
   user_application_accesses: UserApplicationAccessesTable;
   // Accountcentral: team administration and capabilities (0026)
+  user_application_roles: UserApplicationRolesTable;
+  user_capabilities: UserCapabilitiesTable;
+  user_capability_log: UserCapabilityLogTable;
 
   // Accountcentral: customers and provisioning jobs (0027)
+  customer_configurations: CustomerConfigurationsTable;
+  customer_application_configurations: CustomerApplicationConfigurationsTable;
+  customer_provisioning_jobs: CustomerProvisioningJobsTable;
 
   // Accountcentral: DKIM keys and FBLs (0028)
   dkim_keys: DkimKeysTable;

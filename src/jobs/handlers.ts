@@ -12,6 +12,7 @@ import { runDeployment } from '../core/provisioning/deployments.js';
 import { deliverWebhook } from '../core/notify/webhooks.js';
 import { fanOutNotice } from '../core/notices/notifications.js';
 import { importNewsFeed } from '../core/notices/news.js';
+import { runProvisioningJob } from '../core/organizations/customer-provisioning.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -30,5 +31,6 @@ export function jobHandlers(core: Core): JobHandlers {
     'webhook-delivery': (payload) => deliverWebhook(core, payload.deliveryId),
     'notice-fanout': (payload) => fanOutNotice(core, payload.noticeId),
     'news-import': async () => { await importNewsFeed(core); },
+    'customer-provisioning': (payload) => runProvisioningJob(core, payload.jobId),
   };
 }

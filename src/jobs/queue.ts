@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { SCRIPT_PREFIX } from '../db/pglite-dialect.js';
 import { MAIL_MAX_ATTEMPTS } from '../core/notify/mailer.js';
 import { DEPLOYMENT_MAX_ATTEMPTS } from '../core/provisioning/deployments.js';
+import { PROVISIONING_MAX_ATTEMPTS } from '../core/organizations/customer-provisioning.js';
 
 /** Every kind of job and what it carries. Adding a kind adds a line here, in QUEUES and a handler. */
 export interface JobPayloads {
@@ -42,6 +43,8 @@ export interface JobPayloads {
   'notice-fanout': { noticeId: number };
   /** Import Accountcentral's news from the configured feed (NEWS_FEED_URL). */
   'news-import': Record<string, never>;
+  /** Run one Accountcentral provisioning job (prepare or do a customer's deactivation). */
+  'customer-provisioning': { jobId: string };
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -87,6 +90,8 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'notice-fanout': DEFERRED,
   // One import waiting at most: triggering again while one waits adds nothing.
   'news-import': { ...DEFERRED, policy: 'stately' },
+  // The job counts its tries in its row and records FAILED at the last; a run is short (database work only).
+  'customer-provisioning': { retryLimit: PROVISIONING_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];

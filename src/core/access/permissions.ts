@@ -57,7 +57,15 @@ export type OrganizationAction =
   /** EmbedThis's Close: the `support` role, the broker's staff only (irreversible). */
   | 'organization.support.close'
   /** Send notifications to its users (Accountcentral's "Enqueue a new notification" to a customer). */
-  | 'organization.notices.send';
+  | 'organization.notices.send'
+  /** Accountcentral: its configuration (API key's client id, smart relay, SFTP endpoints, per-application settings). */
+  | 'organization.configuration.read'
+  /** Accountcentral: change that configuration. */
+  | 'organization.configuration.manage'
+  /** Accountcentral: who used its applications, and when (first and last access). */
+  | 'organization.activity.read'
+  /** Field rule (Accountcentral): a customer's `premium` flag, decided from above (its partner or the broker). */
+  | 'organization.premium';
 
 export type UserAction =
   | 'user.read'
@@ -154,12 +162,13 @@ const MANAGE: readonly OrganizationAction[] = [
   ...MEMBER, 'organization.update', 'organization.delete', 'organization.members.manage',
   'organization.customers.create', 'organization.events.read', 'organization.billing.manage',
   'organization.sales.manage', 'organization.sales.money', 'organization.webhooks.manage',
-  'organization.oauth_clients.manage', 'organization.dkim.manage', 'organization.notices.send',
+  'organization.oauth_clients.manage', 'organization.dkim.manage', 'organization.notices.send', 'organization.configuration.read',
+  'organization.configuration.manage', 'organization.activity.read',
 ];
 /** What a partner adds to a manager's powers, on its own organization and on its customers. */
 const PARTNER: readonly OrganizationAction[] = ['organization.deployments.partner_settings', 'organization.id_tokens.issue'];
 /** What belongs to whoever sits above an organization, not to its own managers. */
-const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organization.quota'];
+const ABOVE: readonly OrganizationAction[] = ['organization.lifecycle', 'organization.quota', 'organization.premium'];
 /** What only the site's operator decides. */
 const BROKER: readonly OrganizationAction[] = [
   'organization.customers.read_closed', 'organization.flags.update', 'organization.roles.grant_without_consent',

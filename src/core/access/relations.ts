@@ -225,3 +225,23 @@ export function customerIds(organizationId: number, all: boolean): RawBuilder<nu
     select id from below
   )`;
 }
+
+/**
+ * Ids of the organizations `userId` sits above: below an active organization they manage,
+ * reached through active ones (the partner_manager relation, as a list). A suspended
+ * organization is listed (its partner still acts on it) but cuts the tree below it.
+ */
+export function organizationIdsAbove(userId: number): RawBuilder<number> {
+  return sql<number>`(
+    with recursive below (id, status, path) as (
+      select o.id, o.status, array[m.id, o.id] from roles r
+        join organizations m on m.id = r.organization_id and m.status = 'active'
+        join organizations o on o.partner_id = m.id and o.status <> 'closed'
+       where r.user_id = ${userId} and r.role_description_id in ${MANAGING_ROLES} and ${ACCEPTED}
+      union all
+      select o.id, o.status, b.path || o.id from organizations o join below b on o.partner_id = b.id
+       where b.status = 'active' and o.status <> 'closed' and not o.id = any(b.path)
+    )
+    select id from below
+  )`;
+}

@@ -55,7 +55,7 @@ function originOf(caller: Caller): RequestOrigin {
   return { ip: caller.ip, userAgent: caller.userAgent };
 }
 
-function checkUsername(username: string, field = 'username'): void {
+export function checkUsername(username: string, field = 'username'): void {
   if (username.length > USERNAME_MAX || !USERNAME_PATTERN.test(username)) {
     throw new Invalid(field, `Enter a valid username: at most ${USERNAME_MAX} letters, digits and @/./+/-/_ characters.`);
   }

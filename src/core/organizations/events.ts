@@ -29,7 +29,10 @@ export type OrganizationEventType =
   | 'dkim.removed'
   | 'dkim.default_set'
   | 'account.billing_updated'
-  | 'account.payment_updated';
+  | 'account.payment_updated'
+  // Accountcentral: an account made for the customer's team; a provisioning job's run.
+  | 'team_user.created'
+  | 'provisioning.job';
 
 export async function recordOrganizationEvent(
   tx: Db,

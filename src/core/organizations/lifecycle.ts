@@ -78,6 +78,7 @@ export async function closeOrganizationRow(
     full_name: 'Closed organization',
     email: null, phone: null, street_address: null, locality: null, region: null, postal_code: null,
     country: null, picture: null, extra: null, personal_user_id: null,
+    platform_responsible: null, technical_responsible: null, privacy_responsible: null,
     status: 'closed', status_reason: reason?.trim() || null, closed_at: now, updated_at: now,
   }).where('id', '=', organizationId).execute();
   await recordOrganizationEvent(tx, {
