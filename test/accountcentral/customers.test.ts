@@ -282,7 +282,7 @@ test('SFTP configuration: credentials sealed at rest, never answered, kept when 
 });
 
 test('Application configurations: a JSON object per application code; unknown code 404', async () => {
-  const put = await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, { workspace: 7, nested: { a: [1, 2] } });
+  const put = await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, { configuration: { workspace: 7, nested: { a: [1, 2] } } });
   assert.equal(put.statusCode, 200, put.body);
   assert.deepEqual(put.json(), { workspace: 7, nested: { a: [1, 2] } });
   assert.deepEqual((await w.call('manager', 'GET', `${AC}/customers/${w.C.id}/applications/hub/configuration`)).json(), { workspace: 7, nested: { a: [1, 2] } });
@@ -290,9 +290,9 @@ test('Application configurations: a JSON object per application code; unknown co
   const all = (await w.call('manager', 'GET', `${AC}/customers/${w.C.id}/applications/configurations`)).json();
   assert.deepEqual(all.hub, { workspace: 7, nested: { a: [1, 2] } });
   assertError(await w.call('manager', 'GET', `${AC}/customers/${w.C.id}/applications/nope/configuration`), 404, 'platform_application.not_found');
-  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/nope/configuration`, {}), 404, 'platform_application.not_found');
-  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, [1, 2]), 400, 'field.invalid');
-  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, '"text"'), 400, 'field.invalid');
+  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/nope/configuration`, { configuration: {} }), 404, 'platform_application.not_found');
+  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, { configuration: [1, 2] }), 400, 'field.invalid', 'configuration');
+  assertError(await w.call('manager', 'PUT', `${AC}/customers/${w.C.id}/applications/hub/configuration`, { configuration: 'text' }), 400, 'field.invalid', 'configuration');
 });
 
 test('Hub workspace counters: the customer\'s stack, its applications counted by status; nodes filter', async () => {

@@ -61,7 +61,7 @@ export const ROWS: MatrixRow[] = [
   { op: 'GET /accountcentral/customers/{groupPk}/applications/{application}/configuration', expect: MANAGERS, params: (w) => ({ ...C(w), application: 'send' }) },
   {
     op: 'PUT /accountcentral/customers/{groupPk}/applications/{application}/configuration', expect: MANAGERS,
-    params: (w) => ({ ...C(w), application: 'send' }), body: () => ({ sender: 'news@example.com' }),
+    params: (w) => ({ ...C(w), application: 'send' }), body: () => ({ configuration: { sender: 'news@example.com' } }),
   },
   {
     op: 'GET /accountcentral/customers/{groupPk}/applications/hub/workspaces/{workspaceId}/counters', expect: MEMBERS,

@@ -67,7 +67,7 @@ export const capabilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'For the user and whoever may read the account.',
       tags: [TAGS.users],
       params: UserPkParams,
-      response: { 200: ref(AcRoleMap, 'Application code -> roles.'), ...errors(401, 404) },
+      response: { 200: ref(AcRoleMap, 'Application code -> roles.'), ...errors(400, 401, 404) },
     },
   }, async (request) => getApplicationRoles(core, request.caller, { id: request.params.userPk }));
 
@@ -114,7 +114,7 @@ export const capabilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + `A capability not in force (never granted, already revoked, another user's) is 404 \`capability.not_found\`. ${TEAM_RULES}`,
       tags: [TAGS.users, TAGS.capabilities],
       params: Type.Object({ userPk: Pk('The user\'s key (`userPk`).'), id: Pk('The capability\'s id.') }),
-      response: { 200: Type.Unsafe({ $ref: 'AcResult', description: 'Revoked.' }), ...errors(401, 403, 404) },
+      response: { 200: Type.Unsafe({ $ref: 'AcResult', description: 'Revoked.' }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
     await revokeCapability(core, request.caller, { id: request.params.userPk }, request.params.id);

@@ -16,7 +16,7 @@ import {
   AC, GroupPkParams, Nullable, PageQuery, Paged, Pk, TAGS, errors, ref, AcResult,
 } from '../schemas/common.js';
 import {
-  AcApplicationAccess, AcCustomer, AcCustomerConfiguration, AcSftpEndpoint, AcWorkspaceCounters, CustomerStatus,
+  AcCustomer, AcCustomerConfiguration, AcSftpEndpoint, AcWorkspaceCounters, CustomerStatus,
 } from '../schemas/customers.js';
 import { listWindow, pagedJson, resultJson } from '../shapes/common.js';
 import {
@@ -30,7 +30,7 @@ const CustomerQuery = Type.Object({
 });
 
 const CustomerPage = Paged(Type.Unsafe({ $ref: 'AcCustomer' }), 'A page of customers.');
-const AccessPage = Paged(Type.Unsafe({ $ref: 'AcApplicationAccess' }), 'A page of users with their first and last access.');
+const AccessPage = Paged(Type.Unsafe({ $ref: 'AcCustomerApplicationUser' }), 'A page of users with their first and last access.');
 
 const Email = (description: string) => Nullable(Type.String({ format: 'email', maxLength: 254, description }));
 const Text = (max: number, description: string) => Nullable(Type.String({ maxLength: max, format: 'single-line', description }));
@@ -142,7 +142,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'the organization\'s: ACTIVE, SUSPENDED, or INACTIVE once closed.',
       tags: [TAGS.customers],
       params: GroupPkParams,
-      response: { 200: ref(AcCustomer, 'The customer.'), ...errors(401, 404) },
+      response: { 200: ref(AcCustomer, 'The customer.'), ...errors(400, 401, 404) },
     },
   }, async (request) => customerJson(await getCustomer(core, request.caller, { id: request.params.groupPk })));
 
@@ -246,7 +246,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'For the customer\'s managers and whoever sits above it.',
       tags: [TAGS.customers],
       params: GroupPkParams,
-      response: { 200: ref(AcCustomerConfiguration, 'Its configuration.'), ...errors(401, 403, 404) },
+      response: { 200: ref(AcCustomerConfiguration, 'Its configuration.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => configurationJson(await getCustomerConfiguration(core, request.caller, { id: request.params.groupPk })));
 
@@ -272,7 +272,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'which kind is kept.',
       tags: [TAGS.customers],
       params: GroupPkParams,
-      response: { 200: Type.Array(Type.Unsafe({ $ref: 'AcSftpEndpoint' }), { description: 'Its SFTP endpoints.' }), ...errors(401, 403, 404) },
+      response: { 200: Type.Array(Type.Unsafe({ $ref: 'AcSftpEndpoint' }), { description: 'Its SFTP endpoints.' }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => (await listSftpEndpoints(core, request.caller, { id: request.params.groupPk })).map(sftpJson));
 
@@ -298,7 +298,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + '(`{"hub": {...}, "send": {...}}`).',
       tags: [TAGS.customers, TAGS.applications],
       params: GroupPkParams,
-      response: { 200: Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }), { description: 'Application code -> its configuration.' }), ...errors(401, 403, 404) },
+      response: { 200: Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }), { description: 'Application code -> its configuration.' }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => getApplicationConfigurations(core, request.caller, { id: request.params.groupPk }));
 
@@ -310,7 +310,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'is 404 `platform_application.not_found`.',
       tags: [TAGS.customers, TAGS.applications],
       params: ApplicationParams,
-      response: { 200: Type.Object({}, { additionalProperties: true, description: 'Its configuration (a JSON object).' }), ...errors(401, 403, 404) },
+      response: { 200: Type.Object({}, { additionalProperties: true, description: 'Its configuration (a JSON object).' }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => getApplicationConfiguration(core, request.caller, { id: request.params.groupPk }, request.params.application));
 
@@ -319,14 +319,16 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'acSetCustomerApplicationConfiguration',
       summary: 'Set customer specific application configurations',
       description: 'Ours (the seed only reads it): replaces the customer\'s configuration of one application with the JSON object '
-        + 'given (at most 64 KiB). An unknown application code is 404.',
+        + 'given as `configuration` (at most 64 KiB of JSON). An unknown application code is 404.',
       tags: [TAGS.customers, TAGS.applications],
       params: ApplicationParams,
-      body: Type.Object({}, { additionalProperties: true, maxProperties: 1000, description: 'The configuration: a JSON object.' }),
+      body: Type.Object({
+        configuration: Type.Object({}, { additionalProperties: true, maxProperties: 1000, description: 'The configuration: a JSON object.' }),
+      }, { additionalProperties: false }),
       response: { 200: Type.Object({}, { additionalProperties: true, description: 'The configuration kept.' }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => setApplicationConfiguration(core, request.caller, { id: request.params.groupPk }, request.params.application,
-    request.body as Record<string, unknown>));
+    request.body.configuration as Record<string, unknown>));
 
   app.get(`${AC}/customers/:groupPk/applications/hub/workspaces/:workspaceId/counters`, {
     schema: {
@@ -342,6 +344,3 @@ export const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => countersJson(await workspaceCounters(core, request.caller, { id: request.params.groupPk },
     request.params.workspaceId, request.query.nodes)));
 };
-
-// Referenced by $ref in the lists above; kept here so a reader sees what the pages hold.
-export { AcApplicationAccess };

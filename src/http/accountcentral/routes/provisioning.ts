@@ -65,7 +65,7 @@ export const provisioningRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: `Returns a job: its status and its actions (planned, done or skipped), and why it failed. ${JOB_RULES}`,
       tags: [TAGS.provisioning, TAGS.platform],
       params: Type.Object({ jobId: Type.String({ minLength: 1, maxLength: 100, description: 'The job unique id.' }) }),
-      response: { 200: ref(AcProvisioningJob, 'The job.'), ...errors(401, 403, 404) },
+      response: { 200: ref(AcProvisioningJob, 'The job.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => jobJson(await getProvisioningJob(core, request.caller, request.params.jobId)));
 };

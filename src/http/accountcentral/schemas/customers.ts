@@ -80,7 +80,7 @@ export const AcSftpEndpoint = Type.Object({
   }),
 }, { $id: 'AcSftpEndpoint', description: 'An SFTP endpoint of the customer.' });
 
-export const AcApplicationAccess = Type.Object({
+export const AcCustomerApplicationUser = Type.Object({
   userPk: Type.Integer(),
   username: Type.String(),
   name: Nullable(Type.String()),
@@ -89,7 +89,7 @@ export const AcApplicationAccess = Type.Object({
   application: Type.String({ description: 'The application\'s code.' }),
   firstAccess: Type.Integer({ description: 'First use, in milliseconds since 1970-01-01 UTC.' }),
   lastAccess: Type.Integer({ description: 'Last use, in milliseconds since 1970-01-01 UTC.' }),
-}, { $id: 'AcApplicationAccess', description: 'A user that used an application for the customer, with the first and last access time.' });
+}, { $id: 'AcCustomerApplicationUser', description: 'A user that used an application for the customer, with the first and last access time.' });
 
 export const AcWorkspaceCounters = Type.Object({
   data: Type.Array(Type.Object({
@@ -123,5 +123,5 @@ export const AcCapabilityGranted = Type.Object({
 
 export const CUSTOMER_SCHEMAS: TSchema[] = [
   AcCustomer, AcProvisioningAction, AcProvisioningJob, AcGenericUser, AcCustomerConfiguration, AcSftpEndpoint,
-  AcApplicationAccess, AcWorkspaceCounters, AcRoleMap, AcCapabilityLogEntry, AcCapabilityGranted,
+  AcCustomerApplicationUser, AcWorkspaceCounters, AcRoleMap, AcCapabilityLogEntry, AcCapabilityGranted,
 ];
