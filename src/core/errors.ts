@@ -192,7 +192,6 @@ export const ERROR_CODES = {
 
   // Accountcentral: customers and provisioning jobs
   'customer.inactive_refused': ['refused'],
-  'platform_application.not_found': ['not_found'],
   'capability.not_found': ['not_found'],
   'provisioning_job.not_found': ['not_found'],
   'provisioning.not_prepared': ['refused'],
