@@ -26,6 +26,7 @@ import { djaoapp } from './djaoapp/index.js';
 import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
 import { PREFIXES as ACCOUNTCENTRAL_PREFIXES, accountcentral, accountcentralError } from './accountcentral/index.js';
 import { PREFIXES as EMBEDTHIS_PREFIXES, embedthis, embedthisError } from './embedthis/index.js';
+import { surfaceDocument } from './openapi-subset.js';
 import { portal } from './portal/index.js';
 import './fastify-context.js';
 
@@ -182,6 +183,11 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: PAGE_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Each compatibility surface's operations alone, for a client generated for that API.
+  app.get('/accountcentral/openapi.json', { schema: { hide: true } },
+    async () => surfaceDocument(app.swagger() as never, ACCOUNTCENTRAL_PREFIXES, 'Account Portal: Accountcentral API'));
+  app.get('/embedthis/openapi.json', { schema: { hide: true } },
+    async () => surfaceDocument(app.swagger() as never, EMBEDTHIS_PREFIXES, 'Account Portal: EmbedThis Account API'));
 
   // Authentication: every request gets a caller, anonymous when it carries nothing.
   app.addHook('onRequest', async (request, reply) => {
