@@ -18,6 +18,7 @@ import { identityHooks } from './core/hooks.js';
 import { ensureProcessorOrganization, makeProcessor } from './core/billing/processors/index.js';
 import { loadPackages } from './core/provisioning/packages.js';
 import { checkPlatformApplications } from './core/team/platform-applications.js';
+import { checkPlatformSites } from './core/team/platform-sites.js';
 import { buildApp, type App } from './http/app.js';
 import { portalLinks } from './http/portal/links.js';
 import type { Links } from './core/links.js';
@@ -135,9 +136,11 @@ export async function createService(
   if (log && packages.created.length + packages.updated.length + packages.retired.length + packages.kept.length) {
     log.info({ ...packages }, 'packages loaded');
   }
-  // The data folder's applications file (or the built-in catalog): a broken file stops the start.
+  // The data folder's applications and sites files (or the built-in lists): a broken file stops the start.
   const applications = checkPlatformApplications(core);
   if (log && applications.file) log.info({ ...applications }, 'platform applications loaded');
+  const sites = checkPlatformSites(core);
+  if (log && sites.file) log.info({ ...sites }, 'platform sites loaded');
   // Charges a crash left half done are settled from the processor's record, once the workers run.
   await core.jobs.enqueue('recover-charges', {});
   if (config.admin) {

@@ -185,6 +185,7 @@ export const ERROR_CODES = {
   'theme.template_invalid': ['invalid'],
   'template.not_found': ['not_found'],
   // Accountcentral: the caller's own data (service, user, options)
+  'password.reused': ['invalid'],
 
   // Accountcentral: team administration and capabilities
   'user.administer_self': ['refused'],

@@ -25,6 +25,7 @@ import * as m0027 from './migrations/0027_customer_provisioning.js';
 import * as m0028 from './migrations/0028_dkim.js';
 import * as m0029 from './migrations/0029_notices.js';
 import * as m0030 from './migrations/0030_embedthis_accounts.js';
+import * as m0031 from './migrations/0031_password_history.js';
 
 interface Migration {
   name: string;
@@ -56,6 +57,7 @@ export const migrations: Migration[] = [
   { name: '0028_dkim', migrate: m0028.migrate },
   { name: '0029_notices', migrate: m0029.migrate },
   { name: '0030_embedthis_accounts', migrate: m0030.migrate },
+  { name: '0031_password_history', migrate: m0031.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

@@ -963,6 +963,14 @@ export interface CustomerProvisioningJobsTable {
   finished_at: Timestamp | null;
 }
 
+/** A password a user had before (0031_password_history): its argon2id hash and when it was replaced. */
+export interface PasswordHistoryTable {
+  id: Generated<number>;
+  user_id: number;
+  password_hash: string;
+  replaced_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -1033,6 +1041,9 @@ export interface Database {
 
   // EmbedThis: accounts (0030)
   account_details: AccountDetailsTable;
+
+  // Accountcentral: the caller's own data (0031)
+  password_history: PasswordHistoryTable;
 
 }
 

@@ -503,3 +503,38 @@ test('clabPlatformOauth2: an access token granted the accountcentral scope acts 
   await s.core.db.deleteFrom('oidc_store').where('kind', '=', 'Grant').execute();
   assert.equal((await onAc(other)).json().data.code, 'token.invalid');
 });
+
+test('an access token issued to a client for a user is that user\'s access to the client\'s application; the login names the client', async () => {
+  const { id, secret } = await clientOf(customer, owner);
+  const config = await discover(id, secret);
+  const user = await s.user();
+  const browser = new Browser();
+  let signedIn = false;
+  const exchange = async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    // Signed in once, the browser goes straight back to the client with a code.
+    const landing = signedIn ? new URL(String((await browser.get(url.href)).headers.location)) : await authorize(browser, url, user);
+    signedIn = true;
+    return client.authorizationCodeGrant(config, landing, { pkceCodeVerifier: verifier });
+  };
+  await exchange();
+  const first = await s.core.db.selectFrom('user_application_accesses').selectAll().where('user_id', '=', user.id).execute();
+  assert.equal(first.length, 1);
+  assert.equal(first[0]!.application, id);
+  assert.equal(Number(first[0]!.organization_id), customer.id);
+  s.clock.advance(120);
+  await exchange();
+  const accesses = (await s.request({ method: 'GET', url: '/accountcentral/user/applications/accesses', token: user.token })).json();
+  assert.deepEqual(Object.keys(accesses), [id]);
+  assert.equal(accesses[id].firstAccess, first[0]!.first_access_at.toISOString());
+  assert.ok(new Date(accesses[id].lastAccess).getTime() - new Date(accesses[id].firstAccess).getTime() >= 120_000);
+  assert.deepEqual(accesses[id].customers.map((c: { groupPk: number }) => c.groupPk), [customer.id]);
+  // The login through the authorization server is recorded as one into that client's application.
+  const events = (await s.request({ method: 'GET', url: '/accountcentral/user/security-events?type=login.succeeded', token: user.token })).json();
+  assert.ok(events.some((e: { application: string | null }) => e.application === id), JSON.stringify(events));
+  const without = (await s.request({ method: 'GET', url: `/accountcentral/user/security-events?type=login.succeeded&exclude-app=${id}`, token: user.token })).json();
+  assert.ok(without.every((e: { application: string | null }) => e.application !== id));
+});

@@ -19,6 +19,7 @@ import { endUserSessions } from './sessions.js';
 import { findUser, findUserByEmail, hasCredentials, isReservedUsername, normalizeEmail, printableName } from './users.js';
 import { checkSendLimit } from '../notify/send-limits.js';
 import { revokeApiKeys } from './api-keys.js';
+import { forgetPasswordHistory } from './password-history.js';
 
 export interface UserBriefView {
   slug: string;
@@ -322,6 +323,7 @@ export async function deleteAccount(core: Core, caller: Caller, ref: Ref): Promi
     await tx.updateTable('one_time_tokens').set({ target: null }).where('user_id', '=', user.id).execute();
     await tx.deleteFrom('user_preferences').where('user_id', '=', user.id).execute();
     await tx.deleteFrom('phone_verifications').where('user_id', '=', user.id).execute();
+    await forgetPasswordHistory(tx, user.id);
     // Without roles the row grants nothing, even to code that forgets to check deleted_at.
     await tx.deleteFrom('roles').where('user_id', '=', user.id).execute();
     // Their personal billing profiles carry their name and contact details: closed and

@@ -15,6 +15,7 @@ import { recordSecurityEvent } from './security-events.js';
 import { noticeCredentialChange } from './notices.js';
 import { PasswordAttempt } from './attempts.js';
 import { endUserSessions, openSession, reissueToken } from './sessions.js';
+import { refuseReusedPassword, rememberPassword } from './password-history.js';
 
 function changeBy(actor: UserCaller, user: UserRow, now: Date) {
   return { by: actor.userId === user.id ? 'you' : actor.username, ip: actor.ip, at: now };
@@ -53,12 +54,16 @@ export async function changePassword(
   const user = await loadTarget(core, caller, ref, 'user.credentials');
   const actor = await confirmPassword(core, caller, input.password);
   checkPasswordPolicy(input.new_password, { username: user.slug, email: user.email }, core.config.passwordMinLength, 'new_password');
+  await refuseReusedPassword(core.db, user, input.new_password, 'new_password');
   const passwordHash = await hashPassword(input.new_password);
   const now = core.now();
   const self = actor.userId === user.id;
   await core.transact(async (tx) => {
+    // The hash replaced is the one in the row now (a concurrent change may have replaced the one read above).
+    const previous = await tx.selectFrom('users').select('password_hash').where('id', '=', user.id).forUpdate().executeTakeFirstOrThrow();
     await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
+    await rememberPassword(tx, user.id, previous.password_hash, now);
     // Whoever knew the old password is logged out everywhere else; the caller, who just
     // proved it, keeps the session they made the change from. API keys stay (a reset,
     // where someone else may have known the password, revokes them: see recovery.ts).

@@ -26,6 +26,8 @@ export interface Credentials {
   password: string;
   /** The one-time code; the seed sends it as an integer. */
   code?: string | number;
+  /** The application the user logs in to (an OAuth2 client's id), recorded with the login's security event. */
+  application?: string;
 }
 
 export interface LoggedIn {
@@ -136,7 +138,11 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
     }
     await tx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
     await attempt.succeeded(tx);
-    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, factor ? { factor: recoveryCode ? 'recovery_code' : factor } : undefined);
+    const detail = {
+      ...(factor ? { factor: recoveryCode ? 'recovery_code' : factor } : {}),
+      ...(credentials.application ? { application: credentials.application } : {}),
+    };
+    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, Object.keys(detail).length ? detail : undefined);
     return true;
   });
   if (!accepted) {

@@ -1,5 +1,6 @@
 // Password recovery: a reset link mailed to the address on file, then a new password set
 // through it. Asking for a link answers the same whether or not the address is known.
+import { rememberPassword } from './password-history.js';
 import { randomInt } from 'node:crypto';
 import type { Caller, Core, RequestOrigin } from '../context.js';
 import type { JobPayloads } from '../../jobs/queue.js';
@@ -133,6 +134,9 @@ export async function resetPassword(
   const result = await core.transact(async (tx) => {
     // Consumed in the transaction that uses it, so a link works once even under races.
     if ((await consumeOneTimeToken(tx, 'password_reset', secret, now)) !== user.id) throw linkInvalid();
+    // The password replaced joins the history, so a later change cannot bring it back.
+    const previous = await tx.selectFrom('users').select('password_hash').where('id', '=', user.id).forUpdate().executeTakeFirstOrThrow();
+    await rememberPassword(tx, user.id, previous.password_hash, now);
     const row = await tx.updateTable('users').set({
       password_hash: passwordHash,
       password_changed_at: now,

@@ -1,5 +1,6 @@
 // Reading a user's security events: newest first, filtered by type and date range.
 // Readable by the user and by managers of the organizations they belong to.
+import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Ref } from '../refs.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
@@ -27,12 +28,17 @@ export async function listSecurityEvents(
   ref: Ref,
   list: ListQuery,
   types: string[],
+  /** Leaves out the events recorded for these applications (`detail.application`: an OAuth2 client's id). */
+  excludeApplications: string[] = [],
 ): Promise<Page<SecurityEvent>> {
   const { user } = await targetUser(core, caller, 'user.security_events', ref);
   let query = core.db.selectFrom('security_events')
     .select(['id', 'type', 'created_at', 'ip', 'user_agent', 'detail'])
     .where('user_id', '=', user.id);
   if (types.length) query = query.where('type', 'in', types);
+  if (excludeApplications.length) {
+    query = query.where(sql<SqlBool>`coalesce(detail->>'application', '') not in (${sql.join(excludeApplications)})`);
+  }
   const page = await paginate(query, list, SECURITY_EVENTS_LIST);
   return {
     count: page.count,

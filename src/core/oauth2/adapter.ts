@@ -6,6 +6,8 @@
 import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Core } from '../context.js';
+import type { Db } from '../../db/database.js';
+import { recordApplicationAccess } from '../identity/application-accesses.js';
 
 /** The metadata every organization's client has: a confidential web client, code flow only. */
 export const CLIENT_METADATA = {
@@ -32,6 +34,15 @@ async function findClient(core: Core, id: string): Promise<AdapterPayload | unde
   } as AdapterPayload;
 }
 
+/** The user's access to the client's application, for the customer that owns the client. */
+async function recordTokenAccess(tx: Db, payload: AdapterPayload, now: Date): Promise<void> {
+  const { accountId, clientId } = payload;
+  if (typeof accountId !== 'string' || !/^\d{1,15}$/.test(accountId) || typeof clientId !== 'string') return;
+  const client = await tx.selectFrom('oauth2_clients').select('organization_id').where('id', '=', clientId).executeTakeFirst();
+  if (!client) return;
+  await recordApplicationAccess(tx, { userId: Number(accountId), application: clientId, organizationId: Number(client.organization_id) }, now);
+}
+
 export function storageAdapter(core: Core) {
   return (kind: string): Adapter => {
     const expiry = (expiresIn: number | undefined) => (expiresIn ? new Date(core.now().getTime() + expiresIn * 1000) : null);
@@ -47,10 +58,15 @@ export function storageAdapter(core: Core) {
           kind, id, payload: JSON.stringify(payload),
           grant_id: payload.grantId ?? null, uid: payload.uid ?? null, expires_at: expiry(expiresIn),
         };
-        await core.db.insertInto('oidc_store').values(values)
-          .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({
-            payload: values.payload, grant_id: values.grant_id, uid: values.uid, expires_at: values.expires_at,
-          })).execute();
+        await core.transact(async (tx) => {
+          await tx.insertInto('oidc_store').values(values)
+            .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({
+              payload: values.payload, grant_id: values.grant_id, uid: values.uid, expires_at: values.expires_at,
+            })).execute();
+          // An access token issued to a client for a user is that user's access to the client's
+          // application (Accountcentral's first and last access), recorded with the token.
+          if (kind === 'AccessToken') await recordTokenAccess(tx, payload, core.now());
+        });
       },
       async find(id) {
         if (kind === 'Client') return findClient(core, id);

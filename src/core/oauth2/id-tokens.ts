@@ -2,12 +2,14 @@
 // (10 minutes) the application verifies against the authorization server's JWKS, as the
 // fact of that user's authentication. Issued only when the three are related: the caller
 // may issue ID tokens on the organization (its partner), the user holds an accepted role
-// there, and the application is on one of its stacks.
+// there, and the application is on one of its stacks. Issuing it records the user's access
+// to the package's application for that customer.
 import type { Caller, Core } from '../context.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { Forbidden, NotFound } from '../errors.js';
 import { randomToken } from '../identity/secrets.js';
 import { signJwt, signingJwk } from './keys.js';
+import { recordApplicationAccess } from '../identity/application-accesses.js';
 
 /** The seed: "ID Token (valid for 10 minutes)". */
 export const APPLICATION_ID_TOKEN_SECONDS = 600;
@@ -34,7 +36,8 @@ export async function issueApplicationIdToken(core: Core, caller: Caller, reques
   if (!user) throw new Forbidden('The user has no access to this organization.', 'id_token.not_related');
 
   const application = await core.db.selectFrom('applications').innerJoin('stacks', 'stacks.id', 'applications.stack_id')
-    .select(['applications.id', 'applications.uuid', 'stacks.id as stack_id'])
+    .innerJoin('packages', 'packages.id', 'applications.package_id')
+    .select(['applications.id', 'applications.uuid', 'stacks.id as stack_id', 'packages.type as package_type'])
     .where('applications.id', '=', request.applicationId).where('stacks.organization_id', '=', org.id)
     .where('applications.deleted_at', 'is', null).where('stacks.deleted_at', 'is', null)
     .executeTakeFirst();
@@ -57,6 +60,9 @@ export async function issueApplicationIdToken(core: Core, caller: Caller, reques
     // Who vouched (RFC 8693's actor): the partner, not the user, authenticated.
     act: caller.kind === 'user' ? { sub: String(caller.userId) } : undefined,
   };
-  return { id_token: signJwt(signingJwk(core.config.secretKeys[0]!), claims) };
+  const idToken = signJwt(signingJwk(core.config.secretKeys[0]!), claims);
+  // The user's access to the package's application, for this customer (Accountcentral's access reports).
+  await recordApplicationAccess(core.db, { userId: user.id, application: application.package_type, organizationId: org.id }, core.now());
+  return { id_token: idToken };
 }
 

@@ -29,7 +29,9 @@ export type InteractionResult =
 /** The login step: the account the credentials prove (errors as every login answers them). */
 export async function loginInteraction(core: Core, caller: Caller, state: InteractionState, credentials: InteractionLogin): Promise<InteractionResult> {
   if (state.prompt.name !== 'login') throw new BadRequest('This authorization does not ask for a login now.');
-  const { user } = await login(core, caller, { username: credentials.email, password: credentials.password, code: credentials.code || undefined });
+  // The login is recorded as one into the client's application (its security event says which).
+  const application = typeof state.params.client_id === 'string' ? state.params.client_id : undefined;
+  const { user } = await login(core, caller, { username: credentials.email, password: credentials.password, code: credentials.code || undefined, application });
   return { login: { accountId: String(user.id) } };
 }
 

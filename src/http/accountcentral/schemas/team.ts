@@ -100,6 +100,7 @@ export const AcSecurityEvent = Type.Object({
   date: Type.String({ format: 'date-time', description: 'When, in ISO 8601 (UTC).' }),
   ip: Nullable(Type.String({ description: 'The address the request came from.' })),
   userAgent: Nullable(Type.String({ description: 'The client that made it.' })),
+  application: Type.Optional(Nullable(Type.String({ description: 'The application the event was for (an OAuth2 client\'s id: a login through the authorization server), when there was one; what `exclude-app` compares with.' }))),
   detail: Nullable(Type.Object({}, { additionalProperties: true, description: 'What the event records (who did it as `by`, what it ended, ...).' })),
 }, { $id: 'AcSecurityEvent', description: 'One event of an account\'s audit trail.' });
 
