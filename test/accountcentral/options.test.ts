@@ -63,6 +63,12 @@ test('#64 applications of the platform: the built-in catalog, or the data folder
     rmSync(path);
   }
   assert.equal((await get('/options/applications')).json().length, 11);
+  // The lists take no parameter: one sent is named, not ignored.
+  for (const path of ['/options/applications', '/options/sites', '/options/sites/network', '/options/sites/social']) {
+    const bad = await get(`${path}?code=send`);
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.ok(bad.json().errors.some((e: { field: string }) => e.field.includes('code')), bad.body);
+  }
 });
 
 test('#79 #80 #81 sites: defaults for this deployment, or the data folder\'s sites.json list by list', async () => {

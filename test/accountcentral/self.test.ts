@@ -174,6 +174,7 @@ test('#7 #8 #18 preferences: defaults, the values given change, each checked aga
   assert.ok(o.languages.some((l: { value: string; label: string }) => l.value === 'it' && l.label === 'Italian'));
   assert.equal(o.numberFormat['1.234,56'], 'Dot thousands, comma decimals');
   assert.equal(o.hourFormat['h:mm A'], '12-hour clock (1:45 PM)');
+  assertMsg(await call(null, 'GET', '/user/preferences/options?lang=it'), 400, 'field.invalid', 'lang');
 
   const res = await call(u, 'PUT', '/user/preferences', { weekBegin: 'sunday', numberFormat: { value: '1.234,56', label: 'ignored' }, hourFormat: { value: 'h:mm A' } });
   assert.equal(res.statusCode, 200, res.body);
@@ -339,7 +340,7 @@ test('#12 change password: the old one checked, the new one valid and not reused
   const body = res.json();
   assert.equal(body.message, 'The password was changed.');
   assert.equal(body.logref, res.headers['x-request-id'] ?? body.logref);
-  assert.equal(body.data.code, 'password.changed');
+  assert.equal(body.data.code, 'OK');
   assert.equal(body.data.status, 200);
   assert.deepEqual(body.errors, []);
   const fresh = body.data.token as string;
@@ -461,4 +462,51 @@ test('#15 five wrong codes withdraw the code: even the right one is refused unti
   s.clock.advance(601);
   assertMsg(await call(u, 'POST', '/user/verification-code/verify', { code: fresh }), 400);
   assert.deepEqual((await call(u, 'GET', '/user/pin')).json(), { active: false });
+});
+
+// ---- personal info ----
+
+test('#5 #6 personal info: the seed\'s fields; the username cannot change; a new mobile number needs the password and its code', async () => {
+  const u = await quickUser(s, 'info');
+  await s.core.db.updateTable('users').set({ home_organization_id: w.C.id, first_name: 'Ada', last_name: 'Rossi' }).where('id', '=', u.id).execute();
+  const res = await call(u, 'GET', '/user/personal-info');
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), {
+    userPk: u.id, name: 'Ada', surname: 'Rossi', username: u.username, email: u.email, groupName: `Org ${w.C.slug}`,
+    phone: null, cellPhone: null, dateOfBirth: null, sex: null, cellPhoneVerified: false, status: 'ACTIVE', userType: 'INTERACTIVE',
+  });
+  const changed = await call(u, 'PUT', '/user/personal-info', { name: 'Adele', phone: '+39 02 1234 5678', dateOfBirth: '1990-04-01', sex: 'F', username: u.username });
+  assert.equal(changed.statusCode, 200, changed.body);
+  assert.equal(changed.json().name, 'Adele');
+  assert.equal(changed.json().surname, 'Rossi');
+  assert.equal(changed.json().phone, '+390212345678');
+  assert.equal(changed.json().dateOfBirth, '1990-04-01');
+  assert.equal(changed.json().sex, 'F');
+  assert.deepEqual((await call(u, 'GET', '/user/personal-info')).json(), changed.json());
+
+  // The username cannot be changed; nor the read-only fields.
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { username: 'someone-else' }), 400, 'field.invalid', 'username');
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { status: 'SUSPENDED' }), 400, 'field.invalid', 'status');
+  assert.equal((await call(u, 'GET', '/user/personal-info')).json().username, u.username);
+  // A new mobile number: the password, then the code sent to it.
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { cellPhone: '+393471234567' }), 400, 'password.required', 'password');
+  const moved = await call(u, 'PUT', '/user/personal-info', { cellPhone: '+393471234567', password: QUICK_PASSWORD });
+  assert.equal(moved.statusCode, 200, moved.body);
+  assert.equal(moved.json().cellPhone, null);
+  assert.equal((await call(u, 'POST', '/user/verification-code')).statusCode, 200);
+  assert.equal((await call(u, 'POST', '/user/verification-code/verify', { code: Number(lastCode('+393471234567')) })).statusCode, 200);
+  const verified = (await call(u, 'GET', '/user/personal-info')).json();
+  assert.equal(verified.cellPhone, '+393471234567');
+  assert.equal(verified.cellPhoneVerified, true);
+  assert.deepEqual((await call(u, 'GET', '/user/pin')).json(), { active: true });
+
+  // Bad input, named.
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { dateOfBirth: '1990-13-45' }), 400, undefined, 'dateOfBirth');
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { phone: 'call me' }), 400, undefined, 'phone');
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { sex: 'X' }), 400, 'field.invalid', 'sex');
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { name: 42 }), 400, 'field.invalid', 'name');
+  assertMsg(await call(u, 'PUT', '/user/personal-info', { nickname: 'x' }), 400, 'field.invalid', 'nickname');
+  assertMsg(await s.request({ method: 'PUT', url: '/accountcentral/user/personal-info', token: u.token, body: '{"name":', headers: { 'content-type': 'application/json' } }), 400);
+  assertMsg(await call(null, 'GET', '/user/personal-info'), 401);
+  assertMsg(await call(null, 'PUT', '/user/personal-info', { name: 'x' }), 401);
 });

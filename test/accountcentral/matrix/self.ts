@@ -16,6 +16,8 @@ export const ROWS: MatrixRow[] = [
   },
   { op: 'GET /accountcentral/service/user', expect: ANY_USER, query: () => 'expand=platform' },
   // user
+  { op: 'GET /accountcentral/user/personal-info', expect: ANY_USER },
+  { op: 'PUT /accountcentral/user/personal-info', expect: ANY_USER, body: () => ({ sex: 'F' }) },
   { op: 'GET /accountcentral/user/preferences', expect: ANY_USER },
   { op: 'PUT /accountcentral/user/preferences', expect: ANY_USER, body: () => ({ weekBegin: 'monday' }) },
   { op: 'GET /accountcentral/user/preferences/options', expect: PUBLIC },

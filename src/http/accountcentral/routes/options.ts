@@ -9,6 +9,9 @@ import { AC, TAGS, errors, ref } from '../schemas/common.js';
 import { AcCountries, AcPlatformApplication, AcSite, AcSites } from '../schemas/self.js';
 
 const PUBLIC = 'Public: no authentication needed.';
+/** These lists take no parameter: one sent (a typo of another operation's) is a 400 naming it, not silently ignored. */
+const NoQuery = Type.Object({}, { additionalProperties: false });
+const NO_QUERY = [400, 'A query parameter was sent: this list takes none.'] as const;
 const SITES_FILE = 'The lists are the deployment\'s: `DATA_DIR/sites.json` (`{"applications": [...], "networkSites": [...], "socialSites": [...]}`, each entry `{code, name, url}`; a list left out keeps its default). Without it: the platform applications that have a URL, the portal at BASE_URL as the one network site, and no social sites.';
 
 export const optionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -35,7 +38,8 @@ export const optionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Applications of contactlab platform',
       description: `Every application available on the platform, based on the environment: the deployment's \`DATA_DIR/applications.json\` when present, else the built-in catalog (accountcentral, hub, mc, cplan, send, content, flow, eddie, demo_client, cdata, srr). Each with its code, name, the roles a user may hold in it, whether a role in it may be given when a user is created, and its URL when configured. ${PUBLIC}`,
       security: [],
-      response: { 200: Type.Array(ref(AcPlatformApplication), { description: 'The applications.' }) },
+      querystring: NoQuery,
+      response: { 200: Type.Array(ref(AcPlatformApplication), { description: 'The applications.' }), ...errors([...NO_QUERY]) },
     },
   }, async () => platformApplications(core).map((a) => ({ ...a, roles: [...a.roles] })));
 
@@ -46,7 +50,8 @@ export const optionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Sites related to contactlab',
       description: `Every site related to the platform: the applications', the network's and the social ones. ${SITES_FILE} ${PUBLIC}`,
       security: [],
-      response: { 200: ref(AcSites, 'The sites.') },
+      querystring: NoQuery,
+      response: { 200: ref(AcSites, 'The sites.'), ...errors([...NO_QUERY]) },
     },
   }, async () => platformSites(core));
 
@@ -57,7 +62,8 @@ export const optionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'network sites of contactlab',
       description: `The network's own sites (as \`networkSites\` of "Sites related to contactlab"). ${SITES_FILE} ${PUBLIC}`,
       security: [],
-      response: { 200: Type.Array(ref(AcSite), { description: 'The network sites.' }) },
+      querystring: NoQuery,
+      response: { 200: Type.Array(ref(AcSite), { description: 'The network sites.' }), ...errors([...NO_QUERY]) },
     },
   }, async () => platformSites(core).networkSites);
 
@@ -68,7 +74,8 @@ export const optionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'social sites of contactlab',
       description: `The platform's pages on social networks (as \`socialSites\` of "Sites related to contactlab"). ${SITES_FILE} ${PUBLIC}`,
       security: [],
-      response: { 200: Type.Array(ref(AcSite), { description: 'The social sites.' }) },
+      querystring: NoQuery,
+      response: { 200: Type.Array(ref(AcSite), { description: 'The social sites.' }), ...errors([...NO_QUERY]) },
     },
   }, async () => platformSites(core).socialSites);
 };

@@ -9,9 +9,11 @@ import {
   changeOwnPassword, getOwnPasswordAge, getOwnPin, listOwnApplicationAccesses, requestOwnPinNumberCode, setOwnPin, verifyOwnPinNumberCode,
 } from '../../../core/team/self-service.js';
 import { AC, AcMessage, AcResult, TAGS, errors, ref } from '../schemas/common.js';
-import { AcActive, AcApplicationAccess, AcPasswordHistory, AcPreferenceOptions, AcPreferences, AcSecurityEvent } from '../schemas/self.js';
+import { AcActive, AcApplicationAccess, AcPasswordHistory, AcPreferenceOptions, AcPreferences, AcSecurityEvent, AcUserInfo } from '../schemas/self.js';
+import { AcUserInfoUpdate } from '../schemas/team.js';
 import { resultJson } from '../shapes/common.js';
-import { applicationAccessesJson, passwordHistoryJson, securityEventJson } from '../shapes/self.js';
+import { applicationAccessesJson, passwordHistoryJson, securityEventJson, userInfoJson } from '../shapes/self.js';
+import { getTeamUserInfo, updateTeamUserInfo } from '../../../core/team/accounts.js';
 
 /** The caller's own account (an anonymous caller is refused by the core before any lookup). */
 function own(caller: Caller): Ref {
@@ -27,6 +29,35 @@ const FormatValue = (description: string) => Type.Object({
 
 export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { core } = app;
+
+  app.get(`${AC}/user/personal-info`, {
+    schema: {
+      operationId: 'acGetOwnPersonalInfo',
+      tags: [TAGS.user],
+      summary: 'Get user personal info',
+      description: `Searches and answers the user's personal info: names, username, e-mail address, the customer that made the account (\`groupName\`, null when the user made it), the contact number (\`phone\`, never texted) and the mobile number (\`cellPhone\`, where verification codes and the PIN go) with whether a code proved it, date of birth, sex, status and type. ${SELF}`,
+      response: { 200: ref(AcUserInfo, 'The personal info.'), ...errors(401) },
+    },
+  }, async (request) => userInfoJson(await getTeamUserInfo(core, request.caller, own(request.caller))));
+
+  app.put(`${AC}/user/personal-info`, {
+    schema: {
+      operationId: 'acUpdateOwnPersonalInfo',
+      tags: [TAGS.user],
+      summary: 'Update user personal info',
+      description: `Updates the user's personal info: the fields given change, those left out stay. The username cannot be changed: a different one is refused (400 naming \`username\`), as are different values of the other read-only fields (\`userPk\`, \`status\`, \`userType\`, \`groupName\`, \`cellPhoneVerified\`). A new \`cellPhone\` waits for the code sent to it ("request a verification code", then "verify verification code") before it takes effect, and a new \`email\` for the link mailed to it; both need \`password\` (the user's), and the verified address is told. Changing a number forgets that it was verified. ${SELF}`,
+      body: AcUserInfoUpdate,
+      response: { 200: ref(AcUserInfo, 'The personal info, as it is now.'), ...errors(400, 401, 429) },
+    },
+  }, async (request) => {
+    const body = request.body;
+    return userInfoJson(await updateTeamUserInfo(core, request.caller, own(request.caller), {
+      id: body.userPk, firstName: body.name, lastName: body.surname, username: body.username, email: body.email,
+      groupName: body.groupName, phone: body.phone, cellPhone: body.cellPhone, dateOfBirth: body.dateOfBirth, sex: body.sex,
+      cellPhoneVerified: body.cellPhoneVerified, status: body.status?.toLowerCase() as 'active' | undefined,
+      userType: body.userType?.toLowerCase() as 'interactive' | undefined, password: body.password,
+    }));
+  });
 
   app.get(`${AC}/user/preferences`, {
     schema: {
@@ -63,7 +94,8 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Allowed options for user preferences',
       description: 'Gets every allowed value of each preference field: IANA time zones, first days of the week and languages (`{value, label}`), and the number, date and hour formats (objects mapping each value to its label). Public: no authentication needed.',
       security: [],
-      response: { 200: ref(AcPreferenceOptions, 'The allowed options.') },
+      querystring: Type.Object({}, { additionalProperties: false }),
+      response: { 200: ref(AcPreferenceOptions, 'The allowed options.'), ...errors([400, 'A query parameter was sent: this operation takes none.']) },
     },
   }, async () => acPreferenceOptions());
 
@@ -129,7 +161,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { token } = await changeOwnPassword(core, request.caller, request.body);
-    return { message: 'The password was changed.', logref: request.id, data: { code: 'password.changed', status: 200, token }, errors: [] };
+    return { message: 'The password was changed.', logref: request.id, data: { code: 'OK', status: 200, token }, errors: [] };
   });
 
   app.get(`${AC}/user/pin`, {

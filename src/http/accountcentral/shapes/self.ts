@@ -3,6 +3,8 @@ import type { OrganizationStatus, UserStatus } from '../../../db/schema.js';
 import type { ApplicationUse, CustomerAssociation, CustomerMembership, Platform, UserBasic } from '../../../core/team/self-service.js';
 import type { PasswordAge } from '../../../core/identity/password-history.js';
 import type { SecurityEvent } from '../../../core/identity/security-event-queries.js';
+import type { TeamUserInfo } from '../../../core/team/accounts.js';
+import { teamUserInfoJson } from './team.js';
 
 const CUSTOMER_STATUS: Record<OrganizationStatus, 'ACTIVE' | 'SUSPENDED' | 'INACTIVE'> = {
   active: 'ACTIVE', suspended: 'SUSPENDED', closed: 'INACTIVE',
@@ -82,4 +84,10 @@ const day = (date: Date) => date.toISOString().slice(0, 10);
 
 export function passwordHistoryJson(age: PasswordAge) {
   return { updateDate: age.changedAt ? day(age.changedAt) : null, expireDate: age.expiresAt ? day(age.expiresAt) : null, now: day(age.now) };
+}
+
+/** UserInfo: a team user's info without the suspension details (the seed's #5 answers none). */
+export function userInfoJson(user: TeamUserInfo) {
+  const { suspensionInfo: _omitted, ...info } = teamUserInfoJson(user);
+  return info;
 }
