@@ -92,10 +92,8 @@ function problemsOf(d: OpenApi): string[] {
     else if (/^def-\d+$/.test(name)) problems.push(`$ref ${ref}: a shared shape without a name`);
   }
   const used = new Set(refsIn(d.paths).concat(refsIn(components)));
-  // TEMPORARY (issue 12, removed before it closes): the Accountcentral and EmbedThis kits land before their routes.
-  const awaitingRoutes = new Set(['AcResult', 'AcMessage', 'AcPage', 'EtError']);
   for (const name of Object.keys(components)) {
-    if (!used.has(`#/components/schemas/${name}`) && !awaitingRoutes.has(name)) problems.push(`component ${name} is never used`);
+    if (!used.has(`#/components/schemas/${name}`)) problems.push(`component ${name} is never used`);
   }
   return problems;
 }
