@@ -109,7 +109,7 @@ export async function createCustomerUser(core: Core, caller: Caller, ref: Ref, i
   } catch (error) {
     if (isUniqueViolation(error, 'users_slug_key')) throw new Invalid('username', USERNAME_TAKEN, 'username.taken');
     if (isUniqueViolation(error, 'users_email_key')) {
-      // Taken a moment ago by someone else: answered as any taken address the caller cannot see.
+      // Taken a moment ago by someone else: answered like every taken address the caller cannot see.
       return { email };
     }
     throw error;

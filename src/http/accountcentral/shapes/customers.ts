@@ -4,7 +4,9 @@ import type { ProvisioningJob } from '../../../core/organizations/customer-provi
 import type { CustomerConfiguration, SftpEndpoint } from '../../../core/team/customer-configuration.js';
 import type { ApplicationAccess, WorkspaceCounters } from '../../../core/team/customer-activity.js';
 import type { CapabilityLogEntry } from '../../../core/team/capabilities.js';
-import type { OrganizationStatus } from '../../../db/schema.js';
+
+/** An organization's status in the core's words. */
+type OrganizationStatus = Organization['status'];
 
 export const STATUS_OF: Record<OrganizationStatus, 'ACTIVE' | 'SUSPENDED' | 'INACTIVE'> = {
   active: 'ACTIVE', suspended: 'SUSPENDED', closed: 'INACTIVE',

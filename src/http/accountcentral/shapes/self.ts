@@ -1,21 +1,20 @@
 // The caller's own data as Accountcentral shows it.
-import type { OrganizationStatus, UserStatus } from '../../../db/schema.js';
 import type { ApplicationUse, CustomerAssociation, CustomerMembership, Platform, UserBasic } from '../../../core/team/self-service.js';
 import type { PasswordAge } from '../../../core/identity/password-history.js';
 import type { SecurityEvent } from '../../../core/identity/security-event-queries.js';
 import type { TeamUserInfo } from '../../../core/team/accounts.js';
 import { teamUserInfoJson } from './team.js';
+import { STATUS_OF } from './customers.js';
 
-const CUSTOMER_STATUS: Record<OrganizationStatus, 'ACTIVE' | 'SUSPENDED' | 'INACTIVE'> = {
-  active: 'ACTIVE', suspended: 'SUSPENDED', closed: 'INACTIVE',
-};
+type UserStatus = TeamUserInfo['status'];
+
 export const USER_STATUS: Record<UserStatus, 'ACTIVE' | 'SUSPENDED' | 'DISABLED'> = {
   active: 'ACTIVE', suspended: 'SUSPENDED', disabled: 'DISABLED',
 };
 export const USER_TYPE = { interactive: 'INTERACTIVE', application: 'APPLICATION' } as const;
 
-export function customerStatus(status: OrganizationStatus): 'ACTIVE' | 'SUSPENDED' | 'INACTIVE' {
-  return CUSTOMER_STATUS[status];
+export function customerStatus(status: keyof typeof STATUS_OF): 'ACTIVE' | 'SUSPENDED' | 'INACTIVE' {
+  return STATUS_OF[status];
 }
 
 function platformJson(platform: Platform) {
