@@ -67,6 +67,9 @@ export const PUBLIC_PATH_PARAMS = new Set([
   'application_id',
   // A mail template's name (/api/notifications/{template}/).
   'template',
+  // Accountcentral's numeric or named ids (a user, a customer, a capability, an application's
+  // code, a hub workspace, a DKIM key, a provisioning job, a feedback loop); each read is authorized.
+  'groupPk', 'userPk', 'id', 'application', 'workspaceId', 'dkimId', 'jobId', 'uuid',
 ]);
 const REDACTED = '[redacted]';
 

@@ -221,7 +221,7 @@ function expected(op: Op, caller: Caller): number | 'ok' | 'not-denied' {
 async function get(): Promise<Array<{ method: string; path: string }>> {
   const doc = (await s.request({ method: 'GET', url: '/openapi.json' })).json();
   return Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .filter(([path]) => path.startsWith('/account') || path.startsWith('/integration'))
+    .filter(([path]) => path.startsWith('/account/') || path.startsWith('/integration'))
     .flatMap(([path, item]) => ['get', 'post', 'put', 'patch', 'delete'].filter((m) => item[m]).map((method) => ({ method, path })));
 }
 

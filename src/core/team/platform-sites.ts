@@ -27,7 +27,8 @@ type SiteList = keyof PlatformSites;
 const LISTS: readonly SiteList[] = ['applications', 'networkSites', 'socialSites'];
 
 interface SitesCore {
-  config: { dataDir: string; baseUrl: string; brokerName: string };
+  config: { dataDir: string; brokerName: string };
+  links: { site(): string };
 }
 
 function checkSite(entry: unknown, where: string): PlatformSite {
@@ -75,7 +76,7 @@ export function readSitesFile(path: string): Partial<PlatformSites> {
 export function defaultSites(core: SitesCore): PlatformSites {
   return {
     applications: platformApplications(core).filter((a) => a.url !== null).map((a) => ({ code: a.code, name: a.name, url: a.url! })),
-    networkSites: [{ code: 'portal', name: core.config.brokerName, url: new URL(core.config.baseUrl).href }],
+    networkSites: [{ code: 'portal', name: core.config.brokerName, url: new URL(core.links.site()).href }],
     socialSites: [],
   };
 }
