@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// account-portal serve | migrate | create-admin | outbox
+// account-portal serve | migrate | create-admin | outbox | renewals | ledger export
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.js';
 import { sql } from 'kysely';
@@ -10,6 +10,8 @@ import { ensureAdmin } from './core/bootstrap.js';
 import { jobHandlers } from './jobs/handlers.js';
 import { checkPasswordPolicy } from './core/identity/passwords.js';
 import { DomainError } from './core/errors.js';
+import { renewalsCommand } from './commands/renewals.js';
+import { ledgerExportCommand } from './commands/ledger-export.js';
 
 const HELP = `Usage: account-portal <command> [options]
 
@@ -22,10 +24,16 @@ Commands:
       --password PASS   (or the ADMIN_PASSWORD environment variable)
   outbox                Print the mails kept in the outbox (most recent first).
       --limit N         How many (default 20).
+  renewals              Run the daily renewals for a moment: recognize income, extend,
+                        charge what is due, send the expiration notices. Idempotent.
+      --at DATE         The moment (ISO 8601; default now).
+  ledger export         Write the ledger in ledger-cli's journal format.
+      --since DATE      Only the transactions from this date (ISO 8601).
+      --output FILE     Write there instead of standard output.
 
 Settings come from the environment; see README.md for the list.
 With the embedded database, one process at a time uses DATA_DIR: stop the service
-before running create-admin, migrate or outbox on its folder.
+before running create-admin, migrate, outbox, renewals or ledger on its folder.
 Options: -h, --help   Show this help.`;
 
 /** A refusal the CLI says in one line, without a stack trace. */
@@ -54,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       password: { type: 'string' },
       limit: { type: 'string' },
+      at: { type: 'string' },
+      since: { type: 'string' },
+      output: { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -108,6 +119,14 @@ async function main(argv: string[]): Promise<number> {
       await database.close();
       return 0;
     }
+    case 'renewals':
+      return renewalsCommand(config, { at: values.at });
+    case 'ledger':
+      if (positionals[1] !== 'export') {
+        console.error(`Usage: account-portal ledger export [--since DATE] [--output FILE]`);
+        return 2;
+      }
+      return ledgerExportCommand(config, { since: values.since, output: values.output });
     default:
       console.error(`Unknown command "${command}".\n\n${HELP}`);
       return 2;

@@ -216,6 +216,12 @@ export const ERROR_CODES = {
   'account.email_ambiguous': ['conflict'],
   'account.not_empty': ['conflict'],
 
+  // Billing: renewals (lane renewals)
+
+  // Billing: metrics and balance sheets (lane metrics)
+
+  // Legal agreements and the ledger's export (lane legal)
+
 } as const satisfies Record<string, readonly ErrorKind[]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

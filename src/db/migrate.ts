@@ -26,6 +26,9 @@ import * as m0028 from './migrations/0028_dkim.js';
 import * as m0029 from './migrations/0029_notices.js';
 import * as m0030 from './migrations/0030_embedthis_accounts.js';
 import * as m0031 from './migrations/0031_password_history.js';
+import * as m0032 from './migrations/0032_renewals.js';
+import * as m0033 from './migrations/0033_metrics.js';
+import * as m0034 from './migrations/0034_legal.js';
 
 interface Migration {
   name: string;
@@ -58,6 +61,9 @@ export const migrations: Migration[] = [
   { name: '0029_notices', migrate: m0029.migrate },
   { name: '0030_embedthis_accounts', migrate: m0030.migrate },
   { name: '0031_password_history', migrate: m0031.migrate },
+  { name: '0032_renewals', migrate: m0032.migrate },
+  { name: '0033_metrics', migrate: m0033.migrate },
+  { name: '0034_legal', migrate: m0034.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

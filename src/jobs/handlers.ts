@@ -13,6 +13,7 @@ import { deliverWebhook } from '../core/notify/webhooks.js';
 import { fanOutNotice } from '../core/notices/notifications.js';
 import { importNewsFeed } from '../core/notices/news.js';
 import { runProvisioningJob } from '../core/organizations/customer-provisioning.js';
+import { runRenewals } from '../core/billing/renewals/index.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -32,5 +33,6 @@ export function jobHandlers(core: Core): JobHandlers {
     'notice-fanout': (payload) => fanOutNotice(core, payload.noticeId),
     'news-import': async () => { await importNewsFeed(core); },
     'customer-provisioning': (payload) => runProvisioningJob(core, payload.jobId),
+    'renewals': async () => { await runRenewals(core, core.now()); },
   };
 }

@@ -22,6 +22,8 @@ const LAYERS: string[][] = [
   // Accountcentral's notices: notifications, news and application status, which name the
   // platform's applications (team/platform-applications.ts).
   ['notices'],
+  // Legal agreements: checkout (billing) asks whether the terms are signed.
+  ['legal'],
   ['billing'],
   ['provisioning'],
   ['oauth2'],

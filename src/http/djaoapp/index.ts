@@ -33,6 +33,8 @@ import { checkoutRoutes } from './routes/checkout.js';
 import { receiptRoutes } from './routes/receipts.js';
 import { siteRoutes } from './routes/site.js';
 import { themeRoutes } from './routes/themes.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { legalRoutes } from './routes/legal.js';
 
 export const PREFIX = '/api';
 
@@ -105,6 +107,8 @@ const surface: FastifyPluginAsync = async (app) => {
   await app.register(receiptRoutes);
   await app.register(siteRoutes);
   await app.register(themeRoutes);
+  await app.register(metricsRoutes);
+  await app.register(legalRoutes);
 };
 
 /** The surface, under its prefix. */
