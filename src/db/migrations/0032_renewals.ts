@@ -1,7 +1,33 @@
-// Renewals: what the daily run needs to act once per moment (renewal attempts, notices sent).
+// Renewals: what the daily run needs to act once per moment: the runs made (a later run
+// catches up from the previous one), the charges it made (three declines end the
+// subscriptions) and the notices it sent (each one once).
 import { sql, type Kysely } from 'kysely';
 
 const up: string[] = [
+  `create table renewal_runs (
+    at timestamptz primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    report text
+  )`,
+  // One row per charge a run made. handled_at: its decline (if any) was counted and mailed.
+  `create table renewal_charges (
+    charge_id integer primary key references charges (id) on delete cascade,
+    organization_id integer not null references organizations (id) on delete cascade,
+    attempted_at timestamptz not null,
+    handled_at timestamptz
+  )`,
+  `create index renewal_charges_organization_idx on renewal_charges (organization_id, attempted_at)`,
+  `create index renewal_charges_unhandled_idx on renewal_charges (charge_id) where handled_at is null`,
+  // The key names what the notice is about (an organization or a subscription) and the end it
+  // announces: the same notice for the same end is sent once, however many runs see it.
+  `create table renewal_notices (
+    kind text not null,
+    subject_key text not null,
+    organization_id integer not null references organizations (id) on delete cascade,
+    sent_at timestamptz not null,
+    primary key (kind, subject_key)
+  )`,
 ];
 
 export async function migrate(db: Kysely<unknown>): Promise<void> {
