@@ -2,14 +2,42 @@
 // served, extend auto-renewing subscriptions in their last day, charge what is due with the
 // card on file (retrying a declined card, then ending the subscriptions), settle charges in
 // flight and send the expiration notices. Running it twice for the same moment does nothing
-// the second time. Rules: shared/design/billing-reference.md, section 3.
+// the second time. Rules: shared/design/billing-reference.md, section 3, and docs/billing.md.
 import type { Core } from '../../context.js';
+import { recognizeIncome } from './recognize.js';
+import { extendSubscriptions } from './extend.js';
 
 export interface RenewalsReport {
   at: Date;
+  /** The moment of the previous run this one caught up from (null: none before it). */
+  previousRun: Date | null;
+  recognized: { subscriptions: number; rows: number; amount: number };
+  extended: { subscriptions: number; orders: number; amount: number };
+  /** Wall time of the whole run, in milliseconds. */
+  durationMs: number;
 }
 
 /** Runs every step of the renewals for the moment `at` (the daily job and `account-portal renewals --at`). */
-export async function runRenewals(_core: Core, at: Date): Promise<RenewalsReport> {
-  return { at };
+export async function runRenewals(core: Core, at: Date): Promise<RenewalsReport> {
+  if (Number.isNaN(at.getTime())) throw new RangeError('runRenewals: an invalid date');
+  const started = performance.now();
+  const startedAt = core.now();
+  // Everything the run books or stamps is dated `at`: a run for another moment (the command's
+  // --at) writes what the daily run at that moment would have written.
+  const atCore: Core = { ...core, now: () => at };
+  const previous = await core.db.selectFrom('renewal_runs').select('at').where('at', '<', at)
+    .orderBy('at', 'desc').limit(1).executeTakeFirst();
+  const previousRun = previous ? new Date(previous.at) : null;
+  await core.db.insertInto('renewal_runs').values({ at, started_at: startedAt })
+    .onConflict((oc) => oc.column('at').doUpdateSet({ started_at: startedAt })).execute();
+
+  // Extension first: a run that catches up books the missed periods' orders (dated in the
+  // past), and recognizes them in the same run.
+  const extended = await extendSubscriptions(atCore, at, previousRun);
+  const recognized = await recognizeIncome(atCore, at);
+
+  const report: RenewalsReport = { at, previousRun, recognized, extended, durationMs: 0 };
+  report.durationMs = Math.round(performance.now() - started);
+  await core.db.updateTable('renewal_runs').set({ finished_at: core.now(), report: JSON.stringify(report) }).where('at', '=', at).execute();
+  return report;
 }
