@@ -1,8 +1,50 @@
 // `account-portal renewals [--at <ISO date>]`: the daily renewals run by hand, for a given
 // moment (default now); the same steps as the scheduled job (src/core/billing/renewals).
+// Prints the run's report as JSON. Mails go to the outbox; the service's workers send them
+// (without SMTP_URL they stay there, readable with `account-portal outbox`).
+import pino from 'pino';
+import { sql } from 'kysely';
 import type { Config } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { migrations } from '../db/migrate.js';
+import { createCore, makeLogger } from '../server.js';
+import { runRenewals } from '../core/billing/renewals/index.js';
+import { ensureProcessorOrganization } from '../core/billing/processors/index.js';
 
-export async function renewalsCommand(_config: Config, _options: { at?: string }): Promise<number> {
-  console.error('renewals: not built yet');
-  return 2;
+/** The moment `--at` names: an ISO 8601 date or date-time; null when it is not one. */
+export function parseMoment(text: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) return null;
+  const date = new Date(text.trim());
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export async function renewalsCommand(config: Config, options: { at?: string }): Promise<number> {
+  const at = options.at === undefined ? new Date() : parseMoment(options.at);
+  if (!at) {
+    console.error(`renewals: --at must be an ISO 8601 date (2026-12-01 or 2026-12-01T02:00:00Z), not "${options.at}"`);
+    return 2;
+  }
+  const database = await openDatabase(config);
+  try {
+    const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(database.db);
+    const applied = new Set(table.rows[0]?.name
+      ? (await sql<{ name: string }>`select name from schema_migrations`.execute(database.db)).rows.map((r) => r.name) : []);
+    if (migrations.some((m) => !applied.has(m.name))) {
+      console.error('renewals: the database is not migrated: run "npx account-portal migrate" (or start the service) first');
+      return 2;
+    }
+    // The report is the standard output; the log goes to standard error.
+    const core = await createCore(config, database, makeLogger(config, pino.destination(2)));
+    try {
+      await ensureProcessorOrganization(core);
+      const report = await runRenewals(core, at);
+      console.log(JSON.stringify(report, null, 2));
+      return 0;
+    } finally {
+      await core.jobs.close();
+      core.mailer.close();
+    }
+  } finally {
+    await database.close();
+  }
 }
