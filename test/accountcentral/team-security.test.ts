@@ -79,6 +79,10 @@ test('reset password: a strong password answered once; the user logs in with it,
   assert.equal((await login(u.username, u.password)).statusCode, 400);
   const logged = await login(u.username, newPassword);
   assert.equal(logged.statusCode, 200, logged.body);
+  // The password the reset replaced is in the history: the owner cannot go back to it.
+  const back = await s.request({ method: 'PUT', url: '/accountcentral/user/password', token: logged.json().token,
+    body: { oldPassword: newPassword, newPassword: u.password } });
+  isError(back, 400, 'password.reused', 'newPassword');
   const mail = await s.smtp.waitFor(u.email, (m) => /password was changed/.test(m.subject));
   assert.ok(mail.text.includes(w.cm.username));
   assert.ok(!mail.text.includes(newPassword));

@@ -22,6 +22,7 @@ import { confirmPhoneCode, sendPhoneCode, type CodeSent } from '../identity/phon
 import { checkPasswordPolicy, hashPassword } from '../identity/passwords.js';
 import { recordSecurityEvent } from '../identity/security-events.js';
 import { endUserSessions } from '../identity/sessions.js';
+import { rememberPassword } from '../identity/password-history.js';
 import { revokeApiKeys } from '../identity/api-keys.js';
 import { clearLockout, loginIdentifiers } from '../identity/throttle.js';
 import { noticeCredentialChange } from '../identity/notices.js';
@@ -254,8 +255,11 @@ export async function resetTeamUserPassword(core: Core, caller: Caller, ref: Ref
   const passwordHash = await hashPassword(password);
   const now = core.now();
   await core.transact(async (tx) => {
+    // The replaced password joins the history, so the owner cannot simply go back to it.
+    const previous = await tx.selectFrom('users').select('password_hash').where('id', '=', user.id).forUpdate().executeTakeFirstOrThrow();
     await tx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
       .where('id', '=', user.id).execute();
+    await rememberPassword(tx, user.id, previous.password_hash, now);
     const sessionsEnded = await endUserSessions(tx, user.id, 'password_reset', now);
     const apiKeysRevoked = await revokeApiKeys(tx, user.id, now);
     await clearLockout(tx, loginIdentifiers(user));
