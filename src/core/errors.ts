@@ -221,6 +221,8 @@ export const ERROR_CODES = {
   // Billing: metrics and balance sheets (lane metrics)
 
   // Legal agreements and the ledger's export (lane legal)
+  'agreement.not_found': ['not_found'],
+  'legal.terms_unsigned': ['forbidden'],
 
 } as const satisfies Record<string, readonly ErrorKind[]>;
 

@@ -103,7 +103,11 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   /** Publish news and import them from the news feed (Accountcentral). */
   | 'news.manage'
   /** Set a platform application's status UP or DOWN (Accountcentral). */
-  | 'applications.status';
+  | 'applications.status'
+  /** Create legal agreements, publish their new versions, require them at checkout. */
+  | 'legal.publish'
+  /** Sign a legal agreement, as oneself (any signed-in user). */
+  | 'legal.sign';
 
 /**
  * How a caller stands toward one organization, in that organization's current state.
@@ -198,8 +202,9 @@ export const USER_PERMISSIONS: Readonly<Record<UserRelation, readonly UserAction
 
 export const SITE_PERMISSIONS: Readonly<Record<SiteRelation, readonly SiteAction[]>> = {
   broker_manager: ['users.list', 'users.create', 'organizations.list', 'site.administer', 'billing.ledger.read', 'packages.administer',
-    'site.theme', 'site.test_mail', 'mail_signing.administer', 'accounts.draft', 'notices.broadcast', 'news.manage', 'applications.status'],
-  user: ['accounts.draft'],
+    'site.theme', 'site.test_mail', 'mail_signing.administer', 'accounts.draft', 'notices.broadcast', 'news.manage', 'applications.status',
+    'legal.publish', 'legal.sign'],
+  user: ['accounts.draft', 'legal.sign'],
 };
 
 export function organizationRelationsAllowing(action: OrganizationAction): OrganizationRelation[] {

@@ -22,6 +22,7 @@ import { selectPlans, type Plan } from './plans.js';
 import { createCharge, executeCharge } from './charges.js';
 import { couponAppliesTo } from './coupons.js';
 import { CLAIM_PREFIX, releaseClaims } from './claims.js';
+import { assertCheckoutTermsSigned } from '../legal/agreements.js';
 
 type SubscriptionRow = Selectable<SubscriptionsTable>;
 type CouponRow = Selectable<CouponsTable>;
@@ -319,6 +320,8 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
   const user = requireUser(caller);
   const payerRef = await findOrganization(core.db, organization);
   await authorizeOrganization(core, caller, 'organization.billing.manage', payerRef);
+  // The broker may require its terms signed (current version) by whoever orders.
+  await assertCheckoutTermsSigned(core, user.userId);
 
   const placed = await core.transact(async () => {
     // Two checkouts of the same cart, or for the same payer, wait for each other here: the

@@ -42,14 +42,15 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + '`items[n].option`. A declined card answers 400 and keeps the order: its amount is due and can be paid later. Nothing to pay '
         + 'answers 200 `{}` (a free order still creates its subscriptions). Send an `Idempotency-Key` to retry safely: a replay answers the '
         + 'first answer and charges nothing. Group buys for someone without a profile create a single-use 100% coupon whose code is mailed '
-        + 'to them. Managers of the organization may check out.',
+        + 'to them. Managers of the organization may check out. When the broker requires an agreement signed at checkout (the terms of use), '
+        + 'a user who has not signed its current version is refused with 403 `legal.terms_unsigned`, the agreement\'s slug in `agreement`.',
       params: OrganizationParams,
       body: CheckoutBody,
       response: {
         200: Type.Union([ref(Charge), Type.Object({}, { additionalProperties: false })], {
           description: 'The charge, with a Location header naming it; `{}` when nothing was charged.',
         }),
-        ...errors(400, 401, 403, 404, [409, 'The cart was checked out by another request at the same moment, or the Idempotency-Key was used for another request (or its first request is still running).']),
+        ...errors(400, 401, [403, 'The caller may not pay for this organization, or has not signed the current version of an agreement the broker requires at checkout (`legal.terms_unsigned`, its slug in `agreement`).'], 404, [409, 'The cart was checked out by another request at the same moment, or the Idempotency-Key was used for another request (or its first request is still running).']),
       },
     },
   }, async (request, reply) => {

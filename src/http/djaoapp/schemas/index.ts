@@ -11,6 +11,7 @@ import { Bank, Card } from './payment-methods.js';
 import { CartItem, Coupon, SeatRow, SeatUpload } from './cart.js';
 import { Checkout, CheckoutSubscription } from './checkout.js';
 import { SiteSession } from './site.js';
+import { Agreement, AgreementBrief } from './legal.js';
 import { Accessible, BlockedRequester, Domain, Grant, Role, RoleDescription, RoleDescriptionWithRoles } from './roles.js';
 
 export const SHARED_SCHEMAS: TSchema[] = [
@@ -24,4 +25,5 @@ export const SHARED_SCHEMAS: TSchema[] = [
   Coupon, CartItem, SeatRow, SeatUpload,
   ProfileBrief, AdvanceDiscount, Plan, Subscription, Subscriber,
   CheckoutSubscription, Checkout,
+  AgreementBrief, Agreement,
 ];
