@@ -70,6 +70,8 @@ export const PUBLIC_PATH_PARAMS = new Set([
   // Accountcentral's numeric or named ids (a user, a customer, a capability, an application's
   // code, a hub workspace, a DKIM key, a provisioning job, a feedback loop); each read is authorized.
   'groupPk', 'userPk', 'id', 'application', 'workspaceId', 'dkimId', 'jobId', 'uuid',
+  // A legal agreement's slug (terms-of-use): public documents.
+  'agreement',
 ]);
 const REDACTED = '[redacted]';
 

@@ -29,7 +29,8 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Lists legal agreements',
       description: 'Every agreement users may be asked to sign (terms of use, security policy...), by slug, with when its current version '
         + 'was published and whether checkout requires it signed. Anyone may read it, signed in or not.',
-      response: { 200: PageOf(ref(AgreementBrief), 'The agreements, all in one page.') },
+      security: [],
+      response: { 200: PageOf(ref(AgreementBrief), 'The agreements, all in one page.'), ...errors(429) },
     },
   }, async () => {
     const agreements = await listAgreements(core);
@@ -48,7 +49,7 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
         title: Title,
         text: Text,
         required_at_checkout: Type.Optional(RequiredAtCheckout),
-      }),
+      }, { additionalProperties: false }),
       response: { 201: ref(Agreement, 'The agreement, created.'), ...errors(400, 401, 403) },
     },
   }, async (request, reply) => {
@@ -63,6 +64,7 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Retrieves a legal agreement',
       description: 'The agreement\'s current version: its text and, for a signed-in caller, when they signed that version (`last_signed`, '
         + 'null until they sign it: a signature of an earlier version does not count). Anyone may read it.',
+      security: [],
       params: AgreementParams,
       response: { 200: ref(Agreement, 'The agreement.'), ...errors(400, 404) },
     },
@@ -76,7 +78,7 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Changes the agreement\'s title and whether checkout requires its current version signed. The text changes by '
         + 'publishing a new version. The broker\'s managers only.',
       params: AgreementParams,
-      body: Type.Object({ title: Title, required_at_checkout: RequiredAtCheckout }),
+      body: Type.Object({ title: Title, required_at_checkout: RequiredAtCheckout }, { additionalProperties: false }),
       response: { 200: ref(Agreement, 'The agreement, updated.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => agreementJson(await updateAgreement(core, request.caller, request.params.agreement, {
@@ -92,7 +94,7 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'counting: every user is asked to sign again, and checkout, when it requires the agreement, waits for the new signature. '
         + 'The broker\'s managers only.',
       params: AgreementParams,
-      body: Type.Object({ text: Text }),
+      body: Type.Object({ text: Text }, { additionalProperties: false }),
       response: { 201: ref(Agreement, 'The agreement with its new version.'), ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => reply.code(201).send(agreementJson(await publishVersion(core, request.caller, request.params.agreement, request.body.text))));
@@ -107,7 +109,7 @@ export const legalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: AgreementParams,
       body: Type.Object({
         read_terms: Type.Boolean({ description: 'The user confirms having read and understood the terms (must be true).' }),
-      }),
+      }, { additionalProperties: false }),
       response: {
         200: Type.Object({
           read_terms: Type.Boolean({ description: 'True: the terms were read and accepted.' }),
