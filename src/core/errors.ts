@@ -219,6 +219,7 @@ export const ERROR_CODES = {
   // Billing: renewals (lane renewals)
 
   // Billing: metrics and balance sheets (lane metrics)
+  'balance_line.not_found': ['not_found'],
 
   // Legal agreements and the ledger's export (lane legal)
   'agreement.not_found': ['not_found'],

@@ -1,0 +1,301 @@
+// A provider's figures over the trailing months (balances, funds, customers, plans), each
+// computed by one or two SQL statements over the ledger and the subscriptions: the rows are
+// summed where they lie, never loaded. Definitions: billing-reference.md section 6 and
+// docs/billing.md ("Metrics"). The periods come from ./periods.ts.
+import { sql, type RawBuilder } from 'kysely';
+import type { Caller, Core } from '../../context.js';
+import type { PeriodType } from '../../../db/schema.js';
+import { authorizeOrganization } from '../../access/policy.js';
+import { findOrganization, type Organization } from '../../organizations/profiles.js';
+import type { Ref } from '../../refs.js';
+import { monthPeriods, monthsBefore, timezoneOf } from './periods.js';
+
+/** One point of a series: the end of a period (or the instant of a balance) and its figure. */
+export type Point = [Date, number];
+
+export interface Series {
+  key: string;
+  values: Point[];
+}
+
+/** A table of series in one unit of money (scale 0.01) or of counts. */
+export interface MetricsTable<Row extends Series = Series> {
+  title: string;
+  /** Minor units (cents) of `unit`; absent for counts. */
+  unit?: string;
+  scale?: number;
+  table: Row[];
+  extra?: Series[];
+}
+
+export interface MetricsQuery {
+  /** The end of the last period (default now). */
+  endsAt?: Date;
+  /** IANA timezone the months are cut in (default the organization's, else UTC). */
+  timezone?: string;
+}
+
+/** A plan's row in the plans table. */
+export interface PlanSeries extends Series {
+  title: string;
+  isActive: boolean;
+  providerSlug: string;
+}
+
+const DEFAULT_UNIT = 'usd';
+
+/** The provider, once the caller may read its sales. */
+async function readableProvider(core: Core, caller: Caller, providerRef: Ref): Promise<Organization> {
+  const provider = await findOrganization(core.db, providerRef);
+  await authorizeOrganization(core, caller, 'organization.sales.read', provider);
+  return provider;
+}
+
+function periodsFor(core: Core, provider: Organization, query: MetricsQuery, nbMonths = 12): Date[] {
+  return monthPeriods(query.endsAt ?? core.now(), timezoneOf(query.timezone, provider.default_timezone), nbMonths);
+}
+
+/** `array[...]::timestamptz[]` of the dates, for width_bucket: the bucket of a row is how many dates are at or before it. */
+function thresholds(dates: readonly Date[]): RawBuilder<unknown> {
+  return sql`array[${sql.join(dates.map((date) => sql`${date.toISOString()}::timestamptz`))}]`;
+}
+
+/**
+ * The unit a provider's figures are in: that of its latest order, else of its first plan.
+ * Rows in other units are left out of the sums rather than added to them.
+ */
+async function providerUnit(core: Core, providerId: number): Promise<string> {
+  const order = await core.db.selectFrom('ledger_transactions').select('dest_unit as unit')
+    .where('orig_organization_id', '=', providerId).where('orig_account', '=', 'Receivable')
+    .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (order) return order.unit;
+  const plan = await core.db.selectFrom('plans').select('unit').where('organization_id', '=', providerId)
+    .orderBy('id').limit(1).executeTakeFirst();
+  return plan?.unit ?? DEFAULT_UNIT;
+}
+
+/** Values per period end from sums per bucket (1..n for the periods [dates[b-1], dates[b][). */
+function perPeriod(dates: readonly Date[], sums: Map<number, number>): Point[] {
+  return dates.slice(1).map((end, index) => [end, sums.get(index + 1) ?? 0]);
+}
+
+/**
+ * Balances: the absolute balance of the provider's Income, Backlog and Receivable accounts
+ * at each date (the 13 dates of the periods). One statement: the rows before the last
+ * date, bucketed by the dates, summed per bucket, then accumulated.
+ */
+export async function balancesTable(core: Core, caller: Caller, providerRef: Ref, query: MetricsQuery = {}): Promise<MetricsTable> {
+  const provider = await readableProvider(core, caller, providerRef);
+  const dates = periodsFor(core, provider, query);
+  const unit = await providerUnit(core, provider.id);
+  const accounts = ['Income', 'Backlog', 'Receivable'] as const;
+  const last = dates[dates.length - 1]!.toISOString();
+  const result = await sql<{ account: string; bucket: number; amount: string | number }>`
+    select account, width_bucket(created_at, ${thresholds(dates)}) as bucket, sum(amount) as amount from (
+      select dest_account as account, created_at, dest_amount as amount from ledger_transactions
+       where dest_organization_id = ${provider.id} and dest_account in ('Income', 'Backlog', 'Receivable')
+         and dest_unit = ${unit} and created_at < ${last}::timestamptz
+      union all
+      select orig_account, created_at, -orig_amount from ledger_transactions
+       where orig_organization_id = ${provider.id} and orig_account in ('Income', 'Backlog', 'Receivable')
+         and orig_unit = ${unit} and created_at < ${last}::timestamptz
+    ) moves group by 1, 2`.execute(core.db);
+  const table = accounts.map((account) => {
+    const sums = new Map<number, number>();
+    for (const row of result.rows) if (row.account === account) sums.set(Number(row.bucket), Number(row.amount));
+    // The balance at dates[i] sums the buckets 0..i (bucket 0: before the first date).
+    let running = sums.get(0) ?? 0;
+    const values: Point[] = dates.map((date, index) => {
+      if (index > 0) running += sums.get(index) ?? 0;
+      return [date, Math.abs(running)];
+    });
+    return { key: account, values };
+  });
+  return { title: 'Balances', unit, scale: 0.01, table };
+}
+
+/** The provider's shortest plan period: customers are compared with the same span that far back (monthly without plans). */
+async function naturalInterval(core: Core, providerId: number): Promise<PeriodType> {
+  const order: PeriodType[] = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'];
+  const rows = await core.db.selectFrom('plans').select('period_type').distinct().where('organization_id', '=', providerId).execute();
+  if (!rows.length) return 'monthly';
+  return order.find((type) => rows.some((row) => row.period_type === type)) ?? 'monthly';
+}
+
+function shiftBack(at: Date, interval: PeriodType, timeZone: string): Date {
+  switch (interval) {
+    case 'hourly': return new Date(at.getTime() - 3_600_000);
+    case 'daily': return new Date(at.getTime() - 86_400_000);
+    case 'weekly': return new Date(at.getTime() - 7 * 86_400_000);
+    case 'monthly': return monthsBefore(at, 1, timeZone);
+    case 'yearly': return monthsBefore(at, 12, timeZone);
+  }
+}
+
+interface CustomerFigures {
+  total: number;
+  totalAmount: number;
+  new: number;
+  newAmount: number;
+  churned: number;
+  churnedAmount: number;
+  previous: number;
+}
+
+/**
+ * Payers of the provider's orders (rows out of its Receivable, write-offs aside) per period,
+ * compared with those of the same span one natural interval earlier: new payers are absent
+ * from that earlier span, churned ones absent from this one. One statement over 24 windows.
+ */
+async function customerFigures(core: Core, provider: Organization, dates: readonly Date[], timeZone: string, unit: string): Promise<Map<number, CustomerFigures>> {
+  const interval = await naturalInterval(core, provider.id);
+  const windows = dates.slice(1).flatMap((end, index) => {
+    const start = dates[index]!;
+    return [
+      sql`(${index + 1}, 'cur', ${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz)`,
+      sql`(${index + 1}, 'prev', ${shiftBack(start, interval, timeZone).toISOString()}::timestamptz, ${shiftBack(end, interval, timeZone).toISOString()}::timestamptz)`,
+    ];
+  });
+  const result = await sql<{
+    idx: number; total: string | number; total_amount: string | number; new_count: string | number; new_amount: string | number;
+    churned_count: string | number; churned_amount: string | number; previous: string | number;
+  }>`
+    with windows(idx, kind, starts_at, ends_at) as (values ${sql.join(windows)}),
+    payers as (
+      select w.idx, w.kind, t.dest_organization_id as payer, sum(t.dest_amount) as amount
+        from windows w join ledger_transactions t
+          on t.orig_organization_id = ${provider.id} and t.orig_account = 'Receivable'
+         and t.created_at >= w.starts_at and t.created_at < w.ends_at
+       where t.dest_account <> 'Canceled' and t.dest_unit = ${unit}
+       group by w.idx, w.kind, t.dest_organization_id
+    )
+    select coalesce(cur.idx, prev.idx) as idx,
+           count(cur.payer) as total,
+           coalesce(sum(cur.amount), 0) as total_amount,
+           count(cur.payer) filter (where prev.payer is null) as new_count,
+           coalesce(sum(cur.amount) filter (where prev.payer is null), 0) as new_amount,
+           count(prev.payer) filter (where cur.payer is null) as churned_count,
+           coalesce(sum(prev.amount) filter (where cur.payer is null), 0) as churned_amount,
+           count(prev.payer) as previous
+      from (select * from payers where kind = 'cur') cur
+      full outer join (select * from payers where kind = 'prev') prev on prev.idx = cur.idx and prev.payer = cur.payer
+     group by 1`.execute(core.db);
+  return new Map(result.rows.map((row) => [Number(row.idx), {
+    total: Number(row.total), totalAmount: Number(row.total_amount),
+    new: Number(row.new_count), newAmount: Number(row.new_amount),
+    churned: Number(row.churned_count), churnedAmount: Number(row.churned_amount),
+    previous: Number(row.previous),
+  }]));
+}
+
+function seriesOf(dates: readonly Date[], figures: Map<number, CustomerFigures>, pick: (figures: CustomerFigures) => number): Point[] {
+  return dates.slice(1).map((end, index) => {
+    const found = figures.get(index + 1);
+    return [end, found ? pick(found) : 0];
+  });
+}
+
+/** Sums per period of rows into one of the provider's accounts (optionally only from another of its accounts). */
+async function inflows(core: Core, providerId: number, account: 'Receivable' | 'Refund', from: 'Backlog' | null, dates: readonly Date[], unit: string): Promise<Point[]> {
+  const first = dates[0]!.toISOString();
+  const last = dates[dates.length - 1]!.toISOString();
+  const result = await sql<{ bucket: number; amount: string | number }>`
+    select width_bucket(created_at, ${thresholds(dates)}) as bucket, sum(dest_amount) as amount
+      from ledger_transactions
+     where dest_organization_id = ${providerId} and dest_account = ${account} and dest_unit = ${unit}
+       and created_at >= ${first}::timestamptz and created_at < ${last}::timestamptz
+       ${from ? sql`and orig_organization_id = ${providerId} and orig_account = ${from}` : sql``}
+     group by 1`.execute(core.db);
+  return perPeriod(dates, new Map(result.rows.map((row) => [Number(row.bucket), Number(row.amount)])));
+}
+
+/**
+ * Funds: per period, Total Sales (orders booked), New Sales (from payers absent the span
+ * before), Churned Sales (the span before's, from payers absent now), Payments (the
+ * provider's Backlog to Receivable rows) and Refunds (rows into its Refund account).
+ */
+export async function fundsTable(core: Core, caller: Caller, providerRef: Ref, query: MetricsQuery = {}): Promise<MetricsTable> {
+  const provider = await readableProvider(core, caller, providerRef);
+  const timeZone = timezoneOf(query.timezone, provider.default_timezone);
+  const dates = monthPeriods(query.endsAt ?? core.now(), timeZone);
+  const unit = await providerUnit(core, provider.id);
+  const figures = await customerFigures(core, provider, dates, timeZone, unit);
+  const payments = await inflows(core, provider.id, 'Receivable', 'Backlog', dates, unit);
+  const refunds = await inflows(core, provider.id, 'Refund', null, dates, unit);
+  return {
+    title: 'Amount', unit, scale: 0.01,
+    table: [
+      { key: 'Total Sales', values: seriesOf(dates, figures, (f) => f.totalAmount) },
+      { key: 'New Sales', values: seriesOf(dates, figures, (f) => f.newAmount) },
+      { key: 'Churned Sales', values: seriesOf(dates, figures, (f) => f.churnedAmount) },
+      { key: 'Payments', values: payments },
+      { key: 'Refunds', values: refunds },
+    ],
+  };
+}
+
+/**
+ * Customers: per period, the number of payers, new ones, churned ones, their difference,
+ * and (extra) the churned ones as a percentage of the span before's payers, to 2 decimals.
+ */
+export async function customersTable(core: Core, caller: Caller, providerRef: Ref, query: MetricsQuery = {}): Promise<MetricsTable> {
+  const provider = await readableProvider(core, caller, providerRef);
+  const timeZone = timezoneOf(query.timezone, provider.default_timezone);
+  const dates = monthPeriods(query.endsAt ?? core.now(), timeZone);
+  const unit = await providerUnit(core, provider.id);
+  const figures = await customerFigures(core, provider, dates, timeZone, unit);
+  return {
+    title: 'Customers',
+    table: [
+      { key: 'Total # of Customers', values: seriesOf(dates, figures, (f) => f.total) },
+      { key: '# of new Customers', values: seriesOf(dates, figures, (f) => f.new) },
+      { key: '# of churned Customers', values: seriesOf(dates, figures, (f) => f.churned) },
+      { key: 'Net New Customers', values: seriesOf(dates, figures, (f) => f.new - f.churned) },
+    ],
+    extra: [{
+      key: '% Customer Churn',
+      values: seriesOf(dates, figures, (f) => (f.previous ? Math.round((f.churned * 10_000) / f.previous) / 100 : 0)),
+    }],
+  };
+}
+
+/**
+ * Plans: per plan of the provider (by title), its subscriptions active at each date
+ * (opted in, started at or before it, ending after it); extra `churn`: per period, the
+ * subscriptions to any of its plans that ended in it.
+ */
+export async function plansTable(core: Core, caller: Caller, providerRef: Ref, query: MetricsQuery = {}): Promise<MetricsTable<PlanSeries>> {
+  const provider = await readableProvider(core, caller, providerRef);
+  const timeZone = timezoneOf(query.timezone, provider.default_timezone);
+  const dates = monthPeriods(query.endsAt ?? core.now(), timeZone);
+  // One more month before: churn is counted per period, labelled as the active counts are.
+  const churnDates = monthPeriods(query.endsAt ?? core.now(), timeZone, 13);
+  const plans = await core.db.selectFrom('plans').select(['id', 'slug', 'title', 'is_active'])
+    .where('organization_id', '=', provider.id).orderBy('title').orderBy('id').execute();
+  const points = sql.join(dates.map((date, index) => sql`(${index}, ${date.toISOString()}::timestamptz)`));
+  const active = await sql<{ plan_id: number; idx: number; n: string | number }>`
+    with points(idx, at) as (values ${points})
+    select s.plan_id, p.idx, count(*) as n
+      from subscriptions s
+      join plans on plans.id = s.plan_id and plans.organization_id = ${provider.id}
+      join points p on s.created_at <= p.at and s.ends_at > p.at
+     where s.grant_key is null and s.request_key is null
+     group by 1, 2`.execute(core.db);
+  const counts = new Map(active.rows.map((row) => [`${row.plan_id}/${row.idx}`, Number(row.n)]));
+  const first = churnDates[0]!.toISOString();
+  const last = churnDates[churnDates.length - 1]!.toISOString();
+  const churn = await sql<{ bucket: number; n: string | number }>`
+    select width_bucket(s.ends_at, ${thresholds(churnDates)}) as bucket, count(*) as n
+      from subscriptions s join plans on plans.id = s.plan_id and plans.organization_id = ${provider.id}
+     where s.grant_key is null and s.request_key is null
+       and s.ends_at >= ${first}::timestamptz and s.ends_at < ${last}::timestamptz
+     group by 1`.execute(core.db);
+  return {
+    title: 'Active Subscribers',
+    table: plans.map((plan) => ({
+      key: plan.slug, title: plan.title, isActive: plan.is_active, providerSlug: provider.slug,
+      values: dates.map((date, index): Point => [date, counts.get(`${plan.id}/${index}`) ?? 0]),
+    })),
+    extra: [{ key: 'churn', values: perPeriod(churnDates, new Map(churn.rows.map((row) => [Number(row.bucket), Number(row.n)]))) }],
+  };
+}
