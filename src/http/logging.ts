@@ -72,6 +72,8 @@ export const PUBLIC_PATH_PARAMS = new Set([
   'groupPk', 'userPk', 'id', 'application', 'workspaceId', 'dkimId', 'jobId', 'uuid',
   // A legal agreement's slug (terms-of-use): public documents.
   'agreement',
+  // The broker's balance sheets: a report's name and a line's rank (/api/metrics/balances/...).
+  'report', 'rank',
 ]);
 const REDACTED = '[redacted]';
 
