@@ -9,6 +9,7 @@ import { orgsRoutes } from './pages/orgs/routes';
 import { consoleRoutes } from './pages/console/routes';
 import { billingRoutes } from './pages/billing/routes';
 import { deploymentsRoutes } from './pages/deployments/routes';
+import { legalRoutes } from './pages/legal/routes';
 
 const router = createBrowserRouter([
   {
@@ -21,6 +22,7 @@ const router = createBrowserRouter([
       ...consoleRoutes,
       ...billingRoutes,
       ...deploymentsRoutes,
+      ...legalRoutes,
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -21,4 +21,6 @@ export const PAGE_PATHS = [
   '/pricing',
   '/cart',
   '/checkout',
+  '/legal',
+  '/legal/*',
 ] as const;

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** Field name → messages, from the API's `{"field": ["message"]}` members. */
     readonly fields: Record<string, string[]>,
+    /** The error's whole JSON body, for members a page reads itself (a refusal naming what to do). */
+    readonly body: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -75,6 +77,7 @@ function errorOf(status: number, body: unknown): ApiError {
       else if (name === 'error_code' && typeof value === 'string') code = value;
       else if (Array.isArray(value) && value.every((m) => typeof m === 'string')) fields[name] = value as string[];
     }
+    return new ApiError(status, code, detail, fields, record);
   }
   return new ApiError(status, code, detail, fields);
 }

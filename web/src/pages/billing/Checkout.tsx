@@ -10,9 +10,25 @@ import { FormError } from '../../lib/forms';
 import { RequireLogin, useUser } from '../../lib/session';
 import { PageTitle } from '../../components/PageTitle';
 import { CardEntry, type CardEntryHandle } from './CardEntry';
+import { agreementPath } from '../legal/paths';
 import { money } from './format';
 import { Loading, useLoad } from './load';
 import type { Accessible, Card as CardOnFile, Charge, CheckoutEntry, Processor, Transaction } from './types';
+
+/**
+ * A checkout refused because the site's terms must be signed first (403
+ * legal.terms_unsigned): the agreement it names (its slug), or '' when it names none.
+ */
+export function unsignedAgreement(error: ApiError | null): string | null {
+  if (!error || error.status !== 403) return null;
+  const code = error.code !== `http.${error.status}` ? error.code : error.body.code;
+  if (code !== 'legal.terms_unsigned') return null;
+  const named = error.body.agreement;
+  if (typeof named === 'string') return named;
+  if (Array.isArray(named) && typeof named[0] === 'string') return named[0];
+  if (named && typeof named === 'object' && typeof (named as { slug?: unknown }).slug === 'string') return (named as { slug: string }).slug;
+  return '';
+}
 
 function lineTotal(lines: Transaction[]): number {
   return lines.reduce((sum, line) => sum + line.dest_amount, 0);
@@ -143,7 +159,17 @@ function CheckoutFor({ org }: { org: string }) {
                 )}
               </Stack>
             ) : <Text size="sm">Nothing to charge: the order is free.</Text>}
-            {error && (error.code === 'card.declined' || error.field('processor_token') || error.field('token'))
+            {unsignedAgreement(error) !== null && (
+              <Alert color="orange" role="alert" title="Sign the terms first">
+                <Stack gap="xs" align="flex-start">
+                  <Text size="sm">{error?.message}</Text>
+                  <Button component={Link} size="xs" to={unsignedAgreement(error) ? agreementPath(unsignedAgreement(error) ?? '', `/checkout?org=${encodeURIComponent(org)}`) : '/legal'}>
+                    Read and sign the terms
+                  </Button>
+                </Stack>
+              </Alert>
+            )}
+            {unsignedAgreement(error) !== null ? null : error && (error.code === 'card.declined' || error.field('processor_token') || error.field('token'))
               ? <Alert color="red" role="alert" title="The card was refused">{error.field('processor_token') ?? error.field('token') ?? error.message} Any order placed stays as a balance due: pay it with another card.</Alert>
               : <FormError error={error} fields={['items']} />}
             <Group>
