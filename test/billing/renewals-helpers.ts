@@ -77,12 +77,12 @@ export async function incomeOf(s: TestService, subscriptionId: number) {
 
 /** How many rows the tables the renewals write to hold: compared before and after a second run. */
 export async function footprint(s: TestService): Promise<Record<string, number>> {
-  const count = async (table: 'ledger_transactions' | 'charges' | 'mail_outbox' | 'renewal_notices' | 'renewal_charges') =>
+  const count = async (table: 'ledger_transactions' | 'charges' | 'mail_outbox' | 'renewal_notices' | 'renewal_attempts') =>
     Number((await s.core.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   const ends = await s.core.db.selectFrom('subscriptions').select((eb) => eb.fn.max('ends_at').as('m')).executeTakeFirstOrThrow();
   return {
     ledger: await count('ledger_transactions'), charges: await count('charges'), mails: await count('mail_outbox'),
-    notices: await count('renewal_notices'), attempts: await count('renewal_charges'),
+    notices: await count('renewal_notices'), attempts: await count('renewal_attempts'),
     lastEnd: ends.m ? new Date(ends.m as Date).getTime() : 0,
   };
 }
@@ -90,3 +90,21 @@ export async function footprint(s: TestService): Promise<Record<string, number>>
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export const plus = (date: Date, ms: number) => new Date(date.getTime() + ms);
+
+/** The mails recorded in the outbox for `to` with `template`, oldest first. */
+export async function outboxMails(s: TestService, to: string, template: string) {
+  return s.core.db.selectFrom('mail_outbox').select(['id', 'subject', 'template', 'created_at'])
+    .where('recipient', '=', to).where('template', '=', template).orderBy('id').execute();
+}
+
+/** The charges of an organization, oldest first. */
+export async function chargesOf(s: TestService, organizationId: number) {
+  return s.core.db.selectFrom('charges').select(['id', 'state', 'amount', 'created_at'])
+    .where('organization_id', '=', organizationId).orderBy('id').execute();
+}
+
+/** Puts the card a test token stands for on file, through the API. */
+export async function putCard(s: TestService, sub: Subscribed, token: string): Promise<void> {
+  const put = await s.request({ method: 'PUT', url: `/api/billing/${sub.org.slug}/card/`, token: sub.user.token, body: { token } });
+  assert.equal(put.statusCode, 200, put.body);
+}

@@ -29,7 +29,7 @@ describe('pieces', () => {
     assert.equal(orderPeriods('Keep a balanced ledger'), null);
   });
 
-  test('a yearly order paid up front is recognized a twelfth at a time, from Backlog, the rest in the last month', () => {
+  test('a yearly order paid up front is recognized month by month, in proportion of time, from Backlog', () => {
     const created = new Date('2026-01-15T10:00:00Z');
     const sub = { id: 7, created_at: created, subscriber_slug: 'xia', provider_id: 1, plan_slug: 'pro', unit: 'usd', period_type: 'yearly' as const, period_length: 1 };
     const rows = [
@@ -45,9 +45,11 @@ describe('pieces', () => {
     assert.equal(yearLater[0]!.createdAt!.toISOString(), '2026-02-15T09:59:59.000Z', 'dated one second before the slice ends');
     // Half-way: only the months passed.
     assert.equal(recognitionRows(sub, rows, new Date('2026-07-15T10:00:00Z')).length, 6);
-    // Unpaid: recognized against Receivable.
-    const unpaid = recognitionRows(sub, rows.slice(0, 1), new Date('2026-03-01T00:00:00Z'));
-    assert.deepEqual(unpaid.map((row) => row.dest.account), ['Receivable']);
+    // Unpaid: not recognized (kept due); paid later, each month is recognized at its own end.
+    assert.deepEqual(recognitionRows(sub, rows.slice(0, 1), new Date('2026-03-01T00:00:00Z')), []);
+    const paidLate = [rows[0]!, { ...rows[1]!, created_at: new Date('2026-04-01T00:00:00Z') }];
+    assert.deepEqual(recognitionRows(sub, paidLate, new Date('2026-04-02T00:00:00Z')).map((row) => row.createdAt!.toISOString()),
+      ['2026-02-15T09:59:59.000Z', '2026-03-15T09:59:59.000Z']);
   });
 });
 
@@ -122,9 +124,9 @@ describe('recognition and extension', () => {
     }
     assert.equal(income.reduce((sum, row) => sum + row.amount, 0), served);
     if (ends[11]!.getTime() === month(start, 12).getTime()) assert.ok(income.every((row) => row.amount === 1500));
-    // The first month was paid at checkout; the renewals' months are not paid yet.
-    assert.equal(income[0]!.account, 'Backlog');
-    assert.ok(income.slice(1).every((row) => row.account === 'Receivable'));
+    // The run charged the twelve renewals (one charge) before recognizing: all from Backlog.
+    assert.ok(income.every((row) => row.account === 'Backlog'));
+    assert.equal(report.charged.done >= 1, true);
 
     const before = await footprint(s);
     await runRenewals(s.core, yearAhead);

@@ -1,5 +1,5 @@
 // Renewals: what the daily run needs to act once per moment: the runs made (a later run
-// catches up from the previous one), the charges it made (three declines end the
+// catches up from the previous one), the tries to charge (three declines end the
 // subscriptions) and the notices it sent (each one once).
 import { sql, type Kysely } from 'kysely';
 
@@ -10,15 +10,18 @@ const up: string[] = [
     finished_at timestamptz,
     report text
   )`,
-  // One row per charge a run made. handled_at: its decline (if any) was counted and mailed.
-  `create table renewal_charges (
-    charge_id integer primary key references charges (id) on delete cascade,
+  // One row per try to charge what an organization owes: the charge made, or none when it
+  // had no card. handled_at: its outcome was counted (and a decline mailed).
+  `create table renewal_attempts (
+    id serial primary key,
     organization_id integer not null references organizations (id) on delete cascade,
     attempted_at timestamptz not null,
+    charge_id integer unique references charges (id) on delete cascade,
+    failure_code text,
     handled_at timestamptz
   )`,
-  `create index renewal_charges_organization_idx on renewal_charges (organization_id, attempted_at)`,
-  `create index renewal_charges_unhandled_idx on renewal_charges (charge_id) where handled_at is null`,
+  `create index renewal_attempts_organization_idx on renewal_attempts (organization_id, attempted_at)`,
+  `create index renewal_attempts_unhandled_idx on renewal_attempts (id) where handled_at is null`,
   // The key names what the notice is about (an organization or a subscription) and the end it
   // announces: the same notice for the same end is sent once, however many runs see it.
   `create table renewal_notices (

@@ -1,5 +1,6 @@
 // Table types: Renewals: the daily run, renewal attempts and the notices sent (0032_renewals).
 // They mirror src/db/migrations; change both together.
+import type { Generated } from 'kysely';
 import type { Timestamp } from './columns.js';
 
 /** A renewals run for one moment; the next run catches up from the latest earlier one. */
@@ -11,11 +12,15 @@ export interface RenewalRunsTable {
   report: string | null;
 }
 
-/** A charge made by a renewals run: declines are counted from these. */
-export interface RenewalChargesTable {
-  charge_id: number;
+/** A try to charge what an organization owes: declines are counted from these. */
+export interface RenewalAttemptsTable {
+  id: Generated<number>;
   organization_id: number;
   attempted_at: Timestamp;
+  /** The charge made; null when there was no card to charge. */
+  charge_id: number | null;
+  /** Why it failed without a charge (`card_absent`). */
+  failure_code: string | null;
   /** When its outcome was counted (and a decline mailed); null while in flight or not yet seen. */
   handled_at: Timestamp | null;
 }
@@ -26,7 +31,7 @@ export type RenewalNoticeKind =
 /** A notice sent, keyed by what it is about, so that it goes once. */
 export interface RenewalNoticesTable {
   kind: RenewalNoticeKind;
-  /** `org_<id>/<ends_at>` or `sub_<id>/<ends_at>` or `cha_<id>/`. */
+  /** `org_<id>/<ends_at>`, `sub_<id>/<ends_at>` or `att_<id>/` (a renewal attempt). */
   subject_key: string;
   organization_id: number;
   sent_at: Timestamp;
@@ -35,6 +40,6 @@ export interface RenewalNoticesTable {
 /** The tables of this area, merged into Database (src/db/schema.ts). */
 export interface RenewalsTables {
   renewal_runs: RenewalRunsTable;
-  renewal_charges: RenewalChargesTable;
+  renewal_attempts: RenewalAttemptsTable;
   renewal_notices: RenewalNoticesTable;
 }

@@ -10,7 +10,13 @@ import {
   type CardDeclined, type CardOnFile, type ChargeRequest, type PaymentProcessor, type ProcessorCharge, type ProcessorCustomer,
 } from './processor.js';
 
-interface TestCard { last4: string; brand: string; declined: CardDeclined | null }
+interface TestCard {
+  last4: string;
+  brand: string;
+  declined: CardDeclined | null;
+  /** Saved on file all the same (its charges are declined later: a renewal's declined card). */
+  attaches?: true;
+}
 
 /** Stripe's test tokens: the cards they stand for, and the decline each one gets. */
 export const TEST_TOKENS: Readonly<Record<string, TestCard>> = {
@@ -21,6 +27,9 @@ export const TEST_TOKENS: Readonly<Record<string, TestCard>> = {
     last4: '9995', brand: 'Visa', declined: { code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
   },
   tok_chargeDeclinedExpiredCard: { last4: '0069', brand: 'Visa', declined: { code: 'expired_card', message: 'Your card has expired.' } },
+  tok_chargeCustomerFail: {
+    last4: '0341', brand: 'Visa', declined: { code: 'card_declined', message: 'Your card was declined.' }, attaches: true,
+  },
 };
 
 interface CustomerData { email: string | null; name: string; card: (CardOnFile & { declined: CardDeclined | null }) | null }
@@ -76,8 +85,9 @@ export class TestProcessor implements PaymentProcessor {
   async saveCard(customer: ProcessorCustomer, token: string): Promise<{ customerKey: string; card: CardOnFile }> {
     this.#outsideUnitOfWork();
     const card = this.#card(token, customer.name);
-    // Like Stripe, a card that would be declined cannot be attached to a customer.
-    if (card.declined) throw new CardDeclinedError(card.declined);
+    // Like Stripe, a card that would be declined cannot be attached to a customer (except
+    // tok_chargeCustomerFail, whose charges are declined later).
+    if (card.declined && !TEST_TOKENS[token]!.attaches) throw new CardDeclinedError(card.declined);
     const existing = customer.customerKey ? await this.#read<CustomerData>('customer', { key: customer.customerKey }) : null;
     const data: CustomerData = { email: customer.email, name: customer.name, card };
     if (existing) {

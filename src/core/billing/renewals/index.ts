@@ -6,13 +6,17 @@
 import type { Core } from '../../context.js';
 import { recognizeIncome } from './recognize.js';
 import { extendSubscriptions } from './extend.js';
+import { chargeDue, handleOutcomes, settleInFlight, type ChargeReport, type OutcomeReport } from './charge.js';
 
 export interface RenewalsReport {
   at: Date;
   /** The moment of the previous run this one caught up from (null: none before it). */
   previousRun: Date | null;
-  recognized: { subscriptions: number; rows: number; amount: number };
   extended: { subscriptions: number; orders: number; amount: number };
+  recognized: { subscriptions: number; rows: number; amount: number };
+  charged: ChargeReport;
+  settled: { settled: number; pending: number; errors: number };
+  outcomes: OutcomeReport;
   /** Wall time of the whole run, in milliseconds. */
   durationMs: number;
 }
@@ -31,12 +35,17 @@ export async function runRenewals(core: Core, at: Date): Promise<RenewalsReport>
   await core.db.insertInto('renewal_runs').values({ at, started_at: startedAt })
     .onConflict((oc) => oc.column('at').doUpdateSet({ started_at: startedAt })).execute();
 
-  // Extension first: a run that catches up books the missed periods' orders (dated in the
-  // past), and recognizes them in the same run.
+  // Recognition comes last (djaodjin does it first): income is recognized from what was
+  // paid, so the periods this run orders and charges (a run catching up after a gap) are
+  // recognized by this same run.
   const extended = await extendSubscriptions(atCore, at, previousRun);
+  const charged = await chargeDue(atCore, at);
+  const settled = await settleInFlight(atCore);
+  // After settling: a decline the processor tells late is counted in the same run.
+  const outcomes = await handleOutcomes(atCore, at);
   const recognized = await recognizeIncome(atCore, at);
 
-  const report: RenewalsReport = { at, previousRun, recognized, extended, durationMs: 0 };
+  const report: RenewalsReport = { at, previousRun, extended, recognized, charged, settled, outcomes, durationMs: 0 };
   report.durationMs = Math.round(performance.now() - started);
   await core.db.updateTable('renewal_runs').set({ finished_at: core.now(), report: JSON.stringify(report) }).where('at', '=', at).execute();
   return report;

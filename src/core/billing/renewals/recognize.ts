@@ -3,9 +3,12 @@
 // Each order covers a span of the subscription (its periods, chained from created_at); by
 // the end of each slice, the income recognized must reach what the orders' spans served
 // up to there. What is missing is booked at the slice's end less one second, from the
-// provider's Backlog (paid) first, then its Receivable (unpaid); a leftover under 50 cents
-// is swept in. The target is cumulative, so a second run for the same moment finds
-// nothing missing, and a run a year ahead books one row (or two) per month served.
+// provider's Backlog (what was paid for it); a leftover under 50 cents is swept in.
+// Unlike djaodjin, a period not paid is not recognized against Receivable: income taken
+// from Receivable and paid later would leave Receivable above zero for good (the ledger's
+// sign rules), and a period never paid (three declines) is not income. It is recognized
+// at the first slice end after its payment. The target is cumulative, so a second run for
+// the same moment finds nothing missing, and a run a year ahead books one row per month.
 import { sql } from 'kysely';
 import type { Core } from '../../context.js';
 import type { PeriodType } from '../../../db/schema.js';
@@ -59,7 +62,7 @@ function share(amount: number, part: number, whole: number): number {
 
 /**
  * The rows that recognize what one subscription served up to `at`, given its ledger rows
- * (of its event, before `at`). Pure: the caller books them.
+ * (of its event, up to `at`). Pure: the caller books them.
  */
 export function recognitionRows(subscription: RecognizedSubscription, rows: EventRow[], at: Date): LedgerRow[] {
   const provider = subscription.provider_id;
@@ -102,17 +105,14 @@ export function recognitionRows(subscription: RecognizedSubscription, rows: Even
     if (amount <= 0) continue;
     const createdAt = new Date(end - 1000);
     const descr = `Recognize ${subscription.subscriber_slug}:${subscription.plan_slug} from ${day(sliceStart)} to ${day(new Date(end - 86_400_000))}`;
-    for (const account of ['Backlog', 'Receivable'] as const) {
-      // Backlog and Receivable hold negative balances: what is available is their opposite.
-      const available = -held(account, end);
-      if (amount <= 0 || available <= 0) continue;
-      if (available - amount > 0 && available - amount < SWEEP_BELOW) amount = available;
-      const taken = Math.min(amount, available);
-      const row = move(taken, unit, { organizationId: provider, account: 'Income' }, { organizationId: provider, account }, descr, eventId, createdAt);
-      booked.push(row);
-      ledger.push({ at: createdAt.getTime(), orig: 'Income', origOrg: provider, dest: account, destOrg: provider, amount: taken });
-      amount -= taken;
-    }
+    // Backlog holds what was paid and not yet recognized (a negative balance): what the
+    // payments known at `at` make available, the run's own charges included.
+    const available = -held('Backlog', Number.POSITIVE_INFINITY);
+    if (available <= 0) continue;
+    if (available - amount > 0 && available - amount < SWEEP_BELOW) amount = available;
+    const taken = Math.min(amount, available);
+    booked.push(move(taken, unit, { organizationId: provider, account: 'Income' }, { organizationId: provider, account: 'Backlog' }, descr, eventId, createdAt));
+    ledger.push({ at: createdAt.getTime(), orig: 'Income', origOrg: provider, dest: 'Backlog', destOrg: provider, amount: taken });
   }
   return booked;
 }
@@ -132,7 +132,7 @@ export async function recognizeIncome(core: Core, at: Date): Promise<{ subscript
      where s.grant_key is null and s.request_key is null and s.created_at <= ${at}
        and (select coalesce(sum(o.dest_amount), 0) from ledger_transactions o
              where o.event_id = 'sub_' || s.id || '/' and o.orig_account = 'Receivable' and o.dest_account = 'Payable'
-               and o.created_at < ${at})
+               and o.created_at <= ${at})
          > (select coalesce(sum(i.orig_amount), 0) from ledger_transactions i
              where i.event_id = 'sub_' || s.id || '/' and i.orig_account = 'Income')
      order by s.id`.execute(core.db);
@@ -144,7 +144,7 @@ export async function recognizeIncome(core: Core, at: Date): Promise<{ subscript
       await tx.selectFrom('subscriptions').select('id').where('id', '=', subscription.id).forUpdate().execute();
       const eventRows = await tx.selectFrom('ledger_transactions')
         .select(['id', 'created_at', 'descr', 'orig_organization_id', 'orig_account', 'dest_organization_id', 'dest_account', 'dest_amount as amount'])
-        .where('event_id', '=', `sub_${subscription.id}/`).where('dest_unit', '=', subscription.unit).where('created_at', '<', at)
+        .where('event_id', '=', `sub_${subscription.id}/`).where('dest_unit', '=', subscription.unit).where('created_at', '<=', at)
         .execute();
       const toBook = recognitionRows({ ...subscription, created_at: new Date(subscription.created_at) },
         eventRows.map((row) => ({ ...row, created_at: new Date(row.created_at), amount: Number(row.amount) })), at);
