@@ -1,10 +1,10 @@
 // /orgs/:org/billing: the subscriber's side. Its subscriptions (renewals on or off, end
 // now, accept a provider's grant), the balance due, the card on file and the statement,
 // whose payments link to their receipts.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Container, Group, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import { api, ApiError } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
 import { RequireLogin } from '../../lib/session';
@@ -165,6 +165,11 @@ function OrgBillingPage() {
   const profile = useLoad<OrganizationProfile>(`/profile/${encodeURIComponent(org)}/`);
   const balance = useLoad<{ balance_amount: string; balance_unit: string }>(`/billing/${encodeURIComponent(org)}/balance/`);
   const name = profile.data?.printable_name ?? org;
+  const { hash } = useLocation();
+  // The provider's dashboard links a subscriber's statement as #history: show it once there.
+  useEffect(() => {
+    if (hash === '#history') document.getElementById('history')?.scrollIntoView();
+  }, [hash, profile.data]);
   return (
     <Container size="lg" px={0}>
       <PageTitle actions={(

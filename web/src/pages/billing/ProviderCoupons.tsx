@@ -1,11 +1,12 @@
 // The provider's coupons: create, and delete (one used on an order is only deactivated,
-// kept for its figures).
-import { useState } from 'react';
-import { Badge, Button, Group, NativeSelect, NumberInput, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+// kept for its figures); how many times each was used, and the list of its uses.
+import { Fragment, useState } from 'react';
+import { Badge, Button, Group, NativeSelect, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { api, type Page } from '../../lib/api';
 import { FormError, useSubmit } from '../../lib/forms';
 import { day, discount } from './format';
 import { PagedList, useLoad } from './load';
+import { CouponUseCount, CouponUseList } from './CouponUses';
 import type { Coupon, DiscountType, Plan } from './types';
 
 function CouponForm({ org, onDone }: { org: string; onDone(): void }) {
@@ -53,6 +54,7 @@ function CouponForm({ org, onDone }: { org: string; onDone(): void }) {
 
 export function ProviderCoupons({ org }: { org: string }) {
   const [round, setRound] = useState(0);
+  const [opened, setOpened] = useState<string | null>(null);
   const remove = useSubmit(async (coupon: Coupon) => {
     await api('DELETE', `/billing/${encodeURIComponent(org)}/coupons/${encodeURIComponent(coupon.code)}/`, {});
     setRound((n) => n + 1);
@@ -63,19 +65,31 @@ export function ProviderCoupons({ org }: { org: string }) {
       <FormError error={remove.error} />
       <PagedList<Coupon> key={round} path={`/billing/${encodeURIComponent(org)}/coupons/`} label="coupons" empty="No coupon yet.">
         {(coupons) => (
-          <Table.ScrollContainer minWidth={560}>
+          <Table.ScrollContainer minWidth={680}>
             <Table aria-label="Coupons">
-              <Table.Thead><Table.Tr><Table.Th>Code</Table.Th><Table.Th>Discount</Table.Th><Table.Th>Plan</Table.Th><Table.Th>Uses left</Table.Th><Table.Th>Ends</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+              <Table.Thead><Table.Tr><Table.Th>Code</Table.Th><Table.Th>Discount</Table.Th><Table.Th>Plan</Table.Th><Table.Th>Uses left</Table.Th><Table.Th>Used</Table.Th><Table.Th>Ends</Table.Th><Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th></Table.Tr></Table.Thead>
               <Table.Tbody>
                 {coupons.map((coupon) => (
-                  <Table.Tr key={coupon.code}>
+                  <Fragment key={coupon.code}>
+                  <Table.Tr>
                     <Table.Td><Text fw={600} span>{coupon.code}</Text> {!coupon.is_active && <Badge color="gray" variant="light">inactive</Badge>}</Table.Td>
                     <Table.Td>{discount(coupon.discount_type, coupon.discount_value, null)}</Table.Td>
                     <Table.Td>{coupon.plan ?? 'Any'}</Table.Td>
                     <Table.Td>{coupon.nb_attempts ?? 'No limit'}</Table.Td>
+                    <Table.Td><CouponUseCount org={org} code={coupon.code} /></Table.Td>
                     <Table.Td>{coupon.ends_at ? day(coupon.ends_at) : 'Never'}</Table.Td>
-                    <Table.Td>{coupon.is_active && <Button size="xs" color="red" variant="light" onClick={() => remove.run(coupon)} aria-label={`Withdraw ${coupon.code}`}>Withdraw</Button>}</Table.Td>
+                    <Table.Td>
+                      <Group gap="xs" wrap="nowrap">
+                        <Button size="xs" variant="default" aria-expanded={opened === coupon.code} aria-label={`Uses of ${coupon.code}`}
+                          onClick={() => setOpened((old) => old === coupon.code ? null : coupon.code)}>Uses</Button>
+                        {coupon.is_active && <Button size="xs" color="red" variant="light" onClick={() => remove.run(coupon)} aria-label={`Withdraw ${coupon.code}`}>Withdraw</Button>}
+                      </Group>
+                    </Table.Td>
                   </Table.Tr>
+                  {opened === coupon.code && (
+                    <Table.Tr><Table.Td colSpan={7}><CouponUseList org={org} code={coupon.code} /></Table.Td></Table.Tr>
+                  )}
+                  </Fragment>
                 ))}
               </Table.Tbody>
             </Table>

@@ -35,6 +35,8 @@ export interface OrganizationProfile {
   email: string | null;
   is_provider: boolean;
   status?: string;
+  /** The timezone its metrics' months are cut in. */
+  default_timezone?: string;
 }
 
 export interface Subscription {
