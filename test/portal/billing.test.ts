@@ -124,13 +124,13 @@ test('the broker\'s admin sees the new subscriber and the charts, creates a plan
     const admin = await portal.person({ viewport });
     await admin.login(s.admin.username, s.admin.password);
     await admin.open('/orgs/broker/provider');
-    // The charts draw from the metrics: bars for this month's sales, a line of active subscriptions.
-    const sales = admin.page.getByRole('figure', { name: 'Sales per month' });
+    // The charts draw from the metrics: bars for this month's sales, a line of active subscribers per plan.
+    const sales = admin.page.getByRole('figure', { name: 'Sales, payments and refunds' });
     await sales.locator('svg .recharts-bar-rectangle path').first().waitFor();
-    await admin.page.getByRole('figure', { name: 'Active subscriptions' }).locator('svg .recharts-line-curve').waitFor();
+    await admin.page.getByRole('figure', { name: 'Active subscribers per plan' }).locator('svg .recharts-line-curve').first().waitFor();
     await admin.shot(`billing-provider-${viewport.width}`);
     await admin.page.getByRole('tab', { name: 'Subscribers' }).click();
-    await admin.page.getByRole('table', { name: 'Subscribers' }).getByText(buyer.org.slug, { exact: true }).waitFor();
+    await admin.page.getByRole('table', { name: 'Active subscribers' }).getByText(buyer.org.slug, { exact: true }).waitFor();
     await admin.shot(`billing-subscribers-${viewport.width}`);
     admin.done();
   }
