@@ -6,10 +6,13 @@
 import type { Core } from '../../context.js';
 import { recognizeIncome } from './recognize.js';
 import { extendSubscriptions } from './extend.js';
+import { sendExpirationNotices, type NoticeReport } from './notices.js';
 import { chargeDue, handleOutcomes, settleInFlight, type ChargeReport, type OutcomeReport } from './charge.js';
 
 export interface RenewalsReport {
   at: Date;
+  /** Subscriptions active at `at` (the bench divides by the run's time). */
+  subscriptions: number;
   /** The moment of the previous run this one caught up from (null: none before it). */
   previousRun: Date | null;
   extended: { subscriptions: number; orders: number; amount: number };
@@ -17,6 +20,7 @@ export interface RenewalsReport {
   charged: ChargeReport;
   settled: { settled: number; pending: number; errors: number };
   outcomes: OutcomeReport;
+  notices: NoticeReport;
   /** Wall time of the whole run, in milliseconds. */
   durationMs: number;
 }
@@ -44,8 +48,12 @@ export async function runRenewals(core: Core, at: Date): Promise<RenewalsReport>
   // After settling: a decline the processor tells late is counted in the same run.
   const outcomes = await handleOutcomes(atCore, at);
   const recognized = await recognizeIncome(atCore, at);
+  const notices = await sendExpirationNotices(atCore, at);
 
-  const report: RenewalsReport = { at, previousRun, extended, recognized, charged, settled, outcomes, durationMs: 0 };
+  const active = await core.db.selectFrom('subscriptions').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('grant_key', 'is', null).where('request_key', 'is', null).where('created_at', '<=', at).where('ends_at', '>', at)
+    .executeTakeFirstOrThrow();
+  const report: RenewalsReport = { at, subscriptions: Number(active.n), previousRun, extended, recognized, charged, settled, outcomes, notices, durationMs: 0 };
   report.durationMs = Math.round(performance.now() - started);
   await core.db.updateTable('renewal_runs').set({ finished_at: core.now(), report: JSON.stringify(report) }).where('at', '=', at).execute();
   return report;
