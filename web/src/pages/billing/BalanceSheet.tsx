@@ -133,10 +133,15 @@ export function BalanceSheet({ defaultZone }: { defaultZone: string }) {
           <Button type="submit" variant="default">Open the report</Button>
         </Group>
       </form>
-      <WindowControls window={months} onChange={setMonths} defaultZone={defaultZone} />
-      <Loading loaded={sheet} label="the balance sheet">
-        {(table) => <MetricsFigure table={table} kind="line" timezone={zone} description="Each line's balance at each month's end." />}
-      </Loading>
+      <section aria-labelledby="sheet-heading">
+        <Title order={2} size="h4" id="sheet-heading" mb="sm">Figures of {report}</Title>
+        <Stack gap="sm">
+          <WindowControls window={months} onChange={setMonths} defaultZone={defaultZone} />
+          <Loading loaded={sheet} label="the balance sheet">
+            {(table) => <MetricsFigure table={table} kind="line" timezone={zone} description="Each line's balance at each month's end." />}
+          </Loading>
+        </Stack>
+      </section>
       <section aria-labelledby="lines-heading">
         <Title order={2} size="h4" id="lines-heading" mb="sm">Lines of the report</Title>
         <Lines key={report} report={report} onChanged={sheet.reload} />
