@@ -1,0 +1,232 @@
+// k. The ledger's figures for `npm run bench`: on PostgreSQL, a generated ledger of
+// 1,000,000 rows (10,000 subscribers of one provider's 3 plans over 3 years: each month an
+// order, its charge, fee, payment, distribution and the income recognised), the time of
+// each /api/metrics/ route over it, as a ratio to a plain authenticated read of the same
+// service in the same run, and the renewals run over it (runRenewals) in subscriptions per
+// second. The data goes into a database of its own, created and dropped here, so the tests'
+// database is left alone.
+//
+// Run alone: `npx tsx bench/ledger-figures.ts` (BENCH_PG_URL, else DATABASE_URL, else
+// postgres://postgres@127.0.0.1:5432/test names the server to create the database on).
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import type { FigureContext } from './getchat-figures.js';
+
+const ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 1_000_000);
+const SUBSCRIBERS = Number(process.env.BENCH_LEDGER_SUBSCRIBERS ?? 10_000);
+const MONTHS = 36;
+const RUNS = 7;
+
+interface Ready {
+  port: number;
+  token: string;
+  provider: string;
+  coupon: string;
+  rows: number;
+  subscriptions: number;
+  active: number;
+  generateMs: number;
+}
+
+interface RenewalsAnswer { report: unknown; ms: number }
+
+// ------------------------------------------------------------------ the child: service + data
+
+async function child(): Promise<void> {
+  const { loadConfig } = await import('../src/config.js');
+  const { createService } = await import('../src/server.js');
+  const { openSession } = await import('../src/core/identity/sessions.js');
+  const { runRenewals } = await import('../src/core/billing/renewals/index.js');
+  const { sql } = await import('kysely');
+  const config = loadConfig();
+  const service = await createService(config, { log: false });
+  await service.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = service.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const db = service.core.db;
+  const admin = await db.selectFrom('users').select(['id', 'slug', 'email', 'full_name'])
+    .where('slug', '=', config.admin?.username ?? '').executeTakeFirstOrThrow();
+  const { token } = await openSession(service.core, db, admin, 'password', {}, new Date(Date.now() + 1000));
+
+  const began = performance.now();
+  const run = (text: string) => sql.raw(text).execute(db);
+  const provider = await db.insertInto('organizations').values({ slug: 'bench-provider', full_name: 'Bench Provider', is_provider: true })
+    .returning('id').executeTakeFirstOrThrow();
+  const processor = await db.selectFrom('organizations').select('id').where('is_processor', '=', true).executeTakeFirstOrThrow();
+  const P = provider.id;
+  const PR = processor.id;
+  await run(`insert into plans (organization_id, slug, title, is_active, period_amount, period_type, unit) values
+    (${P}, 'bench-basic', 'Basic', true, 2000, 'monthly', 'usd'), (${P}, 'bench-pro', 'Pro', true, 5000, 'monthly', 'usd'),
+    (${P}, 'bench-team', 'Team', true, 12000, 'monthly', 'usd')`);
+  await run(`insert into organizations (slug, full_name, email) select 'bench-sub-' || g, 'Subscriber ' || g, 'sub' || g || '@example.com'
+    from generate_series(1, ${SUBSCRIBERS}) g`);
+  // Each subscriber's life: it starts in month s (0..35 of the 3 years) and pays for l months
+  // (1..60); those reaching the end are still active. Spread over days and seconds.
+  await run(`create temporary table bench_life as
+    select o.id as org, g as n, (g * 7919) % ${MONTHS} as s, 1 + (g * 104729) % 60 as l,
+           (select id from plans where organization_id = ${P} order by id offset (g % 3) limit 1) as plan_id,
+           (array[2000, 5000, 12000])[1 + g % 3] as amount,
+           now() - interval '${MONTHS} months' + make_interval(days => g % 28, secs => g % 86400) as t0
+      from generate_series(1, ${SUBSCRIBERS}) g join organizations o on o.slug = 'bench-sub-' || g`);
+  await run(`insert into subscriptions (organization_id, plan_id, created_at, ends_at, auto_renew)
+    select org, plan_id, t0 + make_interval(months => s), t0 + make_interval(months => least(${MONTHS}, s + l)), true from bench_life`);
+  // The ledger: per subscriber and month paid, the rows a card payment books (order; charge;
+  // Payable to Liability; processor fee; payment; distribution) and the month's income recognised.
+  await run(`insert into ledger_transactions (created_at, descr, event_id, orig_organization_id, orig_account, orig_amount, orig_unit,
+      dest_organization_id, dest_account, dest_amount, dest_unit)
+    select at, descr, event, oo, oa, amt, 'usd', dd, da, amt, 'usd' from (
+      select m.at + k.delay as at, k.descr, case when k.charge then 'cha_' || (b.n * 100 + m.month) || '/' else 'sub_' || b.n || '/' end as event,
+             case k.kind when 'order' then ${P} when 'charge' then b.org when 'paid' then b.org when 'fee' then ${PR} when 'payment' then ${P} when 'distribute' then ${PR} else ${P} end as oo,
+             k.oa, case k.kind when 'fee' then (b.amount * 290 + 5000) / 10000 + 30 when 'distribute' then b.amount - ((b.amount * 290 + 5000) / 10000 + 30) else b.amount end as amt,
+             case k.kind when 'order' then b.org when 'charge' then ${PR} when 'paid' then b.org when 'fee' then ${P} when 'payment' then ${P} when 'distribute' then ${P} else ${P} end as dd,
+             k.da, b.n, m.month, k.ord
+        from bench_life b
+        cross join lateral (select month, b.t0 + make_interval(months => month) as at
+                              from generate_series(b.s, least(${MONTHS}, b.s + b.l) - 1) month) m
+        cross join (values
+          ('order', 'Subscription', false, 'Receivable', 'Payable', interval '0 s', 1),
+          ('charge', 'Charge', true, 'Liability', 'Funds', interval '1 s', 2),
+          ('paid', 'Paid', false, 'Payable', 'Liability', interval '1 s', 3),
+          ('fee', 'Processor fee', true, 'Backlog', 'Expenses', interval '1 s', 4),
+          ('payment', 'Payment', false, 'Backlog', 'Receivable', interval '1 s', 5),
+          ('distribute', 'Distribution', true, 'Funds', 'Funds', interval '1 s', 6),
+          ('recognize', 'Income', false, 'Income', 'Backlog', interval '1 month' - interval '1 s', 7)
+        ) k(kind, descr, charge, oa, da, delay, ord)
+       where m.at + k.delay < now()
+       order by b.n, m.month, k.ord
+       limit ${ROWS}
+    ) rows`);
+  // Users: one per subscriber, the first half managing theirs; 2,000 coupon uses.
+  await run(`insert into users (slug, email, full_name) select 'bench-user-' || g, 'user' || g || '@example.com', 'User ' || g
+    from generate_series(1, ${SUBSCRIBERS}) g`);
+  await run(`insert into roles (organization_id, user_id, role_description_id)
+    select o.id, u.id, (select id from role_descriptions where slug = 'manager' and organization_id is null limit 1)
+      from generate_series(1, ${SUBSCRIBERS / 2}) g join organizations o on o.slug = 'bench-sub-' || g join users u on u.slug = 'bench-user-' || g`);
+  const coupon = await db.insertInto('coupons').values({ organization_id: P, code: 'BENCH50', discount_type: 'percentage', discount_value: 5000 })
+    .returning('id').executeTakeFirstOrThrow();
+  await run(`insert into cart_items (user_id, plan_id, coupon_id, recorded_at, created_at)
+    select u.id, b.plan_id, ${coupon.id}, b.t0, b.t0 from generate_series(1, ${Math.min(2000, SUBSCRIBERS)}) g
+      join users u on u.slug = 'bench-user-' || g join bench_life b on b.n = g`);
+  await run('analyze');
+  const count = async (text: string) => Number((await sql<{ n: string }>`${sql.raw(text)}`.execute(db)).rows[0]!.n);
+  const ready: Ready = {
+    port, token, provider: 'bench-provider', coupon: 'BENCH50',
+    rows: await count('select count(*) as n from ledger_transactions'),
+    subscriptions: await count(`select count(*) as n from subscriptions s join plans p on p.id = s.plan_id where p.organization_id = ${P}`),
+    active: await count(`select count(*) as n from subscriptions s join plans p on p.id = s.plan_id where p.organization_id = ${P} and s.ends_at > now()`),
+    generateMs: performance.now() - began,
+  };
+  process.send?.({ ready });
+  process.on('message', (message: { renewals?: boolean }) => {
+    if (!message.renewals) return;
+    void (async () => {
+      const t = performance.now();
+      const report = await runRenewals(service.core, new Date());
+      process.send?.({ renewals: { report, ms: performance.now() - t } satisfies RenewalsAnswer });
+    })();
+  });
+  process.on('SIGTERM', () => { void service.close().then(() => process.exit(0)); });
+}
+
+// ------------------------------------------------------------------ the parent: timings
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeRoute(url: string, token: string): Promise<{ median: number; worst: number; status: number }> {
+  const times: number[] = [];
+  let status = 0;
+  for (let i = 0; i <= RUNS; i++) {
+    const t = performance.now();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    status = res.status;
+    if (i > 0) times.push(performance.now() - t);
+  }
+  return { median: median(times), worst: Math.max(...times), status };
+}
+
+function message<T>(proc: ChildProcess, key: string): Promise<T> {
+  return new Promise((done, reject) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      if (key in m) { proc.off('message', onMessage); done(m[key] as T); }
+    };
+    proc.on('message', onMessage);
+    proc.once('exit', (code) => reject(new Error(`the ledger bench's service exited with ${code}`)));
+  });
+}
+
+export async function ledgerFigures(ctx: FigureContext): Promise<void> {
+  const serverUrl = process.env.BENCH_PG_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `ap_bench_ledger_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    ctx.report(`k. ledger figures: skipped, no PostgreSQL at ${serverUrl.replace(/\/\/[^@]*@/, '//')} (${(error as Error).message})`);
+    return;
+  }
+  await admin.query(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let proc: ChildProcess | undefined;
+  try {
+    proc = fork(join(ctx.root, 'bench/ledger-figures.ts'), ['child'], {
+      cwd: ctx.root, env: { ...ctx.env, DATABASE_URL: url.toString() }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    ctx.children.add(proc);
+    const ready = await message<Ready>(proc, 'ready');
+    const origin = `http://127.0.0.1:${ready.port}`;
+    ctx.report(`k. ledger on PostgreSQL: ${ctx.fmt(ready.rows)} rows, ${ctx.fmt(ready.subscriptions)} subscriptions of one provider over ${MONTHS} months (${ctx.fmt(ready.active)} active), generated in ${ctx.fmt(ready.generateMs / 1000, 1)} s`);
+    const base = await timeRoute(`${origin}/api/users/benchadmin/`, ready.token);
+    ctx.report(`   baseline: GET /api/users/{user}/ (an authenticated read of one row) median ${ctx.fmt(base.median, 1)} ms = 1.00`);
+    const routes = [
+      `/api/metrics/${ready.provider}/balances/`, `/api/metrics/${ready.provider}/funds/`, `/api/metrics/${ready.provider}/customers/`,
+      `/api/metrics/${ready.provider}/plans/`, `/api/metrics/${ready.provider}/coupons/${ready.coupon}/`, '/api/metrics/registered/',
+      '/api/metrics/balances/bench/',
+    ];
+    // The broker's balance sheet: three lines over every organization's accounts.
+    for (const [title, selector] of [['Receivables', 'Receivable'], ['Cash', 'Funds'], ['Income', 'Income']]) {
+      await fetch(`${origin}/api/metrics/balances/bench/lines/`, {
+        method: 'POST', headers: { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title, selector }),
+      });
+    }
+    for (const route of routes) {
+      const r = await timeRoute(`${origin}${route}`, ready.token);
+      const flag = r.status !== 200 ? ` — answered ${r.status}` : r.median >= 200 ? ' (over 200 ms)' : '';
+      ctx.report(`k. GET ${route}: median ${ctx.fmt(r.median, 1)} ms, worst ${ctx.fmt(r.worst, 1)} ms (of ${RUNS}) = ${ctx.fmt(r.median / base.median, 1)}×${flag}`);
+    }
+    proc.send({ renewals: true });
+    const renewals = await message<RenewalsAnswer>(proc, 'renewals');
+    ctx.report(`k. runRenewals over it: ${ctx.fmt(renewals.ms / 1000, 2)} s for ${ctx.fmt(ready.subscriptions)} subscriptions = ${ctx.fmt(ready.subscriptions / (renewals.ms / 1000))} subscriptions/s; report ${JSON.stringify(renewals.report)}`);
+  } finally {
+    if (proc) { await ctx.stop(proc); ctx.children.delete(proc); }
+    // BENCH_LEDGER_KEEP=1 keeps the database to study the queries' plans.
+    if (process.env.BENCH_LEDGER_KEEP) ctx.report(`   (database ${name} kept)`);
+    else await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+if (process.argv[2] === 'child') {
+  await child();
+} else if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  const children = new Set<ChildProcess>();
+  const dataDir = mkdtempSync(join(tmpdir(), 'ap-bench-ledger-'));
+  const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  await ledgerFigures({
+    root, report: (line) => console.log(line), fmt, children,
+    stop: (proc) => new Promise((done) => { if (proc.exitCode !== null) return done(); proc.once('exit', () => done()); proc.kill('SIGTERM'); }),
+    env: {
+      ...process.env, DATA_DIR: dataDir, SECRET_KEY: 'bench-secret-key-0123456789-abcdefghijklmnop',
+      ADMIN_USERNAME: 'benchadmin', ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'Bench-Pa55word-correct-horse', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    },
+  }).finally(() => rmSync(dataDir, { recursive: true, force: true }));
+}
