@@ -145,30 +145,31 @@ interface CustomerFigures {
 /**
  * Payers of the provider's orders (rows out of its Receivable, write-offs aside) per period,
  * compared with those of the same span one natural interval earlier: new payers are absent
- * from that earlier span, churned ones absent from this one. One statement over 24 windows.
+ * from that earlier span, churned ones absent from this one. One scan of the rows from the
+ * first earlier span to the last date, each row bucketed twice (its period, and the period
+ * it is the earlier span of).
  */
 async function customerFigures(core: Core, provider: Organization, dates: readonly Date[], timeZone: string, unit: string): Promise<Map<number, CustomerFigures>> {
   const interval = await naturalInterval(core, provider.id);
-  const windows = dates.slice(1).flatMap((end, index) => {
-    const start = dates[index]!;
-    return [
-      sql`(${index + 1}, 'cur', ${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz)`,
-      sql`(${index + 1}, 'prev', ${shiftBack(start, interval, timeZone).toISOString()}::timestamptz, ${shiftBack(end, interval, timeZone).toISOString()}::timestamptz)`,
-    ];
-  });
+  const earlier = dates.map((date) => shiftBack(date, interval, timeZone));
+  const from = earlier[0]!.toISOString();
+  const last = dates[dates.length - 1]!.toISOString();
+  const periods = dates.length - 1;
   const result = await sql<{
     idx: number; total: string | number; total_amount: string | number; new_count: string | number; new_amount: string | number;
     churned_count: string | number; churned_amount: string | number; previous: string | number;
   }>`
-    with windows(idx, kind, starts_at, ends_at) as (values ${sql.join(windows)}),
-    payers as (
-      select w.idx, w.kind, t.dest_organization_id as payer, sum(t.dest_amount) as amount
-        from windows w join ledger_transactions t
-          on t.orig_organization_id = ${provider.id} and t.orig_account = 'Receivable'
-         and t.created_at >= w.starts_at and t.created_at < w.ends_at
-       where t.dest_account <> 'Canceled' and t.dest_unit = ${unit}
-       group by w.idx, w.kind, t.dest_organization_id
-    )
+    with scanned as (
+      select t.dest_organization_id as payer, t.dest_amount as amount,
+             width_bucket(t.created_at, ${thresholds(dates)}) as cur_idx,
+             width_bucket(t.created_at, ${thresholds(earlier)}) as prev_idx
+        from ledger_transactions t
+       where t.orig_organization_id = ${provider.id} and t.orig_account = 'Receivable'
+         and t.created_at >= ${from}::timestamptz and t.created_at < ${last}::timestamptz
+         and t.dest_account <> 'Canceled' and t.dest_unit = ${unit}
+    ),
+    cur as (select cur_idx as idx, payer, sum(amount) as amount from scanned where cur_idx between 1 and ${periods} group by 1, 2),
+    prev as (select prev_idx as idx, payer, sum(amount) as amount from scanned where prev_idx between 1 and ${periods} group by 1, 2)
     select coalesce(cur.idx, prev.idx) as idx,
            count(cur.payer) as total,
            coalesce(sum(cur.amount), 0) as total_amount,
@@ -177,8 +178,7 @@ async function customerFigures(core: Core, provider: Organization, dates: readon
            count(prev.payer) filter (where cur.payer is null) as churned_count,
            coalesce(sum(prev.amount) filter (where cur.payer is null), 0) as churned_amount,
            count(prev.payer) as previous
-      from (select * from payers where kind = 'cur') cur
-      full outer join (select * from payers where kind = 'prev') prev on prev.idx = cur.idx and prev.payer = cur.payer
+      from cur full outer join prev on prev.idx = cur.idx and prev.payer = cur.payer
      group by 1`.execute(core.db);
   return new Map(result.rows.map((row) => [Number(row.idx), {
     total: Number(row.total), totalAmount: Number(row.total_amount),
