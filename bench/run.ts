@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { getchatFigures } from './getchat-figures.js';
 import { portalFigures } from './portal-figures.js';
+import { ledgerFigures } from './ledger-figures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -18,6 +19,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PROFILE = process.argv.includes('--cpu-prof');
 /** `npm run bench -- --portal`: only the web portal's figures (j). */
 const PORTAL_ONLY = process.argv.includes('--portal');
+/** `npm run bench -- --ledger`: only the ledger's figures (k), on PostgreSQL. */
+const LEDGER_ONLY = process.argv.includes('--ledger');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
 /** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
@@ -202,6 +205,10 @@ async function main() {
 
   const portal = () => portalFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop, admin: ADMIN });
   if (PORTAL_ONLY) return portal();
+  // The env keeps DATABASE_URL out (the services run on PGlite); the ledger's figures name
+  // their PostgreSQL server themselves (BENCH_PG_URL, else DATABASE_URL, else the local one).
+  const ledger = () => ledgerFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
+  if (LEDGER_ONLY) return ledger();
 
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
@@ -274,6 +281,7 @@ async function main() {
   await stop(svc.child);
   await getchatFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   await portal();
+  await ledger();
 
   const hashing = await new Promise<{ argon2PerSecond: number; sha256PerSecond: number }>((done, reject) => {
     const child = fork(join(root, 'bench/hashing.ts'), ['3'], { cwd: root, execArgv: tsx, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
