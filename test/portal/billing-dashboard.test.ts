@@ -79,6 +79,13 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 
     const request = await asked;
     assert.match(new URL(request.url()).search, /timezone=America%2FNew_York/);
     await page.waitForURL(/tz=America%2FNew_York/);
+    // Twelve months up to June 2026 end when July starts in New York (04:00 UTC, summer time);
+    // the last period is named June there.
+    const june = page.waitForRequest((r) => r.url().includes(`/api/metrics/${provider.slug}/funds/`) && r.url().includes('ends_at=2026-07-01T04%3A00%3A00.000Z'));
+    await page.getByLabel('Twelve months up to').fill('2026-06');
+    await june;
+    await table.locator('tbody tr').last().getByRole('rowheader', { name: 'Jun 2026', exact: true }).waitFor({ state: 'attached' });
+    await table.locator('tbody tr').first().getByRole('rowheader', { name: 'Jul 2025', exact: true }).waitFor({ state: 'attached' });
     person.done();
   });
 }
