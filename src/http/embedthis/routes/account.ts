@@ -5,10 +5,11 @@
 // above it) changes, `support` (the broker's staff) closes.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import { accountIdOf, findAccounts, getAccount } from '../../../core/organizations/account-details.js';
 import {
-  accountIdOf, closeAccount, findAccounts, getAccount, initAccount, makeAccount, newAccountId, removeAccount, setAccountSuspended,
+  closeAccount, initAccount, makeAccount, newAccountId, removeAccount, setAccountSuspended,
   updateAccountBilling, updateAccountIdentity, updateAccountMetrics, updateAccountPayment,
-} from '../../../core/organizations/account-details.js';
+} from '../../../core/organizations/account-changes.js';
 import { createAccount } from '../../../core/memberships/account-creation.js';
 import { ET, TAG, errors, ref } from '../schemas/common.js';
 import {
