@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   createProfile, createProfileForUser, listProfiles, listUserProfiles, PROFILE_LIST,
 } from '../../../core/organizations/profiles.js';
-import { getProfileDetail, updateProfileDetail } from '../../../core/billing/subscriptions.js';
+import { getProfileDetail, updateProfileDetail } from '../../../core/billing/subscriber-subscriptions.js';
 import { createCustomer, listCustomers } from '../../../core/organizations/customers.js';
 import {
   ORGANIZATION_EVENT_LIST, closeOrganization, listOrganizationEvents, reactivateOrganization, suspendOrganization,

@@ -2,11 +2,14 @@
 // /subscribers/, the metrics lists of active and churned ones) and by the subscriber
 // (/api/profile/{organization}/subscriptions/).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { SUBSCRIPTION_LIST } from '../../../core/billing/subscriptions.js';
 import {
-  SUBSCRIBER_LIST, SUBSCRIPTION_LIST, acceptGrant, acceptRequest, cancelSubscription, endPlanSubscription,
-  getPlanSubscription, getSubscription, grantSubscription, listPlanSubscriptions, listProviderSubscriptions,
-  listSubscribers, listSubscriptions, subscribe, updatePlanSubscription, updateSubscription, type SubscriptionChanges,
-} from '../../../core/billing/subscriptions.js';
+  acceptGrant, cancelSubscription, getSubscription, listSubscriptions, subscribe, updateSubscription, type SubscriptionChanges,
+} from '../../../core/billing/subscriber-subscriptions.js';
+import {
+  SUBSCRIBER_LIST, acceptRequest, endPlanSubscription, getPlanSubscription, grantSubscription, listPlanSubscriptions,
+  listProviderSubscriptions, listSubscribers, updatePlanSubscription,
+} from '../../../core/billing/provider-subscriptions.js';
 import { ListParams, PageOf, pageEnvelope, toListQuery } from '../pages.js';
 import { NoContent, Nullable, OrganizationParams, Slug, errors, ref } from '../schemas/common.js';
 import { PlanParams, Subscriber, Subscription } from '../schemas/plans.js';

@@ -4,7 +4,7 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { Organization as CoreOrganization } from '../../../core/organizations/profiles.js';
 import type { OrganizationEvent as CoreOrganizationEvent } from '../../../core/organizations/lifecycle.js';
 import type { AccountBrief as CoreAccountBrief } from '../../../core/organizations/accounts.js';
-import type { OrganizationDetail as CoreOrganizationDetail } from '../../../core/billing/subscriptions.js';
+import type { OrganizationDetail as CoreOrganizationDetail } from '../../../core/billing/subscriber-subscriptions.js';
 import { printableName } from '../../../core/identity/users.js';
 import type { AccountBrief, Organization, OrganizationDetail, OrganizationEvent, OrganizationProfile, UserContact } from '../schemas/organizations.js';
 import { iso, orNull } from './common.js';

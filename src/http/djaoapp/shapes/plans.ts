@@ -2,7 +2,8 @@
 // cart, charges) present a plan or a subscription with these same functions.
 import type { Static } from '@fastify/type-provider-typebox';
 import type { Plan as CorePlan } from '../../../core/billing/plans.js';
-import type { Subscriber as CoreSubscriber, SubscriptionView } from '../../../core/billing/subscriptions.js';
+import type { SubscriptionView } from '../../../core/billing/subscriptions.js';
+import type { Subscriber as CoreSubscriber } from '../../../core/billing/provider-subscriptions.js';
 import { printableName } from '../../../core/identity/users.js';
 import type { Plan, ProfileBrief, Subscriber, Subscription } from '../schemas/plans.js';
 import { iso, orNull } from './common.js';
