@@ -10,6 +10,7 @@ import { migrations } from '../db/migrate.js';
 import { createCore, makeLogger } from '../server.js';
 import { runRenewals } from '../core/billing/renewals/index.js';
 import { ensureProcessorOrganization } from '../core/billing/processors/index.js';
+import { ensureBroker } from '../core/bootstrap.js';
 
 /** The moment `--at` names: an ISO 8601 date or date-time; null when it is not one. */
 export function parseMoment(text: string): Date | null {
@@ -36,6 +37,8 @@ export async function renewalsCommand(config: Config, options: { at?: string }):
     // The report is the standard output; the log goes to standard error.
     const core = await createCore(config, database, makeLogger(config, pino.destination(2)));
     try {
+      // As the service does at start: a charge's fees go to the broker and the processor.
+      await ensureBroker(core);
       await ensureProcessorOrganization(core);
       const report = await runRenewals(core, at);
       console.log(JSON.stringify(report, null, 2));

@@ -1,0 +1,103 @@
+// `account-portal renewals --at`, run as a real process: a refused date, a database not
+// migrated, then a renewal run twice for one moment: one order, one try, one mail.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { withDatabase } from '../support/templates.js';
+
+const SECRET_KEY = 'cli-test-secret-0123456789-abcdefghijklmn';
+let dataDir: string;
+let databaseUrl: string | undefined;
+let drop: () => Promise<void> = async () => {};
+
+async function pgAdmin(statement: string): Promise<void> {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  try { await c.query(statement); } finally { await c.end(); }
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ap-renewals-cli-'));
+  if (process.env.DATABASE_URL) {
+    const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await pgAdmin(`create database "${name}"`);
+    databaseUrl = withDatabase(process.env.DATABASE_URL, name);
+    drop = () => pgAdmin(`drop database if exists "${name}" with (force)`);
+  }
+});
+
+after(async () => {
+  await drop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function env(): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SECRET_KEY, LOG_LEVEL: 'silent' };
+  for (const name of ['DATABASE_URL', 'ADMIN_USERNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SMTP_URL']) delete e[name];
+  if (databaseUrl) e.DATABASE_URL = databaseUrl;
+  return e;
+}
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: env() }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const database = await openDatabase(loadConfig(env() as Record<string, string>));
+  try { return await fn(database.db); } finally { await database.close(); }
+}
+
+test('renewals --at: a bad date and an unmigrated database are refused; a run twice for one moment acts once', async () => {
+  const bad = await cli('renewals', '--at', 'next tuesday');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--at must be an ISO 8601 date/);
+
+  const unmigrated = await cli('renewals', '--at', '2027-01-01');
+  assert.equal(unmigrated.code, 2);
+  assert.match(unmigrated.stderr, /not migrated/);
+
+  assert.equal((await cli('migrate')).code, 0);
+  const at = new Date('2027-03-10T02:00:00Z');
+  const subscriptionId = await withDb(async (db) => {
+    const provider = await db.insertInto('organizations').values({ slug: 'cli-provider', full_name: 'CLI Provider', is_provider: true }).returning('id').executeTakeFirstOrThrow();
+    const subscriber = await db.insertInto('organizations').values({ slug: 'cli-subscriber', full_name: 'CLI Subscriber', email: 'cli-subscriber@example.com' }).returning('id').executeTakeFirstOrThrow();
+    const plan = await db.insertInto('plans').values({ organization_id: provider.id, slug: 'cli-plan', title: 'CLI plan', is_active: true, period_amount: 1000, period_type: 'monthly', advance_discounts: '[]' })
+      .returning('id').executeTakeFirstOrThrow();
+    const row = await db.insertInto('subscriptions').values({ organization_id: subscriber.id, plan_id: plan.id, created_at: new Date('2027-02-10T08:00:00Z'), ends_at: new Date('2027-03-10T08:00:00Z'), auto_renew: true })
+      .returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  });
+
+  const first = await cli('renewals', '--at', at.toISOString());
+  assert.equal(first.code, 0, first.stderr);
+  const report = JSON.parse(first.stdout);
+  assert.equal(report.at, at.toISOString());
+  assert.equal(report.extended.orders, 1);
+  assert.equal(report.charged.declined, 1, 'no card on file: a failed try');
+  assert.equal(report.outcomes.declinesMailed, 1);
+
+  const second = await cli('renewals', '--at', at.toISOString());
+  assert.equal(second.code, 0, second.stderr);
+  const again = JSON.parse(second.stdout);
+  assert.deepEqual([again.extended.orders, again.charged.declined, again.outcomes.declinesMailed], [0, 0, 0]);
+
+  await withDb(async (db) => {
+    const orders = await db.selectFrom('ledger_transactions').select('id').where('event_id', '=', `sub_${subscriptionId}/`).execute();
+    assert.equal(orders.length, 1);
+    const mails = await db.selectFrom('mail_outbox').select(['recipient', 'template']).execute();
+    assert.deepEqual(mails, [{ recipient: 'cli-subscriber@example.com', template: 'renewal_charge_failed' }]);
+    const ends = await db.selectFrom('subscriptions').select('ends_at').where('id', '=', subscriptionId).executeTakeFirstOrThrow();
+    assert.equal(new Date(ends.ends_at).toISOString(), '2027-04-10T08:00:00.000Z');
+  });
+});
