@@ -53,34 +53,40 @@ async function linesOf(db: Db, report: string): Promise<BalanceLine[]> {
 /**
  * The report's table: per line, the balance of its accounts (summed over every
  * organization: into them minus out of them) at each of the 13 dates ending at `endsAt`.
- * One statement per line, over the account indexes.
+ * One statement for the whole report: the accounts any line selects, summed per account
+ * and period, then added up per line.
  */
 export async function balanceSheet(core: Core, caller: Caller, report: string, query: MetricsQuery = {}): Promise<MetricsTable<BalanceSeries>> {
   await authorizeSite(core, caller, 'billing.ledger.read');
   const dates = monthPeriods(query.endsAt ?? core.now(), timezoneOf(query.timezone, null));
   const unit = await siteUnit(core);
   const lines = await linesOf(core.db, report);
-  const bounds = sql`array[${sql.join(dates.map((date) => sql`${date.toISOString()}::timestamptz`))}]`;
-  const last = dates[dates.length - 1]!.toISOString();
-  const table: BalanceSeries[] = [];
-  for (const line of lines) {
-    const accounts = accountsSelected(line.selector);
-    const result = await sql<{ bucket: number; amount: string | number }>`
-      select width_bucket(created_at, ${bounds}) as bucket, sum(amount) as amount from (
-        select created_at, dest_amount as amount from ledger_transactions
+  const selected = new Map(lines.map((line) => [line.rank, accountsSelected(line.selector)]));
+  const accounts = [...new Set([...selected.values()].flat())];
+  const sums = new Map<string, number>();
+  if (accounts.length) {
+    const bounds = sql`array[${sql.join(dates.map((date) => sql`${date.toISOString()}::timestamptz`))}]`;
+    const last = dates[dates.length - 1]!.toISOString();
+    const result = await sql<{ account: string; bucket: number; amount: string | number }>`
+      select account, width_bucket(created_at, ${bounds}) as bucket, sum(amount) as amount from (
+        select dest_account as account, created_at, dest_amount as amount from ledger_transactions
          where dest_account in (${sql.join(accounts)}) and dest_unit = ${unit} and created_at < ${last}::timestamptz
         union all
-        select created_at, -orig_amount from ledger_transactions
+        select orig_account, created_at, -orig_amount from ledger_transactions
          where orig_account in (${sql.join(accounts)}) and orig_unit = ${unit} and created_at < ${last}::timestamptz
-      ) moves group by 1`.execute(core.db);
-    const sums = new Map(result.rows.map((row) => [Number(row.bucket), Number(row.amount)]));
-    let running = sums.get(0) ?? 0;
+      ) moves group by 1, 2`.execute(core.db);
+    for (const row of result.rows) sums.set(`${row.account}/${row.bucket}`, Number(row.amount));
+  }
+  const table = lines.map((line): BalanceSeries => {
+    const mine = selected.get(line.rank) ?? [];
+    const inBucket = (bucket: number) => mine.reduce((total, account) => total + (sums.get(`${account}/${bucket}`) ?? 0), 0);
+    let running = inBucket(0);
     const values = dates.map((date, index): Point => {
-      if (index > 0) running += sums.get(index) ?? 0;
+      if (index > 0) running += inBucket(index);
       return [date, running];
     });
-    table.push({ key: line.title, selector: line.selector, values });
-  }
+    return { key: line.title, selector: line.selector, values };
+  });
   return { title: `Balances: ${report}`, unit, scale: 0.01, table };
 }
 
