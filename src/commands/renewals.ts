@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrations } from '../db/migrate.js';
 import { createCore, makeLogger } from '../server.js';
-import { runRenewals } from '../core/billing/renewals/index.js';
+import { RenewalsIncomplete, runRenewals } from '../core/billing/renewals/index.js';
 import { ensureProcessorOrganization } from '../core/billing/processors/index.js';
 import { ensureBroker } from '../core/bootstrap.js';
 
@@ -40,9 +40,17 @@ export async function renewalsCommand(config: Config, options: { at?: string }):
       // As the service does at start: a charge's fees go to the broker and the processor.
       await ensureBroker(core);
       await ensureProcessorOrganization(core);
-      const report = await runRenewals(core, at);
-      console.log(JSON.stringify(report, null, 2));
-      return 0;
+      try {
+        const report = await runRenewals(core, at);
+        console.log(JSON.stringify(report, null, 2));
+        return 0;
+      } catch (error) {
+        // The others were done; running the command again finishes what failed.
+        if (!(error instanceof RenewalsIncomplete)) throw error;
+        for (const failure of error.failures) console.error(`renewals: ${failure.step} ${failure.subject}: ${failure.message}`);
+        console.error(`renewals: ${error.failures.length} item(s) failed, the rest was done; run it again to finish them`);
+        return 1;
+      }
     } finally {
       await core.jobs.close();
       core.mailer.close();

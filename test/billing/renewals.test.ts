@@ -6,7 +6,8 @@ import { test, before, beforeEach, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, type TestService } from '../support/service.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
-import { runRenewals } from '../../src/core/billing/renewals/index.js';
+import { sql } from 'kysely';
+import { RenewalsIncomplete, runRenewals } from '../../src/core/billing/renewals/index.js';
 import { orderPeriods, recognitionRows } from '../../src/core/billing/renewals/recognize.js';
 import { addPeriods } from '../../src/core/billing/periods.js';
 import {
@@ -159,5 +160,39 @@ describe('recognition and extension', () => {
       assert.equal((await subscriptionEnd(s, sub.subscriptionId)).getTime(), sub.endsAt.getTime());
     }
     assert.equal((await ordersOf(s, renewing.subscriptionId)).length, 1);
+  });
+
+  test('a subscription the run cannot renew holds back no other; the run fails at its end, and the retry finishes it', async () => {
+    const now = new Date();
+    const blocked = await insertSubscription(s, { createdAt: plus(now, -20 * DAY), endsAt: plus(now, 10 * HOUR) });
+    const other = await insertSubscription(s, { createdAt: plus(now, -20 * DAY), endsAt: plus(now, 10 * HOUR) });
+    // The database refuses the blocked subscription's ledger rows, as a broken row or a lost connection would.
+    await sql.raw(`create function refuse_renewal_test() returns trigger language plpgsql as $$ begin
+      if new.event_id = 'sub_${blocked.subscriptionId}/' then raise exception 'refused by the test'; end if; return new; end $$`).execute(s.core.db);
+    await sql.raw('create trigger refuse_renewal_test before insert on ledger_transactions for each row execute function refuse_renewal_test()').execute(s.core.db);
+    try {
+      await assert.rejects(runRenewals(s.core, now), (error: unknown) => {
+        assert.ok(error instanceof RenewalsIncomplete, String(error));
+        assert.deepEqual(error.failures.map((f) => [f.step, f.subject]), [['extend', `subscription ${blocked.subscriptionId}`]]);
+        assert.match(error.failures[0]!.message, /refused by the test/);
+        return true;
+      });
+    } finally {
+      await sql.raw('drop trigger refuse_renewal_test on ledger_transactions').execute(s.core.db);
+      await sql.raw('drop function refuse_renewal_test()').execute(s.core.db);
+    }
+    // The other one was renewed; the blocked one is as it was, nothing half-written.
+    assert.equal((await ordersOf(s, other.subscriptionId)).length, 1);
+    assert.equal((await ordersOf(s, blocked.subscriptionId)).length, 0);
+    assert.equal((await subscriptionEnd(s, blocked.subscriptionId)).getTime(), blocked.endsAt.getTime());
+    // The run is saved unfinished, with what failed in its report.
+    const saved = await s.core.db.selectFrom('renewal_runs').select(['finished_at', 'report']).where('at', '=', now).executeTakeFirstOrThrow();
+    assert.equal(saved.finished_at, null);
+    assert.equal(JSON.parse(saved.report!).failures.length, 1);
+    // The job's retry, a minute later, renews the blocked one and not the other again.
+    const retry = await runRenewals(s.core, plus(now, 60_000));
+    assert.deepEqual(retry.failures, []);
+    assert.equal((await ordersOf(s, blocked.subscriptionId)).length, 1);
+    assert.equal((await ordersOf(s, other.subscriptionId)).length, 1);
   });
 });

@@ -7,6 +7,7 @@
 // subscriptions; each decline is mailed, the last one as a final notice.
 import { sql } from 'kysely';
 import type { Core } from '../../context.js';
+import { apart, type RenewalFailure } from './failures.js';
 import type { Db } from '../../../db/database.js';
 import { DomainError } from '../../errors.js';
 import { createCharge, executeCharge, recoverCharges } from '../charges.js';
@@ -130,11 +131,12 @@ export interface ChargeReport {
 }
 
 /** Step 3: one charge per organization owing, on its card on file. */
-export async function chargeDue(core: Core, at: Date): Promise<ChargeReport> {
+export async function chargeDue(core: Core, at: Date, failures: RenewalFailure[] = []): Promise<ChargeReport> {
   const report: ChargeReport = { due: 0, charged: 0, done: 0, declined: 0, inFlight: 0, review: 0 };
   for (const due of await duesAt(core, at)) {
     report.due += 1;
-    const started = await core.transact(async (tx) => {
+    const subject = `organization ${due.payer_id}`;
+    const started = await apart(failures, 'charge', subject, () => core.transact(async (tx) => {
       // One try at a time per organization: two runs at once see the other's attempt.
       await tx.selectFrom('organizations').select('id').where('id', '=', due.payer_id).forUpdate().execute();
       const recent = await tx.selectFrom('renewal_attempts').select('id')
@@ -162,12 +164,14 @@ export async function chargeDue(core: Core, at: Date): Promise<ChargeReport> {
         if (error instanceof DomainError) return 'skip' as const;
         throw error;
       }
-    });
-    if (started === 'skip') continue;
+    }));
+    if (started === undefined || started === 'skip') continue;
     if (started === 'review') { report.review += 1; continue; }
     if (started === 'declined') { report.declined += 1; continue; }
     report.charged += 1;
-    const charge = await executeCharge(core, started);
+    // A failure here leaves the charge in flight: the settling step (or the recovery job) finishes it.
+    const charge = await apart(failures, 'charge', subject, () => executeCharge(core, started));
+    if (!charge) continue;
     if (charge.state === 'failed') report.declined += 1;
     else if (charge.state === 'created') report.inFlight += 1;
     else report.done += 1;
@@ -198,11 +202,11 @@ export interface OutcomeReport {
  * notice at the third in a row, which ends the auto-renewing subscriptions at `at`).
  * Each try is counted once (handled_at), in the unit of work that sends its mail.
  */
-export async function handleOutcomes(core: Core, at: Date): Promise<OutcomeReport> {
+export async function handleOutcomes(core: Core, at: Date, failures: RenewalFailure[] = []): Promise<OutcomeReport> {
   const report: OutcomeReport = { declinesMailed: 0, ended: 0 };
   const open = await core.db.selectFrom('renewal_attempts').select('id').where('handled_at', 'is', null).orderBy('id').execute();
   for (const { id } of open) {
-    await core.transact(async (tx) => {
+    await apart(failures, 'outcome', `renewal attempt ${id}`, () => core.transact(async (tx) => {
       const attempt = await tx.selectFrom('renewal_attempts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!attempt || attempt.handled_at !== null) return;
       const charge = attempt.charge_id === null ? null
@@ -233,7 +237,7 @@ export async function handleOutcomes(core: Core, at: Date): Promise<OutcomeRepor
         link: core.links.organization(org.slug),
       });
       report.declinesMailed += 1;
-    });
+    }));
   }
   return report;
 }

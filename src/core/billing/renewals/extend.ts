@@ -7,6 +7,7 @@
 // the subscriptions in their last day at `at` are extended: a first run never renews
 // subscriptions that lapsed long before it.
 import type { Core } from '../../context.js';
+import { apart, type RenewalFailure } from './failures.js';
 import type { PlanRow } from '../plans.js';
 import { book, move } from '../ledger.js';
 import { addPlanPeriods } from '../periods.js';
@@ -23,7 +24,7 @@ export function renewalWindow(plan: Pick<PlanRow, 'period_type' | 'period_length
   return Math.min(DAY_MS, periodMs);
 }
 
-export async function extendSubscriptions(core: Core, at: Date, previousRun: Date | null): Promise<{ subscriptions: number; orders: number; amount: number }> {
+export async function extendSubscriptions(core: Core, at: Date, previousRun: Date | null, failures: RenewalFailure[] = []): Promise<{ subscriptions: number; orders: number; amount: number }> {
   // Ended after the previous run (or, without one, not yet ended) and within a day of `at`.
   const horizon = previousRun ?? at;
   const candidates = await core.db.selectFrom('subscriptions').select('subscriptions.id')
@@ -35,7 +36,7 @@ export async function extendSubscriptions(core: Core, at: Date, previousRun: Dat
   let orders = 0;
   let amount = 0;
   for (const { id } of candidates) {
-    const booked = await core.transact(async (tx) => {
+    const booked = await apart(failures, 'extend', `subscription ${id}`, () => core.transact(async (tx) => {
       // Locked and read again: a run at the same time, a cancel or a checkout may have moved it.
       const row = await tx.selectFrom('subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!row || !row.auto_renew || row.grant_key !== null || row.request_key !== null) return [];
@@ -61,7 +62,8 @@ export async function extendSubscriptions(core: Core, at: Date, previousRun: Dat
           .where('id', '=', row.id).execute();
       }
       return amounts;
-    });
+    }));
+    if (!booked) continue;
     if (booked.length) subscriptions += 1;
     orders += booked.filter((a) => a > 0).length;
     amount += booked.reduce((sum, a) => sum + a, 0);

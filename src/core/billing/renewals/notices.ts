@@ -10,6 +10,7 @@
 // that writes its mail: a second run, for the same moment or a few hours later, sends none.
 import { sql } from 'kysely';
 import type { Core } from '../../context.js';
+import { apart, type RenewalFailure } from './failures.js';
 import type { Db } from '../../../db/database.js';
 import type { RenewalNoticeKind } from '../../../db/schema.js';
 import { mailDate, mailOrganization } from './mail.js';
@@ -45,7 +46,7 @@ async function firstTime(tx: Db, kind: RenewalNoticeKind, subscriptions: Ending[
   return inserted.length > 0;
 }
 
-export async function sendExpirationNotices(core: Core, at: Date): Promise<NoticeReport> {
+export async function sendExpirationNotices(core: Core, at: Date, failures: RenewalFailure[] = []): Promise<NoticeReport> {
   const report: NoticeReport = { card_expires_soon: 0, payment_method_absent: 0, subscription_upgrade: 0, expires_soon: 0 };
   for (const days of EXPIRE_NOTICE_DAYS) {
     const lower = new Date(at.getTime() + days * DAY_MS);
@@ -66,7 +67,7 @@ export async function sendExpirationNotices(core: Core, at: Date): Promise<Notic
       byOrganization.get(ending.organization_id)!.push(ending);
     }
     for (const [organizationId, subscriptions] of byOrganization) {
-      await core.transact(async (tx) => {
+      await apart(failures, 'notice', `organization ${organizationId}`, () => core.transact(async (tx) => {
         const org = await tx.selectFrom('organizations').select(['slug', 'full_name']).where('id', '=', organizationId).executeTakeFirstOrThrow();
         const common = { organization: org.full_name || org.slug, nb_days: days, link: core.links.organization(org.slug) };
         const renewing = subscriptions.filter((sub) => sub.auto_renew && sub.renewal_type === 'auto-renew');
@@ -93,7 +94,7 @@ export async function sendExpirationNotices(core: Core, at: Date): Promise<Notic
           });
           report[kind] += 1;
         }
-      });
+      }));
     }
   }
   return report;

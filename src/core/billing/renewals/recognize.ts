@@ -11,6 +11,7 @@
 // the same moment finds nothing missing, and a run a year ahead books one row per month.
 import { sql } from 'kysely';
 import type { Core } from '../../context.js';
+import { apart, type RenewalFailure } from './failures.js';
 import type { PeriodType } from '../../../db/schema.js';
 import { book, move, type LedgerRow } from '../ledger.js';
 import { addPeriods } from '../periods.js';
@@ -122,7 +123,7 @@ export function recognitionRows(subscription: RecognizedSubscription, rows: Even
  * orders are not all recognized yet are read; each is done in a unit of work of its own,
  * its row locked, so two runs at once book once.
  */
-export async function recognizeIncome(core: Core, at: Date): Promise<{ subscriptions: number; rows: number; amount: number }> {
+export async function recognizeIncome(core: Core, at: Date, failures: RenewalFailure[] = []): Promise<{ subscriptions: number; rows: number; amount: number }> {
   const candidates = await sql<RecognizedSubscription>`
     select s.id, s.created_at, subscriber.slug as subscriber_slug, p.organization_id as provider_id, p.slug as plan_slug,
            p.unit, p.period_type, p.period_length
@@ -140,7 +141,7 @@ export async function recognizeIncome(core: Core, at: Date): Promise<{ subscript
   let rows = 0;
   let amount = 0;
   for (const subscription of candidates.rows) {
-    const booked = await core.transact(async (tx) => {
+    const booked = await apart(failures, 'recognize', `subscription ${subscription.id}`, () => core.transact(async (tx) => {
       await tx.selectFrom('subscriptions').select('id').where('id', '=', subscription.id).forUpdate().execute();
       const eventRows = await tx.selectFrom('ledger_transactions')
         .select(['id', 'created_at', 'descr', 'orig_organization_id', 'orig_account', 'dest_organization_id', 'dest_account', 'dest_amount as amount'])
@@ -150,7 +151,8 @@ export async function recognizeIncome(core: Core, at: Date): Promise<{ subscript
         eventRows.map((row) => ({ ...row, created_at: new Date(row.created_at), amount: Number(row.amount) })), at);
       await book(core, toBook);
       return toBook;
-    });
+    }));
+    if (!booked) continue;
     if (booked.length) subscriptions += 1;
     rows += booked.length;
     amount += booked.reduce((sum, row) => sum + row.orig.amount, 0);
