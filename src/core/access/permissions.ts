@@ -106,7 +106,7 @@ export type SiteAction = 'users.list' | 'users.create' | 'organizations.list' | 
   | 'applications.status'
   /** Create legal agreements, publish their new versions, require them at checkout. */
   | 'legal.publish'
-  /** Sign a legal agreement, as oneself (any signed-in user). */
+  /** Sign a legal agreement, as oneself (every signed-in user may). */
   | 'legal.sign';
 
 /**

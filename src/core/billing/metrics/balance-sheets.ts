@@ -53,7 +53,7 @@ async function linesOf(db: Db, report: string): Promise<BalanceLine[]> {
 /**
  * The report's table: per line, the balance of its accounts (summed over every
  * organization: into them minus out of them) at each of the 13 dates ending at `endsAt`.
- * One statement for the whole report: the accounts any line selects, summed per account
+ * One statement for the whole report: the accounts the lines select, summed per account
  * and period, then added up per line.
  */
 export async function balanceSheet(core: Core, caller: Caller, report: string, query: MetricsQuery = {}): Promise<MetricsTable<BalanceSeries>> {
