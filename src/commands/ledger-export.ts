@@ -48,7 +48,7 @@ export async function ledgerExportCommand(config: Config, options: { since?: str
       return 0;
     }
     const partial = `${options.output}.partial-${process.pid}`;
-    const file = createWriteStream(partial, { flags: 'wx' });
+    const file = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
     try {
       await once(file, 'open');
       const count = await exportLedger(database.db, { since, now: new Date(), write: writerTo(file) });

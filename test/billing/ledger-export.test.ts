@@ -187,3 +187,15 @@ test('the export streams: a ledger of several pages is written page by page', as
   assert.match(res.stdout, /Order 0 with odd spacing/);
   assertSameTotals(await ledgerTotals(file, ['USD', 'EUR']), await serviceBalances());
 });
+
+test('a group buy\'s claim code (its event id, the beneficiary\'s credential) is never written out', async () => {
+  const provider = await makeProvider(s);
+  const buyer = await makeBuyer(s);
+  const code = 'cpn_0123456789abcdefclaimcode';
+  await s.core.transact(() => book(s.core, [move(700, 'usd', { organizationId: provider.id, account: 'Offline' },
+    { organizationId: buyer.org.id, account: 'Expenses' }, 'Seat bought for a colleague', code)]));
+  const { file, text } = await exportToFile('claims.ledger');
+  assert.ok(!text.includes('0123456789abcdefclaimcode'), 'the claim code is not in the journal');
+  assert.match(text, /; event_id: cpn_\[redacted\]/);
+  assert.equal((await ledgerCli(file, 'print')).code, 0);
+});

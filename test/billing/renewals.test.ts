@@ -8,6 +8,7 @@ import { startService, type TestService } from '../support/service.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
 import { sql } from 'kysely';
 import { RenewalsIncomplete, runRenewals } from '../../src/core/billing/renewals/index.js';
+import { closeOrganizationRow } from '../../src/core/organizations/lifecycle.js';
 import { orderPeriods, recognitionRows } from '../../src/core/billing/renewals/recognize.js';
 import { addPeriods } from '../../src/core/billing/periods.js';
 import {
@@ -194,5 +195,28 @@ describe('recognition and extension', () => {
     assert.deepEqual(retry.failures, []);
     assert.equal((await ordersOf(s, blocked.subscriptionId)).length, 1);
     assert.equal((await ordersOf(s, other.subscriptionId)).length, 1);
+  });
+
+  test('nothing renews for a closed or suspended organization: closing turns renewal off and forgets the card', async () => {
+    const now = new Date();
+    const suspended = await insertSubscription(s, { createdAt: plus(now, -20 * DAY), endsAt: plus(now, 10 * HOUR) });
+    await s.core.db.updateTable('organizations').set({ status: 'suspended' }).where('id', '=', suspended.org.id).execute();
+    const providerGone = await insertSubscription(s, { createdAt: plus(now, -20 * DAY), endsAt: plus(now, 10 * HOUR) });
+    await s.core.db.updateTable('organizations').set({ status: 'suspended' }).where('id', '=', providerGone.provider.id).execute();
+    const closing = await subscribeByCheckout(s, { periodAmount: 2000, periodType: 'monthly' });
+    await s.core.transact((tx) => closeOrganizationRow(tx, closing.org.id, null, new Date(), { via: 'test' }));
+    const closed = await s.core.db.selectFrom('subscriptions').select('auto_renew').where('id', '=', closing.subscriptionId).executeTakeFirstOrThrow();
+    assert.equal(closed.auto_renew, false);
+    assert.equal(await s.core.db.selectFrom('payment_methods').select('organization_id').where('organization_id', '=', closing.org.id).executeTakeFirst(), undefined);
+    await runRenewals(s.core, now);
+    await runRenewals(s.core, plus(closing.endsAt, -HOUR));
+    for (const sub of [suspended, providerGone]) {
+      assert.equal((await ordersOf(s, sub.subscriptionId)).length, 0);
+      assert.equal((await subscriptionEnd(s, sub.subscriptionId)).getTime(), sub.endsAt.getTime());
+    }
+    assert.equal((await ordersOf(s, closing.subscriptionId)).length, 1, 'only its checkout order');
+    const attempts = await s.core.db.selectFrom('renewal_attempts').select('id')
+      .where('organization_id', 'in', [suspended.org.id, closing.org.id]).execute();
+    assert.deepEqual(attempts, []);
   });
 });

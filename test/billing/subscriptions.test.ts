@@ -159,6 +159,7 @@ describe('the provider subscribes an organization', () => {
     const res = await s.request({ method: 'POST', url: url('office'), token: providerManager.token, body: { organization: { slug: subscriber.slug } } });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().grant_key, null);
+    assert.equal(res.json().auto_renew, false, 'nobody on the subscriber\'s side accepted: it never renews (charges their card) by itself');
     const rows = await s.core.db.selectFrom('ledger_transactions').select('id').execute();
     assert.equal(rows.length, 0);
   });
@@ -214,6 +215,17 @@ describe('the provider subscribes an organization', () => {
       const ordered = await s.request({ method: 'GET', url: `${url('desk')}?o=${o}&q=${subscriber.slug}`, token: providerMember.token });
       assert.equal(ordered.statusCode, 200, ordered.body);
     }
+
+    // An end moved earlier stops the renewal (it would charge again for time paid for); only
+    // the subscriber's managers turn renewal on.
+    const sooner = addPeriods(new Date(later), 'monthly', -1).toISOString();
+    const shortened = await s.request({ method: 'PATCH', url: one, token: providerManager.token, body: { ends_at: sooner } });
+    assert.equal(shortened.statusCode, 200, shortened.body);
+    assert.equal(shortened.json().ends_at, sooner);
+    assert.equal(shortened.json().auto_renew, false);
+    const turnOn = await s.request({ method: 'PATCH', url: one, token: providerManager.token, body: { auto_renew: true } });
+    assert.equal(turnOn.statusCode, 400, turnOn.body);
+    assert.ok(turnOn.json().auto_renew, turnOn.body);
 
     assert.equal((await s.request({ method: 'DELETE', url: one, token: providerMember.token })).statusCode, 403);
     const endedAfter = s.clock.now.toISOString();

@@ -4,6 +4,7 @@
 // balances() answers for each account. Rows are read a page at a time, in id order, and
 // written as they come: the export never holds the ledger in memory.
 import { sql } from 'kysely';
+import { CLAIM_PREFIX } from './claims.js';
 import type { Db } from '../../db/database.js';
 
 /** Rows read per query: small enough to stream, large enough to keep the round trips few. */
@@ -72,7 +73,8 @@ export function journalEntry(row: ExportRow): string {
     `${dateOf(row.created_at)} * (${row.id}) ${oneLine(row.descr) || 'Ledger row'}`,
     `    ; created_at: ${row.created_at.toISOString()}`,
   ];
-  if (row.event_id) lines.push(`    ; event_id: ${oneLine(row.event_id)}`);
+  // A group buy's event id is its claim code, the beneficiary's credential: never written out.
+  if (row.event_id) lines.push(`    ; event_id: ${row.event_id.startsWith(CLAIM_PREFIX) ? `${CLAIM_PREFIX}[redacted]` : oneLine(row.event_id)}`);
   lines.push(`    ${destAccount}    ${formatAmount(BigInt(row.dest_amount))} ${commodityOf(row.dest_unit)}`);
   lines.push(`    ${origAccount}    ${formatAmount(-BigInt(row.orig_amount))} ${commodityOf(row.orig_unit)}`);
   return `${lines.join('\n')}\n\n`;

@@ -99,7 +99,9 @@ export async function grantSubscription(core: Core, caller: Caller, providerRef:
       plan_id: plan.id,
       created_at: now,
       ends_at: addPlanPeriods(now, plan, 1),
-      auto_renew: plan.renewal_type === 'auto-renew',
+      // Renewing charges the subscriber's card: a grant nobody on their side accepted never
+      // renews by itself (their managers may turn renewal on).
+      auto_renew: plan.renewal_type === 'auto-renew' && !plan.skip_optin_on_grant,
       grant_key: plan.skip_optin_on_grant ? null : newKey(),
       description: input.message?.trim() || null,
       updated_at: now,
@@ -125,12 +127,19 @@ export async function updatePlanSubscription(
         throw new Invalid('ends_at', `Must be on or after the subscription's start (${new Date(row.created_at).toISOString()}).`);
       }
       values.ends_at = changes.ends_at;
+      // An end moved earlier would bring the next renewal's charge forward over time already
+      // paid for: the subscription then ends there instead of renewing.
+      if (changes.ends_at < new Date(row.ends_at)) values.auto_renew = false;
     }
     if (changes.auto_renew !== undefined) {
+      // Renewal charges the subscriber's card: only their own managers turn it on.
       if (changes.auto_renew && plan.renewal_type !== 'auto-renew') {
         throw new Invalid('auto_renew', `"${plan.slug}" does not renew automatically (${plan.renewal_type}).`);
       }
-      values.auto_renew = changes.auto_renew;
+      if (changes.auto_renew && !row.auto_renew) {
+        throw new Invalid('auto_renew', 'Only the subscriber\'s managers may turn renewal on: it charges their card.');
+      }
+      if (values.auto_renew === undefined) values.auto_renew = changes.auto_renew;
     }
     if (changes.description !== undefined) values.description = changes.description?.trim() || null;
     if (changes.extra !== undefined) values.extra = changes.extra;

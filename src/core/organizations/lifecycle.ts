@@ -71,6 +71,15 @@ export async function closeOrganizationRow(
   tx: Db, organizationId: number, actorId: number | null, now: Date, detail: Record<string, unknown>, reason?: string,
 ): Promise<void> {
   const detached = await tx.deleteFrom('roles').where('organization_id', '=', organizationId).executeTakeFirst();
+  // Nothing renews once it is closed: neither its own subscriptions (renewing charges its card,
+  // which it no longer holds) nor those to its plans. They run to their end.
+  await tx.updateTable('subscriptions').set({ auto_renew: false, updated_at: now })
+    .where('auto_renew', '=', true)
+    .where((eb) => eb.or([
+      eb('organization_id', '=', organizationId),
+      eb('plan_id', 'in', eb.selectFrom('plans').select('id').where('organization_id', '=', organizationId)),
+    ])).execute();
+  await tx.deleteFrom('payment_methods').where('organization_id', '=', organizationId).execute();
   // EmbedThis's invoice details, payment terms and metrics say who it was and what it did.
   await tx.deleteFrom('account_details').where('organization_id', '=', organizationId).execute();
   await tx.updateTable('organizations').set({

@@ -110,6 +110,8 @@ async function endAutoRenewing(tx: Db, organizationId: number, at: Date): Promis
 
 async function autoRenewingPlans(tx: Db, organizationId: number, at: Date): Promise<string[]> {
   const rows = await tx.selectFrom('subscriptions').innerJoin('plans', 'plans.id', 'subscriptions.plan_id')
+    .innerJoin('organizations as provider', 'provider.id', 'plans.organization_id')
+    .where('provider.status', '=', 'active')
     .select('plans.title')
     .where('subscriptions.organization_id', '=', organizationId).where('subscriptions.auto_renew', '=', true)
     .where('subscriptions.grant_key', 'is', null).where('subscriptions.request_key', 'is', null)
@@ -138,7 +140,9 @@ export async function chargeDue(core: Core, at: Date, failures: RenewalFailure[]
     const subject = `organization ${due.payer_id}`;
     const started = await apart(failures, 'charge', subject, () => core.transact(async (tx) => {
       // One try at a time per organization: two runs at once see the other's attempt.
-      await tx.selectFrom('organizations').select('id').where('id', '=', due.payer_id).forUpdate().execute();
+      const payer = await tx.selectFrom('organizations').select('status').where('id', '=', due.payer_id).forUpdate().executeTakeFirst();
+      // A closed or suspended organization is charged by no renewal.
+      if (payer?.status !== 'active') return 'skip' as const;
       const recent = await tx.selectFrom('renewal_attempts').select('id')
         .where('organization_id', '=', due.payer_id).where('attempted_at', '>', new Date(at.getTime() - DAY_MS)).executeTakeFirst();
       if (recent) return 'skip' as const;

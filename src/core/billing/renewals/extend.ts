@@ -27,11 +27,17 @@ export function renewalWindow(plan: Pick<PlanRow, 'period_type' | 'period_length
 export async function extendSubscriptions(core: Core, at: Date, previousRun: Date | null, failures: RenewalFailure[] = []): Promise<{ subscriptions: number; orders: number; amount: number }> {
   // Ended after the previous run (or, without one, not yet ended) and within a day of `at`.
   const horizon = previousRun ?? at;
-  const candidates = await core.db.selectFrom('subscriptions').select('subscriptions.id')
-    .where('auto_renew', '=', true).where('grant_key', 'is', null).where('request_key', 'is', null)
-    .where('created_at', '<=', at)
-    .where('ends_at', '>', horizon).where('ends_at', '<=', new Date(at.getTime() + DAY_MS))
-    .orderBy('id').execute();
+  // Only between a subscriber and a provider both active: a closed or suspended one is renewed by no one.
+  const candidates = await core.db.selectFrom('subscriptions')
+    .innerJoin('plans', 'plans.id', 'subscriptions.plan_id')
+    .innerJoin('organizations as subscriber', 'subscriber.id', 'subscriptions.organization_id')
+    .innerJoin('organizations as provider', 'provider.id', 'plans.organization_id')
+    .select('subscriptions.id')
+    .where('subscriptions.auto_renew', '=', true).where('subscriptions.grant_key', 'is', null).where('subscriptions.request_key', 'is', null)
+    .where('subscriptions.created_at', '<=', at)
+    .where('subscriptions.ends_at', '>', horizon).where('subscriptions.ends_at', '<=', new Date(at.getTime() + DAY_MS))
+    .where('subscriber.status', '=', 'active').where('provider.status', '=', 'active')
+    .orderBy('subscriptions.id').execute();
   let subscriptions = 0;
   let orders = 0;
   let amount = 0;
