@@ -152,6 +152,14 @@ describe('GET /api/metrics/{organization}/coupons/{coupon}/', () => {
     assert.equal(body.results[0].plan, plan);
     assert.equal(body.results[0].user.slug, buyerUser.username);
     assert.deepEqual(Object.keys(body.results[0].user).sort(), ['created_at', 'email', 'full_name', 'slug']);
+    // A contributor sees who used it, not their address, and cannot search by it.
+    assert.equal(body.results[0].user.email, null);
+    const byAddress = `/api/metrics/${provider.slug}/coupons/${code}/?q=${encodeURIComponent(buyerUser.email)}`;
+    assert.equal((await s.request({ method: 'GET', url: byAddress, token: contributor.token })).json().count, 0);
+    // The provider's managers (who manage its sales) see it, and find it.
+    const managed = await s.request({ method: 'GET', url: byAddress, token: manager.token });
+    assert.equal(managed.json().count, 1, managed.body);
+    assert.equal(managed.json().results[0].user.email, buyerUser.email);
     const none = await s.request({ method: 'GET', url: `/api/metrics/${provider.slug}/coupons/${code}/?q=nobody-matches`, token: manager.token });
     assert.equal(none.json().count, 0);
   });

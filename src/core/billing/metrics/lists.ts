@@ -2,7 +2,7 @@
 // that carried it) and the top of the funnel (users registered who subscribe to nothing).
 import { sql } from 'kysely';
 import type { Caller, Core } from '../../context.js';
-import { authorizeSite } from '../../access/policy.js';
+import { authorizeSite, mayOnOrganization } from '../../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../../pagination.js';
 import type { Ref } from '../../refs.js';
 import { getCoupon } from '../coupons.js';
@@ -28,22 +28,28 @@ export const COUPON_USE_LIST: ListSpec = {
   tieBreaker: 'cart_items.id',
 };
 
+/** For the provider's members who do not manage its sales: no buyer's address, shown or searched. */
+const COUPON_USE_LIST_WITHOUT_EMAIL: ListSpec = { ...COUPON_USE_LIST, searchable: ['users.slug', 'users.full_name', 'plans.slug'] };
+
 /** The uses of one of the provider's coupons: cart items checked out with it, newest first. */
 export async function listCouponUses(core: Core, caller: Caller, providerRef: Ref, code: string, list: ListQuery): Promise<Page<CouponUse>> {
   // Reads the coupon as its own route does: the provider's members, its code ignoring case.
   const coupon = await getCoupon(core, caller, providerRef, code);
+  // A buyer's personal address is for those who manage the provider's sales, as the buyers' billing is.
+  const showEmail = await mayOnOrganization(core, caller, 'organization.sales.manage', { id: coupon.organization_id });
   const query = core.db.selectFrom('cart_items')
     .innerJoin('users', 'users.id', 'cart_items.user_id')
     .innerJoin('plans', 'plans.id', 'cart_items.plan_id')
     .select(['cart_items.id', 'cart_items.created_at', 'plans.slug as plan', 'users.slug as user_slug', 'users.email as user_email',
       'users.full_name as user_full_name', 'users.created_at as user_created_at'])
     .where('cart_items.coupon_id', '=', coupon.id)
+    .where('plans.organization_id', '=', coupon.organization_id)
     .where('cart_items.recorded_at', 'is not', null);
-  const page = await paginate(query, list, COUPON_USE_LIST);
+  const page = await paginate(query, list, showEmail ? COUPON_USE_LIST : COUPON_USE_LIST_WITHOUT_EMAIL);
   return {
     count: page.count,
     results: page.results.map((row) => ({
-      user: { slug: row.user_slug, email: row.user_email, full_name: row.user_full_name, created_at: row.user_created_at },
+      user: { slug: row.user_slug, email: showEmail ? row.user_email : null, full_name: row.user_full_name, created_at: row.user_created_at },
       plan: row.plan,
       created_at: row.created_at,
     })),

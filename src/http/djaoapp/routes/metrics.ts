@@ -95,7 +95,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/metrics/:organization/coupons/:coupon/', {
     schema: {
       operationId: 'listCouponUses', tags: TAGS, summary: 'Lists the uses of a coupon',
-      description: 'The items checked out with the coupon, newest first. `q` searches the user\'s username, name and e-mail and the plan; `o` orders by created_at, user or plan; start_at/ends_at bound the items\' creation. The provider\'s members may read them.',
+      description: 'The items checked out with the coupon, newest first. `q` searches the user\'s username, name and e-mail and the plan; `o` orders by created_at, user or plan; start_at/ends_at bound the items\' creation. The provider\'s members may read them; the users\' e-mail addresses (shown and searched) only those who manage its sales.',
       params: CouponParams,
       querystring: ListParams,
       response: { 200: PageOf(CouponUse, 'A page of the coupon\'s uses.'), ...errors(400, 401, 403, 404) },
