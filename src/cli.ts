@@ -2,9 +2,8 @@
 // account-portal serve | migrate | create-admin | outbox | renewals | ledger export
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.js';
-import { sql } from 'kysely';
 import { DataDirLocked, openDatabase, type DatabaseHandle } from './db/database.js';
-import { migrateToLatest, migrations } from './db/migrate.js';
+import { migrateToLatest, migrationState } from './db/migrate.js';
 import { createService, makeLogger, createCore } from './server.js';
 import { ensureAdmin } from './core/bootstrap.js';
 import { jobHandlers } from './jobs/handlers.js';
@@ -41,13 +40,9 @@ class CliError extends Error {}
 
 /** Commands that read the database need it migrated: say so instead of failing on a missing table. */
 async function requireMigrated(database: DatabaseHandle, where: string): Promise<void> {
-  const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(database.db);
-  const applied = table.rows[0]?.name
-    ? new Set((await sql<{ name: string }>`select name from schema_migrations`.execute(database.db)).rows.map((r) => r.name))
-    : new Set<string>();
-  const pending = migrations.filter((m) => !applied.has(m.name)).length;
+  const { applied, pending } = await migrationState(database.db);
   if (pending === 0) return;
-  throw new CliError(applied.size === 0
+  throw new CliError(applied === 0
     ? `the database ${where} was never migrated: run "npx account-portal migrate" (or start the service) first`
     : `the database ${where} lacks ${pending} migration(s): run "npx account-portal migrate" (or start the service) first`);
 }

@@ -5,10 +5,9 @@
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
-import { migrations } from '../db/migrate.js';
+import { migrationState } from '../db/migrate.js';
 import { exportLedger } from '../core/billing/ledger-export.js';
 import { parseMoment } from './renewals.js';
 
@@ -35,10 +34,7 @@ export async function ledgerExportCommand(config: Config, options: { since?: str
   }
   const database = await openDatabase(config);
   try {
-    const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(database.db);
-    const applied = new Set(table.rows[0]?.name
-      ? (await sql<{ name: string }>`select name from schema_migrations`.execute(database.db)).rows.map((r) => r.name) : []);
-    if (migrations.some((m) => !applied.has(m.name))) {
+    if ((await migrationState(database.db)).pending > 0) {
       console.error('ledger export: the database is not migrated: run "npx account-portal migrate" (or start the service) first');
       return 2;
     }

@@ -3,10 +3,9 @@
 // Prints the run's report as JSON. Mails go to the outbox; the service's workers send them
 // (without SMTP_URL they stay there, readable with `account-portal outbox`).
 import pino from 'pino';
-import { sql } from 'kysely';
 import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
-import { migrations } from '../db/migrate.js';
+import { migrationState } from '../db/migrate.js';
 import { createCore, makeLogger } from '../server.js';
 import { RenewalsIncomplete, runRenewals } from '../core/billing/renewals/index.js';
 import { ensureProcessorOrganization } from '../core/billing/processors/index.js';
@@ -27,10 +26,7 @@ export async function renewalsCommand(config: Config, options: { at?: string }):
   }
   const database = await openDatabase(config);
   try {
-    const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(database.db);
-    const applied = new Set(table.rows[0]?.name
-      ? (await sql<{ name: string }>`select name from schema_migrations`.execute(database.db)).rows.map((r) => r.name) : []);
-    if (migrations.some((m) => !applied.has(m.name))) {
+    if ((await migrationState(database.db)).pending > 0) {
       console.error('renewals: the database is not migrated: run "npx account-portal migrate" (or start the service) first');
       return 2;
     }

@@ -91,3 +91,16 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
     }
   });
 }
+
+/**
+ * What the database lacks: `applied` is how many migrations it ran (0 when it was never
+ * migrated), `pending` how many it still needs. Commands that only read check it first, so
+ * they say "migrate first" instead of failing on a missing table.
+ */
+export async function migrationState<T>(db: Kysely<T>): Promise<{ applied: number; pending: number }> {
+  const table = await sql<{ name: string | null }>`select to_regclass('schema_migrations')::text as name`.execute(db);
+  const applied = table.rows[0]?.name
+    ? new Set((await sql<{ name: string }>`select name from schema_migrations`.execute(db)).rows.map((r) => r.name))
+    : new Set<string>();
+  return { applied: applied.size, pending: migrations.filter((m) => !applied.has(m.name)).length };
+}

@@ -1,57 +1,12 @@
 // `account-portal renewals --at`, run as a real process: a refused date, a database not
 // migrated, then a renewal run twice for one moment: one order, one try, one mail.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { withDatabase } from '../support/templates.js';
+import { cliSandbox } from '../support/cli-sandbox.js';
 
-const SECRET_KEY = 'cli-test-secret-0123456789-abcdefghijklmn';
-let dataDir: string;
-let databaseUrl: string | undefined;
-let drop: () => Promise<void> = async () => {};
-
-async function pgAdmin(statement: string): Promise<void> {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await c.connect();
-  try { await c.query(statement); } finally { await c.end(); }
-}
-
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ap-renewals-cli-'));
-  if (process.env.DATABASE_URL) {
-    const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await pgAdmin(`create database "${name}"`);
-    databaseUrl = withDatabase(process.env.DATABASE_URL, name);
-    drop = () => pgAdmin(`drop database if exists "${name}" with (force)`);
-  }
-});
-
-after(async () => {
-  await drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SECRET_KEY, LOG_LEVEL: 'silent' };
-  for (const name of ['DATABASE_URL', 'ADMIN_USERNAME', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'SMTP_URL']) delete e[name];
-  if (databaseUrl) e.DATABASE_URL = databaseUrl;
-  return e;
-}
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: env() }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const { cli, env } = cliSandbox('ap-renewals-cli-');
 
 async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
   const database = await openDatabase(loadConfig(env() as Record<string, string>));

@@ -1,63 +1,16 @@
 // The command line: help, errors, migrate and create-admin, run as a real process.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createService } from '../../src/server.js';
 import { verifyPassword } from '../../src/core/identity/passwords.js';
-import { withDatabase } from '../support/templates.js';
+import { cliSandbox } from '../support/cli-sandbox.js';
 
-const SECRET_KEY = 'cli-test-secret-0123456789-abcdefghijklmn';
-let dataDir: string;
-let databaseUrl: string | undefined;
-let drop: () => Promise<void> = async () => {};
-
-async function pgAdmin(sql: string): Promise<void> {
-  const pg = (await import('pg')).default;
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
-}
-
-before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ap-cli-'));
-  if (process.env.DATABASE_URL) {
-    // An empty database, not the migrated template: `migrate` must have work to do.
-    const name = `ap_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await pgAdmin(`create database "${name}"`);
-    databaseUrl = withDatabase(process.env.DATABASE_URL, name);
-    drop = () => pgAdmin(`drop database if exists "${name}" with (force)`);
-  }
-});
-
-after(async () => {
-  await drop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function env(): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SECRET_KEY, LOG_LEVEL: 'silent' };
-  delete e.DATABASE_URL;
-  delete e.ADMIN_USERNAME;
-  delete e.ADMIN_EMAIL;
-  delete e.ADMIN_PASSWORD;
-  if (databaseUrl) e.DATABASE_URL = databaseUrl;
-  return e;
-}
-
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: env() }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const sandbox = cliSandbox('ap-cli-');
+const { cli, env } = sandbox;
 
 test('--help prints the usage and exits 0', async () => {
   const { code, stdout } = await cli('--help');
@@ -78,7 +31,7 @@ test('migrate applies the migrations to a fresh database, then has nothing to ap
   const first = await cli('migrate');
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^Applied: 0001_identity/);
-  if (!databaseUrl) assert.ok(existsSync(join(dataDir, 'db', 'PG_VERSION')), 'the embedded database lives in DATA_DIR/db');
+  if (!sandbox.onPostgres()) assert.ok(existsSync(join(sandbox.dataDir(), 'db', 'PG_VERSION')), 'the embedded database lives in DATA_DIR/db');
   const second = await cli('migrate');
   assert.equal(second.code, 0, second.stderr);
   assert.equal(second.stdout.trim(), 'Nothing to apply.');
