@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startService, type TestService } from '../support/service.js';
 import { assertLedgerInvariants } from '../support/ledger.js';
 import { runRenewals } from '../../src/core/billing/renewals/index.js';
+import { makePlan } from './checkout-helpers.js';
 import { createCharge } from '../../src/core/billing/charges.js';
 import { balance } from '../../src/core/billing/ledger.js';
 import {
@@ -46,6 +47,11 @@ describe('charging what the renewals order', () => {
     const sub = await subscribeByCheckout(s, { periodAmount: 3000 });
     await putCard(s, sub, 'tok_chargeCustomerFail');
     const day0 = plus(sub.endsAt, -12 * HOUR);
+    // Another subscription of the same organization, owing nothing and running for months yet.
+    const other = await makePlan(s, sub.provider, { periodAmount: 9000, periodType: 'yearly' });
+    const paidAhead = await s.core.db.insertInto('subscriptions').values({
+      organization_id: sub.org.id, plan_id: other.id, created_at: plus(day0, -30 * DAY), ends_at: plus(day0, 200 * DAY), auto_renew: true,
+    }).returning('id').executeTakeFirstOrThrow();
 
     const first = await runRenewals(s.core, day0);
     assert.equal(first.outcomes.declinesMailed >= 1, true);
@@ -72,6 +78,10 @@ describe('charging what the renewals order', () => {
     const row = await s.core.db.selectFrom('subscriptions').select(['ends_at', 'auto_renew']).where('id', '=', sub.subscriptionId).executeTakeFirstOrThrow();
     assert.equal(new Date(row.ends_at).getTime(), day2.getTime(), 'ended at the third try');
     assert.equal(row.auto_renew, false);
+    // The one owing nothing runs to the end it has, and renews no more.
+    const ahead = await s.core.db.selectFrom('subscriptions').select(['ends_at', 'auto_renew']).where('id', '=', paidAhead.id).executeTakeFirstOrThrow();
+    assert.equal(new Date(ahead.ends_at).getTime(), plus(day0, 200 * DAY).getTime());
+    assert.equal(ahead.auto_renew, false);
     const final = await s.smtp.waitFor(sub.email, (m) => /ended/.test(m.subject));
     assert.match(final.text, new RegExp(`ended on ${day2.toISOString().slice(0, 10)}`));
 

@@ -95,14 +95,32 @@ async function declinesInARow(tx: Db, organizationId: number): Promise<number> {
   return count;
 }
 
-/** Ends the organization's auto-renewing subscriptions active at `at`; returns how many. */
+/**
+ * After the last decline: the organization's auto-renewing subscriptions stop renewing. Those
+ * with a renewal left unpaid end at `at`; those paid ahead run to the end they were paid for.
+ * Returns the titles of the plans that ended.
+ */
 async function endAutoRenewing(tx: Db, organizationId: number, at: Date): Promise<string[]> {
-  const ended = await tx.updateTable('subscriptions')
-    .set({ ends_at: at, auto_renew: false, updated_at: at })
+  const renewing = tx.selectFrom('subscriptions').select('id')
     .where('organization_id', '=', organizationId).where('auto_renew', '=', true)
     .where('grant_key', 'is', null).where('request_key', 'is', null)
-    .where('created_at', '<=', at).where('ends_at', '>', at)
-    .returning('plan_id').execute();
+    .where('created_at', '<=', at).where('ends_at', '>', at);
+  // What each one's orders still owe: orders into the payer's Payable less payments and write-offs.
+  const unpaid = await sql<{ id: number }>`
+    select s.id from (${renewing}) s
+     where (select coalesce(sum(case when x.orig_account = 'Receivable' and x.dest_account = 'Payable' then x.dest_amount else -x.dest_amount end), 0)
+              from ledger_transactions x
+             where x.event_id = 'sub_' || s.id || '/'
+               and ((x.orig_account = 'Receivable' and x.dest_account = 'Payable' and x.dest_organization_id = ${organizationId})
+                 or (x.orig_account = 'Backlog' and x.dest_account = 'Receivable')
+                 or (x.orig_account = 'Receivable' and x.dest_account = 'Canceled'))) > 0`.execute(tx);
+  const endedIds = unpaid.rows.map((row) => Number(row.id));
+  const ended = endedIds.length
+    ? await tx.updateTable('subscriptions').set({ ends_at: at, auto_renew: false, updated_at: at })
+      .where('id', 'in', endedIds).returning('plan_id').execute()
+    : [];
+  await tx.updateTable('subscriptions').set({ auto_renew: false, updated_at: at })
+    .where('id', 'in', renewing).execute();
   if (!ended.length) return [];
   const plans = await tx.selectFrom('plans').select('title').where('id', 'in', ended.map((r) => r.plan_id)).orderBy('title').execute();
   return plans.map((p) => p.title);
