@@ -144,8 +144,8 @@ export function newKey(): string {
   return randomToken(20);
 }
 
-/** The accepted managers of an organization with an e-mail address: who is told of grants and requests. */
-async function managersOf(tx: Db, organizationId: number) {
+/** The accepted managers of an organization with an e-mail address: who is told of grants, requests and renewals. */
+export async function managersOf(tx: Db, organizationId: number) {
   return tx.selectFrom('roles')
     .innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
     .innerJoin('users', 'users.id', 'roles.user_id')
@@ -154,7 +154,7 @@ async function managersOf(tx: Db, organizationId: number) {
     .where('role_descriptions.slug', '=', 'manager').where('role_descriptions.organization_id', 'is', null)
     .where('roles.grant_key_hash', 'is', null).where('roles.request_key', 'is', null)
     .where('users.email', 'is not', null).where('users.deleted_at', 'is', null)
-    .execute();
+    .orderBy('users.id').execute();
 }
 
 /** Tells the subscriber's managers of a provider's grant waiting for their opt-in (in the unit: sent if it commits). */

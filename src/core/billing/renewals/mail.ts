@@ -4,6 +4,7 @@
 import type { Core } from '../../context.js';
 import type { Db } from '../../../db/database.js';
 import type { TemplateContext } from '../../notify/templates.js';
+import { managersOf } from '../subscriptions.js';
 
 export interface Recipient {
   email: string;
@@ -15,15 +16,7 @@ export async function recipientsOf(tx: Db, organizationId: number): Promise<Reci
   const org = await tx.selectFrom('organizations').select(['slug', 'full_name', 'email']).where('id', '=', organizationId).executeTakeFirst();
   if (!org) return [];
   if (org.email) return [{ email: org.email, name: org.full_name || org.slug }];
-  const managers = await tx.selectFrom('roles')
-    .innerJoin('role_descriptions', 'role_descriptions.id', 'roles.role_description_id')
-    .innerJoin('users', 'users.id', 'roles.user_id')
-    .select(['users.email', 'users.full_name', 'users.slug'])
-    .where('roles.organization_id', '=', organizationId)
-    .where('role_descriptions.slug', '=', 'manager').where('role_descriptions.organization_id', 'is', null)
-    .where('roles.grant_key_hash', 'is', null).where('roles.request_key', 'is', null)
-    .where('users.email', 'is not', null).where('users.deleted_at', 'is', null)
-    .orderBy('users.id').execute();
+  const managers = await managersOf(tx, organizationId);
   return managers.map((m) => ({ email: m.email!, name: m.full_name || m.slug }));
 }
 
