@@ -45,9 +45,13 @@ test("an organization's manager edits its billing details; the broker's staff se
   assert.equal(billing.company, 'Device Works GmbH');
   assert.equal(billing.country, 'DE');
   assert.equal(billing.invoiceEmail, 'ap@deviceworks.example');
-  // The form shows what the service kept.
-  const country = await manager.page.getByLabel(/^Country/).elementHandle();
-  await manager.page.waitForFunction((input) => (input as HTMLInputElement).value === 'DE', country);
+  // The form shows what the service kept. The field is found again at each poll: the form
+  // may draw it anew once the answer comes (a handle taken before would be detached).
+  await manager.page.waitForFunction(() => {
+    const label = [...document.querySelectorAll('label')].find((l) => /^Country/.test(l.textContent ?? ''));
+    const input = label?.htmlFor ? document.getElementById(label.htmlFor) as HTMLInputElement | null : null;
+    return input?.value === 'DE';
+  });
 
   // The payment terms are shown, not editable by the manager.
   const terms = manager.page.getByRole('table', { name: 'Payment terms' });
