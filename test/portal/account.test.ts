@@ -162,7 +162,7 @@ test('every section reads on a phone (390 px), without sideways scrolling', asyn
   for (const section of sections) {
     await person.open(`/me${section ? `/${section}` : ''}`);
     // Sections fill in after their API answers: wait for the loaders to go.
-    await person.page.getByLabel('Loading').waitFor({ state: 'detached' });
+    await person.settled();
     const width = await person.page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `/me/${section} is ${width} px wide`);
     await person.shot(`account-390-${section || 'profile'}`);
@@ -295,7 +295,7 @@ test('notification choices and preferences are saved and read back', async () =>
   await page.getByText('Your preferences are saved.').waitFor();
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Preferences' }).waitFor();
-  await page.getByLabel('Loading').waitFor({ state: 'detached' });
+  await person.settled();
   assert.equal(await page.getByRole('textbox', { name: 'Time zone' }).inputValue(), 'Europe/Rome');
   person.done();
 });

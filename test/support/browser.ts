@@ -35,6 +35,8 @@ export interface PortalPage {
   problems: string[];
   /** Opens a path of the portal and waits for the page to have drawn its main heading. */
   open(path: string): Promise<void>;
+  /** Waits until no loader is left on the page (sections fill in after their API answers; several may load at once). */
+  settled(): Promise<void>;
   /** Saves a screenshot as `<name>.png` under SCREENSHOTS. */
   shot(name: string): Promise<string>;
   /** Logs this person in through the API (the cookie lands in their context), then the pages see them. */
@@ -83,6 +85,9 @@ export async function startPortal(env: Record<string, string> = {}): Promise<Por
       async open(path) {
         await page.goto(path);
         await page.getByRole('heading', { level: 1 }).first().waitFor();
+      },
+      async settled() {
+        await page.waitForFunction(() => document.querySelector('[aria-label="Loading"]') === null);
       },
       async shot(name) {
         const file = join(SCREENSHOTS, `${name}.png`);
