@@ -11,6 +11,9 @@ import { RenewalsIncomplete, runRenewals } from '../core/billing/renewals/index.
 import { ensureProcessorOrganization } from '../core/billing/processors/index.js';
 import { ensureBroker } from '../core/bootstrap.js';
 
+/** Clocks of the operator's shell and the service's host may differ by this much. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
 /** The moment `--at` names: an ISO 8601 date or date-time; null when it is not one. */
 export function parseMoment(text: string): Date | null {
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) return null;
@@ -22,6 +25,12 @@ export async function renewalsCommand(config: Config, options: { at?: string }):
   const at = options.at === undefined ? new Date() : parseMoment(options.at);
   if (!at) {
     console.error(`renewals: --at must be an ISO 8601 date (2026-12-01 or 2026-12-01T02:00:00Z), not "${options.at}"`);
+    return 2;
+  }
+  // A run ahead of time would renew and charge before the period is due, and the job's
+  // next run would catch up from there: only the past (a missed night) is run by hand.
+  if (at.getTime() > Date.now() + FUTURE_TOLERANCE_MS) {
+    console.error(`renewals: --at ${at.toISOString()} is in the future; a run renews and charges what is due at that moment, so only now or an earlier moment may be run`);
     return 2;
   }
   const database = await openDatabase(config);

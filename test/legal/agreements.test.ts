@@ -3,6 +3,7 @@
 // refused (changing nothing) while the broker requires the current terms signed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { startService, unique, type TestService, type TestUser } from '../support/service.js';
 import { addToCart, billingState, makeBuyer, makePlan, makeProvider } from '../billing/checkout-helpers.js';
 
@@ -214,4 +215,49 @@ test('checkout goes through when no agreement is required, signed or not', async
   await addToCart(s, user, plan);
   const placed = await s.request({ method: 'POST', url: `/api/billing/${org.slug}/checkout/`, token: user.token, body: { processor_token: 'tok_visa' } });
   assert.equal(placed.statusCode, 200, placed.body);
+});
+
+test('a version published while a checkout runs: the order waits for it and is refused, never placed under the old version', { skip: !process.env.DATABASE_URL && 'PostgreSQL only (PGlite runs one transaction at a time)' }, async () => {
+  const slug = await newAgreement();
+  const provider = await makeProvider(s);
+  const plan = await makePlan(s, provider, { periodAmount: 900 });
+  const { user, org } = await makeBuyer(s);
+  await addToCart(s, user, plan);
+  try {
+    await setRequired(slug, true);
+    assert.equal((await sign(user, slug)).statusCode, 200);
+    const state = await billingState(s);
+
+    // A publication holds its agreement's row (as publishVersion does) until it is let go.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => { locked = resolve; });
+    const publishing = s.core.transact(async (tx) => {
+      const row = await tx.selectFrom('legal_agreements').select('id').where('slug', '=', slug).forUpdate().executeTakeFirstOrThrow();
+      locked();
+      await released;
+      await tx.insertInto('legal_agreement_versions').values({ agreement_id: row.id, version: 2, text: 'Version two.', published_at: new Date(), published_by: null }).execute();
+    });
+    await isLocked;
+    let answered = false;
+    const ordering = s.request({ method: 'POST', url: `/api/billing/${org.slug}/checkout/`, token: user.token, body: { processor_token: 'tok_visa' } })
+      .finally(() => { answered = true; });
+    // The checkout reaches the terms check and waits on the publication's lock.
+    for (;;) {
+      if (answered) { release(); assert.fail(`the checkout did not wait for the publication: ${(await ordering).body}`); }
+      const waiting = await s.core.db.selectFrom(sql<{ query: string; wait_event_type: string | null }>`pg_stat_activity`.as('a'))
+        .select('query').where('wait_event_type', '=', 'Lock').where('query', 'like', '%legal_agreements%').execute();
+      if (waiting.length) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    release();
+    await publishing;
+    const refused = await ordering;
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal(refused.json().error_code, 'legal.terms_unsigned');
+    assert.deepEqual(await billingState(s), state, 'nothing was booked under the version being replaced');
+  } finally {
+    await setRequired(slug, false);
+  }
 });

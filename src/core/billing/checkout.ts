@@ -320,14 +320,14 @@ export async function placeOrder(core: Core, caller: Caller, organization: Ref, 
   const user = requireUser(caller);
   const payerRef = await findOrganization(core.db, organization);
   await authorizeOrganization(core, caller, 'organization.billing.manage', payerRef);
-  // The broker may require its terms signed (current version) by whoever orders.
-  await assertCheckoutTermsSigned(core, user.userId);
 
   const placed = await core.transact(async () => {
     // Two checkouts of the same cart, or for the same payer, wait for each other here: the
     // second sees the first one's cart recorded and its orders in flight.
     await sql`select id from users where id = ${user.userId} for update`.execute(core.db);
     await sql`select id from organizations where id = ${payerRef.id} for update`.execute(core.db);
+    // The broker may require its terms signed (current version) by whoever orders.
+    await assertCheckoutTermsSigned(core, user.userId);
     const payer = await findOrganization(core.db, { id: payerRef.id });
     const now = core.now();
     const invoicables = await invoicablesOf(core, user, payer);

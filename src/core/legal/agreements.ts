@@ -172,9 +172,13 @@ export async function updateAgreement(
 
 /**
  * Refuses checkout while an agreement the broker requires at checkout is not signed, in its
- * current version, by the user placing the order.
+ * current version, by the user placing the order. Called inside the checkout's unit of work:
+ * the share lock on the required agreements makes a publication or a change of what is
+ * required wait for the order (publishVersion locks the row for update), so no order slips
+ * in under a version its payer never saw.
  */
 export async function assertCheckoutTermsSigned(core: Core, userId: number): Promise<void> {
+  await core.db.selectFrom('legal_agreements').select('id').where('required_at_checkout', '=', true).forShare().execute();
   const unsigned = await selectCurrent(core)
     .where('a.required_at_checkout', '=', true)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('legal_signatures as s').select('s.id')
