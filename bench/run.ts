@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import { getchatFigures } from './getchat-figures.js';
 import { portalFigures } from './portal-figures.js';
 import { ledgerFigures } from './ledger-figures.js';
+import { scaleFigures } from './scale/figures.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -21,6 +22,8 @@ const PROFILE = process.argv.includes('--cpu-prof');
 const PORTAL_ONLY = process.argv.includes('--portal');
 /** `npm run bench -- --ledger`: only the ledger's figures (k), on PostgreSQL. */
 const LEDGER_ONLY = process.argv.includes('--ledger');
+/** `npm run bench -- --scale`: only the figures at a million users (s), on PostgreSQL (bench/scale/). */
+const SCALE_ONLY = process.argv.includes('--scale');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
 /** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
@@ -209,6 +212,7 @@ async function main() {
   // their PostgreSQL server themselves (BENCH_PG_URL, else DATABASE_URL, else the local one).
   const ledger = () => ledgerFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   if (LEDGER_ONLY) return ledger();
+  if (SCALE_ONLY) return scaleFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
 
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
