@@ -29,6 +29,7 @@ import * as m0031 from './migrations/0031_password_history.js';
 import * as m0032 from './migrations/0032_renewals.js';
 import * as m0033 from './migrations/0033_metrics.js';
 import * as m0034 from './migrations/0034_legal.js';
+import * as m0035 from './migrations/0035_scale_indexes.js';
 
 interface Migration {
   name: string;
@@ -64,6 +65,7 @@ export const migrations: Migration[] = [
   { name: '0032_renewals', migrate: m0032.migrate },
   { name: '0033_metrics', migrate: m0033.migrate },
   { name: '0034_legal', migrate: m0034.migrate },
+  { name: '0035_scale_indexes', migrate: m0035.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */
