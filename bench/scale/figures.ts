@@ -4,7 +4,9 @@
 // as a ratio to the plain authenticated read (GET /api/users/{self}/) timed the same way in
 // the same run; throughput figures are autocannon runs, the read's req/s their baseline.
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import type { FigureContext } from '../getchat-figures.js';
@@ -37,7 +39,8 @@ async function tableSizes(url: string): Promise<Record<string, number>> {
 }
 
 function human(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(n % 1e6 ? 1 : 0)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n);
+  // Statistics are estimates: 999,873 users print as 1.0M, not 1000k.
+  return n >= 995_000 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n);
 }
 
 export async function scaleFigures(ctx: FigureContext): Promise<void> {
@@ -107,7 +110,7 @@ export async function scaleFigures(ctx: FigureContext): Promise<void> {
   const users = `${human(sizes.users ?? SPEC.users)} users`;
   const orgs = `${human(sizes.organizations ?? SPEC.organizations)} organizations`;
   // A surname (~1 % of users), a first and last name, a username prefix, an e-mail, nothing.
-  const userTerms = ['Tanaka', 'Hiroshi Tanaka', 'su12345', `${l.userSlug(424242)}@example.com`, 'nobody-matches'];
+  const userTerms = ['Tanaka', 'Hiroshi Tanaka', 'su12345', `${l.userSlug(424240)}@example.com`, 'nobody-matches'];
   line(`s1. user search GET /api/users/?q= (${userTerms.length} terms)`,
     await timeGets(admin, userTerms.map((q) => `/api/users/?q=${encodeURIComponent(q)}`)), users);
   for (const q of userTerms) line(`    q=${q}`, await timeGets(admin, [`/api/users/?q=${encodeURIComponent(q)}`], 10), users);
@@ -156,11 +159,26 @@ export async function scaleFigures(ctx: FigureContext): Promise<void> {
   });
   report(`   s7. logins POST /api/auth/ (argon2id, a different user each, 4 connections): ${fmt(logins.requests.average)} logins/s`
     + ` (p50 ${logins.latency.p50} ms), ${logins.non2xx} non-2xx [${users}, ${human(sizes.sessions ?? 0)} sessions, ${human(sizes.security_events ?? 0)} security events]`);
+  // Each refresh writes its session's row: one token for all 32 connections would time a
+  // queue on one row lock. 32 users, a session each, as 32 clients would be.
+  const refreshTokens = await Promise.all(Array.from({ length: 32 }, (_, i) => login(l.userSlug(500_000 + i))));
+  let turn = 0;
   const refresh = await cannon({
     url: `${origin}/api/auth/tokens/`, duration: DURATION, connections: 32, method: 'POST', headers: json,
-    body: JSON.stringify({ token: plain }),
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ token: refreshTokens[turn++ % refreshTokens.length] }) }) }],
   });
   report(`   s8. token refresh POST /api/auth/tokens/: ${fmt(refresh.requests.average)} req/s = ${fmt(refresh.requests.average / readR.requests.average, 2)} of the read`
     + ` (p50 ${refresh.latency.p50} ms, p99 ${refresh.latency.p99} ms), ${refresh.non2xx} non-2xx [${human(sizes.sessions ?? 0)} sessions]`);
   await ctx.stop(child);
+
+  // The ledger lane's billing tables at matching size, in a database of their own, when its
+  // bench/scale/billing.ts is there (imported by path, so this file compiles without it).
+  const billing = join(ctx.root, 'bench/scale/billing.ts');
+  if (!existsSync(billing)) {
+    report('   billing at scale: bench/scale/billing.ts is not there (run `npm run bench -- --scale-billing` when it is)');
+    return;
+  }
+  const mod = (await import(pathToFileURL(billing).href)) as { billingScale?: (url?: string, log?: (line: string) => void) => Promise<unknown> };
+  if (typeof mod.billingScale !== 'function') report('   billing at scale: bench/scale/billing.ts exports no billingScale');
+  else await mod.billingScale(undefined, (text) => report(`   ${text}`));
 }
