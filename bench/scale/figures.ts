@@ -122,6 +122,9 @@ export async function scaleFigures(ctx: FigureContext): Promise<void> {
     await timeGets(admin, orgTerms.map((q) => `/api/profile/?q=${encodeURIComponent(q)}`)), orgs);
   for (const q of orgTerms) line(`    q=${q}`, await timeGets(admin, [`/api/profile/?q=${encodeURIComponent(q)}`], 10), orgs);
   line('s2. organizations, first page (no search)', await timeGets(admin, ['/api/profile/']), orgs);
+  // Auto-completion searches users and organizations at once (a UNION ALL the search reaches into).
+  line(`s2. auto-completion GET /api/accounts/?q= (${userTerms.length} terms)`,
+    await timeGets(admin, userTerms.map((q) => `/api/accounts/?q=${encodeURIComponent(q)}`)), `${users} + ${orgs}`);
 
   const customers = `/api/profile/${l.orgSlug(l.partner)}/customers/`;
   const lastPage = Math.ceil(SPEC.partnerCustomers / 25);
