@@ -170,7 +170,7 @@ export async function scaleFigures(ctx: FigureContext): Promise<void> {
     + ` (p50 ${logins.latency.p50} ms), ${logins.non2xx} non-2xx [${users}, ${human(sizes.sessions ?? 0)} sessions, ${human(sizes.security_events ?? 0)} security events]`);
   // Each refresh writes its session's row: one token for all 32 connections would time a
   // queue on one row lock. 32 users, a session each, as 32 clients would be.
-  const refreshTokens = await Promise.all(Array.from({ length: 32 }, (_, i) => login(l.userSlug(500_000 + i))));
+  const refreshTokens = await Promise.all(Array.from({ length: 32 }, (_, i) => login(l.userSlug(Math.floor(SPEC.users / 2) + i))));
   let turn = 0;
   const refresh = await cannon({
     url: `${origin}/api/auth/tokens/`, duration: DURATION, connections: 32, method: 'POST', headers: json,
