@@ -88,6 +88,10 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** How long a webhook receiver may take to answer one delivery. */
   webhookTimeoutMs: number;
+  /** Days a finished webhook delivery (delivered or given up) and its tries are kept, for the receiver's history. */
+  webhookRetentionDays: number;
+  /** Days security events are kept; 0 keeps them for ever (an audit trail the operator may have to keep). */
+  securityEventRetentionDays: number;
   /**
    * Accountcentral's message signing without a credential (DKIM_SIGNING_OPEN=on): anyone may
    * have mail signed as any active customer's domains. Off by default: only a trusted network
@@ -283,6 +287,8 @@ export function loadConfig(env: Env = process.env): Config {
     deployTimeoutMs: int(env, 'DEPLOY_TIMEOUT_MS', 120_000, 1000),
     webhookAllowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 500),
+    webhookRetentionDays: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1),
+    securityEventRetentionDays: int(env, 'SECURITY_EVENT_RETENTION_DAYS', 0, 0),
     dkimSigningOpen: onOff(env, 'DKIM_SIGNING_OPEN', false),
     dkimPlatformSigning: platformSigning(env),
     dkimSignMaxBytes: int(env, 'DKIM_SIGN_MAX_BYTES', 10 * 1024 * 1024, 1024),

@@ -14,6 +14,11 @@ import { fanOutNotice } from '../core/notices/notifications.js';
 import { importNewsFeed } from '../core/notices/news.js';
 import { runProvisioningJob } from '../core/organizations/customer-provisioning.js';
 import { runRenewals } from '../core/billing/renewals/index.js';
+import { pruneFinishedDeliveries } from '../core/notify/webhooks.js';
+import { pruneSecurityEvents } from '../core/identity/security-events.js';
+import { pruneExpiredTokens } from '../core/identity/one-time-tokens.js';
+import { pruneIdempotencyKeys } from '../core/billing/idempotency.js';
+import { pruneExpired as pruneExpiredOidcRows } from '../core/oauth2/adapter.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -33,6 +38,16 @@ export function jobHandlers(core: Core): JobHandlers {
     'notice-fanout': (payload) => fanOutNotice(core, payload.noticeId),
     'news-import': async () => { await importNewsFeed(core); },
     'customer-provisioning': (payload) => runProvisioningJob(core, payload.jobId),
+    // Each table on its own: one that fails does not keep the others from being pruned; the
+    // job then fails and its next turn tries again.
+    'prune-records': async () => {
+      const results = await Promise.allSettled([
+        pruneFinishedDeliveries(core), pruneExpiredTokens(core.db, core.now()), pruneExpiredOidcRows(core),
+        pruneIdempotencyKeys(core), pruneSecurityEvents(core),
+      ]);
+      const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+      if (failures.length) throw new AggregateError(failures, `prune-records: ${failures.length} table(s) not pruned`);
+    },
     'renewals': async () => { await runRenewals(core, core.now()); },
   };
 }

@@ -45,6 +45,8 @@ export interface JobPayloads {
   'news-import': Record<string, never>;
   /** Run one Accountcentral provisioning job (prepare or do a customer's deactivation). */
   'customer-provisioning': { jobId: string };
+  /** Delete what has outlived its use or its retention: finished webhook deliveries, expired links and OAuth2 rows, old idempotency keys and security events (scheduled). */
+  'prune-records': Record<string, never>;
   /** The daily renewals for the moment the job runs (scheduled). */
   'renewals': Record<string, never>;
 }
@@ -94,6 +96,8 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'news-import': { ...DEFERRED, policy: 'stately' },
   // The job counts its tries in its row and records FAILED at the last; a run is short (database work only).
   'customer-provisioning': { retryLimit: PROVISIONING_MAX_ATTEMPTS - 1, retryDelay: 10, retryBackoff: true, expireInSeconds: 300 },
+  // Once a day, at a quiet hour; each table is deleted from in slices (src/core/batches.ts).
+  'prune-records': { ...MAINTENANCE, cron: '37 3 * * *', expireInSeconds: 3600 },
   // Once a day; a run is idempotent for its moment, so a retry or a second run changes nothing.
   'renewals': { ...MAINTENANCE, cron: '7 2 * * *', expireInSeconds: 3600 },
 };

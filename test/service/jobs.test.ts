@@ -44,8 +44,10 @@ test('recover does the same work for a known and an unknown address: one durable
       assert.equal(res.statusCode, 200);
       assert.deepEqual(res.json(), { email });
     }
-    // No timer per request: deferred work is a row, not a setTimeout.
-    assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timersBefore);
+    // No timer per request: deferred work is a row, not a setTimeout. (The pool's idle
+    // connections may time out meanwhile, taking their timers: fewer is fine, more is not.)
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    assert.ok(timersAfter <= timersBefore, `${timersAfter} timers after the requests, ${timersBefore} before`);
     const jobs = (await recoveryJobs()).slice(jobsBefore);
     assert.deepEqual(jobs.map((j) => j.email), [known.email, ghost]);
     assert.deepEqual(Object.keys(jobs[0]).sort(), Object.keys(jobs[1]).sort());

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Core } from '../context.js';
 import { Conflict } from '../errors.js';
+import { deleteInBatches } from '../batches.js';
 
 /** A claim left `started` this long belongs to a process that died: another request may take it over. */
 export const IDEMPOTENCY_STALE_SECONDS = 10 * 60;
@@ -105,4 +106,18 @@ export async function recordIdempotentAnswer(core: Core, id: number, answer: Rec
  */
 export async function releaseIdempotencyKey(core: Core, id: number): Promise<void> {
   await core.db.deleteFrom('idempotency_keys').where('id', '=', id).where('state', '=', 'started').execute();
+}
+
+/**
+ * Part of the daily `prune-records` job: deletes keys older than IDEMPOTENCY_RETENTION_SECONDS.
+ * Such a key is already free to reuse (claimIdempotencyKey takes it over); this only keeps
+ * the table from growing with every request that ever sent one.
+ */
+export async function pruneIdempotencyKeys(core: Core): Promise<number> {
+  const before = new Date(core.now().getTime() - IDEMPOTENCY_RETENTION_SECONDS * 1000);
+  return deleteInBatches(async (limit) => {
+    const result = await core.db.deleteFrom('idempotency_keys').where('id', 'in', core.db.selectFrom('idempotency_keys').select('id')
+      .where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -12,6 +12,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { OneTimeTokenPurpose } from '../../db/schema.js';
 import { randomDigits, randomToken, sha256 } from './secrets.js';
+import { deleteInBatches } from '../batches.js';
 
 export interface IssuedToken {
   secret: string;
@@ -144,4 +145,21 @@ export async function consumeOneTimeTokenHolder(
     .executeTakeFirst();
   if (!row || (userId !== undefined && row.user_id !== userId)) return undefined;
   return { userId: row.user_id, target: row.target, id: row.id };
+}
+
+/** An expired link is kept this long after its expiry, so support can still see it was sent. */
+export const EXPIRED_TOKEN_RETENTION_SECONDS = 7 * 86_400;
+
+/**
+ * Part of the daily `prune-records` job: deletes links and codes expired for more than
+ * EXPIRED_TOKEN_RETENTION_SECONDS. They open nothing any more: an expired secret and an
+ * unknown one get the same answer, so deleting one changes no answer.
+ */
+export async function pruneExpiredTokens(db: Db, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - EXPIRED_TOKEN_RETENTION_SECONDS * 1000);
+  return deleteInBatches(async (limit) => {
+    const result = await db.deleteFrom('one_time_tokens').where('id', 'in', db.selectFrom('one_time_tokens').select('id')
+      .where('expires_at', '<', before).orderBy('expires_at').limit(limit)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -2,6 +2,8 @@
 // changes. Recorded in the same transaction as the change when there is one.
 import type { Db } from '../../db/database.js';
 import type { RequestOrigin } from '../context.js';
+import type { Core } from '../context.js';
+import { deleteInBatches } from '../batches.js';
 
 export type SecurityEventType =
   | 'login.succeeded'
@@ -49,4 +51,19 @@ export async function recordSecurityEvent(
     detail: detail ? JSON.stringify(detail) : null,
     created_at: now,
   }).execute();
+}
+
+/**
+ * Part of the daily `prune-records` job: deletes security events older than
+ * SECURITY_EVENT_RETENTION_DAYS; with 0 (the default) they are kept for ever.
+ */
+export async function pruneSecurityEvents(core: Core): Promise<number> {
+  const days = core.config.securityEventRetentionDays;
+  if (days === 0) return 0;
+  const before = new Date(core.now().getTime() - days * 86_400_000);
+  return deleteInBatches(async (limit) => {
+    const result = await core.db.deleteFrom('security_events').where('id', 'in', core.db.selectFrom('security_events').select('id')
+      .where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

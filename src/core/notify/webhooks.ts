@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Core } from '../context.js';
+import { deleteInBatches } from '../batches.js';
 import { Invalid } from '../errors.js';
 import { resolvePublicUrl } from './outbound.js';
 import { signWebhook, webhookSecretOf } from './webhook-secrets.js';
@@ -134,4 +135,18 @@ export async function deliverWebhook(core: Core, deliveryId: number): Promise<vo
   if (state === 'pending') {
     throw new Error(`Webhook delivery ${delivery.id} not taken (${outcome.status ?? 'no answer'}); it will be tried again.`);
   }
+}
+
+/**
+ * Part of the daily `prune-records` job: deletes deliveries finished (delivered, or given
+ * up after the last try) more than WEBHOOK_RETENTION_DAYS ago, with their tries. A
+ * delivery still pending is kept whatever its age: its job may yet send it.
+ */
+export async function pruneFinishedDeliveries(core: Core): Promise<number> {
+  const before = new Date(core.now().getTime() - core.config.webhookRetentionDays * 86_400_000);
+  return deleteInBatches(async (limit) => {
+    const result = await core.db.deleteFrom('webhook_deliveries').where('id', 'in', core.db.selectFrom('webhook_deliveries').select('id')
+      .where('state', '<>', 'pending').where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  });
 }

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Core } from '../context.js';
+import { deleteInBatches } from '../batches.js';
 import type { Db } from '../../db/database.js';
 import { recordApplicationAccess } from '../identity/application-accesses.js';
 
@@ -97,8 +98,17 @@ export function storageAdapter(core: Core) {
   };
 }
 
-/** Removes what has expired (the maintenance sweep may call it; rows also stop counting at expiry). */
+/**
+ * Part of the daily `prune-records` job: removes what has expired (codes, sessions, grants,
+ * interactions). Rows already stop counting at expiry; this only keeps the table small. The
+ * store's key is (kind, id): each slice is picked by the row's physical address (ctid), which
+ * PostgreSQL and PGlite both have.
+ */
 export async function pruneExpired(core: Core): Promise<number> {
-  const result = await core.db.deleteFrom('oidc_store').where('expires_at', '<', core.now()).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const now = core.now();
+  return deleteInBatches(async (limit) => {
+    const result = await sql`delete from oidc_store where ctid in (
+      select ctid from oidc_store where expires_at < ${now} limit ${limit})`.execute(core.db);
+    return Number(result.numAffectedRows ?? 0);
+  });
 }
