@@ -88,3 +88,62 @@ test('the legal pages: the list, an agreement a visitor reads but must log in to
   expectRefused(person, 404, 1);
   person.done();
 });
+
+test('the broker\'s manager creates an agreement, requires it at checkout and publishes a new version from the pages; others see no such forms', async () => {
+  const s = portal.service;
+  const slug = unique('policy').toLowerCase();
+  const manager = await portal.person();
+  const { page } = manager;
+  await manager.login(s.admin.username, s.admin.password);
+  await manager.open('/');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Legal' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Legal agreements' }).waitFor();
+
+  // A bad slug is told next to its field.
+  const form = page.getByRole('region', { name: 'New agreement' });
+  await form.getByLabel('Slug').fill('Not A Slug!');
+  await form.getByLabel('Title').fill('Privacy policy');
+  await form.getByLabel('Text').fill('# Privacy\n\nWe keep what you give us.');
+  await form.getByRole('button', { name: 'Create the agreement' }).click();
+  await form.getByText(/slug/i).nth(1).waitFor();
+  expectRefused(manager, 400, 1);
+
+  await form.getByLabel('Slug').fill(slug);
+  await form.getByRole('button', { name: 'Create the agreement' }).click();
+  await page.waitForURL(`**/legal/${slug}`);
+  await page.getByRole('heading', { level: 1, name: 'Privacy policy' }).waitFor();
+  await page.getByText('Version 1,').waitFor();
+
+  const settings = page.getByRole('region', { name: 'Settings' });
+  await settings.getByLabel('Title').fill('Privacy Policy');
+  await settings.getByRole('switch', { name: 'Required at checkout' }).check({ force: true });
+  await settings.getByRole('button', { name: 'Save the settings' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Privacy Policy' }).waitFor();
+
+  const version = page.getByRole('region', { name: 'New version' });
+  assert.equal(await version.getByRole('button', { name: 'Publish version 2' }).isDisabled(), true, 'the same text is no new version');
+  await version.getByLabel('Text of the new version').fill('# Privacy\n\nWe keep what you give us, and delete it when you ask.');
+  await version.getByRole('button', { name: 'Publish version 2' }).click();
+  await page.getByText('Version 2,').waitFor();
+  await page.getByRole('article', { name: 'Privacy Policy' }).getByText('delete it when you ask').waitFor();
+  await manager.shot('legal-publish');
+
+  const stored = await s.request({ method: 'GET', url: `/api/legal/${slug}/` });
+  assert.deepEqual([stored.json().title, stored.json().version, stored.json().required_at_checkout], ['Privacy Policy', 2, true]);
+  manager.done();
+
+  const user = await s.user();
+  const other = await portal.person();
+  await other.login(user.username, user.password);
+  await other.open(`/legal/${slug}`);
+  await other.page.getByRole('button', { name: 'Sign Privacy Policy' }).waitFor();
+  assert.equal(await other.page.getByRole('region', { name: 'Settings' }).count(), 0);
+  assert.equal(await other.page.getByRole('region', { name: 'New version' }).count(), 0);
+  await other.open('/legal');
+  await other.settled();
+  assert.equal(await other.page.getByRole('region', { name: 'New agreement' }).count(), 0);
+  other.done();
+
+  const off = await s.request({ method: 'PUT', url: `/api/legal/${slug}/`, token: s.admin.token, body: { title: 'Privacy Policy', required_at_checkout: false } });
+  assert.equal(off.statusCode, 200, off.body);
+});

@@ -9,12 +9,13 @@ import { useSession } from '../lib/session';
 interface NavItem { to: string; label: string; }
 
 function navItems(isBrokerManager: boolean, loggedIn: boolean): NavItem[] {
-  if (!loggedIn) return [{ to: '/pricing', label: 'Pricing' }, { to: '/cart', label: 'Cart' }, { to: '/login', label: 'Log in' }, { to: '/register', label: 'Sign up' }];
+  if (!loggedIn) return [{ to: '/pricing', label: 'Pricing' }, { to: '/cart', label: 'Cart' }, { to: '/legal', label: 'Legal' }, { to: '/login', label: 'Log in' }, { to: '/register', label: 'Sign up' }];
   return [
     { to: '/me', label: 'My account' },
     { to: '/orgs', label: 'Organizations' },
     { to: '/pricing', label: 'Pricing' },
     { to: '/cart', label: 'Cart' },
+    { to: '/legal', label: 'Legal' },
     ...(isBrokerManager ? [{ to: '/console', label: 'Console' }] : []),
   ];
 }

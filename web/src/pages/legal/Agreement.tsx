@@ -11,11 +11,13 @@ import { PageTitle } from '../../components/PageTitle';
 import { agreementPath } from './paths';
 import { Loading, PagedList, useLoad } from '../billing/load';
 import { day, moment } from '../billing/format';
+import { AgreementSettings, NewAgreementForm } from './Publish';
 
 interface AgreementBrief { slug: string; title: string; updated_at: string; }
 interface AgreementText extends AgreementBrief {
   text: string;
   version?: number;
+  required_at_checkout?: boolean;
   /** When the caller signed the current version (null: not signed, or not logged in). */
   last_signed?: string | null;
 }
@@ -84,6 +86,7 @@ function SignForm({ agreement, next }: { agreement: AgreementText; next: string 
 
 export function Agreement() {
   const { agreement = '' } = useParams();
+  const { session } = useSession();
   const [params] = useSearchParams();
   const next = params.get('next') ? safeNext(params.get('next')) : null;
   const loaded = useLoad<AgreementText>(`/legal/${encodeURIComponent(agreement)}/`);
@@ -109,6 +112,10 @@ export function Agreement() {
               <Title order={2} size="h4" id="sign-heading" mb="sm">Sign</Title>
               <SignForm agreement={doc} next={next} />
             </section>
+            {session.user?.is_broker_manager && (
+              // Keyed by version: a new version starts its forms from what was just published.
+              <AgreementSettings key={`${doc.slug}-${doc.version ?? 0}-${doc.title}-${String(doc.required_at_checkout)}`} agreement={doc} onChanged={loaded.reload} />
+            )}
           </Stack>
         )}
       </Loading>
@@ -117,6 +124,7 @@ export function Agreement() {
 }
 
 export function Agreements() {
+  const { session } = useSession();
   return (
     <Container size="md" px={0}>
       <PageTitle>Legal agreements</PageTitle>
@@ -135,6 +143,7 @@ export function Agreements() {
           </Table>
         )}
       </PagedList>
+      {session.user?.is_broker_manager && <Stack mt="lg"><NewAgreementForm /></Stack>}
     </Container>
   );
 }
