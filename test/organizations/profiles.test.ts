@@ -94,6 +94,21 @@ describe('POST /api/profile/', () => {
     assert.match(res.json().slug[0], /already exists/);
   });
 
+  test('a slug that names a page of the API (charges, balances) or a closed organization is refused; a name that slugifies to one gets a suffix', async () => {
+    const founder = await s.user();
+    for (const slug of ['charges', 'Balances', 'closed-42']) {
+      const res = await s.request({ method: 'POST', url: '/api/profile/', token: founder.token, body: { slug, full_name: 'Shadowed' } });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error_code, 'slug.reserved');
+      assert.ok(res.json().slug[0], res.body);
+    }
+    const named = await s.request({ method: 'POST', url: '/api/profile/', token: founder.token, body: { full_name: 'Balances' } });
+    assert.equal(named.statusCode, 201, named.body);
+    assert.match(named.json().slug, /^balances-\d+$/);
+    const metrics = await s.request({ method: 'GET', url: `/api/metrics/${named.json().slug}/balances/`, token: founder.token });
+    assert.notEqual(metrics.statusCode, 404, metrics.body);
+  });
+
   test('bad input and anonymous callers are refused', async () => {
     const malformed = await s.request({ method: 'POST', url: '/api/profile/', token: owner.token, body: '{"full_name": ', headers: { 'content-type': 'application/json' } });
     assert.equal(malformed.statusCode, 400);

@@ -22,9 +22,24 @@ async function slugTaken(db: Db, slug: string): Promise<boolean> {
   return !!row;
 }
 
-/** Closing an organization renames it `closed-<id>`: nobody else may take such a slug. */
+/**
+ * Words that are a route where an organization's slug goes too (/api/billing/charges/...,
+ * /api/metrics/balances/...): an organization so named could never reach its own pages there.
+ */
+const ROUTE_WORDS = new Set(['charges', 'balances']);
+
+/**
+ * Closing an organization renames it `closed-<id>`: nobody else may take such a slug; nor
+ * one of the route words.
+ */
 export function isReservedSlug(slug: string): boolean {
-  return /^closed-\d+$/i.test(slug);
+  return /^closed-\d+$/i.test(slug) || ROUTE_WORDS.has(slug.toLowerCase());
+}
+
+function reservedMessage(slug: string): string {
+  return ROUTE_WORDS.has(slug.toLowerCase())
+    ? `"${slug}" names a page of the API; choose another slug.`
+    : '"closed-" followed by a number is reserved for closed organizations.';
 }
 
 /** `base`, or `base-2`, `base-3`... whichever is free first. */
@@ -43,7 +58,7 @@ export async function uniqueSlug(db: Db, base: string): Promise<string> {
 /** A slug the caller chose must be free: a clash is a field error, as DjaoApp answers. */
 export async function assertSlugFree(db: Db, slug: string, exceptId?: number): Promise<void> {
   if (!SLUG_PATTERN.test(slug)) throw new Invalid('slug', 'Enter a valid slug: letters, digits and . @ + - _ only.');
-  if (isReservedSlug(slug)) throw new Invalid('slug', '"closed-" followed by a number is reserved for closed organizations.', 'slug.reserved');
+  if (isReservedSlug(slug)) throw new Invalid('slug', reservedMessage(slug), 'slug.reserved');
   const row = await db.selectFrom('organizations').select('id')
     .where((eb) => eb(eb.fn('lower', ['slug']), '=', slug.toLowerCase())).executeTakeFirst();
   if (row && row.id !== exceptId) throw slugClash(slug);
