@@ -16,6 +16,7 @@ import { anonymous, authenticateApiKey, authenticateToken } from '../core/identi
 import { databaseReachable } from '../core/health.js';
 import { ACCOUNTCENTRAL_SCOPE, authenticateAccessToken } from '../core/oauth2/access-tokens.js';
 import { validatorCompiler } from './validation.js';
+import { lazySerializers } from './lazy-serializers.js';
 import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics, metricsAuthorized } from './metrics.js';
 import { proxyTrust, requestIdGenerator } from './proxies.js';
@@ -99,6 +100,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       reply.code(problem.status).send(errorBodyFor(request, problem.status, problem.code, problem.detail));
     },
     ajv: { customOptions: { coerceTypes: false } },
+    // Response serializers are compiled on first use: compiling them all was most of the start.
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   } as Parameters<typeof Fastify>[0]).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorate('core', core);

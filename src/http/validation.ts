@@ -52,21 +52,29 @@ export function findNul(value: unknown, path = ''): string | null {
 
 type Validate = ((data: unknown, context?: unknown) => boolean) & { errors?: ErrorObject[] | null; schemaEnv?: unknown };
 
+/**
+ * Each schema is compiled on its route's first request rather than at start: compiling the
+ * few hundred routes' schemas up front was a large part of the time to ready, and a node
+ * answers most routes rarely. A broken schema then fails its route's first request (a 500):
+ * test/service/fuzz.test.ts calls every operation, so it shows there.
+ */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strict : coercing;
-  const validate = ajv.compile(schema as object) as unknown as Validate;
+  let validate: Validate | null = null;
   const checked: Validate = (data, context) => {
     const nul = findNul(data);
     if (nul !== null) {
       checked.errors = [{ keyword: 'nul', instancePath: nul, schemaPath: '#', params: {} }];
       return false;
     }
+    validate ??= ajv.compile(schema as object) as unknown as Validate;
     const ok = validate(data, context);
     checked.errors = validate.errors;
     return ok;
   };
-  // Fastify passes the parent object to Ajv validators (so defaults can apply to the root).
-  checked.schemaEnv = validate.schemaEnv;
+  // Fastify passes the parent object to a validator that has a schemaEnv (every Ajv one
+  // does), so defaults can apply to the root; this one is Ajv's, compiled later.
+  checked.schemaEnv = true;
   return checked as unknown as ReturnType<FastifySchemaCompiler<unknown>>;
 };
 
