@@ -1,11 +1,12 @@
 // Opens the database: PostgreSQL through `pg` when DATABASE_URL is set, otherwise the
 // embedded PGlite on disk. Both speak the same SQL, so one set of migrations serves both.
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { readTemplate } from './pglite-template.js';
 import { CHANGE_CHANNEL, ChangeFeed, WriteFencePlugin } from './change-feed.js';
 import type { Database } from './schema.js';
 import { UnitOfWorkDialect, type UnitOfWork } from './unit-of-work.js';
@@ -209,6 +210,8 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     unlock = lockDataDir(dataDir);
     path = join(dataDir, 'db');
     mkdirSync(path, { recursive: true });
+    // A new folder starts from this build's migrated template when it has one (pglite-template.ts).
+    if (!loadDataDir && !existsSync(join(path, 'PG_VERSION'))) loadDataDir = readTemplate();
   }
   let client: import('@electric-sql/pglite').PGlite;
   try {
