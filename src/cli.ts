@@ -129,13 +129,23 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
-  const started = performance.now();
+  // Milliseconds since the process began, per step: the first is loading the code itself.
+  const phases: Record<string, number> = { modules: Math.round(performance.now()) };
+  let last = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - last);
+    last = now;
+  };
   const log = makeLogger(config);
-  const service = await createService(config, { log, schedule: config.jobWorkers });
+  const service = await createService(config, { log, schedule: config.jobWorkers, phase });
   if (config.jobWorkers) await service.core.jobs.work(jobHandlers(service.core));
+  phase('workers');
   const listening = await service.listen();
+  phase('listen');
   const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;
-  log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now() - started) }, 'ready');
+  // `ms` counts from the process's start, so it includes loading the code.
+  log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now()), phases }, 'ready');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -46,6 +46,9 @@ export function makeLogger(config: Pick<Config, 'logLevel'>, destination?: pino.
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** The steps of a start, in order (`serve` adds the listening and the job workers). */
+export type StartPhase = 'database' | 'migrations' | 'jobQueue' | 'bootstrap' | 'app';
+
 export interface Service {
   app: App;
   core: Core;
@@ -121,14 +124,20 @@ export async function createService(
     schedule?: boolean;
     /** Where mails point (default: the native API's routes). */
     links?: Links;
+    /** Called as each step of the start ends, with its name: `serve` logs how long each took. */
+    phase?: (name: StartPhase) => void;
   } = {},
 ): Promise<Service> {
+  const phase = options.phase ?? (() => {});
   const log = options.log === undefined ? makeLogger(config) : options.log;
   const database = options.database ?? (await openDatabase(config));
+  phase('database');
   const quiet = pino({ level: 'silent' });
   if (options.migrate !== false) await migrateToLatest(database.db);
+  phase('migrations');
   const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
   await core.jobs.open();
+  phase('jobQueue');
   await ensureBroker(core);
   await ensureProcessorOrganization(core);
   // The data folder's packages file (or the built-in Inbox and HubSpot): a broken file stops the start.
@@ -147,8 +156,10 @@ export async function createService(
     const { created } = await ensureAdmin(core, config.admin);
     if (created && log) log.info({ username: config.admin.username }, 'created the administrator');
   }
+  phase('bootstrap');
   const metrics = new Metrics();
   const app = await buildApp({ core, logger: log, metrics });
+  phase('app');
   let metricsListener: MetricsListener | null = null;
   let closing: Promise<void> | null = null;
   return {
