@@ -1,9 +1,8 @@
 // `npm run bench`: load figures for the service, each as a ratio to a baseline measured
 // in the same run on the same machine. Every server runs in its own child process, so
 // the load generator (autocannon, here in the parent) never shares its event loop.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,9 @@ import { getchatFigures } from './getchat-figures.js';
 import { portalFigures } from './portal-figures.js';
 import { ledgerFigures } from './ledger-figures.js';
 import { scaleFigures } from './scale/figures.js';
+import { startupFigures } from './startup.js';
+import { loginFigures } from './logins.js';
+import { nodeFigures } from './nodes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -24,6 +26,12 @@ const PORTAL_ONLY = process.argv.includes('--portal');
 const LEDGER_ONLY = process.argv.includes('--ledger');
 /** `npm run bench -- --scale`: only the figures at a million users (s), on PostgreSQL (bench/scale/). */
 const SCALE_ONLY = process.argv.includes('--scale');
+/** `npm run bench -- --startup`: only start to ready (e), step by step. */
+const STARTUP_ONLY = process.argv.includes('--startup');
+/** `npm run bench -- --logins`: only logins per core and the read beside them (l). */
+const LOGINS_ONLY = process.argv.includes('--logins');
+/** `npm run bench -- --nodes`: only two service processes on one PostgreSQL against one (n). */
+const NODES_ONLY = process.argv.includes('--nodes');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
 /** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
@@ -117,40 +125,8 @@ async function routeMissing(url: string, init: RequestInit): Promise<boolean> {
   return /^Not found: /.test(body.detail ?? '');
 }
 
-function newestMtime(dir: string): number {
-  return Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => {
-    const p = join(dir, e.name);
-    return e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs;
-  }));
-}
 
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
-/** Spawns a server and times spawn → the first 200 from `path`. */
-async function timeToReady(args: string[], env: NodeJS.ProcessEnv, path: string): Promise<number> {
-  const port = await freePort();
-  const began = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.add(child);
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);
-      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status === 200, () => false);
-      if (ok) return performance.now() - began;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  } finally {
-    await stop(child);
-    children.delete(child);
-  }
-}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const lines: string[] = [];
@@ -213,6 +189,12 @@ async function main() {
   const ledger = () => ledgerFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   if (LEDGER_ONLY) return ledger();
   if (SCALE_ONLY) return scaleFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
+  const startup = () => startupFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
+  if (STARTUP_ONLY) return startup();
+  const logins = () => loginFigures({ root, env: { ...serviceEnv(tempDir(), 'warn'), BENCH_CHECKOUT_ORDERS: '' }, report, fmt, children, stop, admin: ADMIN });
+  if (LOGINS_ONLY) return logins();
+  const nodes = () => nodeFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop, userPassword: USER_PASSWORD });
+  if (NODES_ONLY) return nodes();
 
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
@@ -302,25 +284,10 @@ async function main() {
     report(`b'. same as b with LOG_LEVEL=info (logs to /dev/null): ${fmt(r.rps)} req/s = ${ratio(r.rps)}`);
   }
 
-  // (e) start-up to ready with the built service.
-  const distCli = join(root, 'dist/cli.js');
-  if (!existsSync(distCli) || statSync(distCli).mtimeMs < newestMtime(join(root, 'src'))) {
-    console.log('   building dist/ (older than src/)...');
-    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-    if (build.status !== 0) console.warn('   warning: the build reported errors (others\' work in progress?); timing the emitted dist/');
-  }
-  const helloMs = [];
-  for (let i = 0; i < 3; i++) helloMs.push(await timeToReady([join(root, 'bench/hello.mjs')], process.env, '/'));
-  const bareMs = Math.min(...helloMs);
-  const dir = tempDir();
-  const env = serviceEnv(dir, 'warn');
-  const firstMs = await timeToReady([distCli, 'serve'], env, '/ready');
-  const restarts = [];
-  for (let i = 0; i < 3; i++) restarts.push(await timeToReady([distCli, 'serve'], env, '/ready'));
-  const restartMs = Math.min(...restarts);
-  report(`e. bare node:http spawn → first 200: ${fmt(bareMs)} ms = 1.00 (best of 3)`);
-  report(`e. node dist/cli.js serve, fresh DATA_DIR (create + migrate + admin) → /ready 200: ${fmt(firstMs)} ms = ${fmt(firstMs / bareMs, 1)}×`);
-  report(`e. node dist/cli.js serve, restart on the same DATA_DIR → /ready 200: ${fmt(restartMs)} ms = ${fmt(restartMs / bareMs, 1)}× (best of 3)`);
+  await logins();
+  await nodes();
+  // (e) start-up to ready with the built service (bench/startup.ts).
+  await startup();
 }
 
 try {
