@@ -4,7 +4,7 @@
 // two processes as a ratio to one, in the same run. Nothing is pinned here: the point is
 // whether a second process uses the second core, with PostgreSQL and the load generator
 // sharing the machine in both cases alike. The database is created for the run and dropped.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -16,8 +16,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 interface Ready { port: number; token: string }
 
+/** The bench pins itself to core 0, and children inherit that: give a process every core back. */
+function unpin(pid: number): void {
+  spawnSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(pid)], { stdio: 'ignore' });
+}
+
 function startNode(ctx: FigureContext, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; origin: string }> {
   const child = fork(join(ctx.root, 'bench/service.ts'), [], { cwd: ctx.root, env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  if (child.pid) unpin(child.pid);
   ctx.children.add(child);
   child.once('exit', () => ctx.children.delete(child));
   return new Promise((done, failed) => {
@@ -51,6 +57,7 @@ export async function nodeFigures(ctx: FigureContext & { userPassword: string })
     return;
   }
   await admin.query(`create database ${name}`);
+  unpin(process.pid);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const env = { ...ctx.env, DATABASE_URL: url.toString(), BENCH_CHECKOUT_ORDERS: '' };
@@ -72,11 +79,17 @@ export async function nodeFigures(ctx: FigureContext & { userPassword: string })
     await read([a.origin, b.origin], token, 1);
     const one = await read([a.origin], token);
     ctx.report(`n. GET /api/users/{user}/ with a JWT, one process: ${ctx.fmt(one.rps)} req/s (p50 ${one.p50} ms, p99 ${one.p99} ms) = 1.00`);
+    // The connections the nodes hold while loaded, sampled half-way through.
+    let held = 0;
+    const sample = setTimeout(() => {
+      void admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name])
+        .then((r) => { held = r.rows[0]!.n; }, () => {});
+    }, (DURATION * 1000) / 2);
     const two = await read([a.origin, b.origin], token);
+    clearTimeout(sample);
     ctx.report(`n. the same, two processes on the same database, half the connections each: ${ctx.fmt(two.rps)} req/s (worst p50 ${two.p50} ms, worst p99 ${two.p99} ms) = ${ctx.fmt(two.rps / one.rps, 2)}; load average ${load()}`);
     if (one.bad || two.bad) ctx.report(`   warning: ${one.bad + two.bad} non-2xx answers or errors`);
-    const connections = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-    ctx.report(`   PostgreSQL connections held by the two processes: ${connections.rows[0]!.n} (a pool of up to 10 each, plus one LISTEN connection each)`);
+    ctx.report(`   PostgreSQL connections the two processes held under that load: ${held} (each: a pool of up to 10, plus one LISTEN connection)`);
   } finally {
     await Promise.all(nodes.map((child) => ctx.stop(child)));
     await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});

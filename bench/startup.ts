@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FigureContext } from './getchat-figures.js';
 
@@ -50,6 +50,8 @@ async function timeToReady(ctx: FigureContext, args: string[], env: NodeJS.Proce
   const port = await freePort();
   const began = performance.now();
   const child = spawn(process.execPath, args, { cwd: ctx.root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The bench pins itself to core 0 and children inherit it: a start may use every core.
+  if (child.pid) spawnSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(child.pid)], { stdio: 'ignore' });
   ctx.children.add(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => { if (output.length < 1_000_000) output += chunk.toString(); });
