@@ -104,6 +104,15 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
 
 const KINDS = Object.keys(QUEUES) as JobKind[];
 
+/** Whether pg-boss's queue row already holds every setting of `policy` (what updateQueue would write). */
+function samePolicy(stored: PgBoss.QueueResult, policy: Omit<QueuePolicy, 'cron'>): boolean {
+  return stored.policy === (policy.policy ?? 'standard')
+    && stored.retryLimit === policy.retryLimit
+    && stored.retryDelay === policy.retryDelay
+    && stored.retryBackoff === policy.retryBackoff
+    && stored.expireInSeconds === policy.expireInSeconds;
+}
+
 /**
  * pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection).
  * Each statement under way is kept in `pending`: pg-boss marks a job done without awaiting
@@ -179,13 +188,15 @@ export class JobQueue {
   open(): Promise<void> {
     this.#opened ??= (async () => {
       await this.#boss.start();
-      const existing = new Set((await this.#boss.getQueues()).map((q) => q.name));
+      const existing = new Map((await this.#boss.getQueues()).map((q) => [q.name, q]));
       for (const kind of KINDS) {
         const { cron, ...policy } = QUEUES[kind];
+        const stored = existing.get(kind);
         // The policy is kept in pg-boss's queue row: updated, so a change here reaches
-        // existing databases (the policy kind itself is fixed at creation).
-        if (!existing.has(kind)) await this.#boss.createQueue(kind, { name: kind, ...policy });
-        else await this.#boss.updateQueue(kind, { name: kind, ...policy });
+        // existing databases (the policy kind itself is fixed at creation). A row that
+        // already says the same is left alone: a restart then writes nothing here.
+        if (!stored) await this.#boss.createQueue(kind, { name: kind, ...policy });
+        else if (!samePolicy(stored, policy)) await this.#boss.updateQueue(kind, { name: kind, ...policy });
         if (this.#schedule && cron) await this.#boss.schedule(kind, cron, {}, { tz: 'UTC' });
       }
     })();
