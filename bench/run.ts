@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { getchatFigures } from './getchat-figures.js';
 import { portalFigures } from './portal-figures.js';
 import { ledgerFigures } from './ledger-figures.js';
@@ -14,6 +15,7 @@ import { scaleFigures } from './scale/figures.js';
 import { startupFigures } from './startup.js';
 import { loginFigures } from './logins.js';
 import { nodeFigures } from './nodes.js';
+import type { Allocated } from './allocations.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -32,6 +34,8 @@ const STARTUP_ONLY = process.argv.includes('--startup');
 const LOGINS_ONLY = process.argv.includes('--logins');
 /** `npm run bench -- --nodes`: only two service processes on one PostgreSQL against one (n). */
 const NODES_ONLY = process.argv.includes('--nodes');
+/** `npm run bench -- --hotpath`: only the per-request figures (a–c, /health, allocations). */
+const HOTPATH_ONLY = process.argv.includes('--hotpath');
 const ADMIN = { username: 'benchadmin', email: 'bench@example.com', password: 'Bench-Pa55word-correct-horse' };
 const USER_PASSWORD = 'Bench-User-Pa55word-long';
 /** Checkouts timed for the orders-per-second figure, and the size of the cart priced. */
@@ -59,7 +63,7 @@ function serviceEnv(dataDir: string, logLevel: string): NodeJS.ProcessEnv {
     AUTH_RATE_LIMIT: '1000000',
     NODE_ENV: 'production',
     BENCH_USER_PASSWORD: USER_PASSWORD,
-    BENCH_CHECKOUT_ORDERS: String(CHECKOUT_ORDERS),
+    ...(HOTPATH_ONLY ? {} : { BENCH_CHECKOUT_ORDERS: String(CHECKOUT_ORDERS) }),
     BENCH_CART_SIZE: String(CART_SIZE),
   };
   delete env.DATABASE_URL;
@@ -100,7 +104,20 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; duration?: number; expect404?: boolean } = {}) {
+/** Sends a message to a server child and waits for its answer (the first message carrying `alloc: answer`). */
+function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
+  return new Promise((done) => {
+    const listen = (m: { alloc?: string }) => {
+      if (m?.alloc !== answer) return;
+      child.off('message', listen);
+      done(m as T);
+    };
+    child.on('message', listen);
+    child.send(message);
+  });
+}
+
+async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; duration?: number; expect404?: boolean; server?: ChildProcess } = {}) {
   const run = (duration: number) => autocannon({
     url, duration,
     connections: options.connections ?? CONNECTIONS,
@@ -109,12 +126,19 @@ async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: R
     body: options.body,
   });
   await run(WARMUP);
+  // The server's heap allocations over the measured run only (bench/allocations.ts).
+  if (options.server) await ask(options.server, { alloc: 'start' }, 'started');
   const result = await run(options.duration ?? DURATION);
+  const allocated = options.server ? await ask<Allocated>(options.server, { alloc: 'stop' }, 'stopped') : undefined;
   const total = result.requests.total || 1;
   if ((result.non2xx && !options.expect404) || result.errors) {
     console.warn(`  warning: ${url}: ${result.non2xx} non-2xx and ${result.errors} errors out of ${total}`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+  return {
+    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx,
+    bytesPerRequest: allocated ? allocated.bytes / total : undefined,
+    gcs: allocated?.gcs, scavengeMaxUs: allocated?.scavengeMaxUs,
+  };
 }
 
 /** A route that is not registered yet answers the app's own 404 "Not found: ..." body. */
@@ -127,6 +151,12 @@ async function routeMissing(url: string, init: RequestInit): Promise<boolean> {
 
 
 
+
+/** The allocation budget and the tail, for a line: bytes allocated per request, p99/p50. */
+function budget(r: { p50: number; p99: number; bytesPerRequest?: number; gcs?: number; scavengeMaxUs?: number }): string {
+  const alloc = r.bytesPerRequest === undefined ? '' : `; ${fmt(r.bytesPerRequest / 1024, 1)} KiB allocated per request (${r.gcs} GCs, longest scavenge ${fmt((r.scavengeMaxUs ?? 0) / 1000, 2)} ms)`;
+  return `p99/p50 ${r.p50 > 0 ? fmt(r.p99 / r.p50, 1) : '∞'}×${alloc}`;
+}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const lines: string[] = [];
@@ -174,6 +204,41 @@ async function checkoutFigures(origin: string, seed: Started['checkout'], figure
   }
   times.sort((a, b) => a - b);
   report(`g. GET .../checkout/ pricing a cart of ${CART_SIZE} plans (3 options each): median ${fmt(times[10]!, 1)} ms, worst ${fmt(times[times.length - 1]!, 1)} ms (of 20)`);
+}
+
+/**
+ * b on PostgreSQL: the same service and read with DATABASE_URL, in a database of its own made
+ * for this run on BENCH_PG_URL's server (else DATABASE_URL's, else the local one) and dropped after.
+ */
+async function postgresRead(baseRps: number): Promise<void> {
+  const serverUrl = process.env.BENCH_PG_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `ap_bench_hotpath_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    report(`b-pg. skipped: no PostgreSQL at ${serverUrl.replace(/\/\/[^@]*@/, '//')} (${(error as Error).message})`);
+    return;
+  }
+  try {
+    await admin.query(`create database ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const svc = await start(join(root, 'bench/service.ts'), { ...serviceEnv(tempDir(), 'warn'), DATABASE_URL: url.toString() }, ['--import', 'tsx'], true);
+    try {
+      const origin = `http://127.0.0.1:${svc.port}`;
+      const login = await fetch(`${origin}/api/auth/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'benchuser', password: USER_PASSWORD }) });
+      const token = login.ok ? ((await login.json()) as { token: string }).token : svc.userToken!;
+      const r = await load(`${origin}/api/users/benchuser/`, { headers: { authorization: `Bearer ${token}` }, server: svc.child });
+      report(`b-pg. b on PostgreSQL (DATABASE_URL): ${fmt(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms) = ${fmt(r.rps / baseRps, 2)} (target ≥ 0.45)`);
+      report(`   b-pg budget: ${budget(r)}`);
+    } finally {
+      await stop(svc.child);
+    }
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+    await admin.end();
+  }
 }
 
 async function main() {
@@ -234,9 +299,10 @@ async function main() {
   if (await routeMissing(userUrl, { headers: userAuth })) {
     report('b. GET /api/users/{user}/ with a JWT: route missing');
   } else {
-    const r = await load(userUrl, { headers: userAuth });
+    const r = await load(userUrl, { headers: userAuth, server: svc.child });
     figures.b = r.rps;
     report(`b. GET /api/users/{user}/ with a JWT (a plain user, own profile): ${fmt(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms) = ${ratio(r.rps)} (target ≥ 0.5)`);
+    report(`   b budget: ${budget(r)} (targets: p99 ≤ 3× p50)`);
     const a = await load(`${origin}/api/users/${ADMIN.username}/`, { headers: bearer });
     report(`   (the same read by the broker's manager, whose answer adds the activities: ${fmt(a.rps)} req/s = ${ratio(a.rps)})`);
   }
@@ -245,16 +311,22 @@ async function main() {
   if (await routeMissing(verifyUrl, { method: 'POST', headers: json, body: verifyBody })) {
     report('c. POST /api/auth/tokens/verify/: route missing');
   } else {
-    const r = await load(verifyUrl, { method: 'POST', headers: json, body: verifyBody });
+    const r = await load(verifyUrl, { method: 'POST', headers: json, body: verifyBody, server: svc.child });
     figures.c = r.rps;
     report(`c. POST /api/auth/tokens/verify/: ${fmt(r.rps)} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms) = ${ratio(r.rps)} (target ≥ 0.7)`);
+    report(`   c budget: ${budget(r)}`);
   }
   // The authenticated request path without a route's own work: the auth hook on a 404.
   {
     const r = await load(`${origin}/api/bench-no-such-route/`, { headers: bearer, expect404: true });
     report(`   (auth hook alone: GET of an unknown route with a JWT: ${fmt(r.rps)} req/s = ${ratio(r.rps)}; /health without one follows)`);
-    const h = await load(`${origin}/health`);
-    report(`   (GET /health, no auth: ${fmt(h.rps)} req/s = ${ratio(h.rps)})`);
+    const h = await load(`${origin}/health`, { server: svc.child });
+    report(`h0. GET /health, no credentials: ${fmt(h.rps)} req/s (p50 ${h.p50} ms, p99 ${h.p99} ms) = ${ratio(h.rps)} (target ≥ 0.85)`);
+    report(`   /health budget: ${budget(h)}`);
+  }
+  if (HOTPATH_ONLY) {
+    await stop(svc.child);
+    return postgresRead(base.rps);
   }
   if (await routeMissing(`${origin}/api/auth/`, { method: 'POST', headers: json, body: loginBody })) {
     report('d. POST /api/auth/ logins, 1 connection: route missing');
@@ -265,6 +337,7 @@ async function main() {
   }
   await checkoutFigures(origin, svc.checkout, figures);
   await stop(svc.child);
+  await postgresRead(base.rps);
   await getchatFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   await portal();
   await ledger();
