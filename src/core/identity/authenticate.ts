@@ -61,7 +61,7 @@ export async function authenticateToken(
   const now = core.now();
   let claims;
   try {
-    claims = await core.tokens.verify(token, now);
+    claims = core.tokens.verifySync(token, now);
   } catch (error) {
     if (error instanceof InvalidToken) throw new Unauthenticated(error.message, error.code);
     throw error;

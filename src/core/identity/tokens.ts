@@ -63,6 +63,14 @@ export class TokenService {
   readonly #signId: Sign;
   readonly #currentKid: string;
   readonly #verifiers: Map<string, Verify>;
+  /**
+   * Tokens whose signature and claims were checked, by their exact text, oldest first. A hit
+   * skips the HMAC, the decoding and the parse; expiry is still checked on each use, and the
+   * session, suspension and password checks run after verify() whatever it answers. Only
+   * tokens we signed get in, and the size is capped, so nobody can fill it with garbage.
+   */
+  readonly #verified = new Map<string, Readonly<TokenClaims>>();
+  static readonly MEMO_SIZE = 10_000;
 
   // iat and exp are set by us (from the service clock); fast-jwt keeps a given iat.
   constructor(secrets: string[], readonly lifetimeSeconds: number) {
@@ -122,7 +130,28 @@ export class TokenService {
   }
 
   /** Checks signature and expiry; throws InvalidToken with a reason fit to show. */
-  async verify(token: string, now: Date): Promise<TokenClaims> {
+  async verify(token: string, now: Date): Promise<Readonly<TokenClaims>> {
+    return this.verifySync(token, now);
+  }
+
+  /** verify(), without the promise: for the request hook, which runs it on every request. */
+  verifySync(token: string, now: Date): Readonly<TokenClaims> {
+    let claims = this.#verified.get(token);
+    const fresh = claims === undefined;
+    claims ??= this.#check(token);
+    if (claims.exp <= Math.floor(now.getTime() / 1000)) {
+      if (!fresh) this.#verified.delete(token);
+      throw new InvalidToken('Token has expired.', 'token.expired');
+    }
+    if (fresh) {
+      if (this.#verified.size >= TokenService.MEMO_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+      this.#verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  /** Signature and the claims' shape, without expiry (checked against the caller's clock). */
+  #check(token: string): Readonly<TokenClaims> {
     const verifier = this.#verifiers.get(kidOf(token) ?? '');
     // One answer for every malformed or foreign token: which keys we know is nobody's business.
     if (!verifier) throw new InvalidToken('Token is invalid.');
@@ -137,13 +166,13 @@ export class TokenService {
         typeof iat !== 'number' || typeof exp !== 'number') {
       throw new InvalidToken('Token is invalid.');
     }
-    if (exp <= Math.floor(now.getTime() / 1000)) throw new InvalidToken('Token has expired.', 'token.expired');
-    return {
+    // Frozen: one object answers every request that brings this token.
+    return Object.freeze({
       sub, username, email: email ?? null, full_name: full_name ?? '', iat, exp,
       ...(typeof pwc === 'number' ? { pwc } : {}),
       ...(typeof sid === 'string' ? { sid } : {}),
       ...(typeof sat === 'number' ? { sat } : {}),
-    };
+    });
   }
 }
 
