@@ -13,39 +13,79 @@ export class OneLineLogController extends LogController {
 
   /** At `debug` only: useful to see a slow request arrive, too costly for every request. */
   override incomingRequest(request: FastifyRequest): void {
-    request.log.debug({ req: request }, 'incoming request');
+    if (enabled(request.log, 'debug')) request.log.debug({ req: request }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    if (error) {
+      if (enabled(reply.log, 'error')) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    } else if (enabled(reply.log, 'info')) {
+      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    }
   }
 }
 
-const LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-
 type LogMethod = (...args: unknown[]) => void;
+type Leveled = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+
+/**
+ * A request's logger, whose pino child is made on its first line. A class, not an object
+ * literal with a get/set pair: V8 keeps such literals in dictionary mode, and one is made
+ * for every request.
+ */
+export class RequestLogger {
+  #child: FastifyBaseLogger | null = null;
+
+  constructor(
+    private readonly parent: Leveled,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  #real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.parent.level;
+  }
+
+  set level(value: string) {
+    this.#real().level = value;
+  }
+
+  /** Whether a line at `level` would be written (a request-level override counts once made). */
+  isLevelEnabled(level: Level): boolean {
+    // A route's own level (options.level) lives on the child: make it to ask.
+    const logger = (this.#child ?? (this.options.level ? this.#real() : this.parent)) as Leveled;
+    return !logger.isLevelEnabled || logger.isLevelEnabled(level);
+  }
+
+  child(more: Bindings, moreOptions?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(more, moreOptions);
+  }
+
+  silent(): void {}
+
+  #write(level: Level, args: unknown[]): void {
+    if (this.#child || this.isLevelEnabled(level)) (this.#real()[level] as LogMethod)(...args);
+  }
+
+  fatal(...args: unknown[]): void { this.#write('fatal', args); }
+  error(...args: unknown[]): void { this.#write('error', args); }
+  warn(...args: unknown[]): void { this.#write('warn', args); }
+  info(...args: unknown[]): void { this.#write('info', args); }
+  debug(...args: unknown[]): void { this.#write('debug', args); }
+  trace(...args: unknown[]): void { this.#write('trace', args); }
+}
 
 export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  let child: FastifyBaseLogger | null = null;
-  const real = () => (child ??= logger.child(bindings, options));
-  const lazy = {
-    get level() {
-      return child?.level ?? logger.level;
-    },
-    set level(value: string) {
-      real().level = value;
-    },
-    child: (more: Bindings, moreOptions?: ChildLoggerOptions) => real().child(more, moreOptions),
-    silent: () => {},
-  } as Record<string, unknown>;
-  for (const level of LEVELS) {
-    lazy[level] = (...args: unknown[]) => {
-      const enabled = (logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled;
-      if (child || !enabled || enabled.call(logger, level)) (real()[level] as LogMethod)(...args);
-    };
-  }
-  return lazy as unknown as FastifyBaseLogger;
+  return new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+}
+
+/** False only when the line is sure to be dropped: skips building its fields for nothing. */
+function enabled(log: FastifyBaseLogger, level: Level): boolean {
+  return !(log instanceof RequestLogger) || log.isLevelEnabled(level);
 }
 
 /**
