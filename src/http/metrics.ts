@@ -8,9 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { Registry, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 
+type Observe = (seconds: number) => void;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly #duration: Histogram<'method' | 'route' | 'status'>;
+  /**
+   * The histogram's series bound once each, by method, route template and status: observing
+   * through a labels object rebuilds and checks those labels on every request. Bounded by
+   * the routes and statuses the app has (every URL that matches none is 'unmatched').
+   */
+  readonly #series = new Map<string, Map<string, Map<number, Observe>>>();
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry });
@@ -35,10 +43,22 @@ export class Metrics {
   instrument(app: FastifyInstance): void {
     app.addHook('onResponse', (request, reply, done) => {
       // The route template, never the raw URL: raw URLs carry slugs and one-time keys.
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.#duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      this.#observer(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)(reply.elapsedTime / 1000);
       done();
     });
+  }
+
+  #observer(method: string, route: string, status: number): Observe {
+    let byRoute = this.#series.get(method);
+    if (!byRoute) this.#series.set(method, byRoute = new Map());
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, byStatus = new Map());
+    let observe = byStatus.get(status);
+    if (!observe) {
+      const bound = this.#duration.labels({ method, route, status: String(status) });
+      byStatus.set(status, observe = (seconds) => bound.observe(seconds));
+    }
+    return observe;
   }
 }
 
