@@ -192,14 +192,32 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   app.get('/embedthis/openapi.json', { schema: { hide: true } },
     async () => surfaceDocument(app.swagger() as never, EMBEDTHIS_PREFIXES, 'Account Portal: EmbedThis Account API'));
 
-  // Authentication: every request gets a caller, anonymous when it carries nothing.
-  app.addHook('onRequest', async (request, reply) => {
+  // Authentication: every request gets a caller, anonymous when it carries nothing. A
+  // callback hook, so a request without credentials (most of them) awaits no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const pending = authenticate(request, reply);
+    if (!pending) return done();
+    // An answer sent here (415) ends the request: Fastify's hooks stop without done().
+    pending.then(() => { if (!reply.sent) done(); }, done);
+  });
+
+  /** Sets request.caller; a promise only when credentials must be checked. */
+  function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined {
     if (request.routeOptions.config?.ownCredentials) {
       request.caller = anonymous({ ip: request.ip, userAgent: request.headers['user-agent'] });
-      return;
+      return undefined;
     }
-    const origin = { ip: request.ip, userAgent: request.headers['user-agent'] };
     const header = request.headers.authorization;
+    const session = header ? undefined : request.cookies[SESSION_COOKIE];
+    if (!header && !session) {
+      request.caller = anonymous({ ip: request.ip, userAgent: request.headers['user-agent'] });
+      return undefined;
+    }
+    return authenticateCredentials(request, reply, header, session);
+  }
+
+  async function authenticateCredentials(request: FastifyRequest, reply: FastifyReply, header: string | undefined, session: string | undefined): Promise<unknown> {
+    const origin = { ip: request.ip, userAgent: request.headers['user-agent'] };
     if (header) {
       const space = header.indexOf(' ');
       const scheme = header.slice(0, space).toLowerCase();
@@ -226,7 +244,6 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       }
       throw new Unauthenticated('Unsupported authorization scheme.');
     }
-    const session = request.cookies[SESSION_COOKIE];
     if (session) {
       let caller: Caller | null = null;
       try {
@@ -248,7 +265,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
       }
     }
     request.caller = anonymous(origin);
-  });
+  }
 
   metrics.instrument(app);
 
