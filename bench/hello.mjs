@@ -1,6 +1,7 @@
 // The baseline: a bare node:http server answering a small JSON body. Plain JavaScript
 // run by plain `node`, so its start-up time is node's own.
 import { createServer } from 'node:http';
+import { answerProbes } from './probe.mjs';
 
 const body = JSON.stringify({ hello: 'world' });
 const server = createServer((_req, res) => {
@@ -10,4 +11,5 @@ const server = createServer((_req, res) => {
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.send?.({ port: server.address().port });
 });
+answerProbes();
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

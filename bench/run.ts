@@ -4,6 +4,10 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -16,6 +20,7 @@ import { startupFigures } from './startup.js';
 import { loginFigures } from './logins.js';
 import { nodeFigures } from './nodes.js';
 import type { Allocated } from './allocations.js';
+import type { Probed } from './probe.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -104,11 +109,11 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Sends a message to a server child and waits for its answer (the first message carrying `alloc: answer`). */
+/** Sends a message to a server child and waits for its answer (the first message carrying `probe: answer`). */
 function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
   return new Promise((done) => {
-    const listen = (m: { alloc?: string }) => {
-      if (m?.alloc !== answer) return;
+    const listen = (m: { probe?: string }) => {
+      if (m?.probe !== answer) return;
       child.off('message', listen);
       done(m as T);
     };
@@ -126,18 +131,19 @@ async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: R
     body: options.body,
   });
   await run(WARMUP);
-  // The server's heap allocations over the measured run only (bench/allocations.ts).
-  if (options.server) await ask(options.server, { alloc: 'start' }, 'started');
+  // The server's heap allocations and CPU time over the measured run only (bench/probe.mjs).
+  if (options.server) await ask(options.server, { probe: 'start' }, 'started');
   const result = await run(options.duration ?? DURATION);
-  const allocated = options.server ? await ask<Allocated>(options.server, { alloc: 'stop' }, 'stopped') : undefined;
+  const probed = options.server ? await ask<Probed>(options.server, { probe: 'stop' }, 'stopped') : undefined;
   const total = result.requests.total || 1;
   if ((result.non2xx && !options.expect404) || result.errors) {
     console.warn(`  warning: ${url}: ${result.non2xx} non-2xx and ${result.errors} errors out of ${total}`);
   }
   return {
     rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx,
-    bytesPerRequest: allocated ? allocated.bytes / total : undefined,
-    gcs: allocated?.gcs, scavengeMaxUs: allocated?.scavengeMaxUs,
+    bytesPerRequest: probed ? probed.bytes / total : undefined,
+    cpuUsPerRequest: probed ? probed.cpuUs / total : undefined,
+    gcs: probed?.gcs, scavengeMaxUs: probed?.scavengeMaxUs,
   };
 }
 
@@ -152,10 +158,19 @@ async function routeMissing(url: string, init: RequestInit): Promise<boolean> {
 
 
 
-/** The allocation budget and the tail, for a line: bytes allocated per request, p99/p50. */
-function budget(r: { p50: number; p99: number; bytesPerRequest?: number; gcs?: number; scavengeMaxUs?: number }): string {
-  const alloc = r.bytesPerRequest === undefined ? '' : `; ${fmt(r.bytesPerRequest / 1024, 1)} KiB allocated per request (${r.gcs} GCs, longest scavenge ${fmt((r.scavengeMaxUs ?? 0) / 1000, 2)} ms)`;
-  return `p99/p50 ${r.p50 > 0 ? fmt(r.p99 / r.p50, 1) : '∞'}×${alloc}`;
+/** The bare node:http baseline's server CPU per request, for the CPU ratios. */
+let baseCpuUs: number | undefined;
+
+/**
+ * The per-request budget and the tail, for a line: bytes allocated and server CPU per
+ * request (and the CPU ratio to the baseline's, which other load on the machine moves less
+ * than req/s), p99/p50.
+ */
+function budget(r: { p50: number; p99: number; bytesPerRequest?: number; cpuUsPerRequest?: number; gcs?: number; scavengeMaxUs?: number }): string {
+  const parts = [`p99/p50 ${r.p50 > 0 ? fmt(r.p99 / r.p50, 1) : '∞'}×`];
+  if (r.bytesPerRequest !== undefined) parts.push(`${fmt(r.bytesPerRequest / 1024, 1)} KiB allocated per request (${r.gcs} GCs, longest scavenge ${fmt((r.scavengeMaxUs ?? 0) / 1000, 2)} ms)`);
+  if (r.cpuUsPerRequest !== undefined) parts.push(`${fmt(r.cpuUsPerRequest, 1)} µs CPU per request${baseCpuUs ? ` (CPU ratio ${fmt(baseCpuUs / r.cpuUsPerRequest, 2)})` : ''}`);
+  return parts.join('; ');
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -263,13 +278,17 @@ async function main() {
 
   // (a) baseline
   const hello = await start(join(root, 'bench/hello.mjs'), process.env, [], true);
-  const base = await load(`http://127.0.0.1:${hello.port}/`);
+  report(`   load average ${loadavg().map((l) => fmt(l, 2)).join(', ')} (uptime)`);
+  const base = await load(`http://127.0.0.1:${hello.port}/`, { server: hello.child });
+  baseCpuUs = base.cpuUsPerRequest;
   await stop(hello.child);
   report(`a. node:http hello-world: ${fmt(base.rps)} req/s (p50 ${base.p50} ms, p99 ${base.p99} ms) = 1.00`);
+  report(`   a budget: ${budget(base)}`);
   const bareFastify = await start(join(root, 'bench/fastify-hello.mjs'), process.env, [], true);
-  const framework = await load(`http://127.0.0.1:${bareFastify.port}/`);
+  const framework = await load(`http://127.0.0.1:${bareFastify.port}/`, { server: bareFastify.child });
   await stop(bareFastify.child);
   report(`a'. bare Fastify hello-world (the framework's ceiling): ${fmt(framework.rps)} req/s = ${fmt(framework.rps / base.rps, 2)}`);
+  report(`   a' budget: ${budget(framework)}`);
 
   // (b)–(d) on the service, quiet logs
   const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench/profiles')}`] : [];

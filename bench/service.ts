@@ -6,7 +6,7 @@ import { createService, makeLogger } from '../src/server.js';
 import { hashPassword } from '../src/core/identity/passwords.js';
 import { openSession } from '../src/core/identity/sessions.js';
 import { seedCheckout } from './checkout-seed.js';
-import { answerAllocationQueries } from './allocations.js';
+import { answerProbes } from './probe.mjs';
 
 const config = loadConfig();
 const service = await createService(config, { log: makeLogger(config) });
@@ -29,6 +29,6 @@ const userToken = plain ? (await openSession(service.core, service.core.db, plai
 const checkout = process.env.BENCH_CHECKOUT_ORDERS
   ? await seedCheckout(service, Number(process.env.BENCH_CHECKOUT_ORDERS), Number(process.env.BENCH_CART_SIZE ?? 50))
   : undefined;
-answerAllocationQueries();
+answerProbes();
 process.send?.({ port, token, userToken, checkout });
 process.on('SIGTERM', () => { void service.close().then(() => process.exit(0)); });
