@@ -125,7 +125,11 @@ async function activitiesOf(db: Db, userId: number, limit = 50): Promise<Activit
 /** Activities are the broker team's notes: only its managers see them in a profile. */
 async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<ProfileView> {
   const showNotes = await mayOnUser(core, caller, 'user.activities.read', user);
-  return { ...briefOf(user), extra: user.extra, activities: showNotes ? await activitiesOf(core.db, user.id) : [] };
+  const profile = briefOf(user) as ProfileView;
+  // Added to the brief rather than spread into a copy: this runs on every profile read.
+  profile.extra = user.extra;
+  profile.activities = showNotes ? await activitiesOf(core.db, user.id) : [];
+  return profile;
 }
 
 /** The caller's own account row (get.chat's profile): authentication is all it takes. */

@@ -7,7 +7,8 @@ export function orNull(value: string | null | undefined): string | null {
 
 /** Times are sent as ISO 8601 UTC. */
 export function iso(value: Date | string): string {
-  return new Date(value).toISOString();
+  // Rows already carry Dates: no copy needed to print one.
+  return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
 export function isoOrNull(value: Date | string | null | undefined): string | null {

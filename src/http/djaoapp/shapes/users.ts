@@ -23,8 +23,13 @@ export function activityJson(a: ActivityView): Static<typeof Activity> {
   return { created_at: iso(a.created_at), created_by: a.created_by, text: a.text, account: a.account };
 }
 
+// Field by field rather than a spread of userJson's answer: the most read answer there is.
 export function userProfileJson(p: ProfileView): Static<typeof UserProfile> {
-  return { ...userJson(p), extra: orNull(p.extra), activities: p.activities.map(activityJson) };
+  return {
+    slug: p.slug, username: p.slug, printable_name: printableName(p), picture: orNull(p.picture), email: orNull(p.email),
+    full_name: orNull(p.full_name), nick_name: orNull(p.nick_name), created_at: iso(p.created_at), credentials: p.credentials,
+    extra: orNull(p.extra), activities: p.activities.length === 0 ? [] : p.activities.map(activityJson),
+  };
 }
 
 export function sessionJson(x: SessionView): Static<typeof Session> {
