@@ -3,10 +3,6 @@
 // the load generator (autocannon, here in the parent) never shares its event loop.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +15,6 @@ import { scaleFigures } from './scale/figures.js';
 import { startupFigures } from './startup.js';
 import { loginFigures } from './logins.js';
 import { nodeFigures } from './nodes.js';
-import type { Allocated } from './allocations.js';
 import type { Probed } from './probe.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
