@@ -261,8 +261,11 @@ export const PROFILE_LIST: ListSpec = {
 /** Restricts a query on organizations to what `userId` may see (everything for the broker's managers). */
 export async function visibilityFilter(core: Core, caller: UserCaller): Promise<(qb: ReturnType<typeof selectOrganization>) => ReturnType<typeof selectOrganization>> {
   if (await mayOnSite(core, caller, 'organizations.list')) return (qb) => qb;
+  // Compared with one array of ids rather than `in (subquery)`: PostgreSQL probes the
+  // primary key with the array, where `in` let it hash-join the ids against a scan of
+  // every organization (a partner's 10,000 customers among 100,000 organizations).
   return (qb) => qb
-    .where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(caller.userId)}`)
+    .where(sql<SqlBool>`organizations.id = any(array${visibleOrganizationIds(caller.userId)})`)
     .where('organizations.status', '<>', 'closed');
 }
 
