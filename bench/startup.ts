@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import type { FigureContext } from './getchat-figures.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
+/**
+ * Another build's cli.js (an older commit compiled elsewhere, say) timed the same way in the
+ * same run, for a before/after ratio that the machine's load does not skew.
+ */
+const OTHER_CLI = process.env.BENCH_STARTUP_COMPARE;
 
 interface Start {
   wallMs: number;
@@ -100,20 +105,38 @@ export async function startupFigures(ctx: FigureContext): Promise<void> {
   const env = { ...ctx.env, LOG_LEVEL: 'info' };
   const dirs: string[] = [];
   const fresh: Start[] = [];
+  const again: Start[] = [];
+  const otherFresh: Start[] = [];
+  const otherAgain: Start[] = [];
+  const newDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ap-bench-start-'));
+    dirs.push(dir);
+    return dir;
+  };
   try {
+    // Interleaved with the other build's runs, when there is one, so both see the same load.
+    const ours = newDir();
+    const theirs = OTHER_CLI ? newDir() : '';
     for (let i = 0; i < RUNS; i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'ap-bench-start-'));
-      dirs.push(dir);
-      fresh.push(await timeToReady(ctx, [distCli, 'serve'], { ...env, DATA_DIR: dir }, '/ready'));
+      fresh.push(await timeToReady(ctx, [distCli, 'serve'], { ...env, DATA_DIR: i === 0 ? ours : newDir() }, '/ready'));
+      if (OTHER_CLI) otherFresh.push(await timeToReady(ctx, [OTHER_CLI, 'serve'], { ...env, DATA_DIR: i === 0 ? theirs : newDir() }, '/ready'));
     }
-    const freshMs = median(fresh.map((r) => r.wallMs));
-    ctx.report(`e. node dist/cli.js serve, new DATA_DIR (${template ? 'from the build\'s template' : 'initdb, no template in dist/'} + migrate + admin) → /ready 200: ${ctx.fmt(freshMs)} ms (CPU ${ctx.fmt(median(fresh.map((r) => r.cpuMs)))} ms) = ${ctx.fmt(freshMs / bareMs, 1)}× (target ≤ 4,000 ms)`);
-    ctx.report(`   steps, ms (median): ${medianPhases(fresh)}`);
-    const again: Start[] = [];
-    for (let i = 0; i < RUNS; i++) again.push(await timeToReady(ctx, [distCli, 'serve'], { ...env, DATA_DIR: dirs[0] }, '/ready'));
-    const againMs = median(again.map((r) => r.wallMs));
-    ctx.report(`e. node dist/cli.js serve, restart on an existing DATA_DIR → /ready 200: ${ctx.fmt(againMs)} ms (CPU ${ctx.fmt(median(again.map((r) => r.cpuMs)))} ms) = ${ctx.fmt(againMs / bareMs, 1)}× (target ≤ 2,000 ms)`);
-    ctx.report(`   steps, ms (median): ${medianPhases(again)}; load average ${load()} at the end`);
+    for (let i = 0; i < RUNS; i++) {
+      again.push(await timeToReady(ctx, [distCli, 'serve'], { ...env, DATA_DIR: ours }, '/ready'));
+      if (OTHER_CLI) otherAgain.push(await timeToReady(ctx, [OTHER_CLI, 'serve'], { ...env, DATA_DIR: theirs }, '/ready'));
+    }
+    const line = (label: string, runs: Start[], target: number, versus?: Start[]) => {
+      const ms = median(runs.map((r) => r.wallMs));
+      const cpu = median(runs.map((r) => r.cpuMs));
+      const compared = versus?.length ? `; ${ctx.fmt(ms / median(versus.map((r) => r.wallMs)), 2)}× the other build's wall, ${ctx.fmt(cpu / median(versus.map((r) => r.cpuMs)), 2)}× its CPU` : '';
+      ctx.report(`e. ${label} → /ready 200: ${ctx.fmt(ms)} ms (CPU ${ctx.fmt(cpu)} ms) = ${ctx.fmt(ms / bareMs, 1)}× bare (target ≤ ${ctx.fmt(target)} ms${compared})`);
+      ctx.report(`   steps, ms (median): ${medianPhases(runs) || 'none logged'}`);
+    };
+    line(`node dist/cli.js serve, new DATA_DIR (${template ? 'from the build\'s template' : 'initdb, no template in dist/'} + migrate + admin)`, fresh, 4000, otherFresh);
+    if (OTHER_CLI) line(`the other build (${OTHER_CLI}), new DATA_DIR`, otherFresh, 4000);
+    line('node dist/cli.js serve, restart on an existing DATA_DIR', again, 2000, otherAgain);
+    if (OTHER_CLI) line(`the other build, restart`, otherAgain, 2000);
+    ctx.report(`   load average ${load()} at the end`);
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
