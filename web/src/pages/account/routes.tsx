@@ -1,38 +1,28 @@
 // The account pages' routes, children of the page frame (components/Shell.tsx): /me and
 // /me/<section>, all for a logged-in person.
 import type { RouteObject } from 'react-router';
-import { RequireLogin } from '../../lib/session';
-import { AccountLayout } from './AccountLayout';
-import { ProfilePage } from './ProfilePage';
-import { ContactPage } from './ContactPage';
-import { PasswordPage } from './PasswordPage';
-import { ApiKeysPage } from './ApiKeysPage';
-import { SshKeysPage } from './SshKeysPage';
-import { NotificationsPage } from './NotificationsPage';
-import { PreferencesPage } from './PreferencesPage';
-import { EventsPage } from './EventsPage';
-import { SessionsPage } from './SessionsPage';
-import { OrgsPage } from './OrgsPage';
-import { TodosPage } from './TodosPage';
+import { areaPages } from '../../lib/lazy';
+
+const { page, loggedIn } = areaPages(() => import('./pages'));
 
 export const accountRoutes: RouteObject[] = [
   {
     path: 'me',
-    element: <RequireLogin><AccountLayout /></RequireLogin>,
+    ...loggedIn('AccountLayout'),
     children: [
-      { index: true, element: <ProfilePage /> },
-      { path: 'contact', element: <ContactPage /> },
-      { path: 'password', element: <PasswordPage /> },
+      { index: true, ...page('ProfilePage') },
+      { path: 'contact', ...page('ContactPage') },
+      { path: 'password', ...page('PasswordPage') },
       // Loaded when first opened, with its QR code library.
       { path: 'security', lazy: async () => ({ Component: (await import('./SecurityPage')).SecurityPage }) },
-      { path: 'api-keys', element: <ApiKeysPage /> },
-      { path: 'ssh-keys', element: <SshKeysPage /> },
-      { path: 'notifications', element: <NotificationsPage /> },
-      { path: 'preferences', element: <PreferencesPage /> },
-      { path: 'events', element: <EventsPage /> },
-      { path: 'sessions', element: <SessionsPage /> },
-      { path: 'orgs', element: <OrgsPage /> },
-      { path: 'todos', element: <TodosPage /> },
+      { path: 'api-keys', ...page('ApiKeysPage') },
+      { path: 'ssh-keys', ...page('SshKeysPage') },
+      { path: 'notifications', ...page('NotificationsPage') },
+      { path: 'preferences', ...page('PreferencesPage') },
+      { path: 'events', ...page('EventsPage') },
+      { path: 'sessions', ...page('SessionsPage') },
+      { path: 'orgs', ...page('OrgsPage') },
+      { path: 'todos', ...page('TodosPage') },
     ],
   },
 ];

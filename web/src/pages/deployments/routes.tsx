@@ -1,15 +1,13 @@
 // The deployments pages' routes, children of the page frame (components/Shell.tsx): an
 // organization's stacks and applications (get.chat's API), under the organization's address.
 import type { RouteObject } from 'react-router';
-import { RequireLogin } from '../../lib/session';
-import { Stacks } from './Stacks';
-import { StackDetail } from './StackDetail';
-import { Applications } from './Applications';
-import { ApplicationDetail } from './ApplicationDetail';
+import { areaPages } from '../../lib/lazy';
+
+const { loggedIn } = areaPages(() => import('./pages'));
 
 export const deploymentsRoutes: RouteObject[] = [
-  { path: 'orgs/:org/stacks', element: <RequireLogin><Stacks /></RequireLogin> },
-  { path: 'orgs/:org/stacks/:stack', element: <RequireLogin><StackDetail /></RequireLogin> },
-  { path: 'orgs/:org/applications', element: <RequireLogin><Applications /></RequireLogin> },
-  { path: 'orgs/:org/applications/:application', element: <RequireLogin><ApplicationDetail /></RequireLogin> },
+  { path: 'orgs/:org/stacks', ...loggedIn('Stacks') },
+  { path: 'orgs/:org/stacks/:stack', ...loggedIn('StackDetail') },
+  { path: 'orgs/:org/applications', ...loggedIn('Applications') },
+  { path: 'orgs/:org/applications/:application', ...loggedIn('ApplicationDetail') },
 ];

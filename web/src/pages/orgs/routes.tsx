@@ -1,35 +1,25 @@
 // The orgs pages' routes, children of the page frame (components/Shell.tsx).
 import type { RouteObject } from 'react-router';
-import { RequireLogin } from '../../lib/session';
-import { OrgList } from './OrgList';
-import { OrgLayout } from './OrgLayout';
-import { ProfileTab } from './ProfileTab';
-import { MembersTab } from './MembersTab';
-import { RolesTab } from './RolesTab';
-import { CustomersTab } from './CustomersTab';
-import { DomainsTab } from './DomainsTab';
-import { OversightTab } from './OversightTab';
-import { RequestPage } from './RequestPage';
-import { TeamTab } from './TeamTab';
-import { DkimTab } from './DkimTab';
-import { AccountTab } from './AccountTab';
+import { areaPages } from '../../lib/lazy';
+
+const { page, loggedIn } = areaPages(() => import('./pages'));
 
 export const orgsRoutes: RouteObject[] = [
-  { path: 'orgs', element: <RequireLogin><OrgList /></RequireLogin> },
+  { path: 'orgs', ...loggedIn('OrgList') },
   {
     path: 'orgs/:org',
-    element: <RequireLogin><OrgLayout /></RequireLogin>,
+    ...loggedIn('OrgLayout'),
     children: [
-      { index: true, element: <ProfileTab /> },
-      { path: 'members', element: <MembersTab /> },
-      { path: 'roles', element: <RolesTab /> },
-      { path: 'customers', element: <CustomersTab /> },
-      { path: 'domains', element: <DomainsTab /> },
-      { path: 'oversight', element: <OversightTab /> },
-      { path: 'team', element: <TeamTab /> },
-      { path: 'dkim', element: <DkimTab /> },
-      { path: 'account', element: <AccountTab /> },
-      { path: 'requests/:key', element: <RequestPage /> },
+      { index: true, ...page('ProfileTab') },
+      { path: 'members', ...page('MembersTab') },
+      { path: 'roles', ...page('RolesTab') },
+      { path: 'customers', ...page('CustomersTab') },
+      { path: 'domains', ...page('DomainsTab') },
+      { path: 'oversight', ...page('OversightTab') },
+      { path: 'team', ...page('TeamTab') },
+      { path: 'dkim', ...page('DkimTab') },
+      { path: 'account', ...page('AccountTab') },
+      { path: 'requests/:key', ...page('RequestPage') },
     ],
   },
 ];
