@@ -30,6 +30,7 @@ import * as m0032 from './migrations/0032_renewals.js';
 import * as m0033 from './migrations/0033_metrics.js';
 import * as m0034 from './migrations/0034_legal.js';
 import * as m0035 from './migrations/0035_scale_indexes.js';
+import * as m0036 from './migrations/0036_balance_rollup.js';
 import * as m0037 from './migrations/0037_retention.js';
 
 interface Migration {
@@ -67,6 +68,7 @@ export const migrations: Migration[] = [
   { name: '0033_metrics', migrate: m0033.migrate },
   { name: '0034_legal', migrate: m0034.migrate },
   { name: '0035_scale_indexes', migrate: m0035.migrate },
+  { name: '0036_balance_rollup', migrate: m0036.migrate },
   { name: '0037_retention', migrate: m0037.migrate },
 ];
 

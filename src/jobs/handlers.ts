@@ -19,6 +19,7 @@ import { pruneSecurityEvents } from '../core/identity/security-events.js';
 import { pruneExpiredTokens } from '../core/identity/one-time-tokens.js';
 import { pruneIdempotencyKeys } from '../core/billing/idempotency.js';
 import { pruneExpired as pruneExpiredOidcRows } from '../core/oauth2/adapter.js';
+import { mergeLedgerMonthSums } from '../core/billing/ledger-sums.js';
 import type { JobHandlers } from './queue.js';
 
 export function jobHandlers(core: Core): JobHandlers {
@@ -49,5 +50,6 @@ export function jobHandlers(core: Core): JobHandlers {
       if (failures.length) throw new AggregateError(failures, `prune-records: ${failures.length} table(s) not pruned`);
     },
     'renewals': async () => { await runRenewals(core, core.now()); },
+    'fold-ledger-sums': async () => { await mergeLedgerMonthSums(core); },
   };
 }

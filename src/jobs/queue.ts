@@ -49,6 +49,8 @@ export interface JobPayloads {
   'prune-records': Record<string, never>;
   /** The daily renewals for the moment the job runs (scheduled). */
   'renewals': Record<string, never>;
+  /** Fold the ledger roll-up's rows of closed months into one per key (scheduled). */
+  'fold-ledger-sums': Record<string, never>;
 }
 export type JobKind = keyof JobPayloads;
 export type JobHandlers = { [K in JobKind]: (payload: JobPayloads[K]) => Promise<void> };
@@ -100,6 +102,8 @@ export const QUEUES: { [K in JobKind]: QueuePolicy } = {
   'prune-records': { ...MAINTENANCE, cron: '37 3 * * *', expireInSeconds: 3600 },
   // Once a day; a run is idempotent for its moment, so a retry or a second run changes nothing.
   'renewals': { ...MAINTENANCE, cron: '7 2 * * *', expireInSeconds: 3600 },
+  // Hourly: a month's rows are folded within the hour after it closes (and rows booked late into it after them).
+  'fold-ledger-sums': { ...MAINTENANCE, cron: '41 * * * *' },
 };
 
 const KINDS = Object.keys(QUEUES) as JobKind[];

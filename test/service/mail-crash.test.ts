@@ -65,9 +65,9 @@ test('kill -9 with a mail queued: the next process delivers it exactly once', { 
     const { rows: jobs } = await sql<{ state: string }>`
       select state from pgboss.job where name = 'mail-delivery' and (data->>'mailId')::bigint = ${rows[0]!.id}`.execute(handle.db);
     assert.deepEqual(jobs.map((j) => j.state), ['completed']);
-    // `serve` with workers registers the maintenance schedule (test/service/maintenance.test.ts runs each sweep) and the daily renewals.
+    // `serve` with workers registers the maintenance schedule (test/service/maintenance.test.ts runs each sweep), the daily renewals and the ledger roll-up's folding.
     const { rows: schedules } = await sql<{ name: string }>`select name from pgboss.schedule order by name`.execute(handle.db);
-    assert.deepEqual(schedules.map((r) => r.name), ['erase-expired-mail', 'prune-registrations', 'prune-sessions', 'recover-charges', 'renewals', 'sweep-rate-limits', 'sweep-send-limits']);
+    assert.deepEqual(schedules.map((r) => r.name), ['erase-expired-mail', 'fold-ledger-sums', 'prune-records', 'prune-registrations', 'prune-sessions', 'recover-charges', 'renewals', 'sweep-rate-limits', 'sweep-send-limits']);
   } finally {
     await handle.close();
   }

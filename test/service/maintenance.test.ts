@@ -18,7 +18,7 @@ before(async () => {
 after(async () => { await s.stop(); });
 
 test('every sweep has a schedule and waits behind no copy of itself', () => {
-  for (const kind of ['erase-expired-mail', 'prune-sessions', 'prune-registrations', 'sweep-send-limits', 'sweep-rate-limits'] as const) {
+  for (const kind of ['erase-expired-mail', 'prune-sessions', 'prune-registrations', 'sweep-send-limits', 'sweep-rate-limits', 'fold-ledger-sums'] as const) {
     assert.ok(QUEUES[kind].cron, kind);
     assert.equal(QUEUES[kind].policy, 'stately', kind);
   }

@@ -10,6 +10,7 @@ import { Invalid, NotFound } from '../../errors.js';
 import type { Page } from '../../pagination.js';
 import type { MetricsQuery, MetricsTable, Point, Series } from './figures.js';
 import { monthPeriods, timezoneOf } from './periods.js';
+import { sumsBefore } from './sums.js';
 
 export type BalanceLine = Pick<Selectable<BalanceLinesTable>, 'title' | 'selector' | 'rank'>;
 
@@ -53,8 +54,8 @@ async function linesOf(db: Db, report: string): Promise<BalanceLine[]> {
 /**
  * The report's table: per line, the balance of its accounts (summed over every
  * organization: into them minus out of them) at each of the 13 dates ending at `endsAt`.
- * One statement for the whole report: the accounts the lines select, summed per account
- * and period, then added up per line.
+ * The accounts the lines select are summed once each (whole months from the roll-up, the
+ * rest from the rows: ./sums.ts), then added up per line.
  */
 export async function balanceSheet(core: Core, caller: Caller, report: string, query: MetricsQuery = {}): Promise<MetricsTable<BalanceSeries>> {
   await authorizeSite(core, caller, 'billing.ledger.read');
@@ -63,28 +64,10 @@ export async function balanceSheet(core: Core, caller: Caller, report: string, q
   const lines = await linesOf(core.db, report);
   const selected = new Map(lines.map((line) => [line.rank, accountsSelected(line.selector)]));
   const accounts = [...new Set([...selected.values()].flat())];
-  const sums = new Map<string, number>();
-  if (accounts.length) {
-    const bounds = sql`array[${sql.join(dates.map((date) => sql`${date.toISOString()}::timestamptz`))}]`;
-    const last = dates[dates.length - 1]!.toISOString();
-    const result = await sql<{ account: string; bucket: number; amount: string | number }>`
-      select account, width_bucket(created_at, ${bounds}) as bucket, sum(amount) as amount from (
-        select dest_account as account, created_at, dest_amount as amount from ledger_transactions
-         where dest_account in (${sql.join(accounts)}) and dest_unit = ${unit} and created_at < ${last}::timestamptz
-        union all
-        select orig_account, created_at, -orig_amount from ledger_transactions
-         where orig_account in (${sql.join(accounts)}) and orig_unit = ${unit} and created_at < ${last}::timestamptz
-      ) moves group by 1, 2`.execute(core.db);
-    for (const row of result.rows) sums.set(`${row.account}/${row.bucket}`, Number(row.amount));
-  }
+  const sums = await sumsBefore(core.db, { organizationId: null, accounts, unit, kind: 'balance' }, dates);
   const table = lines.map((line): BalanceSeries => {
     const mine = selected.get(line.rank) ?? [];
-    const inBucket = (bucket: number) => mine.reduce((total, account) => total + (sums.get(`${account}/${bucket}`) ?? 0), 0);
-    let running = inBucket(0);
-    const values = dates.map((date, index): Point => {
-      if (index > 0) running += inBucket(index);
-      return [date, running];
-    });
+    const values = dates.map((date, index): Point => [date, mine.reduce((total, account) => total + (sums.get(account)?.[index] ?? 0), 0)]);
     return { key: line.title, selector: line.selector, values };
   });
   return { title: `Balances: ${report}`, unit, scale: 0.01, table };

@@ -2,13 +2,14 @@
 // computed by one or two SQL statements over the ledger and the subscriptions: the rows are
 // summed where they lie, never loaded. Definitions: billing-reference.md section 6 and
 // docs/billing.md ("Metrics"). The periods come from ./periods.ts.
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Caller, Core } from '../../context.js';
-import type { PeriodType } from '../../../db/schema.js';
 import { authorizeOrganization } from '../../access/policy.js';
 import { findOrganization, type Organization } from '../../organizations/profiles.js';
 import type { Ref } from '../../refs.js';
-import { monthPeriods, monthsBefore, timezoneOf } from './periods.js';
+import { monthPeriods, timezoneOf } from './periods.js';
+import { sumsBefore, thresholds } from './sums.js';
+import { customerFigures, type CustomerFigures } from './customers.js';
 
 /** One point of a series: the end of a period (or the instant of a balance) and its figure. */
 export type Point = [Date, number];
@@ -55,11 +56,6 @@ function periodsFor(core: Core, provider: Organization, query: MetricsQuery, nbM
   return monthPeriods(query.endsAt ?? core.now(), timezoneOf(query.timezone, provider.default_timezone), nbMonths);
 }
 
-/** `array[...]::timestamptz[]` of the dates, for width_bucket: the bucket of a row is how many dates are at or before it. */
-function thresholds(dates: readonly Date[]): RawBuilder<unknown> {
-  return sql`array[${sql.join(dates.map((date) => sql`${date.toISOString()}::timestamptz`))}]`;
-}
-
 /**
  * The unit a provider's figures are in: that of its latest order, else of its first plan.
  * Rows in other units are left out of the sums rather than added to them.
@@ -81,111 +77,20 @@ function perPeriod(dates: readonly Date[], sums: Map<number, number>): Point[] {
 
 /**
  * Balances: the absolute balance of the provider's Income, Backlog and Receivable accounts
- * at each date (the 13 dates of the periods). One statement: the rows before the last
- * date, bucketed by the dates, summed per bucket, then accumulated.
+ * at each date (the 13 dates of the periods): whole months from the roll-up, the rest from
+ * the rows (./sums.ts).
  */
 export async function balancesTable(core: Core, caller: Caller, providerRef: Ref, query: MetricsQuery = {}): Promise<MetricsTable> {
   const provider = await readableProvider(core, caller, providerRef);
   const dates = periodsFor(core, provider, query);
   const unit = await providerUnit(core, provider.id);
   const accounts = ['Income', 'Backlog', 'Receivable'] as const;
-  const last = dates[dates.length - 1]!.toISOString();
-  const result = await sql<{ account: string; bucket: number; amount: string | number }>`
-    select account, width_bucket(created_at, ${thresholds(dates)}) as bucket, sum(amount) as amount from (
-      select dest_account as account, created_at, dest_amount as amount from ledger_transactions
-       where dest_organization_id = ${provider.id} and dest_account in ('Income', 'Backlog', 'Receivable')
-         and dest_unit = ${unit} and created_at < ${last}::timestamptz
-      union all
-      select orig_account, created_at, -orig_amount from ledger_transactions
-       where orig_organization_id = ${provider.id} and orig_account in ('Income', 'Backlog', 'Receivable')
-         and orig_unit = ${unit} and created_at < ${last}::timestamptz
-    ) moves group by 1, 2`.execute(core.db);
-  const table = accounts.map((account) => {
-    const sums = new Map<number, number>();
-    for (const row of result.rows) if (row.account === account) sums.set(Number(row.bucket), Number(row.amount));
-    // The balance at dates[i] sums the buckets 0..i (bucket 0: before the first date).
-    let running = sums.get(0) ?? 0;
-    const values: Point[] = dates.map((date, index) => {
-      if (index > 0) running += sums.get(index) ?? 0;
-      return [date, Math.abs(running)];
-    });
-    return { key: account, values };
-  });
+  const sums = await sumsBefore(core.db, { organizationId: provider.id, accounts, unit, kind: 'balance' }, dates);
+  const table = accounts.map((account) => ({
+    key: account,
+    values: dates.map((date, index): Point => [date, Math.abs(sums.get(account)?.[index] ?? 0)]),
+  }));
   return { title: 'Balances', unit, scale: 0.01, table };
-}
-
-/** The provider's shortest plan period: customers are compared with the same span that far back (monthly without plans). */
-async function naturalInterval(core: Core, providerId: number): Promise<PeriodType> {
-  const order: PeriodType[] = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'];
-  const rows = await core.db.selectFrom('plans').select('period_type').distinct().where('organization_id', '=', providerId).execute();
-  if (!rows.length) return 'monthly';
-  return order.find((type) => rows.some((row) => row.period_type === type)) ?? 'monthly';
-}
-
-function shiftBack(at: Date, interval: PeriodType, timeZone: string): Date {
-  switch (interval) {
-    case 'hourly': return new Date(at.getTime() - 3_600_000);
-    case 'daily': return new Date(at.getTime() - 86_400_000);
-    case 'weekly': return new Date(at.getTime() - 7 * 86_400_000);
-    case 'monthly': return monthsBefore(at, 1, timeZone);
-    case 'yearly': return monthsBefore(at, 12, timeZone);
-  }
-}
-
-interface CustomerFigures {
-  total: number;
-  totalAmount: number;
-  new: number;
-  newAmount: number;
-  churned: number;
-  churnedAmount: number;
-  previous: number;
-}
-
-/**
- * Payers of the provider's orders (rows out of its Receivable, write-offs aside) per period,
- * compared with those of the same span one natural interval earlier: new payers are absent
- * from that earlier span, churned ones absent from this one. One scan of the rows from the
- * first earlier span to the last date, each row bucketed twice (its period, and the period
- * it is the earlier span of).
- */
-async function customerFigures(core: Core, provider: Organization, dates: readonly Date[], timeZone: string, unit: string): Promise<Map<number, CustomerFigures>> {
-  const interval = await naturalInterval(core, provider.id);
-  const earlier = dates.map((date) => shiftBack(date, interval, timeZone));
-  const from = earlier[0]!.toISOString();
-  const last = dates[dates.length - 1]!.toISOString();
-  const periods = dates.length - 1;
-  const result = await sql<{
-    idx: number; total: string | number; total_amount: string | number; new_count: string | number; new_amount: string | number;
-    churned_count: string | number; churned_amount: string | number; previous: string | number;
-  }>`
-    with scanned as (
-      select t.dest_organization_id as payer, t.dest_amount as amount,
-             width_bucket(t.created_at, ${thresholds(dates)}) as cur_idx,
-             width_bucket(t.created_at, ${thresholds(earlier)}) as prev_idx
-        from ledger_transactions t
-       where t.orig_organization_id = ${provider.id} and t.orig_account = 'Receivable'
-         and t.created_at >= ${from}::timestamptz and t.created_at < ${last}::timestamptz
-         and t.dest_account <> 'Canceled' and t.dest_unit = ${unit}
-    ),
-    cur as (select cur_idx as idx, payer, sum(amount) as amount from scanned where cur_idx between 1 and ${periods} group by 1, 2),
-    prev as (select prev_idx as idx, payer, sum(amount) as amount from scanned where prev_idx between 1 and ${periods} group by 1, 2)
-    select coalesce(cur.idx, prev.idx) as idx,
-           count(cur.payer) as total,
-           coalesce(sum(cur.amount), 0) as total_amount,
-           count(cur.payer) filter (where prev.payer is null) as new_count,
-           coalesce(sum(cur.amount) filter (where prev.payer is null), 0) as new_amount,
-           count(prev.payer) filter (where cur.payer is null) as churned_count,
-           coalesce(sum(prev.amount) filter (where cur.payer is null), 0) as churned_amount,
-           count(prev.payer) as previous
-      from cur full outer join prev on prev.idx = cur.idx and prev.payer = cur.payer
-     group by 1`.execute(core.db);
-  return new Map(result.rows.map((row) => [Number(row.idx), {
-    total: Number(row.total), totalAmount: Number(row.total_amount),
-    new: Number(row.new_count), newAmount: Number(row.new_amount),
-    churned: Number(row.churned_count), churnedAmount: Number(row.churned_amount),
-    previous: Number(row.previous),
-  }]));
 }
 
 function seriesOf(dates: readonly Date[], figures: Map<number, CustomerFigures>, pick: (figures: CustomerFigures) => number): Point[] {
@@ -197,16 +102,9 @@ function seriesOf(dates: readonly Date[], figures: Map<number, CustomerFigures>,
 
 /** Sums per period of rows into one of the provider's accounts (optionally only from another of its accounts). */
 async function inflows(core: Core, providerId: number, account: 'Receivable' | 'Refund', from: 'Backlog' | null, dates: readonly Date[], unit: string): Promise<Point[]> {
-  const first = dates[0]!.toISOString();
-  const last = dates[dates.length - 1]!.toISOString();
-  const result = await sql<{ bucket: number; amount: string | number }>`
-    select width_bucket(created_at, ${thresholds(dates)}) as bucket, sum(dest_amount) as amount
-      from ledger_transactions
-     where dest_organization_id = ${providerId} and dest_account = ${account} and dest_unit = ${unit}
-       and created_at >= ${first}::timestamptz and created_at < ${last}::timestamptz
-       ${from ? sql`and orig_organization_id = ${providerId} and orig_account = ${from}` : sql``}
-     group by 1`.execute(core.db);
-  return perPeriod(dates, new Map(result.rows.map((row) => [Number(row.bucket), Number(row.amount)])));
+  const spec = { organizationId: providerId, accounts: [account], unit, kind: 'inflow', ...(from ? { from } : {}) } as const;
+  const before = (await sumsBefore(core.db, spec, dates)).get(account) ?? [];
+  return dates.slice(1).map((end, index): Point => [end, (before[index + 1] ?? 0) - (before[index] ?? 0)]);
 }
 
 /**
