@@ -171,13 +171,17 @@ export async function plansTable(core: Core, caller: Caller, providerRef: Ref, q
   const plans = await core.db.selectFrom('plans').select(['id', 'slug', 'title', 'is_active'])
     .where('organization_id', '=', provider.id).orderBy('title').orderBy('id').execute();
   const points = sql.join(dates.map((date, index) => sql`(${index}, ${date.toISOString()}::timestamptz)`));
+  // The provider's subscriptions still running at the first date are read once (by the
+  // plan and end index), then held against the 13 dates: not one index pass per date.
   const active = await sql<{ plan_id: number; idx: number; n: string | number }>`
-    with points(idx, at) as (values ${points})
+    with points(idx, at) as (values ${points}),
+    running as materialized (
+      select s.plan_id, s.created_at, s.ends_at from subscriptions s
+        join plans on plans.id = s.plan_id and plans.organization_id = ${provider.id}
+       where s.grant_key is null and s.request_key is null and s.ends_at > ${dates[0]!.toISOString()}::timestamptz
+    )
     select s.plan_id, p.idx, count(*) as n
-      from subscriptions s
-      join plans on plans.id = s.plan_id and plans.organization_id = ${provider.id}
-      join points p on s.created_at <= p.at and s.ends_at > p.at
-     where s.grant_key is null and s.request_key is null
+      from running s join points p on s.created_at <= p.at and s.ends_at > p.at
      group by 1, 2`.execute(core.db);
   const counts = new Map(active.rows.map((row) => [`${row.plan_id}/${row.idx}`, Number(row.n)]));
   const first = churnDates[0]!.toISOString();
