@@ -11,6 +11,7 @@ import pg from 'pg';
 import { getchatFigures } from './getchat-figures.js';
 import { portalFigures } from './portal-figures.js';
 import { ledgerFigures } from './ledger-figures.js';
+import { billingScale } from './scale/billing.js';
 import { scaleFigures } from './scale/figures.js';
 import { startupFigures } from './startup.js';
 import { loginFigures } from './logins.js';
@@ -26,6 +27,8 @@ const PROFILE = process.argv.includes('--cpu-prof');
 const PORTAL_ONLY = process.argv.includes('--portal');
 /** `npm run bench -- --ledger`: only the ledger's figures (k), on PostgreSQL. */
 const LEDGER_ONLY = process.argv.includes('--ledger');
+/** `npm run bench -- --scale-billing`: only billing at scale (l), on PostgreSQL (bench/scale/billing.ts). */
+const SCALE_BILLING_ONLY = process.argv.includes('--scale-billing');
 /** `npm run bench -- --scale`: only the figures at a million users (s), on PostgreSQL (bench/scale/). */
 const SCALE_ONLY = process.argv.includes('--scale');
 /** `npm run bench -- --startup`: only start to ready (e), step by step. */
@@ -263,6 +266,7 @@ async function main() {
   // their PostgreSQL server themselves (BENCH_PG_URL, else DATABASE_URL, else the local one).
   const ledger = () => ledgerFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   if (LEDGER_ONLY) return ledger();
+  if (SCALE_BILLING_ONLY) { await billingScale(undefined, report); return; }
   if (SCALE_ONLY) return scaleFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   const startup = () => startupFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop });
   if (STARTUP_ONLY) return startup();
