@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { FigureContext } from './getchat-figures.js';
+import { generateBillingData, MONTHS } from './scale/billing.js';
 
 const ROWS = Number(process.env.BENCH_LEDGER_ROWS ?? 1_000_000);
 const SUBSCRIBERS = Number(process.env.BENCH_LEDGER_SUBSCRIBERS ?? 10_000);
-const MONTHS = 36;
 const RUNS = 7;
 
 interface Ready {
@@ -53,64 +53,10 @@ async function child(): Promise<void> {
   const { token } = await openSession(service.core, db, admin, 'password', {}, new Date(Date.now() + 1000));
 
   const began = performance.now();
+  // The same data as billing at scale (bench/scale/billing.ts), in this run's own database.
+  await generateBillingData(db, ROWS, SUBSCRIBERS);
   const run = (text: string) => sql.raw(text).execute(db);
-  const provider = await db.insertInto('organizations').values({ slug: 'bench-provider', full_name: 'Bench Provider', is_provider: true })
-    .returning('id').executeTakeFirstOrThrow();
-  const processor = await db.selectFrom('organizations').select('id').where('is_processor', '=', true).executeTakeFirstOrThrow();
-  const P = provider.id;
-  const PR = processor.id;
-  await run(`insert into plans (organization_id, slug, title, is_active, period_amount, period_type, unit) values
-    (${P}, 'bench-basic', 'Basic', true, 2000, 'monthly', 'usd'), (${P}, 'bench-pro', 'Pro', true, 5000, 'monthly', 'usd'),
-    (${P}, 'bench-team', 'Team', true, 12000, 'monthly', 'usd')`);
-  await run(`insert into organizations (slug, full_name, email) select 'bench-sub-' || g, 'Subscriber ' || g, 'sub' || g || '@example.com'
-    from generate_series(1, ${SUBSCRIBERS}) g`);
-  // Each subscriber's life: it starts in month s (0..35 of the 3 years) and pays for l months
-  // (1..60); those reaching the end are still active. Spread over days and seconds.
-  await run(`create temporary table bench_life as
-    select o.id as org, g as n, (g * 7919) % ${MONTHS} as s, 1 + (g * 104729) % 60 as l,
-           (select id from plans where organization_id = ${P} order by id offset (g % 3) limit 1) as plan_id,
-           (array[2000, 5000, 12000])[1 + g % 3] as amount,
-           now() - interval '${MONTHS} months' + make_interval(days => g % 28, secs => g % 86400) as t0
-      from generate_series(1, ${SUBSCRIBERS}) g join organizations o on o.slug = 'bench-sub-' || g`);
-  await run(`insert into subscriptions (organization_id, plan_id, created_at, ends_at, auto_renew)
-    select org, plan_id, t0 + make_interval(months => s), t0 + make_interval(months => least(${MONTHS}, s + l)), true from bench_life`);
-  // The ledger: per subscriber and month paid, the rows a card payment books (order; charge;
-  // Payable to Liability; processor fee; payment; distribution) and the month's income recognised.
-  await run(`insert into ledger_transactions (created_at, descr, event_id, orig_organization_id, orig_account, orig_amount, orig_unit,
-      dest_organization_id, dest_account, dest_amount, dest_unit)
-    select at, descr, event, oo, oa, amt, 'usd', dd, da, amt, 'usd' from (
-      select m.at + k.delay as at, k.descr, case when k.charge then 'cha_' || (b.n * 100 + m.month) || '/' else 'sub_' || b.n || '/' end as event,
-             case k.kind when 'order' then ${P} when 'charge' then b.org when 'paid' then b.org when 'fee' then ${PR} when 'payment' then ${P} when 'distribute' then ${PR} else ${P} end as oo,
-             k.oa, case k.kind when 'fee' then (b.amount * 290 + 5000) / 10000 + 30 when 'distribute' then b.amount - ((b.amount * 290 + 5000) / 10000 + 30) else b.amount end as amt,
-             case k.kind when 'order' then b.org when 'charge' then ${PR} when 'paid' then b.org when 'fee' then ${P} when 'payment' then ${P} when 'distribute' then ${P} else ${P} end as dd,
-             k.da, b.n, m.month, k.ord
-        from bench_life b
-        cross join lateral (select month, b.t0 + make_interval(months => month) as at
-                              from generate_series(b.s, least(${MONTHS}, b.s + b.l) - 1) month) m
-        cross join (values
-          ('order', 'Subscription', false, 'Receivable', 'Payable', interval '0 s', 1),
-          ('charge', 'Charge', true, 'Liability', 'Funds', interval '1 s', 2),
-          ('paid', 'Paid', false, 'Payable', 'Liability', interval '1 s', 3),
-          ('fee', 'Processor fee', true, 'Backlog', 'Expenses', interval '1 s', 4),
-          ('payment', 'Payment', false, 'Backlog', 'Receivable', interval '1 s', 5),
-          ('distribute', 'Distribution', true, 'Funds', 'Funds', interval '1 s', 6),
-          ('recognize', 'Income', false, 'Income', 'Backlog', interval '1 month' - interval '1 s', 7)
-        ) k(kind, descr, charge, oa, da, delay, ord)
-       where m.at + k.delay < now()
-       order by b.n, m.month, k.ord
-       limit ${ROWS}
-    ) rows`);
-  // Users: one per subscriber, the first half managing theirs; 2,000 coupon uses.
-  await run(`insert into users (slug, email, full_name) select 'bench-user-' || g, 'user' || g || '@example.com', 'User ' || g
-    from generate_series(1, ${SUBSCRIBERS}) g`);
-  await run(`insert into roles (organization_id, user_id, role_description_id)
-    select o.id, u.id, (select id from role_descriptions where slug = 'manager' and organization_id is null limit 1)
-      from generate_series(1, ${SUBSCRIBERS / 2}) g join organizations o on o.slug = 'bench-sub-' || g join users u on u.slug = 'bench-user-' || g`);
-  const coupon = await db.insertInto('coupons').values({ organization_id: P, code: 'BENCH50', discount_type: 'percentage', discount_value: 5000 })
-    .returning('id').executeTakeFirstOrThrow();
-  await run(`insert into cart_items (user_id, plan_id, coupon_id, recorded_at, created_at)
-    select u.id, b.plan_id, ${coupon.id}, b.t0, b.t0 from generate_series(1, ${Math.min(2000, SUBSCRIBERS)}) g
-      join users u on u.slug = 'bench-user-' || g join bench_life b on b.n = g`);
+  const P = (await db.selectFrom('organizations').select('id').where('slug', '=', 'bench-provider').executeTakeFirstOrThrow()).id;
   // As autovacuum would after a bulk load: statistics, and the visibility map index-only scans rely on.
   await run('vacuum analyze');
   const count = async (text: string) => Number((await sql<{ n: string }>`${sql.raw(text)}`.execute(db)).rows[0]!.n);
