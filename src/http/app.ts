@@ -198,7 +198,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     const pending = authenticate(request, reply);
     if (!pending) return done();
     // An answer sent here (415) ends the request: Fastify's hooks stop without done().
-    pending.then(() => { if (!reply.sent) done(); }, done);
+    // A rejection that is not an Error (none today) must still stop the request, never let it
+    // go on without a caller.
+    pending.then(() => { if (!reply.sent) done(); }, (error: unknown) => done(error instanceof Error ? error : new Error('authentication failed')));
   });
 
   /** Sets request.caller; a promise only when credentials must be checked. */

@@ -19,6 +19,7 @@ import { pruneSecurityEvents } from '../core/identity/security-events.js';
 import { pruneExpiredTokens } from '../core/identity/one-time-tokens.js';
 import { pruneIdempotencyKeys } from '../core/billing/idempotency.js';
 import { pruneExpired as pruneExpiredOidcRows } from '../core/oauth2/adapter.js';
+import { pruneCustomerFigures } from '../core/billing/metrics/customers.js';
 import { mergeLedgerMonthSums } from '../core/billing/ledger-sums.js';
 import type { JobHandlers } from './queue.js';
 
@@ -44,7 +45,7 @@ export function jobHandlers(core: Core): JobHandlers {
     'prune-records': async () => {
       const results = await Promise.allSettled([
         pruneFinishedDeliveries(core), pruneExpiredTokens(core.db, core.now()), pruneExpiredOidcRows(core),
-        pruneIdempotencyKeys(core), pruneSecurityEvents(core),
+        pruneIdempotencyKeys(core), pruneSecurityEvents(core), pruneCustomerFigures(core),
       ]);
       const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
       if (failures.length) throw new AggregateError(failures, `prune-records: ${failures.length} table(s) not pruned`);

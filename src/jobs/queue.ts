@@ -45,7 +45,7 @@ export interface JobPayloads {
   'news-import': Record<string, never>;
   /** Run one Accountcentral provisioning job (prepare or do a customer's deactivation). */
   'customer-provisioning': { jobId: string };
-  /** Delete what has outlived its use or its retention: finished webhook deliveries, expired links and OAuth2 rows, old idempotency keys and security events (scheduled). */
+  /** Delete what has outlived its use or its retention: finished webhook deliveries, expired links and OAuth2 rows, old idempotency keys and security events, customer figures kept a month (scheduled). */
   'prune-records': Record<string, never>;
   /** The daily renewals for the moment the job runs (scheduled). */
   'renewals': Record<string, never>;

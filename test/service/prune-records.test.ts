@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { startService, unique, type TestService } from '../support/service.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
 import { QUEUES } from '../../src/jobs/queue.js';
@@ -138,4 +139,26 @@ test('deleting in slices goes on until a slice comes back short, and counts ever
   assert.equal(total, 23);
   assert.deepEqual(slices, [10, 10, 3]);
   assert.equal(await deleteInBatches(async () => 0, 10), 0);
+});
+
+test('customer figures are kept only for periods with ledger rows, and forgotten a month after they were computed', async () => {
+  const provider = await s.core.db.insertInto('organizations').values({ slug: unique('quiet').toLowerCase(), full_name: 'Quiet Provider', is_provider: true })
+    .returning(['id', 'slug']).executeTakeFirstOrThrow();
+  const kept = async () => Number((await sql<{ n: string }>`select count(*) as n from metrics_customer_periods where provider_id = ${provider.id}`.execute(s.core.db)).rows[0]!.n);
+  // Asking for figures at far-off dates keeps nothing: the periods have no rows.
+  for (const endsAt of ['1950-06-01T00:00:00Z', '2001-01-01T00:00:00Z']) {
+    const res = await s.request({ method: 'GET', url: `/api/metrics/${provider.slug}/customers/?ends_at=${endsAt}`, token: s.admin.token });
+    assert.equal(res.statusCode, 200, res.body);
+  }
+  assert.equal(await kept(), 0);
+
+  const period = (computedAt: Date, startsAt: string) => sql`insert into metrics_customer_periods (provider_id, unit, starts_at, ends_at,
+      earlier_starts_at, earlier_ends_at, sides, total, total_amount, new_count, new_amount, churned_count, churned_amount, previous, computed_at)
+    values (${provider.id}, 'usd', ${startsAt}::timestamptz, ${startsAt}::timestamptz + interval '1 month', ${startsAt}::timestamptz - interval '1 month',
+      ${startsAt}::timestamptz, 3, 1, 100, 1, 100, 0, 0, 0, ${computedAt})`.execute(s.core.db);
+  await period(ago(32 * DAY), '2026-01-01T00:00:00Z');
+  await period(ago(DAY), '2026-02-01T00:00:00Z');
+  await prune();
+  const left = await sql<{ starts_at: Date }>`select starts_at from metrics_customer_periods where provider_id = ${provider.id}`.execute(s.core.db);
+  assert.deepEqual(left.rows.map((r) => new Date(r.starts_at).toISOString()), ['2026-02-01T00:00:00.000Z']);
 });

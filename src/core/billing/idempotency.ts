@@ -116,8 +116,10 @@ export async function releaseIdempotencyKey(core: Core, id: number): Promise<voi
 export async function pruneIdempotencyKeys(core: Core): Promise<number> {
   const before = new Date(core.now().getTime() - IDEMPOTENCY_RETENTION_SECONDS * 1000);
   return deleteInBatches(async (limit) => {
+    // The age is checked again on the row deleted: a key reused meanwhile (taken over with a
+    // new created_at) must not be deleted from under its new request.
     const result = await core.db.deleteFrom('idempotency_keys').where('id', 'in', core.db.selectFrom('idempotency_keys').select('id')
-      .where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+      .where('created_at', '<', before).orderBy('created_at').limit(limit)).where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }

@@ -159,7 +159,7 @@ export async function pruneExpiredTokens(db: Db, now: Date): Promise<number> {
   const before = new Date(now.getTime() - EXPIRED_TOKEN_RETENTION_SECONDS * 1000);
   return deleteInBatches(async (limit) => {
     const result = await db.deleteFrom('one_time_tokens').where('id', 'in', db.selectFrom('one_time_tokens').select('id')
-      .where('expires_at', '<', before).orderBy('expires_at').limit(limit)).executeTakeFirst();
+      .where('expires_at', '<', before).orderBy('expires_at').limit(limit)).where('expires_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }

@@ -63,7 +63,7 @@ export async function pruneSecurityEvents(core: Core): Promise<number> {
   const before = new Date(core.now().getTime() - days * 86_400_000);
   return deleteInBatches(async (limit) => {
     const result = await core.db.deleteFrom('security_events').where('id', 'in', core.db.selectFrom('security_events').select('id')
-      .where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+      .where('created_at', '<', before).orderBy('created_at').limit(limit)).where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }

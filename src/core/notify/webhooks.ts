@@ -145,8 +145,10 @@ export async function deliverWebhook(core: Core, deliveryId: number): Promise<vo
 export async function pruneFinishedDeliveries(core: Core): Promise<number> {
   const before = new Date(core.now().getTime() - core.config.webhookRetentionDays * 86_400_000);
   return deleteInBatches(async (limit) => {
+    // The state is checked again on the row deleted: a delivery re-sent meanwhile is pending again.
     const result = await core.db.deleteFrom('webhook_deliveries').where('id', 'in', core.db.selectFrom('webhook_deliveries').select('id')
-      .where('state', '<>', 'pending').where('created_at', '<', before).orderBy('created_at').limit(limit)).executeTakeFirst();
+      .where('state', '<>', 'pending').where('created_at', '<', before).orderBy('created_at').limit(limit))
+      .where('state', '<>', 'pending').where('created_at', '<', before).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
 }

@@ -136,7 +136,9 @@ export async function customerFigures(core: Core, provider: Organization, dates:
   // of the current month. The count was read before the figures, so a row booked between
   // the two only makes the next reading compute them again.
   const now = core.now().getTime();
-  const keep = missing.filter((index) => index < indexes.length && dates[index]!.getTime() <= now);
+  // Only periods with rows are kept: an empty one costs nothing to compute, and keeping
+  // them would let any reader of the figures grow the table by asking for arbitrary dates.
+  const keep = missing.filter((index) => index < indexes.length && dates[index]!.getTime() <= now && sidesIn(index) > 0);
   for (const index of missing) figures.set(index, computed.get(index) ?? NONE);
   if (keep.length) {
     await sql`
@@ -155,4 +157,18 @@ export async function customerFigures(core: Core, provider: Organization, dates:
         previous = excluded.previous, computed_at = now()`.execute(core.db);
   }
   return figures;
+}
+
+/** Kept figures are recomputed after this long, so the table holds only what is read lately. */
+export const CUSTOMER_FIGURES_RETENTION_DAYS = 31;
+
+/**
+ * Part of the daily `prune-records` job: forgets customer figures kept longer than
+ * CUSTOMER_FIGURES_RETENTION_DAYS. They are a cache of what the ledger says (checked by row
+ * count on every read), so the next read of such a period computes and keeps it again.
+ */
+export async function pruneCustomerFigures(core: Core): Promise<number> {
+  const before = new Date(core.now().getTime() - CUSTOMER_FIGURES_RETENTION_DAYS * 86_400_000);
+  const result = await sql`delete from metrics_customer_periods where computed_at < ${before}`.execute(core.db);
+  return Number(result.numAffectedRows ?? 0);
 }
