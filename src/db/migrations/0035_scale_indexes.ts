@@ -26,7 +26,11 @@ const withTrigrams: string[] = [
 
 export async function migrate(db: Kysely<unknown>): Promise<void> {
   for (const statement of everywhere) await sql.raw(statement).execute(db);
-  const trigrams = await sql<{ found: number }>`select 1 as found from pg_available_extensions where name = 'pg_trgm'`.execute(db);
+  // pg_trgm where it is installed already, or available and ours to create (a trusted
+  // extension: CREATE on the database suffices). A role without that right still starts the
+  // service; its searches scan, as on PGlite, until an operator installs the extension.
+  const trigrams = await sql<{ found: number }>`select 1 as found from pg_available_extensions
+    where name = 'pg_trgm' and (installed_version is not null or has_database_privilege(current_database(), 'CREATE'))`.execute(db);
   if (trigrams.rows.length === 0) return;
   for (const statement of withTrigrams) await sql.raw(statement).execute(db);
 }
