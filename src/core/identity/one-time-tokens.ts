@@ -152,7 +152,7 @@ export const EXPIRED_TOKEN_RETENTION_SECONDS = 7 * 86_400;
 
 /**
  * Part of the daily `prune-records` job: deletes links and codes expired for more than
- * EXPIRED_TOKEN_RETENTION_SECONDS. They open nothing any more: an expired secret and an
+ * EXPIRED_TOKEN_RETENTION_SECONDS. They open nothing now: an expired secret and an
  * unknown one get the same answer, so deleting one changes no answer.
  */
 export async function pruneExpiredTokens(db: Db, now: Date): Promise<number> {

@@ -4,7 +4,7 @@
 // closed period's figures are kept instead (metrics_customer_periods) with how many row
 // sides of the provider's Receivable account lay in its span when they were computed
 // (counted from the roll-up, ./sums.ts). The ledger only grows: the same count now means
-// the same rows, so the figures stand; any other count (a row booked late into the span)
+// the same rows, so the figures stand; a different count (a row booked late into the span)
 // and they are computed again from the rows.
 import { sql } from 'kysely';
 import type { Core } from '../../context.js';
@@ -137,7 +137,7 @@ export async function customerFigures(core: Core, provider: Organization, dates:
   // the two only makes the next reading compute them again.
   const now = core.now().getTime();
   // Only periods with rows are kept: an empty one costs nothing to compute, and keeping
-  // them would let any reader of the figures grow the table by asking for arbitrary dates.
+  // them would let every reader of the figures grow the table by asking for arbitrary dates.
   const keep = missing.filter((index) => index < indexes.length && dates[index]!.getTime() <= now && sidesIn(index) > 0);
   for (const index of missing) figures.set(index, computed.get(index) ?? NONE);
   if (keep.length) {

@@ -16,7 +16,7 @@ export interface SumsSpec {
   /**
    * What is summed: `balance`, the amounts into the accounts minus those out of them;
    * `inflow`, only the amounts into them (from `from`, an account of the same organization, when given);
-   * `sides`, how many row sides touch them (in or out, any unit): a count that only grows.
+   * `sides`, how many row sides touch them (in or out, in every unit): a count that only grows.
    */
   kind: 'balance' | 'inflow' | 'sides';
   from?: string;
