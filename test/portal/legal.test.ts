@@ -111,14 +111,16 @@ test('the broker\'s manager creates an agreement, requires it at checkout and pu
   await form.getByLabel('Slug').fill(slug);
   await form.getByRole('button', { name: 'Create the agreement' }).click();
   await page.waitForURL(`**/legal/${slug}`);
-  await page.getByRole('heading', { level: 1, name: 'Privacy policy' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Privacy policy', exact: true }).waitFor();
   await page.getByText('Version 1,').waitFor();
 
   const settings = page.getByRole('region', { name: 'Settings' });
   await settings.getByLabel('Title').fill('Privacy Policy');
   await settings.getByRole('switch', { name: 'Required at checkout' }).check({ force: true });
   await settings.getByRole('button', { name: 'Save the settings' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Privacy Policy' }).waitFor();
+  await page.getByText('The agreement is saved.').waitFor();
+  // Names match case-sensitively only when exact: the title before was "Privacy policy".
+  await page.getByRole('heading', { level: 1, name: 'Privacy Policy', exact: true }).waitFor();
 
   const version = page.getByRole('region', { name: 'New version' });
   assert.equal(await version.getByRole('button', { name: 'Publish version 2' }).isDisabled(), true, 'the same text is no new version');

@@ -113,8 +113,9 @@ export function Agreement() {
               <SignForm agreement={doc} next={next} />
             </section>
             {session.user?.is_broker_manager && (
-              // Keyed by version: a new version starts its forms from what was just published.
-              <AgreementSettings key={`${doc.slug}-${doc.version ?? 0}-${doc.title}-${String(doc.required_at_checkout)}`} agreement={doc} onChanged={loaded.reload} />
+              // Keyed by version: a new version starts its forms from what was just published;
+              // saved settings are what the form already holds, so it stays as it is.
+              <AgreementSettings key={`${doc.slug}-${doc.version ?? 0}`} agreement={doc} onChanged={loaded.reload} />
             )}
           </Stack>
         )}
