@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Core } from '../context.js';
 import { Conflict } from '../errors.js';
-import { deleteInBatches } from '../batches.js';
+import { deleteOlderThan } from '../batches.js';
 
 /** A claim left `started` this long belongs to a process that died: another request may take it over. */
 export const IDEMPOTENCY_STALE_SECONDS = 10 * 60;
@@ -115,11 +115,5 @@ export async function releaseIdempotencyKey(core: Core, id: number): Promise<voi
  */
 export async function pruneIdempotencyKeys(core: Core): Promise<number> {
   const before = new Date(core.now().getTime() - IDEMPOTENCY_RETENTION_SECONDS * 1000);
-  return deleteInBatches(async (limit) => {
-    // The age is checked again on the row deleted: a key reused meanwhile (taken over with a
-    // new created_at) must not be deleted from under its new request.
-    const result = await core.db.deleteFrom('idempotency_keys').where('id', 'in', core.db.selectFrom('idempotency_keys').select('id')
-      .where('created_at', '<', before).orderBy('created_at').limit(limit)).where('created_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  });
+  return deleteOlderThan(core.db, 'idempotency_keys', 'created_at', before);
 }

@@ -12,7 +12,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { OneTimeTokenPurpose } from '../../db/schema.js';
 import { randomDigits, randomToken, sha256 } from './secrets.js';
-import { deleteInBatches } from '../batches.js';
+import { deleteOlderThan } from '../batches.js';
 
 export interface IssuedToken {
   secret: string;
@@ -157,9 +157,5 @@ export const EXPIRED_TOKEN_RETENTION_SECONDS = 7 * 86_400;
  */
 export async function pruneExpiredTokens(db: Db, now: Date): Promise<number> {
   const before = new Date(now.getTime() - EXPIRED_TOKEN_RETENTION_SECONDS * 1000);
-  return deleteInBatches(async (limit) => {
-    const result = await db.deleteFrom('one_time_tokens').where('id', 'in', db.selectFrom('one_time_tokens').select('id')
-      .where('expires_at', '<', before).orderBy('expires_at').limit(limit)).where('expires_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  });
+  return deleteOlderThan(db, 'one_time_tokens', 'expires_at', before);
 }

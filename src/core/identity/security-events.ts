@@ -3,7 +3,7 @@
 import type { Db } from '../../db/database.js';
 import type { RequestOrigin } from '../context.js';
 import type { Core } from '../context.js';
-import { deleteInBatches } from '../batches.js';
+import { deleteOlderThan } from '../batches.js';
 
 export type SecurityEventType =
   | 'login.succeeded'
@@ -61,9 +61,5 @@ export async function pruneSecurityEvents(core: Core): Promise<number> {
   const days = core.config.securityEventRetentionDays;
   if (days === 0) return 0;
   const before = new Date(core.now().getTime() - days * 86_400_000);
-  return deleteInBatches(async (limit) => {
-    const result = await core.db.deleteFrom('security_events').where('id', 'in', core.db.selectFrom('security_events').select('id')
-      .where('created_at', '<', before).orderBy('created_at').limit(limit)).where('created_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  });
+  return deleteOlderThan(core.db, 'security_events', 'created_at', before);
 }

@@ -5,9 +5,9 @@
 // lost to a crash after the commit. Each try is logged (webhook_delivery_attempts) and
 // connects only to an address the SSRF check passed (the lookup is pinned to it).
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Core } from '../context.js';
-import { deleteInBatches } from '../batches.js';
+import { deleteOlderThan } from '../batches.js';
 import { Invalid } from '../errors.js';
 import { resolvePublicUrl } from './outbound.js';
 import { signWebhook, webhookSecretOf } from './webhook-secrets.js';
@@ -144,11 +144,5 @@ export async function deliverWebhook(core: Core, deliveryId: number): Promise<vo
  */
 export async function pruneFinishedDeliveries(core: Core): Promise<number> {
   const before = new Date(core.now().getTime() - core.config.webhookRetentionDays * 86_400_000);
-  return deleteInBatches(async (limit) => {
-    // The state is checked again on the row deleted: a delivery re-sent meanwhile is pending again.
-    const result = await core.db.deleteFrom('webhook_deliveries').where('id', 'in', core.db.selectFrom('webhook_deliveries').select('id')
-      .where('state', '<>', 'pending').where('created_at', '<', before).orderBy('created_at').limit(limit))
-      .where('state', '<>', 'pending').where('created_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  });
+  return deleteOlderThan(core.db, 'webhook_deliveries', 'created_at', before, sql<SqlBool>`state <> 'pending'`);
 }
