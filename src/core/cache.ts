@@ -13,6 +13,8 @@ import { inTransaction } from '../db/unit-of-work.js';
 /** What the cache needs from the change feed (src/db/change-feed.ts). */
 export interface ChangeSource {
   readonly live: boolean;
+  /** Changes reach the subscribers before the write returns (PGlite, in process): no fence to wait for. */
+  readonly synchronous?: boolean;
   fence(): Promise<void>;
   subscribe(listener: (change: Change) => void): () => void;
 }
@@ -83,15 +85,25 @@ export class ReadCache {
    * The cached value of `key`, or `load()`'s, kept under the tags `tags(value)` names.
    * A value that a change to one of its rows overtook while it loaded is answered but not kept.
    */
-  async get<T>(key: string, load: () => Promise<T>, tags: (value: T) => readonly RowTag[], options: GetOptions = {}): Promise<T> {
+  get<T>(key: string, load: () => Promise<T>, tags: (value: T) => readonly RowTag[], options: GetOptions = {}): Promise<T> {
     // Inside a unit of work a read may see its own uncommitted writes: never cached.
-    if (inTransaction() || !this.source.live) return load();
+    if (!this.source.live || inTransaction()) return load();
     const hit = this.#entries.get(key);
     if (hit && hit.expiresAt > Date.now()) {
-      if (!options.fenced) return hit.value as T;
-      const fenced = await this.source.fence().then(() => true, () => false);
-      if (fenced && this.#entries.get(key) === hit) return hit.value as T;
+      // The hit path is the hot path: no async frame, no await, when there is nothing to wait for.
+      if (!options.fenced || this.source.synchronous) return Promise.resolve(hit.value as T);
+      return this.#fencedHit(key, hit as Entry & { value: T }, load, tags);
     }
+    return this.#load(key, load, tags);
+  }
+
+  async #fencedHit<T>(key: string, hit: Entry & { value: T }, load: () => Promise<T>, tags: (value: T) => readonly RowTag[]): Promise<T> {
+    const fenced = await this.source.fence().then(() => true, () => false);
+    if (fenced && this.#entries.get(key) === hit) return hit.value;
+    return this.#load(key, load, tags);
+  }
+
+  async #load<T>(key: string, load: () => Promise<T>, tags: (value: T) => readonly RowTag[]): Promise<T> {
     const changes: Change[] = [];
     this.#loading.add(changes);
     let value: T;

@@ -135,7 +135,7 @@ export class ChangeFeed {
    * @param synchronous the database delivers a commit's notifications before the commit
    *   returns (PGlite, in process): fences resolve at once.
    */
-  constructor(private readonly synchronous = false) {}
+  constructor(readonly synchronous = false) {}
 
   subscribe(listener: Listener): () => void {
     this.#listeners.add(listener);

@@ -116,3 +116,28 @@ test('the read cache is bypassed inside a unit, so an uncommitted value is never
   assert.equal(value, 'committed');
   assert.equal(loads, 2);
 });
+
+test('a unit that ends while another runs leaves the other in its own transaction (context tracking stays on until the last ends)', async () => {
+  const email = `${unique('uow')}@example.com`;
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((resolve) => { releaseFirst = resolve; });
+  const first = s.core.transact(async () => { await firstHeld; });
+  const second = s.core.transact(async (tx) => {
+    await tx.insertInto('users').values({ slug: unique('uow'), email }).execute();
+    await first; // the first unit has ended by now (on PostgreSQL it ran beside this one)
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(inTransaction(), true);
+    const own = await s.core.db.selectFrom('users').select('email').where('email', '=', email).executeTakeFirst();
+    assert.equal(own?.email, email);
+    throw new Error('undo');
+  });
+  releaseFirst();
+  await assert.rejects(second, /undo/);
+  assert.equal(inTransaction(), false);
+  assert.equal(await s.core.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst(), undefined);
+  // And a unit after them all still carries its transaction through its awaits.
+  await s.core.transact(async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(inTransaction(), true);
+  });
+});
