@@ -48,3 +48,27 @@ test('with METRICS_PORT, /metrics is served on its own listener only (with the t
   assert.match(await res.text(), /process_cpu_user_seconds_total/);
   assert.equal((await fetch(url.replace('/metrics', '/api/auth/'))).status, 404, 'nothing else there');
 });
+
+test('request durations are a Prometheus histogram: cumulative buckets, +Inf equal to the count, a sum', async () => {
+  const s = await start({ METRICS_TOKEN: TOKEN });
+  for (let i = 0; i < 5; i++) await s.request({ method: 'GET', url: '/health' });
+  await s.request({ method: 'GET', url: '/api/no-such-route/' });
+  const res = await s.request({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.match(res.body, /# TYPE http_request_duration_seconds histogram/);
+  const series = (name: string, labels: string) => res.body.split('\n')
+    .filter((line) => line.startsWith(`http_request_duration_seconds_${name}{`) && line.includes(labels))
+    .map((line) => ({ line, value: Number(line.slice(line.lastIndexOf(' ') + 1)) }));
+  const health = 'method="GET",route="/health",status="200"';
+  const buckets = series('bucket', health);
+  assert.equal(buckets.length, 11, 'ten bounds and +Inf');
+  assert.match(buckets[0]!.line, /le="0\.001"/);
+  assert.match(buckets[10]!.line, /le="\+Inf"/);
+  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]!.value >= buckets[i - 1]!.value, 'cumulative');
+  const [count] = series('count', health);
+  assert.ok(count && count.value >= 5);
+  assert.equal(buckets[10]!.value, count.value);
+  assert.ok(series('sum', health)[0]!.value > 0);
+  // A URL that matches no route is counted under one series, never under its raw path.
+  assert.equal(series('count', 'route="unmatched",status="404"').length, 1);
+  assert.doesNotMatch(res.body, /no-such-route/);
+});
