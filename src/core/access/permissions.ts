@@ -212,6 +212,14 @@ export function organizationRelationsAllowing(action: OrganizationAction): Organ
     .filter((relation) => ORGANIZATION_PERMISSIONS[relation].may.includes(action));
 }
 
-export function userRelationsAllowing(action: UserAction): UserRelation[] {
-  return (Object.keys(USER_PERMISSIONS) as UserRelation[]).filter((relation) => USER_PERMISSIONS[relation].includes(action));
+const relationsByUserAction = new Map<UserAction, readonly UserRelation[]>();
+
+export function userRelationsAllowing(action: UserAction): readonly UserRelation[] {
+  // Asked on every user route: the table is fixed, so each action's answer is worked out once.
+  let relations = relationsByUserAction.get(action);
+  if (!relations) {
+    relations = (Object.keys(USER_PERMISSIONS) as UserRelation[]).filter((relation) => USER_PERMISSIONS[relation].includes(action));
+    relationsByUserAction.set(action, relations);
+  }
+  return relations;
 }
