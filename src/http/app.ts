@@ -57,6 +57,8 @@ const SERVICE_STATUS_OF_KIND: Record<ErrorKind, number> = {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+const dropProto = (key: string, value: unknown) => (key === '__proto__' ? undefined : value);
+
 /** application/json, with or without parameters (charset). */
 function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
@@ -114,7 +116,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     const text = String(body);
     if (text.trim() === '') return done(null, {});
     try {
-      done(null, JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value)));
+      // A reviver makes JSON.parse several times slower, so it runs only on a body that could
+      // name `__proto__` (literally or through an escape such as \u005f).
+      done(null, text.includes('__proto__') || text.includes('\\u') ? JSON.parse(text, dropProto) : JSON.parse(text));
     } catch {
       const error = new Invalid('non_field_errors', 'Malformed JSON in the request body.') as unknown as FastifyError;
       done(error, undefined);

@@ -34,6 +34,17 @@ test('malformed JSON is a 400 with non_field_errors; __proto__ keys are dropped'
   const sneaky = await s.request({ method: 'POST', url: '/api/auth/', body: '{"__proto__": {"admin": true}, "username": "nobody", "password": "whatever-long"}', headers: { 'content-type': 'application/json' } });
   assert.equal(sneaky.statusCode, 400);
   assert.equal(({} as Record<string, unknown>).admin, undefined);
+  // The key is dropped whether written plainly or escaped: the answer is the one without it,
+  // where any other unknown key is refused by name.
+  const answer = async (extra: string) => (await s.request({
+    method: 'POST', url: '/api/auth/', headers: { 'content-type': 'application/json' },
+    body: `{${extra}"username": "nobody", "password": "whatever-long"}`,
+  })).json();
+  const plain = await answer('');
+  assert.deepEqual(await answer('"__proto__": {"a": 1}, '), plain);
+  assert.deepEqual(await answer('"\\u005f_proto__": {"a": 1}, '), plain);
+  assert.deepEqual(await answer('"__pr\\u006fto__": {"a": 1}, '), plain);
+  assert.ok('zz' in await answer('"zz": {"a": 1}, '));
 });
 
 test('an e-mail template in DATA_DIR/templates/email overrides the built-in one', async () => {
