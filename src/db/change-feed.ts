@@ -39,6 +39,8 @@ export const WATCHED_TABLES = {
   roles: 'user_id',
   organizations: 'id',
   role_descriptions: 'organization_id',
+  // The broker team's notes shown in a profile to its managers (0038).
+  activities: 'user_id',
   // Not cached: followed by server-sent event streams (Accountcentral's notifications and
   // application status, src/core/notices), on every node (0029).
   notice_deliveries: 'user_id',

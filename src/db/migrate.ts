@@ -32,6 +32,7 @@ import * as m0034 from './migrations/0034_legal.js';
 import * as m0035 from './migrations/0035_scale_indexes.js';
 import * as m0036 from './migrations/0036_balance_rollup.js';
 import * as m0037 from './migrations/0037_retention.js';
+import * as m0038 from './migrations/0038_watch_activities.js';
 
 interface Migration {
   name: string;
@@ -70,6 +71,7 @@ export const migrations: Migration[] = [
   { name: '0035_scale_indexes', migrate: m0035.migrate },
   { name: '0036_balance_rollup', migrate: m0036.migrate },
   { name: '0037_retention', migrate: m0037.migrate },
+  { name: '0038_watch_activities', migrate: m0038.migrate },
 ];
 
 /** Applies what is missing; safe to run from several processes at once (advisory lock). */

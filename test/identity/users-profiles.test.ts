@@ -1,6 +1,7 @@
 // /api/users/ and /api/contacts/: listing, contacts, profiles, deletion, activities.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { startService, unique, type TestService, type TestUser } from '../support/service.js';
 import { linkIn } from '../support/smtp.js';
 
@@ -150,6 +151,22 @@ test('GET /api/users/{user}/ returns the profile with activities newest first', 
     ['Follow up e-mail', 'admin', 'broker'],
     ['Phone call', 'admin', null],
   ]);
+});
+
+test('a profile read from the cache shows a new activity and a raw SQL change at once', async () => {
+  const contact = json(await s.request({ method: 'POST', url: '/api/users/', token: s.admin.token,
+    body: { email: `${unique('act')}@example.org`, full_name: 'Cached Contact' } }));
+  const read = async () => json(await s.request({ method: 'GET', url: `/api/users/${contact.slug}/`, token: s.admin.token }))
+    .activities.map((a: any) => [a.text, a.created_by]);
+  assert.deepEqual(await read(), []);
+  assert.deepEqual(await read(), [], 'twice: the second read is a cache hit');
+  await s.request({ method: 'POST', url: `/api/contacts/${contact.slug}/activities/`, token: s.admin.token, body: { text: 'First call' } });
+  assert.deepEqual(await read(), [['First call', 'admin']]);
+  // A write that bypasses the API (another node, an operator's SQL) is seen too.
+  await sql`update activities set text = 'Edited call' where user_id = (select id from users where slug = ${contact.slug})`.execute(s.core.db);
+  assert.deepEqual(await read(), [['Edited call', 'admin']]);
+  await sql`delete from activities where user_id = (select id from users where slug = ${contact.slug})`.execute(s.core.db);
+  assert.deepEqual(await read(), []);
 });
 
 test('activities are the broker team notes: the user does not see them in their own profile', async () => {

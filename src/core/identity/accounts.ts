@@ -8,6 +8,7 @@ import type { Caller, Core, UserCaller } from '../context.js';
 import { refKey, type Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
 import type { UserRow, UserUpdate } from '../../db/schema.js';
+import type { RowTag } from '../../db/change-feed.js';
 import { BadRequest, Conflict, Invalid, NotFound, Unauthenticated, isUniqueViolation } from '../errors.js';
 import { authorizeSite, authorizeUser, mayOnUser, type UserAction } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
@@ -110,16 +111,30 @@ export async function listUsers(core: Core, caller: Caller, list: ListQuery): Pr
   return { count: page.count, results: page.results.map(briefOf) };
 }
 
-async function activitiesOf(db: Db, userId: number, limit = 50): Promise<ActivityView[]> {
-  const rows = await db.selectFrom('activities')
-    .leftJoin('users as author', 'author.id', 'activities.created_by')
-    .leftJoin('organizations', 'organizations.id', 'activities.organization_id')
-    .select(['activities.created_at', 'author.slug as created_by', 'activities.text', 'organizations.slug as account'])
-    .where('activities.user_id', '=', userId)
-    .orderBy('activities.created_at', 'desc').orderBy('activities.id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ created_at: r.created_at, created_by: r.created_by, text: r.text, account: r.account }));
+/**
+ * The latest activities on a user, from the read cache: its managers read profiles all day,
+ * and the three-table read cost more than the rest of the request. An entry depends on the
+ * user's activities and on the authors' and organizations' rows whose slugs it shows.
+ */
+async function activitiesOf(core: Core, userId: number, limit = 50): Promise<ActivityView[]> {
+  const found = await core.cache.get(`activities:${userId}`, async () => {
+    const rows = await core.db.selectFrom('activities')
+      .leftJoin('users as author', 'author.id', 'activities.created_by')
+      .leftJoin('organizations', 'organizations.id', 'activities.organization_id')
+      .select(['activities.created_at', 'activities.created_by as author_id', 'author.slug as created_by', 'activities.text',
+        'activities.organization_id', 'organizations.slug as account'])
+      .where('activities.user_id', '=', userId)
+      .orderBy('activities.created_at', 'desc').orderBy('activities.id', 'desc')
+      .limit(limit)
+      .execute();
+    const tags: RowTag[] = [`activities:${userId}`];
+    for (const row of rows) {
+      if (row.author_id !== null) tags.push(`users:${row.author_id}`);
+      if (row.organization_id !== null) tags.push(`organizations:${row.organization_id}`);
+    }
+    return { tags, views: rows.map((r) => ({ created_at: r.created_at, created_by: r.created_by, text: r.text, account: r.account })) };
+  }, (value) => value.tags);
+  return found.views;
 }
 
 /** Activities are the broker team's notes: only its managers see them in a profile. */
@@ -128,7 +143,7 @@ async function profileOf(core: Core, caller: Caller, user: UserRow): Promise<Pro
   const profile = briefOf(user) as ProfileView;
   // Added to the brief rather than spread into a copy: this runs on every profile read.
   profile.extra = user.extra;
-  profile.activities = showNotes ? await activitiesOf(core.db, user.id) : [];
+  profile.activities = showNotes ? await activitiesOf(core, user.id) : [];
   return profile;
 }
 
