@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       return serve(config);
     case 'migrate': {
       const database = await openDatabase(config);
-      const ran = await migrateToLatest(database.db);
+      const ran = await migrateToLatest(database.direct);
       console.log(ran.length ? `Applied: ${ran.join(', ')}` : 'Nothing to apply.');
       await database.close();
       return 0;
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
       checkPasswordPolicy(password, { username: values.username, email: values.email }, config.passwordMinLength);
       const database = await openDatabase(config);
       try {
-        await migrateToLatest(database.db);
+        await migrateToLatest(database.direct);
         const core = await createCore(config, database, makeLogger({ logLevel: 'silent' }));
         const result = await ensureAdmin(core, { username: values.username, email: values.email, password });
         console.log(result.created ? `Created ${values.username}, manager of ${config.brokerSlug}.` : `${values.username} already exists; nothing changed.`);

@@ -12,6 +12,14 @@ export interface Config {
   dataDir: string;
   /** postgres://... when set; otherwise the embedded PGlite database under dataDir. */
   databaseUrl: string | null;
+  /** Connections this node keeps open to databaseUrl at most (PostgreSQL only). */
+  databasePoolSize: number;
+  /**
+   * postgres://... straight to the server, for what a transaction pooler (PgBouncer in
+   * transaction mode) in front of databaseUrl cannot carry: LISTEN and the migrations'
+   * session lock. Null: databaseUrl serves both.
+   */
+  databaseDirectUrl: string | null;
   /** redis://... when set: request rate limits are counted there, shared by every node. */
   redisUrl: string | null;
   /** Signing secret for tokens; the first one signs, the others still verify (rotation). */
@@ -222,6 +230,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseDirectUrl = env.DATABASE_DIRECT_URL?.trim() || null;
+  if (databaseDirectUrl && !databaseUrl) throw new ConfigError('DATABASE_DIRECT_URL needs DATABASE_URL');
+  if (databaseDirectUrl && !/^postgres(ql)?:\/\//.test(databaseDirectUrl)) {
+    throw new ConfigError('DATABASE_DIRECT_URL must start with postgres:// or postgresql://');
+  }
   const adminUsername = env.ADMIN_USERNAME?.trim();
   const adminEmail = env.ADMIN_EMAIL?.trim();
   const adminPassword = env.ADMIN_PASSWORD;
@@ -240,6 +253,8 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: (env.BASE_URL || `http://${host}:${port}`).replace(/\/+$/, ''),
     dataDir,
     databaseUrl,
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
+    databaseDirectUrl,
     redisUrl,
     secretKeys: secretKeys(env, dataDir),
     smtpUrl: env.SMTP_URL?.trim() || null,

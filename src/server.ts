@@ -133,7 +133,7 @@ export async function createService(
   const database = options.database ?? (await openDatabase(config));
   phase('database');
   const quiet = pino({ level: 'silent' });
-  if (options.migrate !== false) await migrateToLatest(database.db);
+  if (options.migrate !== false) await migrateToLatest(database.direct);
   phase('migrations');
   const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
   await core.jobs.open();

@@ -125,7 +125,7 @@ export async function ensureScaleDataset(log: Log, url = SCALE_URL): Promise<{ r
   const { openPostgres } = await import('../../src/db/database.js');
   const { migrateToLatest } = await import('../../src/db/migrate.js');
   const { hashPassword } = await import('../../src/core/identity/passwords.js');
-  const handle = await openPostgres(url, 2);
+  const handle = await openPostgres(url, { max: 2 });
   await migrateToLatest(handle.db);
   await handle.close();
   const hash = await hashPassword(SCALE_PASSWORD);

@@ -20,6 +20,8 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Names the rows that read caches may hold when they change, here or on another node. */
   changes: ChangeFeed;
+  /** Where session-level work runs (the migrations' advisory lock): `db` unless DATABASE_DIRECT_URL is set. */
+  direct: Db;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,14 @@ const INT8 = 20;
 // hand them back as numbers rather than strings or bigints.
 const parseInt8 = (value: string) => Number(value);
 
-export async function openPostgres(url: string, max = 10): Promise<DatabaseHandle> {
+export interface PostgresOptions {
+  /** The pool's size (DATABASE_POOL_SIZE). */
+  max?: number;
+  /** LISTEN and the migrations go here instead of `url` (DATABASE_DIRECT_URL). */
+  directUrl?: string | null;
+}
+
+export async function openPostgres(url: string, { max = 10, directUrl = null }: PostgresOptions = {}): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({
     connectionString: url,
@@ -44,14 +53,20 @@ export async function openPostgres(url: string, max = 10): Promise<DatabaseHandl
   const changes = new ChangeFeed();
   const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool }));
   const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
-  const listener = listenForChanges(url, changes);
+  // One connection is enough for the migrations; it is closed with the rest.
+  const direct = directUrl
+    ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: directUrl, max: 1 }) }) })
+    : db;
+  const listener = listenForChanges(directUrl ?? url, changes);
   return {
     db,
     unitOfWork: dialect.unitOfWork,
     kind: 'postgres',
     changes,
+    direct,
     async close() {
       await listener.close();
+      if (direct !== db) await direct.destroy();
       await db.destroy();
     },
   };
@@ -236,6 +251,7 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     unitOfWork: dialect.unitOfWork,
     kind: 'pglite',
     changes,
+    direct: db,
     async close() {
       try {
         await db.destroy();
@@ -246,8 +262,12 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
   };
 }
 
-export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(config.dataDir);
+export function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseDirectUrl'>>,
+): Promise<DatabaseHandle> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, { max: config.databasePoolSize, directUrl: config.databaseDirectUrl })
+    : openPGlite(config.dataDir);
 }
 
 export async function isReachable(db: Db): Promise<boolean> {

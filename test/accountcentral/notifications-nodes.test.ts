@@ -23,7 +23,7 @@ before(async () => {
   if (!url) return;
   a = await startService({ EVENT_STREAM_HEARTBEAT_MS: '200' });
   const name = (await sql<{ name: string }>`select current_database() as name`.execute(a.core.db)).rows[0]!.name;
-  b = await createService(a.config, { log: false, database: await openPostgres(withDatabase(url, name), 3), migrate: false, links: djaoappLinks(a.config.baseUrl) });
+  b = await createService(a.config, { log: false, database: await openPostgres(withDatabase(url, name), { max: 3 }), migrate: false, links: djaoappLinks(a.config.baseUrl) });
   bView = { app: b.app } as TestService;
 });
 after(async () => {

@@ -34,7 +34,7 @@ test('kill -9 after the processor charged, before the ledger write: the restart 
     SECRET_KEY: 'crash-test-secret-0123456789-abcdefghijklm',
     ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: PASSWORD,
   };
-  const open = (): Promise<DatabaseHandle> => (database.env.DATABASE_URL ? openPostgres(database.env.DATABASE_URL, 1) : openPGlite(dataDir));
+  const open = (): Promise<DatabaseHandle> => (database.env.DATABASE_URL ? openPostgres(database.env.DATABASE_URL, { max: 1 }) : openPGlite(dataDir));
 
   // A first life sets the database up (migrations, broker, admin); then, with nothing
   // running, a provider, its plan, a buyer managed by the admin and the admin's cart.

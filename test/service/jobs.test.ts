@@ -66,7 +66,7 @@ test('recover does the same work for a known and an unknown address: one durable
 async function durableDatabase(): Promise<{ open(): Promise<DatabaseHandle>; drop(): Promise<void> }> {
   if (process.env.DATABASE_URL) {
     const { env, drop } = await databaseEnv();
-    return { open: () => openPostgres(env.DATABASE_URL!, 3), drop };
+    return { open: () => openPostgres(env.DATABASE_URL!, { max: 3 }), drop };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ap-jobs-'));
   let first = true;

@@ -54,7 +54,7 @@ test('kill -9 with a mail queued: the next process delivers it exactly once', { 
   await second.exited;
   assert.equal(second.child.exitCode, 0, second.output());
 
-  const handle: DatabaseHandle = database.env.DATABASE_URL ? await openPostgres(database.env.DATABASE_URL, 1) : await openPGlite(dataDir);
+  const handle: DatabaseHandle = database.env.DATABASE_URL ? await openPostgres(database.env.DATABASE_URL, { max: 1 }) : await openPGlite(dataDir);
   try {
     const rows = await handle.db.selectFrom('mail_outbox').select(['id', 'sent_at', 'attempts', 'text_body'])
       .where('recipient', '=', invitee).execute();

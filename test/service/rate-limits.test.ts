@@ -26,7 +26,7 @@ async function secondNode(): Promise<Service> {
   const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(s.core.db);
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${rows[0].db}`;
-  return createService(s.config, { database: await openPostgres(url.toString(), 2), migrate: false, log: false });
+  return createService(s.config, { database: await openPostgres(url.toString(), { max: 2 }), migrate: false, log: false });
 }
 
 test('on PostgreSQL two nodes share one limit; PGlite (one process) counts in memory', async (t) => {

@@ -70,7 +70,7 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Pro
   await admin.connect();
   await admin.query(`create database "${name}" template "${postgresTemplateName()}"`);
   await admin.end();
-  const handle = await openPostgres(withDatabase(url, name), 5);
+  const handle = await openPostgres(withDatabase(url, name), { max: 5 });
   return {
     handle,
     drop: async () => {

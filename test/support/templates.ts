@@ -67,7 +67,7 @@ export async function preparePostgresTemplate(url: string): Promise<string> {
     await admin.query(`create database "${building}"`);
     const { openPostgres } = await import('../../src/db/database.js');
     const { migrateToLatest } = await import('../../src/db/migrate.js');
-    const handle = await openPostgres(withDatabase(url, building), 2);
+    const handle = await openPostgres(withDatabase(url, building), { max: 2 });
     await migrateToLatest(handle.db);
     await handle.close();
     await admin.query(`alter database "${building}" rename to "${name}"`);
