@@ -3,7 +3,7 @@
 // compile cache, and resolving, reading and compiling ~1,500 separate modules was the largest
 // piece of a start; one file is read and compiled once. The rest of dist/ (tsc's output) stays:
 // the PGlite template step and the template's key read it.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -41,9 +41,18 @@ const ownModuleUrls = {
   },
 };
 
+// A module imported with import() only when configured (the stripe processor) becomes a
+// chunk of its own, loaded then. Chunks sit beside cli.js, so the URLs above hold in them.
+for (const file of await readdir(dist).catch(() => [])) {
+  if (file.startsWith('cli-chunk-')) await rm(resolve(dist, file));
+}
+
 await build({
   entryPoints: [resolve(src, 'cli.ts')],
-  outfile: resolve(dist, 'cli.js'),
+  outdir: dist,
+  entryNames: '[name]',
+  chunkNames: 'cli-chunk-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

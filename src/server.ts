@@ -105,7 +105,7 @@ export async function createCore(
     mailer,
     tokens: new TokenService(config.secretKeys, config.tokenLifetimeSeconds),
     sms: new DevelopmentSmsSender(log),
-    processor: makeProcessor(config, database.db, now),
+    processor: await makeProcessor(config, database.db, now),
     identityHooks,
     now,
   };

@@ -6,10 +6,13 @@ import type { Core } from '../../context.js';
 import { uniqueSlug } from '../../organizations/slugs.js';
 import type { PaymentProcessor } from './processor.js';
 import { TestProcessor } from './test.js';
-import { StripeProcessor } from './stripe.js';
 
-export function makeProcessor(config: Config, db: Db, now: () => Date): PaymentProcessor {
-  if (config.processor === 'stripe' && config.stripe) return new StripeProcessor(config.stripe);
+export async function makeProcessor(config: Config, db: Db, now: () => Date): Promise<PaymentProcessor> {
+  if (config.processor === 'stripe' && config.stripe) {
+    // Loaded only when chosen: the stripe package is a large share of the code a start loads.
+    const { StripeProcessor } = await import('./stripe.js');
+    return new StripeProcessor(config.stripe);
+  }
   return new TestProcessor(db, now, config.processorFault);
 }
 
