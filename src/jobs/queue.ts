@@ -117,6 +117,14 @@ function samePolicy(stored: PgBoss.QueueResult, policy: Omit<QueuePolicy, 'cron'
     && stored.expireInSeconds === policy.expireInSeconds;
 }
 
+/** Whether pg-boss's schedule row already holds what schedule(kind, cron, {}, { tz: 'UTC' }) writes. */
+function sameSchedule(stored: PgBoss.Schedule | undefined, cron: string): boolean {
+  if (!stored) return false;
+  const { timezone } = stored as PgBoss.Schedule & { timezone?: string };
+  return stored.cron === cron && timezone === 'UTC'
+    && JSON.stringify(stored.data ?? null) === '{}' && JSON.stringify(stored.options ?? null) === '{"tz":"UTC"}';
+}
+
 /**
  * pg-boss talks SQL through this adapter, so it uses our pool (or PGlite's one connection).
  * Each statement under way is kept in `pending`: pg-boss marks a job done without awaiting
@@ -193,6 +201,8 @@ export class JobQueue {
     this.#opened ??= (async () => {
       await this.#boss.start();
       const existing = new Map((await this.#boss.getQueues()).map((q) => [q.name, q]));
+      // Likewise the cron rows: one read instead of an upsert per scheduled kind at each start.
+      const schedules = this.#schedule ? new Map((await this.#boss.getSchedules()).map((s) => [s.name, s])) : new Map<string, PgBoss.Schedule>();
       for (const kind of KINDS) {
         const { cron, ...policy } = QUEUES[kind];
         const stored = existing.get(kind);
@@ -201,7 +211,7 @@ export class JobQueue {
         // already says the same is left alone: a restart then writes nothing here.
         if (!stored) await this.#boss.createQueue(kind, { name: kind, ...policy });
         else if (!samePolicy(stored, policy)) await this.#boss.updateQueue(kind, { name: kind, ...policy });
-        if (this.#schedule && cron) await this.#boss.schedule(kind, cron, {}, { tz: 'UTC' });
+        if (this.#schedule && cron && !sameSchedule(schedules.get(kind), cron)) await this.#boss.schedule(kind, cron, {}, { tz: 'UTC' });
       }
     })();
     return this.#opened;

@@ -12,6 +12,8 @@ import { openPGlite, openPostgres, type DatabaseHandle } from '../../src/db/data
 import { createService, type Service } from '../../src/server.js';
 import { hashPassword } from '../../src/core/identity/passwords.js';
 import { jobHandlers } from '../../src/jobs/handlers.js';
+import { JobQueue, QUEUES } from '../../src/jobs/queue.js';
+import { makeLogger } from '../../src/server.js';
 import { startService, unique, type TestService } from '../support/service.js';
 import { TestSmtp } from '../support/smtp.js';
 import { databaseEnv } from '../support/processes.js';
@@ -120,5 +122,36 @@ test('a job survives a restart: enqueued, service stopped, started again, it run
     await smtp.stop();
     await database.drop();
     rmSync(config.dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a restart leaves the cron rows alone when they hold our schedule, and puts back one that differs', async () => {
+  const database = await durableDatabase();
+  const handle = await database.open();
+  const rows = () => sql<{ name: string; cron: string; updated_on: Date }>`select name, cron, updated_on from pgboss.schedule order by name`
+    .execute(handle.db).then((r) => r.rows);
+  const open = async () => {
+    const queue = new JobQueue(handle.db, { log: makeLogger({ logLevel: 'silent' }), pollIntervalMs: 60_000, schedule: true });
+    await queue.open();
+    await queue.close();
+  };
+  try {
+    await open();
+    const first = await rows();
+    const crons = Object.entries(QUEUES).filter(([, q]) => q.cron).map(([name, q]) => [name, q.cron]).sort();
+    assert.deepEqual(first.map((r) => [r.name, r.cron]), crons);
+
+    await open();
+    assert.deepEqual(await rows(), first, 'nothing rewritten');
+
+    const [changed] = crons[0]!;
+    await sql`update pgboss.schedule set cron = '0 0 1 1 *' where name = ${changed}`.execute(handle.db);
+    await open();
+    const after = await rows();
+    assert.deepEqual(after.map((r) => [r.name, r.cron]), crons, 'the changed row holds our cron again');
+    assert.ok(after.find((r) => r.name === changed)!.updated_on > first.find((r) => r.name === changed)!.updated_on);
+  } finally {
+    await handle.close();
+    await database.drop();
   }
 });
