@@ -8,8 +8,8 @@ import { closePersonalProfiles } from './organizations/lifecycle.js';
 import { mergeAnonymousCart, parseAnonymousCart } from './billing/cart.js';
 
 export const identityHooks: IdentityHooks = {
-  async loggedIn(core, userId) {
-    await grantImplicitRoles(core, userId);
+  async loggedIn(core, user) {
+    await grantImplicitRoles(core, user.id, user);
   },
   // The cart a visitor filled before logging in joins their account's.
   async claimAnonymous(core, userId, carried) {

@@ -5,9 +5,10 @@
 // so neither the answer nor its timing tells whether the account exists.
 import type { Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
-import type { UserRow } from '../../db/schema.js';
+import type { Database, UserRow } from '../../db/schema.js';
+import type { QueryCreator } from 'kysely';
 import { TooManyAttempts } from '../errors.js';
-import { claimAttempt, clearAfterSuccess, lockoutPolicy, recordFailure, releaseAttempt, throttleKeys, type ThrottleKeys } from './throttle.js';
+import { claimAttempt, clearAfterSuccess, clearAfterSuccessQuery, lockoutPolicy, recordFailure, releaseAttempt, throttleKeys, type ThrottleKeys } from './throttle.js';
 import { printableName } from './users.js';
 
 export type AttemptUser = Pick<UserRow, 'id' | 'slug' | 'email' | 'full_name'>;
@@ -50,6 +51,11 @@ export class PasswordAttempt {
   /** Forgets the failures of the account (and of this address), in the caller's transaction. */
   async succeeded(tx: Db): Promise<void> {
     await clearAfterSuccess(tx, this.keys);
+  }
+
+  /** The statement of `succeeded`, for a login that makes all its records in one statement. */
+  succeededQuery(db: QueryCreator<Database>) {
+    return clearAfterSuccessQuery(db, this.keys);
   }
 
   /**

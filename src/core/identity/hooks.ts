@@ -5,6 +5,10 @@
 // when it takes `tx`, so it commits or rolls back with the change.
 import type { Core } from '../context.js';
 import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+
+/** What granting implicit roles needs of a user. */
+export type ImplicitRoleUser = Pick<UserRow, 'id' | 'email' | 'email_verified_at' | 'deleted_at'>;
 
 /**
  * What a visitor built before logging in, handed on at login or activation to the
@@ -17,8 +21,11 @@ export interface AnonymousCarry {
 }
 
 export interface IdentityHooks {
-  /** After a successful login, outside its transaction: memberships grants implicit roles. */
-  loggedIn(core: Core, userId: number): Promise<void>;
+  /**
+   * After a successful login, outside its transaction: memberships grants implicit roles.
+   * Given the row the login checked the password against, so it need not read it again.
+   */
+  loggedIn(core: Core, user: ImplicitRoleUser): Promise<void>;
   /** After a login or an activation, outside its transaction: billing moves the anonymous cart into the user's. */
   claimAnonymous(core: Core, userId: number, carried: AnonymousCarry): Promise<void>;
   /** In the transaction that changes a user's e-mail address: memberships ends invitation keys mailed to the former one. */

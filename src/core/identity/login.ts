@@ -13,7 +13,7 @@ import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { normalizeCode, verifyOtpCode } from './otp.js';
 import { normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
 import { verifyPassword } from './passwords.js';
-import { recordSecurityEvent } from './security-events.js';
+import { recordSecurityEvent, securityEventRow } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
@@ -129,31 +129,43 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   }
 
   const now = core.now();
-  const accepted = await core.transact(async (tx) => {
-    if (factor) {
-      const passed = recoveryCode
-        ? await spendRecoveryCodeAtLogin(core, tx, user, recoveryCode, origin, now)
-        : code !== null && await checkSecondFactor(core, tx, user, factor, code!, now);
-      if (!passed) return false;
-    }
-    await tx.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
-    await attempt.succeeded(tx);
-    const detail = {
-      ...(factor ? { factor: recoveryCode ? 'recovery_code' : factor } : {}),
-      ...(credentials.application ? { application: credentials.application } : {}),
-    };
-    await recordSecurityEvent(tx, user.id, 'login.succeeded', origin, now, Object.keys(detail).length ? detail : undefined);
+  const detail = {
+    ...(factor ? { factor: recoveryCode ? 'recovery_code' : factor } : {}),
+    ...(credentials.application ? { application: credentials.application } : {}),
+  };
+  const record = (db: Db) => recordLoginSucceeded(db, user.id, attempt, origin, now, Object.keys(detail).length ? detail : undefined);
+  // Without a second factor nothing is left to check: the one statement commits on its own.
+  const accepted = !factor ? (await record(core.db), true) : await core.transact(async (tx) => {
+    const passed = recoveryCode
+      ? await spendRecoveryCodeAtLogin(core, tx, user, recoveryCode, origin, now)
+      : code !== null && await checkSecondFactor(core, tx, user, factor, code!, now);
+    if (!passed) return false;
+    await record(tx);
     return true;
   });
   if (!accepted) {
     throw await attempt.fail(recoveryCode ? 'recovery_code' : factor!, codeInvalid());
   }
   // Roles an organization grants to every user of its e-mail domain arrive at login.
-  await core.identityHooks.loggedIn(core, user.id);
+  await core.identityHooks.loggedIn(core, user);
   await core.identityHooks.claimAnonymous(core, user.id, carried);
   const method = !factor ? 'password' : recoveryCode ? 'password+recovery_code' : `password+${factor}` as const;
   const { token } = await openSession(core, core.db, user, method, origin, now);
   return { token, user: { ...user, last_login_at: now } };
+}
+
+/**
+ * What an accepted login records: the user's last login, the attempt's throttle counts
+ * forgotten (attempts.ts) and the `login.succeeded` event, as one statement (data-modifying
+ * CTEs commit or fail together) rather than a transaction of five: on PGlite every
+ * statement runs on the event loop, beside the reads (docs/benchmarks/startup-logins-nodes.md).
+ */
+async function recordLoginSucceeded(db: Db, userId: number, attempt: PasswordAttempt, origin: RequestOrigin, now: Date, detail?: Record<string, unknown>): Promise<void> {
+  await db
+    .with('cleared', (qc) => attempt.succeededQuery(qc))
+    .with('seen', (qc) => qc.updateTable('users').set({ last_login_at: now }).where('id', '=', userId))
+    .insertInto('security_events').values(securityEventRow(userId, 'login.succeeded', origin, now, detail))
+    .execute();
 }
 
 /** What to answer instead of logging in, once the password is right: refusal, activation, code needed. */

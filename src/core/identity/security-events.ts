@@ -43,14 +43,19 @@ export async function recordSecurityEvent(
   now: Date,
   detail?: Record<string, unknown>,
 ): Promise<void> {
-  await db.insertInto('security_events').values({
+  await db.insertInto('security_events').values(securityEventRow(userId, type, origin, now, detail)).execute();
+}
+
+/** The row recordSecurityEvent inserts, for a change that makes all its records in one statement (a login). */
+export function securityEventRow(userId: number, type: SecurityEventType, origin: RequestOrigin, now: Date, detail?: Record<string, unknown>) {
+  return {
     user_id: userId,
     type,
     ip: origin.ip ?? null,
     user_agent: origin.userAgent?.slice(0, 300) ?? null,
     detail: detail ? JSON.stringify(detail) : null,
     created_at: now,
-  }).execute();
+  };
 }
 
 /**

@@ -19,19 +19,25 @@ import {
 } from './role-views.js';
 import { isBlockedRequester } from './join-request-blocks.js';
 import { emailDomain } from './domains.js';
+import type { ImplicitRoleUser } from '../identity/hooks.js';
 
 /**
  * Grants the roles whose description has implicit_create_on_none to a user whose verified
  * e-mail domain is one the organization proved (organization_domains, status verified),
  * where the user holds no role and never left, was removed or was denied there. Called at
- * login and when the user lists their accessibles.
+ * login (with the row the login read: `known`) and when the user lists their accessibles.
  */
-export async function grantImplicitRoles(core: Core, userId: number): Promise<number> {
-  const user = await core.db.selectFrom('users').select(['email', 'email_verified_at', 'deleted_at'])
+export async function grantImplicitRoles(core: Core, userId: number, known?: ImplicitRoleUser): Promise<number> {
+  const user = known ?? await core.db.selectFrom('users').select(['email', 'email_verified_at', 'deleted_at'])
     .where('id', '=', userId).executeTakeFirst();
   if (!user?.email || !user.email_verified_at || user.deleted_at) return 0;
   const domain = emailDomain(user.email);
   if (!domain) return 0;
+  // Most domains no organization proved: one index lookup (organization_domains_verified)
+  // answers them, where the query below costs a five-table plan at each login.
+  const proved = await core.db.selectFrom('organization_domains').select('organization_id')
+    .where('domain', '=', domain).where('status', '=', 'verified').executeTakeFirst();
+  if (!proved) return 0;
   const candidates = await core.db.selectFrom('organization_domains')
     .innerJoin('organizations', 'organizations.id', 'organization_domains.organization_id')
     .innerJoin('role_descriptions', 'role_descriptions.organization_id', 'organizations.id')
