@@ -1,4 +1,5 @@
 // Password hashing (argon2id at OWASP's recommended parameters) and the password policy.
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { Invalid } from '../errors.js';
@@ -6,8 +7,33 @@ import { Invalid } from '../errors.js';
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB of memory, 2 iterations, 1 lane.
 export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * At most one argon2 computation per core the process may run on, the others wait their
+ * turn (first come, first served). Left to libuv's pool (4 threads) on one core, four
+ * hashes of 19 MiB each ran at once: the scheduler gave each the event loop's share, so
+ * reads waited behind them, and they evicted each other's memory from the caches, so each
+ * cost more CPU than one alone (docs/benchmarks/startup-logins-nodes.md). The same hashes,
+ * the same parameters: only how many run at the same time changes. The core count is read
+ * at each call: it follows the process's CPU affinity (taskset, cgroups) as it is now.
+ */
+let hashing = 0;
+const waiting: Array<() => void> = [];
+
+async function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing < availableParallelism()) hashing += 1;
+  else await new Promise<void>((turn) => waiting.push(turn));
+  try {
+    return await work();
+  } finally {
+    // The slot goes straight to the next in line, or is freed.
+    const next = waiting.shift();
+    if (next) next();
+    else hashing -= 1;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return oneOfFew(() => hash(password, ARGON2_OPTIONS));
 }
 
 /**
@@ -20,11 +46,11 @@ export const DECOY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$DE4+xtBPiDXIpqz5xpNuZQ
 
 export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   if (!stored) {
-    await verify(DECOY_HASH, password).catch(() => false);
+    await oneOfFew(() => verify(DECOY_HASH, password)).catch(() => false);
     return false;
   }
   try {
-    return await verify(stored, password);
+    return await oneOfFew(() => verify(stored, password));
   } catch {
     return false;
   }
