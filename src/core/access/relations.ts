@@ -12,7 +12,7 @@
 // size); lists walk down from the caller's roles. Both walks follow the rules above, and
 // the access matrices check they agree. Neither has a depth limit: a path array stops a
 // cycle, should the data ever hold one.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Core } from '../context.js';
 import type { OrganizationRelation } from './permissions.js';
 
@@ -210,6 +210,15 @@ export function visibleUserIds(userId: number): RawBuilder<number> {
     union
     select r.user_id from roles r where ${ACCEPTED} and r.organization_id in ${memberReadableOrganizationIds(userId)}
   )`;
+}
+
+/**
+ * `column` is one of the ids a sub-select such as visibleOrganizationIds lists. Written
+ * `= any(array(...))`, PostgreSQL probes the column's index once per id; as `in (...)` it may
+ * hash-join a scan of the whole table, which grows with the table (docs/benchmarks/scale.md).
+ */
+export function isAmong(column: string, ids: RawBuilder<number>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} = any(array${ids})`;
 }
 
 /** Customers below an organization: direct ones, or every level with `all`. */

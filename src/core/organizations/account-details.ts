@@ -9,7 +9,7 @@ import { Conflict, Invalid, NotFound } from '../errors.js';
 import { authorizeOrganization, mayOnSite } from '../access/policy.js';
 import { normalizeEmail } from '../identity/users.js';
 import { findOrganization, organizationById, requireUser, type Organization } from './profiles.js';
-import { visibleOrganizationIds } from './visibility.js';
+import { isAmong, visibleOrganizationIds } from './visibility.js';
 import { compileWhere, parseWhere, type AccountField } from './account-where.js';
 
 export interface AccountBilling {
@@ -114,7 +114,7 @@ export async function resolveAccount(core: Core, caller: Caller, key: { id?: str
   let query = core.db.selectFrom('organizations').select('id')
     .where(sql<SqlBool>`lower(organizations.email) = ${email}`).where('status', '<>', 'closed');
   if (!(await mayOnSite(core, user, 'organizations.list'))) {
-    query = query.where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(user.userId)}`);
+    query = query.where(isAmong('organizations.id', visibleOrganizationIds(user.userId)));
   }
   const rows = await query.limit(2).execute();
   if (rows.length === 0) throw new NotFound('organization');
@@ -260,7 +260,7 @@ export async function findAccounts(core: Core, caller: Caller, find: AccountFind
   if (find.next !== undefined && find.prev !== undefined) throw new Invalid('prev', 'Give `next` or `prev`, not both.');
   const conditions: ReturnType<typeof sql<SqlBool>>[] = [];
   if (!(await mayOnSite(core, user, 'organizations.list'))) {
-    conditions.push(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(user.userId)}`);
+    conditions.push(isAmong('organizations.id', visibleOrganizationIds(user.userId)));
     conditions.push(sql<SqlBool>`organizations.status <> 'closed'`);
   }
   if (find.id !== undefined && find.id.trim() !== '') {

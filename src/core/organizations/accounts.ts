@@ -7,7 +7,7 @@ import type { Caller, Core } from '../context.js';
 import { mayOnSite } from '../access/policy.js';
 import { paginate, type ListQuery, type ListSpec, type Page } from '../pagination.js';
 import { requireUser } from './profiles.js';
-import { visibleOrganizationIds, visibleUserIds } from './visibility.js';
+import { isAmong, visibleOrganizationIds, visibleUserIds } from './visibility.js';
 
 export interface AccountBrief {
   slug: string;
@@ -40,7 +40,7 @@ async function organizationsQuery(core: Core, userId: number, broker: boolean) {
     sql<Date>`organizations.created_at`.as('created_at'),
     sql<string>`'o' || organizations.id::text`.as('key'),
   ]).where('organizations.status', '<>', 'closed');
-  if (!broker) query = query.where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(userId)}`);
+  if (!broker) query = query.where(isAmong('organizations.id', visibleOrganizationIds(userId)));
   return query;
 }
 

@@ -9,7 +9,7 @@ import { authorizeOrganization } from '../access/policy.js';
 import { paginate, type ListQuery, type Page } from '../pagination.js';
 import { recordOrganizationEvent } from './events.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
-import { customerIds } from './visibility.js';
+import { customerIds, isAmong } from './visibility.js';
 import { assertCustomerQuota } from './quotas.js';
 import {
   PROFILE_LIST, checkedWebhookUrl, findOrganization, organizationById, requireUser, type Organization, type ProfileFields,
@@ -28,7 +28,7 @@ export async function listCustomers(core: Core, caller: Caller, partnerRef: Ref,
     .select(sql<string | null>`(select p.slug from organizations p where p.id = organizations.partner_id)`.as('partner_slug'))
     // Direct customers by their own column: the partner_id index serves it, where `id in
     // (select ...)` made PostgreSQL hash-join a scan of every organization.
-    .where(all ? sql<SqlBool>`organizations.id in ${customerIds(partner.id, true)}` : sql<SqlBool>`organizations.partner_id = ${partner.id}`);
+    .where(all ? isAmong('organizations.id', customerIds(partner.id, true)) : sql<SqlBool>`organizations.partner_id = ${partner.id}`);
   if (!access.may('organization.customers.read_closed')) query = query.where('organizations.status', '<>', 'closed');
   return paginate(query, list, PROFILE_LIST);
 }

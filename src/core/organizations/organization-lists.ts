@@ -12,7 +12,7 @@ import { ORGANIZATION_PERMISSIONS, type OrganizationAction } from '../access/per
 import { getUser } from '../identity/users.js';
 import type { UserRow } from '../../db/schema.js';
 import { recordOrganizationEvent } from './events.js';
-import { customerIds } from './visibility.js';
+import { customerIds, isAmong } from './visibility.js';
 import { createCustomer } from './customers.js';
 import {
   createProfile, findOrganization, getProfile, organizationById, requireUser, updateProfile, visibilityFilter, type Organization,
@@ -104,7 +104,7 @@ export async function listCustomerOrganizations(core: Core, caller: Caller, part
   const partner = await findOrganization(core.db, partnerRef);
   const access = await authorizeOrganization(core, caller, 'organization.customers.read', partner);
   const { list: columns, conditions } = splitFilters(list);
-  let query = selectOrganizations(core).where(sql<SqlBool>`organizations.id in ${customerIds(partner.id, true)}`);
+  let query = selectOrganizations(core).where(isAmong('organizations.id', customerIds(partner.id, true)));
   if (!access.may('organization.customers.read_closed')) query = query.where('organizations.status', '<>', 'closed');
   for (const condition of conditions) query = query.where(condition);
   return paginate(query, columns, ORGANIZATION_LIST);

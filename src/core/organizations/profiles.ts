@@ -11,7 +11,7 @@ import { paginate, type ListQuery, type ListSpec, type Page } from '../paginatio
 import { recordOrganizationEvent } from './events.js';
 import { refMatches, type Ref } from '../refs.js';
 import { assertSlugFree, slugClash, slugify, uniqueSlug } from './slugs.js';
-import { ACCEPTED, visibleOrganizationIds } from './visibility.js';
+import { ACCEPTED, isAmong, visibleOrganizationIds } from './visibility.js';
 import { assertOrganizationQuota } from './creation-quota.js';
 import { assertPublicUrl } from '../notify/outbound.js';
 
@@ -265,7 +265,7 @@ export async function visibilityFilter(core: Core, caller: UserCaller): Promise<
   // primary key with the array, where `in` let it hash-join the ids against a scan of
   // every organization (a partner's 10,000 customers among 100,000 organizations).
   return (qb) => qb
-    .where(sql<SqlBool>`organizations.id = any(array${visibleOrganizationIds(caller.userId)})`)
+    .where(isAmong('organizations.id', visibleOrganizationIds(caller.userId)))
     .where('organizations.status', '<>', 'closed');
 }
 

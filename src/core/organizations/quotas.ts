@@ -2,7 +2,7 @@
 // customers it may have below it, at any depth, and how many members (seats). null means
 // no limit. Counting the whole tree below is what keeps a partner from lifting its own
 // quota: it may set its customers' quotas, but their customers count against its own too.
-import { sql, type SqlBool } from 'kysely';
+import { sql } from 'kysely';
 import type { Caller, Core } from '../context.js';
 import type { Ref } from '../refs.js';
 import type { Db } from '../../db/database.js';
@@ -10,7 +10,7 @@ import { Forbidden } from '../errors.js';
 import { authorizeOrganization } from '../access/policy.js';
 import { recordOrganizationEvent } from './events.js';
 import { findOrganization, requireUser } from './profiles.js';
-import { customerIds } from './visibility.js';
+import { customerIds, isAmong } from './visibility.js';
 
 export interface Quotas {
   customer_quota: number | null;
@@ -46,7 +46,7 @@ export async function setQuotas(core: Core, caller: Caller, ref: Ref, quotas: Qu
 /** Organizations below `organizationId` at any depth, closed ones aside: what customer_quota counts. */
 async function customersBelow(db: Db, organizationId: number): Promise<number> {
   const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(sql<SqlBool>`organizations.id in ${customerIds(organizationId, true)}`)
+    .where(isAmong('organizations.id', customerIds(organizationId, true)))
     .where('status', '<>', 'closed').executeTakeFirstOrThrow();
   return Number(row.n);
 }

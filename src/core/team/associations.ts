@@ -12,7 +12,7 @@ import { NotFound } from '../errors.js';
 import { authorizeOrganization, mayOnOrganization, mayOnSite } from '../access/policy.js';
 import { targetUser } from '../identity/administration.js';
 import { printableName } from '../identity/users.js';
-import { ACCEPTED, visibleOrganizationIds } from '../organizations/visibility.js';
+import { ACCEPTED, isAmong, visibleOrganizationIds } from '../organizations/visibility.js';
 import { assertSeatAvailable } from '../organizations/quotas.js';
 import { recordOrganizationEvent } from '../organizations/events.js';
 import { DEFAULT_ROLE_SLUG } from '../memberships/accesses.js';
@@ -67,7 +67,7 @@ export async function listAssociatedCustomers(
     ])
     .where('organizations.status', '!=', 'closed')
     .where(sql<SqlBool>`exists (select 1 from roles r where r.user_id = ${user.id} and r.organization_id = organizations.id and ${ACCEPTED})`);
-  if (!seesAll) query = query.where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(reader.userId)}`);
+  if (!seesAll) query = query.where(isAmong('organizations.id', visibleOrganizationIds(reader.userId)));
   const value = filter.value?.trim();
   if (value) {
     const pattern = filter.mode === 'startsWith' ? `${escapeLike(value)}%` : `%${escapeLike(value)}%`;

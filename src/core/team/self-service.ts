@@ -8,7 +8,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { Caller, Core, UserCaller } from '../context.js';
 import type { OrganizationStatus, UserStatus } from '../../db/schema.js';
 import { Invalid, NotFound, Unauthenticated, codeInvalid } from '../errors.js';
-import { ACCEPTED, visibleOrganizationIds } from '../organizations/visibility.js';
+import { ACCEPTED, isAmong, visibleOrganizationIds } from '../organizations/visibility.js';
 import { memberReadableOrganizationIds } from '../access/relations.js';
 import { targetUser } from '../identity/administration.js';
 import { personalInfoOf } from '../identity/personal-info.js';
@@ -123,7 +123,7 @@ async function platformOf(core: Core, userId: number, own: CustomerMembership[])
   const rolesOn = new Map(own.map((c) => [c.id, c.roles]));
   const groups = await core.db.selectFrom('organizations')
     .select(['id', 'slug', 'full_name', 'status', 'partner_id'])
-    .where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(userId)}`)
+    .where(isAmong('organizations.id', visibleOrganizationIds(userId)))
     .where('status', '<>', 'closed').where('type', '=', 'organization')
     .orderBy('id').execute();
   const readable = sql<SqlBool>`stacks.organization_id in ${memberReadableOrganizationIds(userId)}`;
@@ -194,7 +194,7 @@ export async function verifyCustomerAssociation(core: Core, caller: Caller, orga
     .select(sql<boolean>`exists (select 1 from applications a join stacks s on s.id = a.stack_id
        where s.organization_id = organizations.id and a.deleted_at is null and s.deleted_at is null and a.is_deployed)`.as('deployed'))
     .where('id', '=', organizationId).where('status', '<>', 'closed').where('type', '=', 'organization')
-    .where(sql<SqlBool>`organizations.id in ${visibleOrganizationIds(user.userId)}`)
+    .where(isAmong('organizations.id', visibleOrganizationIds(user.userId)))
     .executeTakeFirst();
   if (!row) throw new NotFound('organization', 'The user is not associated with this customer.');
   return { id: Number(row.id), name: row.full_name || row.slug, status: row.status, chatEnabled: row.status === 'active' && row.deployed };
