@@ -53,10 +53,14 @@ export async function openPostgres(url: string, { max = 10, directUrl = null }: 
   const changes = new ChangeFeed();
   const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool }));
   const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
-  // One connection is enough for the migrations; it is closed with the rest.
-  const direct = directUrl
-    ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: directUrl, max: 1 }) }) })
-    : db;
+  // One connection is enough for the migrations, closed soon after they ran. A connection the
+  // server drops while idle is an 'error' event: without a listener it would end the process.
+  let direct = db;
+  if (directUrl) {
+    const directPool = new pg.Pool({ connectionString: directUrl, max: 1, idleTimeoutMillis: 1000 });
+    directPool.on('error', () => {});
+    direct = new Kysely<Database>({ dialect: new PostgresDialect({ pool: directPool }) });
+  }
   const listener = listenForChanges(directUrl ?? url, changes);
   return {
     db,

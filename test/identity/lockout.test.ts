@@ -5,7 +5,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService, unique, type TestService } from '../support/service.js';
 import { recordStatements } from '../support/statements.js';
+import { withDatabase } from '../support/templates.js';
 import * as passwords from '../../src/core/identity/passwords.js';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { clearAfterSuccess, throttleKeys } from '../../src/core/identity/throttle.js';
 
 let s: TestService;
 before(async () => {
@@ -159,4 +163,32 @@ test('an unknown account is checked against a decoy hash that costs what a real 
   assert.equal(typeof decoy, 'string');
   const params = (h: string) => h.split('$').slice(1, 4).join('$');
   assert.equal(params(decoy as string), params(await passwords.hashPassword('any password at all')));
+});
+
+test('a success clearing the throttle rows locks them in a claim\'s order: the two never deadlock', { skip: !process.env.DATABASE_URL && 'PostgreSQL only (DATABASE_URL)' }, async () => {
+  const keys = throttleKeys(unique('deadlock'), '10.99.0.1');
+  // Both rows, the account's stored first: a scan in either order (by heap or by index) meets it first.
+  for (const address of ['', keys.address]) {
+    await s.core.db.insertInto('login_throttle').values({ identifier: keys.identifier, address, failures: 1, last_failure_at: s.core.now() }).execute();
+  }
+  const database = (await sql<{ name: string }>`select current_database() as name`.execute(s.core.db)).rows[0]!.name;
+  const claim = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, database) });
+  await claim.connect();
+  try {
+    await claim.query('begin');
+    // A claim takes the address's row first...
+    await claim.query('select 1 from login_throttle where identifier = $1 and address = $2 for update', [keys.identifier, keys.address]);
+    // ...while a successful login clears both rows...
+    const clearing = clearAfterSuccess(s.core.db, keys);
+    const waiting = async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and query like '%login_throttle%'`.execute(s.core.db)).rows[0]!.n > 0;
+    while (!(await waiting())) await new Promise((resolve) => setImmediate(resolve));
+    // ...and the claim then takes the account's row: had the clear taken it first, this is a deadlock.
+    await claim.query("select 1 from login_throttle where identifier = $1 and address = '' for update", [keys.identifier]);
+    await claim.query('commit');
+    await clearing;
+  } finally {
+    await claim.end();
+  }
+  assert.deepEqual(await s.core.db.selectFrom('login_throttle').select('address').where('identifier', '=', keys.identifier).execute(), []);
 });

@@ -196,9 +196,14 @@ export async function clearAfterSuccess(tx: Db, keys: ThrottleKeys): Promise<voi
 
 /** The statement of clearAfterSuccess, for a login that makes all its records in one statement. */
 export function clearAfterSuccessQuery(db: QueryCreator<Database>, keys: ThrottleKeys) {
+  // The rows are locked in claimAttempt's order, this address's then the account's. Deleted
+  // by `in`, the account's would be locked first (index order), and a claim running beside
+  // this one, holding the address's row and waiting for the account's, would deadlock it.
   return db.deleteFrom('login_throttle')
     .where('identifier', '=', keys.identifier)
-    .where('address', 'in', [ACCOUNT, keys.address]);
+    .where('address', 'in', (eb) => eb.selectFrom('login_throttle').select('address')
+      .where('identifier', '=', keys.identifier).where('address', 'in', [keys.address, ACCOUNT])
+      .orderBy(sql`address = ${ACCOUNT}`).forUpdate());
 }
 
 export interface Lockout {

@@ -38,6 +38,9 @@ export async function grantImplicitRoles(core: Core, userId: number, known?: Imp
   const proved = await core.db.selectFrom('organization_domains').select('organization_id')
     .where('domain', '=', domain).where('status', '=', 'verified').executeTakeFirst();
   if (!proved) return 0;
+  // The login's row was read before the hash and a second factor: a proved domain grants only
+  // on the address the account has now (a change meanwhile must not grant on the old one).
+  if (known) return grantImplicitRoles(core, userId);
   const candidates = await core.db.selectFrom('organization_domains')
     .innerJoin('organizations', 'organizations.id', 'organization_domains.organization_id')
     .innerJoin('role_descriptions', 'role_descriptions.organization_id', 'organizations.id')
