@@ -117,7 +117,7 @@ export async function listUsers(core: Core, caller: Caller, list: ListQuery): Pr
  * user's activities and on the authors' and organizations' rows whose slugs it shows.
  */
 async function activitiesOf(core: Core, userId: number, limit = 50): Promise<ActivityView[]> {
-  const found = await core.cache.get(`activities:${userId}`, async () => {
+  const found = await core.cache.get(`activities:${userId}:${limit}`, async () => {
     const rows = await core.db.selectFrom('activities')
       .leftJoin('users as author', 'author.id', 'activities.created_by')
       .leftJoin('organizations', 'organizations.id', 'activities.organization_id')
