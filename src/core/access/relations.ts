@@ -213,8 +213,8 @@ export function visibleUserIds(userId: number): RawBuilder<number> {
 }
 
 /**
- * `column` is one of the ids a sub-select such as visibleOrganizationIds lists. Written
- * `= any(array(...))`, PostgreSQL probes the column's index once per id; as `in (...)` it may
+ * `column` is one of the ids a sub-select such as visibleOrganizationIds lists. Compared with
+ * an array of those ids, PostgreSQL probes the column's index once per id; as `in (...)` it may
  * hash-join a scan of the whole table, which grows with the table (docs/benchmarks/scale.md).
  */
 export function isAmong(column: string, ids: RawBuilder<number>): RawBuilder<SqlBool> {
