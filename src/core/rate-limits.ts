@@ -26,7 +26,9 @@ export class RateLimitCounter {
         count = case when r.expires_at <= now() then 1 else r.count + 1 end,
         expires_at = case when r.expires_at <= now() then excluded.expires_at else r.expires_at end
       returning count, greatest(0, ceil(extract(epoch from (expires_at - now())) * 1000))::int as ttl`.execute(this.core.db);
-    return { current: row.rows[0].count, ttl: row.rows[0].ttl };
+    // now() is when each statement's transaction began: a hit that waited for the row while an
+    // earlier-started one opened the window sees a little more than the window left. Capped.
+    return { current: row.rows[0].count, ttl: Math.min(row.rows[0].ttl, Math.max(1, Math.trunc(windowMs))) };
   }
 
   /** The count and time left of `key`'s window, without counting (0 when none is open). */
