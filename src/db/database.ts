@@ -39,28 +39,27 @@ export interface PostgresOptions {
 
 export async function openPostgres(url: string, { max = 10, directUrl = null }: PostgresOptions = {}): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max,
-    // A per-pool parser, so pg's process-wide defaults stay untouched.
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle client that loses its connection is replaced by the pool; nothing to do.
-  pool.on('error', () => {});
+  // Both pools read int8 the same way, and an idle client that loses its connection is
+  // replaced by its pool: the 'error' event needs a listener, or it would end the process.
+  const newPool = (connectionString: string, size: number, idleTimeoutMillis?: number) => {
+    const made = new pg.Pool({
+      connectionString,
+      max: size,
+      idleTimeoutMillis,
+      // A per-pool parser, so pg's process-wide defaults stay untouched.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8 ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    made.on('error', () => {});
+    return made;
+  };
   const changes = new ChangeFeed();
-  const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool }));
+  const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool: newPool(url, max) }));
   const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
-  // One connection is enough for the migrations, closed soon after they ran. A connection the
-  // server drops while idle is an 'error' event: without a listener it would end the process.
-  let direct = db;
-  if (directUrl) {
-    const directPool = new pg.Pool({ connectionString: directUrl, max: 1, idleTimeoutMillis: 1000 });
-    directPool.on('error', () => {});
-    direct = new Kysely<Database>({ dialect: new PostgresDialect({ pool: directPool }) });
-  }
+  // One connection is enough for the migrations, closed soon after they ran.
+  const direct = directUrl ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: newPool(directUrl, 1, 1000) }) }) : db;
   const listener = listenForChanges(directUrl ?? url, changes);
   return {
     db,

@@ -57,6 +57,9 @@ test('LISTEN and the migrations use DATABASE_DIRECT_URL; queries use the pool, n
   assert.ok(direct.some((b) => /^listen /i.test(b.query)), JSON.stringify(direct));
   assert.deepEqual(await migrateToLatest(handle.direct), [], 'already migrated, through the direct connection');
   assert.ok((await backends('ap_direct')).some((b) => /pg_advisory_unlock/.test(b.query)), 'the lock was taken there');
+  // The direct connection reads int8 as the pool does (a number), so a migration sees the same values.
+  const { rows } = await sql<{ n: unknown }>`select count(*) as n from schema_migrations`.execute(handle.direct);
+  assert.equal(typeof rows[0]!.n, 'number');
   // Six queries at once on a pool of two: at most two pooled connections are ever open.
   const counts = await Promise.all(Array.from({ length: 6 }, () => sql<{ n: number }>`
     select count(*)::int as n from pg_stat_activity where application_name = 'ap_pooled' and datname = current_database()`.execute(handle.db)));
