@@ -93,7 +93,7 @@ export async function startupFigures(ctx: FigureContext): Promise<void> {
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ctx.root, stdio: 'inherit' });
     if (build.status !== 0) console.warn('   warning: the build reported errors; timing the emitted dist/');
   }
-  const template = readdirSync(join(ctx.root, 'dist/db')).some((f) => /^pglite-template-.*\.tar\.gz$/.test(f));
+  const template = readdirSync(join(ctx.root, 'dist/db')).some((f) => /^pglite-template-[0-9a-f]{16}$/.test(f));
   const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
   ctx.report(`e. start to ready (${RUNS} runs each, median; load average ${load()} at the start)`);
   const bare: Start[] = [];

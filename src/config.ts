@@ -20,6 +20,8 @@ export interface Config {
    * session lock. Null: databaseUrl serves both.
    */
   databaseDirectUrl: string | null;
+  /** The embedded database's buffer cache (PostgreSQL's shared_buffers), in MB; PGlite only. */
+  embeddedCacheMb: number;
   /** redis://... when set: request rate limits are counted there, shared by every node. */
   redisUrl: string | null;
   /** Signing secret for tokens; the first one signs, the others still verify (rotation). */
@@ -245,6 +247,9 @@ export function loadConfig(env: Env = process.env): Config {
   const pageSize = int(env, 'PAGE_SIZE', 25, 1);
   const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
   const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
+  const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', 32, 1);
+  // PGlite's memory is WebAssembly's, 4 GB in all.
+  if (embeddedCacheMb > 1024) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 1024, got "${embeddedCacheMb}"`);
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return {
@@ -255,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
     databaseDirectUrl,
+    embeddedCacheMb,
     redisUrl,
     secretKeys: secretKeys(env, dataDir),
     smtpUrl: env.SMTP_URL?.trim() || null,

@@ -1,12 +1,12 @@
 // Opens the database: PostgreSQL through `pg` when DATABASE_URL is set, otherwise the
 // embedded PGlite on disk. Both speak the same SQL, so one set of migrations serves both.
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { readTemplate } from './pglite-template.js';
+import { templateDirectory } from './pglite-template.js';
 import { CHANGE_CHANNEL, ChangeFeed, WriteFencePlugin } from './change-feed.js';
 import type { Database } from './schema.js';
 import { UnitOfWorkDialect, type UnitOfWork } from './unit-of-work.js';
@@ -220,7 +220,36 @@ export function lockDataDir(dataDir: string, command = process.argv.slice(2).joi
   }
 }
 
-export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Promise<DatabaseHandle> {
+/** The embedded database's buffer cache when the caller does not say (EMBEDDED_DB_CACHE_MB). */
+export const EMBEDDED_CACHE_MB = 32;
+
+/**
+ * A new data folder is a copy of this build's template folder (pglite-template.ts): copied
+ * beside the folder and renamed into place, so a start that dies half-way leaves no
+ * half-copied database for the next start to open.
+ */
+function copyTemplate(template: string, dataDir: string, path: string): void {
+  // A copy an earlier start left half-way (it held the lock we hold now) is only in the way.
+  for (const file of readdirSync(dataDir)) if (file.startsWith('db.new-')) rmSync(join(dataDir, file), { recursive: true, force: true });
+  const partial = `${path}.new-${process.pid}`;
+  cpSync(template, partial, { recursive: true });
+  rmSync(path, { recursive: true, force: true });
+  renameSync(partial, path);
+}
+
+/**
+ * `loadDataDir`: a dump to start a new database from (the tests' in-memory databases);
+ * `template`: the folder a new data folder copies (this build's by default).
+ * `cacheMb`: PostgreSQL's shared_buffers. PGlite zeroes it at every start (about 4 ms per
+ * MB here), and the operating system caches the folder's files as well, so a small cache
+ * is most of the start saved for little lost on reads.
+ */
+export async function openPGlite(
+  dataDir: string | null,
+  loadDataDir?: Blob,
+  options: { cacheMb?: number; template?: string } = {},
+): Promise<DatabaseHandle> {
+  const cacheMb = options.cacheMb ?? EMBEDDED_CACHE_MB;
   const { PGlite } = await import('@electric-sql/pglite');
   let path: string | undefined;
   let unlock = () => {};
@@ -228,13 +257,22 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
     unlock = lockDataDir(dataDir);
     path = join(dataDir, 'db');
     mkdirSync(path, { recursive: true });
-    // A new folder starts from this build's migrated template when it has one (pglite-template.ts).
-    if (!loadDataDir && !existsSync(join(path, 'PG_VERSION'))) loadDataDir = readTemplate();
+    // A new (empty) folder starts from this build's migrated template when it has one.
+    const template = loadDataDir ? undefined : options.template ?? templateDirectory();
+    if (template && readdirSync(path).length === 0) {
+      try {
+        copyTemplate(template, dataDir, path);
+      } catch (error) {
+        unlock();
+        throw error;
+      }
+    }
   }
   let client: import('@electric-sql/pglite').PGlite;
   try {
     client = await PGlite.create(path, {
       parsers: { [INT8]: parseInt8 },
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${cacheMb}MB`],
       ...(loadDataDir ? { loadDataDir } : {}),
     });
   } catch (error) {
@@ -266,11 +304,11 @@ export async function openPGlite(dataDir: string | null, loadDataDir?: Blob): Pr
 }
 
 export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseDirectUrl'>>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseDirectUrl' | 'embeddedCacheMb'>>,
 ): Promise<DatabaseHandle> {
   return config.databaseUrl
     ? openPostgres(config.databaseUrl, { max: config.databasePoolSize, directUrl: config.databaseDirectUrl })
-    : openPGlite(config.dataDir);
+    : openPGlite(config.dataDir, undefined, { cacheMb: config.embeddedCacheMb });
 }
 
 export async function isReachable(db: Db): Promise<boolean> {

@@ -22,6 +22,12 @@ test('the settings are read and checked', () => {
   assert.throws(() => loadConfig({ ...base, DATABASE_DIRECT_URL: 'postgres://db:5432/db' }), (e) => e instanceof ConfigError && /needs DATABASE_URL/.test(e.message));
   assert.throws(() => loadConfig({ ...base, DATABASE_URL: 'postgres://a/b', DATABASE_DIRECT_URL: 'mysql://db/db' }), /DATABASE_DIRECT_URL must start with postgres/);
   assert.throws(() => loadConfig({ ...base, DATABASE_URL: 'postgres://a/b', DATABASE_POOL_SIZE: '0' }), /DATABASE_POOL_SIZE/);
+  // The embedded database's buffer cache: 32 MB unless told, within what WebAssembly can hold.
+  assert.equal(loadConfig(base).embeddedCacheMb, 32);
+  assert.equal(loadConfig({ ...base, EMBEDDED_DB_CACHE_MB: '256' }).embeddedCacheMb, 256);
+  assert.throws(() => loadConfig({ ...base, EMBEDDED_DB_CACHE_MB: '0' }), /EMBEDDED_DB_CACHE_MB/);
+  assert.throws(() => loadConfig({ ...base, EMBEDDED_DB_CACHE_MB: '4096' }), /EMBEDDED_DB_CACHE_MB must be at most 1024/);
+  assert.throws(() => loadConfig({ ...base, EMBEDDED_DB_CACHE_MB: 'lots' }), /EMBEDDED_DB_CACHE_MB/);
 });
 
 let s: TestService;
