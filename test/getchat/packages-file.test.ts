@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startService, type TestService } from '../support/service.js';
 import { makeOrganization } from '../support/fixtures.js';
 import { loadPackages, readPackagesFile, DEFAULT_PACKAGES_FILE } from '../../src/core/provisioning/packages.js';
+import { settingsValidator } from '../../src/core/provisioning/package-definitions.js';
 
 const INBOX_UUID = 'ea5e7582-dffd-4b47-8123-716229513c2e';
 let s: TestService;
@@ -49,8 +50,17 @@ test('the data folder\'s packages.json is used instead of the built-in packages'
   assert.deepEqual(listed.map((p: { name: string }) => p.name), ['Team Inbox', 'CRM']);
 });
 
-test('the built-in file defines the Inbox and HubSpot', () => {
-  assert.deepEqual(readPackagesFile(DEFAULT_PACKAGES_FILE).map((p) => [p.name, p.type]), [['Inbox', 'inbox'], ['HubSpot', '_hubspot']]);
+test('the built-in file defines the Inbox and HubSpot, with settings schemas that compile', () => {
+  const builtIn = readPackagesFile(DEFAULT_PACKAGES_FILE);
+  assert.deepEqual(builtIn.map((p) => [p.name, p.type]), [['Inbox', 'inbox'], ['HubSpot', '_hubspot']]);
+  // A start does not compile them (readPackagesFile trusts the file that ships with the build).
+  for (const definition of builtIn) assert.equal(typeof settingsValidator(definition.settings_schema), 'function');
+});
+
+test('an operator\'s file is checked in full at start: a settings schema that does not compile stops it', () => {
+  const path = join(dir, 'broken-schema.json');
+  writeFileSync(path, JSON.stringify({ packages: [{ name: 'X', type: 'x', settings_schema: { type: 'object', properties: { seats: { type: 'integer', minimum: 'many' } } } }] }));
+  assert.throws(() => readPackagesFile(path), /packages\[0\]\.settings_schema: Not a valid JSON Schema/);
 });
 
 test('a later start: same uuid keeps the id, an unchanged package keeps modified_at, a dropped one is retired unless in use', async () => {

@@ -1,7 +1,7 @@
 // Password hashing (argon2id at OWASP's recommended parameters) and the password policy.
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { Invalid } from '../errors.js';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB of memory, 2 iterations, 1 lane.
@@ -57,9 +57,16 @@ export async function verifyPassword(stored: string | null | undefined, password
 }
 
 let common: Set<string> | null = null;
-/** About 50,000 most common passwords, from the zxcvbn-ts dictionary shipped as a dependency. */
+/**
+ * About 50,000 most common passwords, from the zxcvbn-ts dictionary shipped as a dependency.
+ * Loaded on the first password checked (a synchronous require; the bundle leaves the package
+ * out): decoding its lists took 50 ms of every start.
+ */
 function commonPasswords(): Set<string> {
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  }
   return common;
 }
 

@@ -7,7 +7,7 @@
 // A mail's content often holds a one-time link or code: once the mail is sent, or given
 // up, or older than a link lives (the `erase-expired-mail` job), its subject and bodies are
 // erased; the row keeps the recipient, the template and the times, for audit.
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
@@ -32,7 +32,9 @@ const SMTP_TIMEOUTS = { connectionTimeout: 20_000, greetingTimeout: 20_000, sock
 
 export class Mailer {
   readonly templates: TemplateStore;
-  readonly #transport: Transporter | null;
+  /** Made on the first delivery: nodemailer is loaded then, not at every start. */
+  #transport: Promise<Transporter> | null = null;
+  readonly #sends: boolean;
   readonly #domain: string;
 
   constructor(
@@ -54,7 +56,7 @@ export class Mailer {
     },
   ) {
     this.templates = new TemplateStore(options.templateDir);
-    this.#transport = options.smtpUrl ? nodemailer.createTransport({ url: options.smtpUrl, ...SMTP_TIMEOUTS }) : null;
+    this.#sends = !!options.smtpUrl;
     this.#domain = /@([A-Za-z0-9.-]+)/.exec(options.from)?.[1] ?? 'account-portal.invalid';
   }
 
@@ -71,17 +73,17 @@ export class Mailer {
       return;
     }
     const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
-    const transport = this.#transport;
+    const sends = this.#sends;
     await this.options.transact(async () => {
       const row = await tx
         .insertInto('mail_outbox')
         .values({
           recipient: mail.to, subject, text_body: text, html_body: html, template: mail.template, created_at: this.#now(),
-          ...(transport ? {} : { last_error: 'kept in the outbox: SMTP_URL is not set' }),
+          ...(sends ? {} : { last_error: 'kept in the outbox: SMTP_URL is not set' }),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      if (transport) {
+      if (sends) {
         await this.options.jobs.enqueue('mail-delivery', { mailId: row.id });
       } else {
         // The log names the mail but never prints the body, which may hold a one-time link.
@@ -98,7 +100,7 @@ export class Mailer {
    */
   async enqueueToUser(tx: Db, userId: number, mail: Omit<MailRequest, 'to'>): Promise<void> {
     const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
-    const transport = this.#transport;
+    const sends = this.#sends;
     await this.options.transact(async () => {
       const row = await tx.insertInto('mail_outbox')
         .columns(['recipient', 'subject', 'text_body', 'html_body', 'template', 'last_error', 'created_at'])
@@ -108,13 +110,13 @@ export class Mailer {
           s.val(text).as('text_body'),
           s.val(html).as('html_body'),
           s.val(mail.template).as('template'),
-          s.val(transport ? null : 'kept in the outbox: SMTP_URL is not set').as('last_error'),
+          s.val(sends ? null : 'kept in the outbox: SMTP_URL is not set').as('last_error'),
           s.val(this.#now()).as('created_at'),
         ]).where('users.id', '=', userId).where('users.email', 'is not', null))
         .returning('id')
         .executeTakeFirst();
       // Queued either way (a job for no mail finds nothing and ends): the same work for both.
-      if (transport) await this.options.jobs.enqueue('mail-delivery', { mailId: row?.id ?? 0 });
+      if (sends) await this.options.jobs.enqueue('mail-delivery', { mailId: row?.id ?? 0 });
     });
   }
 
@@ -137,13 +139,16 @@ export class Mailer {
         .where('id', '=', mail.id).execute();
       return;
     }
-    if (!this.#transport) {
+    const smtpUrl = this.options.smtpUrl;
+    if (!smtpUrl) {
       // Queued while SMTP_URL was set, run after a restart without it: kept, as unsent mail is.
       this.options.log.info({ mailId: mail.id }, 'mail kept in outbox (SMTP_URL is not set)');
       return;
     }
     try {
-      await this.#transport.sendMail({
+      this.#transport ??= import('nodemailer').then((nodemailer) => nodemailer.default.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }));
+      const transport = await this.#transport;
+      await transport.sendMail({
         from: this.options.from,
         // An address object: nothing in the value is parsed as a display name.
         to: { name: '', address: mail.recipient },
@@ -186,7 +191,7 @@ export class Mailer {
   }
 
   close(): void {
-    this.#transport?.close();
+    void this.#transport?.then((transport) => transport.close(), () => {});
   }
 
   #now(): Date {

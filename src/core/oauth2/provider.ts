@@ -4,7 +4,7 @@
 // OAuth2 clients (adapter.ts), accounts are the service's users, storage is `oidc_store`.
 // The surface mounts it under the issuer's path and draws the login and consent pages.
 import './runtime-warning.js';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Core } from '../context.js';
 import { refusalReason } from '../identity/authenticate.js';
 import { deriveKey, safeEqual, sha256 } from '../identity/secrets.js';
@@ -100,4 +100,9 @@ export function createAuthorizationServer(core: Core, options: AuthorizationServ
     return typeof this.clientSecret === 'string' && safeEqual(sha256(actual), this.clientSecret);
   };
   return provider;
+}
+
+/** The interaction's cookie or record is gone (expired, used, or never there). */
+export function isSessionGone(error: unknown): boolean {
+  return error instanceof errors.SessionNotFound;
 }

@@ -221,7 +221,10 @@ export function readPackagesFile(path: string): PackageDefinition[] {
   const list = Array.isArray(raw) ? raw : (raw as { packages?: unknown } | null)?.packages;
   if (!Array.isArray(list)) throw new Error(`${path}: expected {"packages": [...]}`);
   try {
-    const definitions = list.map((entry, i) => checkPackageDefinition(entry, `packages[${i}]`));
+    // The built-in file ships with the build: its settings schemas are compiled by its test
+    // and on first use, not at every start. An operator's file is checked in full.
+    const compile = path !== DEFAULT_PACKAGES_FILE;
+    const definitions = list.map((entry, i) => checkPackageDefinition(entry, `packages[${i}]`, { compile }));
     for (const key of ['uuid', 'type'] as const) {
       const seen = new Set<string>();
       for (const definition of definitions) {

@@ -7,9 +7,9 @@ import { parse as parseQuery } from 'node:querystring';
 import type { IncomingMessage } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { errors as oidcErrors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ERROR_CODES, type ErrorCode } from '../../../core/errors.js';
-import { createAuthorizationServer, type AuthorizationServer } from '../../../core/oauth2/provider.js';
+import type { AuthorizationServer } from '../../../core/oauth2/provider.js';
 import {
   consentInteraction, consentSubject, loginInteraction, type InteractionState,
 } from '../../../core/oauth2/interactions.js';
@@ -51,21 +51,35 @@ const ConsentForm = Type.Object({
 }, { additionalProperties: false });
 
 export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const server: AuthorizationServer = createAuthorizationServer(app.core, {
-    issuer: oauth2Issuer(app.core.config),
-    interactionUrl: interactionPath,
-    renderError: errorPage,
-    proxy: app.core.config.trustProxy !== false,
-  });
-  server.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
-    await next();
-    const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
-    if (ctx.status >= 400 && body && typeof body === 'object' && typeof body.error === 'string') {
-      ctx.body = withGetChatFields({ error: body.error, error_description: typeof body.error_description === 'string' ? body.error_description : undefined });
-    }
-  });
-  server.on('server_error', (_ctx: unknown, error: unknown) => app.log.error({ err: error }, 'authorization server error'));
-  const handle = server.callback();
+  /**
+   * oidc-provider and Koa are a tenth of the code a start compiled; they are loaded, and the
+   * server made, by the first request that needs them. A failure is not kept: the next
+   * request tries again.
+   */
+  let loading: Promise<{ server: AuthorizationServer; handle: ReturnType<AuthorizationServer['callback']>; isSessionGone(error: unknown): boolean }> | undefined;
+  function authorizationServer() {
+    if (loading) return loading;
+    loading = (async () => {
+      const { createAuthorizationServer, isSessionGone } = await import('../../../core/oauth2/provider.js');
+      const server = createAuthorizationServer(app.core, {
+        issuer: oauth2Issuer(app.core.config),
+        interactionUrl: interactionPath,
+        renderError: errorPage,
+        proxy: app.core.config.trustProxy !== false,
+      });
+      server.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+        await next();
+        const body = ctx.body as { error?: unknown; error_description?: unknown } | undefined;
+        if (ctx.status >= 400 && body && typeof body === 'object' && typeof body.error === 'string') {
+          ctx.body = withGetChatFields({ error: body.error, error_description: typeof body.error_description === 'string' ? body.error_description : undefined });
+        }
+      });
+      server.on('server_error', (_ctx: unknown, error: unknown) => app.log.error({ err: error }, 'authorization server error'));
+      return { server, handle: server.callback(), isSessionGone };
+    })();
+    loading.catch(() => { loading = undefined; });
+    return loading;
+  }
 
   // Forms post as application/x-www-form-urlencoded (only here: the rest of the surface takes JSON).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -88,6 +102,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.raw.setHeader('x-request-id', request.id);
     reply.raw.setHeader('x-content-type-options', 'nosniff');
     try {
+      const { handle } = await authorizationServer();
       await handle(raw, reply.raw);
     } finally {
       raw.url = url;
@@ -203,11 +218,12 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The interaction under way, or the page saying it is gone. */
   async function interactionOf(request: FastifyRequest, reply: FastifyReply): Promise<InteractionState | null> {
+    const { server, isSessionGone } = await authorizationServer();
     try {
       const state = await server.interactionDetails(request.raw, reply.raw) as unknown as InteractionState & { uid: string };
       if (state.uid === (request.params as { uid: string }).uid) return state;
     } catch (error) {
-      if (!(error instanceof oidcErrors.SessionNotFound)) throw error;
+      if (!isSessionGone(error)) throw error;
     }
     const gone = { error: 'invalid_request', error_description: 'This sign-in page has expired or was already used: go back to the application and start again.' };
     // A browser gets a page; a program gets the surface's JSON error.
@@ -220,7 +236,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   async function showStep(state: InteractionState, uid: string, reply: FastifyReply, extra: { email?: string; error?: string; askCode?: boolean } = {}) {
-    const { clientName, scopes } = await consentSubject(server, state);
+    const { clientName, scopes } = await consentSubject((await authorizationServer()).server, state);
     const html = state.prompt.name === 'login'
       ? loginPage({ uid, clientName, ...extra })
       : consentPage({ uid, clientName, scopes });
@@ -228,7 +244,7 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   async function finish(request: FastifyRequest, reply: FastifyReply, result: Parameters<AuthorizationServer['interactionResult']>[2]) {
-    const to = await server.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    const to = await (await authorizationServer()).server.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
     return reply.redirect(to, 303);
   }
 
@@ -304,6 +320,6 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const state = await interactionOf(request, reply);
     if (!state) return reply;
     if (state.prompt.name !== 'consent') return showStep(state, request.params.uid, reply);
-    return finish(request, reply, await consentInteraction(server, state, request.body.decision === 'allow'));
+    return finish(request, reply, await consentInteraction((await authorizationServer()).server, state, request.body.decision === 'allow'));
   });
 };
