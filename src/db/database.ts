@@ -258,8 +258,9 @@ export async function openPGlite(
     path = join(dataDir, 'db');
     mkdirSync(path, { recursive: true });
     // A new (empty) folder starts from this build's migrated template when it has one.
-    const template = loadDataDir ? undefined : options.template ?? templateDirectory();
-    if (template && readdirSync(path).length === 0) {
+    // (Only then is the template looked for: its key hashes every migration file.)
+    const template = loadDataDir || readdirSync(path).length > 0 ? undefined : options.template ?? templateDirectory();
+    if (template) {
       try {
         copyTemplate(template, dataDir, path);
       } catch (error) {
