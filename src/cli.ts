@@ -139,10 +139,12 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   };
   const log = makeLogger(config);
   const service = await createService(config, { log, schedule: config.jobWorkers, phase });
-  if (config.jobWorkers) await service.core.jobs.work(jobHandlers(service.core));
-  phase('workers');
   const listening = await service.listen();
   phase('listen');
+  // The workers start once the port is open: their first polls (one query per kind) used to
+  // run while the service started listening. A job queued meanwhile waits in its table.
+  if (config.jobWorkers) await service.core.jobs.work(jobHandlers(service.core));
+  phase('workers');
   const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;
   // `ms` counts from the process's start, so it includes loading the code.
   log.info({ url: config.baseUrl, metrics: metricsAt, database: service.database.kind, ms: Math.round(performance.now()), phases }, 'ready');
