@@ -248,8 +248,8 @@ export function loadConfig(env: Env = process.env): Config {
   const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
   const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
   const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', 32, 1);
-  // PGlite's memory is WebAssembly's, 4 GB in all.
-  if (embeddedCacheMb > 1024) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 1024, got "${embeddedCacheMb}"`);
+  // PGlite's memory is WebAssembly's: 2 GB in all, for the cache and everything else.
+  if (embeddedCacheMb > 512) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 512, got "${embeddedCacheMb}"`);
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return {

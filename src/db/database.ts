@@ -1,6 +1,6 @@
 // Opens the database: PostgreSQL through `pg` when DATABASE_URL is set, otherwise the
 // embedded PGlite on disk. Both speak the same SQL, so one set of migrations serves both.
-import { cpSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -223,18 +223,27 @@ export function lockDataDir(dataDir: string, command = process.argv.slice(2).joi
 /** The embedded database's buffer cache when the caller does not say (EMBEDDED_DB_CACHE_MB). */
 export const EMBEDDED_CACHE_MB = 32;
 
+/** Present in the database folder while a template is copied into it: the copy is not complete. */
+const COPYING = '.copying-template';
+
 /**
- * A new data folder is a copy of this build's template folder (pglite-template.ts): copied
- * beside the folder and renamed into place, so a start that dies half-way leaves no
- * half-copied database for the next start to open.
+ * A new data folder is a copy of this build's template folder (pglite-template.ts), made in
+ * place (DATA_DIR/db may be a mount point or a link, which a rename would replace). A marker
+ * is written first and removed last: a start that died during the copy left it, and the
+ * next start clears the folder and copies again rather than open a partial database.
  */
-function copyTemplate(template: string, dataDir: string, path: string): void {
-  // A copy an earlier start left half-way (it held the lock we hold now) is only in the way.
-  for (const file of readdirSync(dataDir)) if (file.startsWith('db.new-')) rmSync(join(dataDir, file), { recursive: true, force: true });
-  const partial = `${path}.new-${process.pid}`;
-  cpSync(template, partial, { recursive: true });
-  rmSync(path, { recursive: true, force: true });
-  renameSync(partial, path);
+function copyTemplate(template: string, path: string): void {
+  writeFileSync(join(path, COPYING), '');
+  cpSync(template, path, { recursive: true });
+  unlinkSync(join(path, COPYING));
+}
+
+/** Whether the database folder holds nothing but an unfinished copy of the template (cleared first). */
+function emptyOrUnfinished(path: string): boolean {
+  const files = readdirSync(path);
+  if (!files.includes(COPYING)) return files.length === 0;
+  for (const file of files) rmSync(join(path, file), { recursive: true, force: true });
+  return true;
 }
 
 /**
@@ -256,17 +265,18 @@ export async function openPGlite(
   if (dataDir) {
     unlock = lockDataDir(dataDir);
     path = join(dataDir, 'db');
-    mkdirSync(path, { recursive: true });
-    // A new (empty) folder starts from this build's migrated template when it has one.
-    // (Only then is the template looked for: its key hashes every migration file.)
-    const template = loadDataDir || readdirSync(path).length > 0 ? undefined : options.template ?? templateDirectory();
-    if (template) {
-      try {
-        copyTemplate(template, dataDir, path);
-      } catch (error) {
-        unlock();
-        throw error;
-      }
+    try {
+      mkdirSync(path, { recursive: true });
+      // The database's files are the owner's alone, as PostgreSQL requires of its folder
+      // (PGlite makes its files readable and writable by all).
+      try { chmodSync(path, 0o700); } catch { /* a folder the operator owns and set up otherwise */ }
+      // A new (empty) folder starts from this build's migrated template when it has one.
+      // (Only then is the template looked for: its key hashes every migration file.)
+      const template = loadDataDir || !emptyOrUnfinished(path) ? undefined : options.template ?? templateDirectory();
+      if (template) copyTemplate(template, path);
+    } catch (error) {
+      unlock();
+      throw error;
     }
   }
   let client: import('@electric-sql/pglite').PGlite;

@@ -1,5 +1,5 @@
-// `npm run build` runs this after compiling: it dumps the migrated embedded database, with
-// the job queue's schema and queues made, that a new data folder starts from
+// `npm run build` runs this after compiling: it makes the folder of the migrated embedded
+// database, with the job queue's schema and queues, that a new data folder is copied from
 // (src/db/pglite-template.ts). The service still migrates and opens the queue on it.
 import pino from 'pino';
 import { JobQueue } from '../jobs/queue.js';

@@ -2,11 +2,12 @@
 // migration has run, made at build time (`npm run build`) as a folder that a first start
 // copies. Creating the cluster (initdb) and running every migration was most of a first
 // start; PGlite's own unpacking of a dump (a tar read through web streams) still took
-// 1.4 s of it, a file copy takes 0.25 s. The template's name holds a hash of the migrations, of the code they use and of
-// the PGlite version, so a template from other migrations is never used: the folder is then
-// created and migrated as before. Either way, migrateToLatest still runs after the open.
+// 1.4 s of it, a file copy takes 0.25 s. The template's name holds a hash of the
+// migrations, of the code they use and of the PGlite version, so a template from other
+// migrations is never used: the folder is then created and migrated as before. Either
+// way, migrateToLatest still runs after the open.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,10 +61,16 @@ export function templateDirectory(dir = here): string | undefined {
  * of other migrations there are removed.
  */
 export async function writeTemplate(dir = here, prepare?: (db: Kysely<Database>) => Promise<void>): Promise<string> {
+  const path = templatePath(dir);
+  // The same key is the same migrations: a template already there is kept, never replaced
+  // under a service that may be copying it.
+  if (templateDirectory(dir) === path) {
+    removeOtherTemplates(dir, path);
+    return path;
+  }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('./pglite-dialect.js');
   const { migrateToLatest } = await import('./migrate.js');
-  const path = templatePath(dir);
   const partial = `${path}.${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   const client = await PGlite.create(partial);
@@ -74,11 +81,27 @@ export async function writeTemplate(dir = here, prepare?: (db: Kysely<Database>)
   } finally {
     await db.destroy();
   }
+  // PGlite makes its files writable by all; nobody but the builder may change what every
+  // new data folder starts from.
+  restrictModes(partial);
   rmSync(path, { recursive: true, force: true });
   renameSync(partial, path);
+  removeOtherTemplates(dir, path);
+  return path;
+}
+
+function restrictModes(path: string): void {
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) restrictModes(child);
+    else chmodSync(child, 0o644);
+  }
+  chmodSync(path, 0o755);
+}
+
+/** This build's folder stays; other migrations' folders and the older .tar.gz dumps go. */
+function removeOtherTemplates(dir: string, path: string): void {
   for (const file of readdirSync(dir)) {
-    // This build's folder stays; other migrations' folders and the older .tar.gz dumps go.
     if (/^pglite-template-[0-9a-f]{16}(\.tar\.gz)?$/.test(file) && join(dir, file) !== path) rmSync(join(dir, file), { recursive: true, force: true });
   }
-  return path;
 }

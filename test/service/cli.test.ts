@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -95,4 +96,24 @@ test('create-admin makes an active manager of the broker who can log in', async 
   } finally {
     await service.close();
   }
+});
+
+test('serve on a port another process holds exits 1, and leaves the data folder free for the next command', async () => {
+  await sandbox.ready();
+  const blocker = createServer();
+  await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+  const { port } = blocker.address() as AddressInfo;
+  process.env.PORT = String(port);
+  process.env.HOST = '127.0.0.1';
+  try {
+    const taken = await cli('serve');
+    assert.equal(taken.code, 1, taken.stderr);
+  } finally {
+    delete process.env.PORT;
+    delete process.env.HOST;
+    await new Promise((done) => blocker.close(done));
+  }
+  // The embedded database's lock went with the process: the next command opens the folder.
+  const after = await cli('migrate');
+  assert.equal(after.code, 0, after.stderr);
 });

@@ -3,7 +3,7 @@
 // made from other migrations is never used.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -23,8 +23,11 @@ test('a folder made from the template is migrated and keeps its writes across a 
   const template = templateDirectory(dir);
   assert.equal(template, written, 'the template just written is found');
   const dataDir = join(dir, 'data');
-  // What a start that died during its copy left behind is cleared by the next one.
-  mkdirSync(join(dataDir, 'db.new-999999', 'base'), { recursive: true });
+  // What a start that died during its copy left (the marker, part of the files) is cleared
+  // by the next one, which copies again.
+  mkdirSync(join(dataDir, 'db', 'base'), { recursive: true });
+  writeFileSync(join(dataDir, 'db', '.copying-template'), '');
+  writeFileSync(join(dataDir, 'db', 'PG_VERSION'), '17\n');
   const first = await openPGlite(dataDir, undefined, { template });
   try {
     assert.deepEqual(await migrationState(first.db), { applied: migrations.length, pending: 0 });
@@ -36,8 +39,9 @@ test('a folder made from the template is migrated and keeps its writes across a 
   } finally {
     await first.close();
   }
-  // The copy was made beside the folder and renamed: nothing half-copied is left there.
-  assert.deepEqual(readdirSync(dataDir).filter((f) => f.startsWith('db.')), []);
+  // The copy is complete (its marker is gone), and the folder is the owner's alone.
+  assert.equal(existsSync(join(dataDir, 'db', '.copying-template')), false);
+  assert.equal(statSync(join(dataDir, 'db')).mode & 0o777, 0o700);
   // A restart opens the folder as it is (the template is not copied over it again), with
   // the cache EMBEDDED_DB_CACHE_MB asks for.
   const again = await openDatabase({ databaseUrl: null, dataDir, embeddedCacheMb: 16 });

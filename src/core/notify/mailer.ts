@@ -145,9 +145,17 @@ export class Mailer {
       this.options.log.info({ mailId: mail.id }, 'mail kept in outbox (SMTP_URL is not set)');
       return;
     }
+    // Outside the attempt below: a transport that cannot be made is not the mail's failure
+    // (the job fails and pg-boss retries it), and is made again next time.
+    let transport: Transporter;
     try {
       this.#transport ??= import('nodemailer').then((nodemailer) => nodemailer.default.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS }));
-      const transport = await this.#transport;
+      transport = await this.#transport;
+    } catch (error) {
+      this.#transport = null;
+      throw error;
+    }
+    try {
       await transport.sendMail({
         from: this.options.from,
         // An address object: nothing in the value is parsed as a display name.

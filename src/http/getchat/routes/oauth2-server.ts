@@ -52,9 +52,10 @@ const ConsentForm = Type.Object({
 
 export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /**
-   * oidc-provider and Koa are a tenth of the code a start compiled; they are loaded, and the
-   * server made, by the first request that needs them. A failure is not kept: the next
-   * request tries again.
+   * oidc-provider and Koa were a third of the code a start compiled; they are loaded, and
+   * the server made, by the first request that needs them. A server that could not be made
+   * is not kept (the next request tries again); a module that failed to load stays failed,
+   * as for any import.
    */
   let loading: Promise<{ server: AuthorizationServer; handle: ReturnType<AuthorizationServer['callback']>; isSessionGone(error: unknown): boolean }> | undefined;
   function authorizationServer() {
@@ -89,6 +90,8 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** Hands the request to oidc-provider, with the mount path stripped (it rebuilds its URLs from the issuer). */
   async function toServer(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // Loaded before the reply is handed over: a failure is then answered by the error handler.
+    const { handle } = await authorizationServer();
     reply.hijack();
     const raw = request.raw as IncomingMessage & { originalUrl?: string; body?: unknown };
     const url = raw.url ?? '/';
@@ -102,7 +105,6 @@ export const oauth2ServerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.raw.setHeader('x-request-id', request.id);
     reply.raw.setHeader('x-content-type-options', 'nosniff');
     try {
-      const { handle } = await authorizationServer();
       await handle(raw, reply.raw);
     } finally {
       raw.url = url;
