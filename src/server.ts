@@ -47,7 +47,7 @@ export function makeLogger(config: Pick<Config, 'logLevel'>, destination?: pino.
 }
 
 /** The steps of a start, in order (`serve` adds the listening and the job workers). */
-export type StartPhase = 'database' | 'migrations' | 'jobQueue' | 'bootstrap' | 'app';
+export type StartPhase = 'database' | 'migrations' | 'core' | 'jobQueue' | 'bootstrap' | 'app';
 
 export interface Service {
   app: App;
@@ -151,7 +151,8 @@ export async function createService(
   phase('migrations');
   const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
   if (options.startJobs !== false) await core.jobs.open();
-  phase('jobQueue');
+  // Without the queue (started later by startJobs) this step is making the core alone.
+  phase(options.startJobs !== false ? 'jobQueue' : 'core');
   await ensureBroker(core);
   await ensureProcessorOrganization(core);
   // The data folder's packages file (or the built-in Inbox and HubSpot): a broken file stops the start.
