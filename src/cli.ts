@@ -138,13 +138,9 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
     last = now;
   };
   const log = makeLogger(config);
-  // The job queue (pg-boss's start, its schedules' first check) and the workers' first polls
-  // come once the port is open: they were a fifth of a restart. A request that queues a job
-  // before then starts the queue itself and waits for it; jobs queued meanwhile wait in
-  // their table. A queue that cannot start still stops the process.
-  const service = await createService(config, { log, schedule: config.jobWorkers, phase, startJobs: false });
-  // A signal is handled from here on: one that comes while the port opens or the queue
-  // starts stops the service cleanly too.
+  const service = await createService(config, { log, schedule: config.jobWorkers, phase });
+  // A signal is handled from here on: one that comes while the port opens or the workers
+  // start stops the service cleanly too.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -166,16 +162,19 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   try {
     listening = await service.listen();
     phase('listen');
-    await service.startJobs();
-    phase('jobQueue');
-    if (config.jobWorkers) await service.core.jobs.work(jobHandlers(service.core));
+    // The workers start once the port is open: their first polls (one query per kind) used
+    // to run while the service began to listen. A job queued meanwhile waits in its table.
+    if (config.jobWorkers && !stopping) await service.core.jobs.work(jobHandlers(service.core));
     phase('workers');
   } catch (error) {
     // Closing under a signal fails what was starting: the stop above ends the process.
     if (stopping) return new Promise<number>(() => {});
     log.error({ err: error }, 'the service could not start; stopping');
+    console.error(`account-portal: the service could not start: ${(error as Error).message}`);
+    stopping = true;
+    // Exits even if something the start left (a timer, a socket) would keep the process up.
     await service.close().catch(() => {});
-    return 1;
+    process.exit(1);
   }
   if (stopping) return new Promise<number>(() => {});
   const metricsAt = listening.metrics ? `http://${config.metricsHost}:${listening.metrics.address.port}/metrics` : undefined;

@@ -47,15 +47,13 @@ export function makeLogger(config: Pick<Config, 'logLevel'>, destination?: pino.
 }
 
 /** The steps of a start, in order (`serve` adds the listening and the job workers). */
-export type StartPhase = 'database' | 'migrations' | 'core' | 'jobQueue' | 'bootstrap' | 'app';
+export type StartPhase = 'database' | 'migrations' | 'jobQueue' | 'bootstrap' | 'app';
 
 export interface Service {
   app: App;
   core: Core;
   database: DatabaseHandle;
   metrics: Metrics;
-  /** Opens the job queue and queues the start's own jobs; only needed after `startJobs: false`. */
-  startJobs(): Promise<void>;
   /** Listens on HOST:PORT, and on METRICS_HOST:METRICS_PORT for /metrics when that is set. */
   listen(): Promise<{ metrics: MetricsListener | null }>;
   close(): Promise<void>;
@@ -115,13 +113,6 @@ export async function createCore(
 }
 
 /** Opens the database, migrates it, makes the broker and admin, and builds the app. */
-/** Opens the job queue (pg-boss: its tables, queues and schedules) and queues what a start owes. */
-async function startJobs(core: Core): Promise<void> {
-  await core.jobs.open();
-  // Charges a crash left half done are settled from the processor's record, once the workers run.
-  await core.jobs.enqueue('recover-charges', {});
-}
-
 export async function createService(
   config: Config,
   options: {
@@ -135,11 +126,6 @@ export async function createService(
     links?: Links;
     /** Called as each step of the start ends, with its name: `serve` logs how long each took. */
     phase?: (name: StartPhase) => void;
-    /**
-     * false: the job queue is not started here; `startJobs()` does it (`serve`, once the
-     * port is open). A job queued before then starts the queue itself and waits for it.
-     */
-    startJobs?: boolean;
   } = {},
 ): Promise<Service> {
   const phase = options.phase ?? (() => {});
@@ -150,9 +136,8 @@ export async function createService(
   if (options.migrate !== false) await migrateToLatest(database.direct);
   phase('migrations');
   const core = await createCore(config, database, log || quiet, options.now, { schedule: options.schedule, links: options.links });
-  if (options.startJobs !== false) await core.jobs.open();
-  // Without the queue (started later by startJobs) this step is making the core alone.
-  phase(options.startJobs !== false ? 'jobQueue' : 'core');
+  await core.jobs.open();
+  phase('jobQueue');
   await ensureBroker(core);
   await ensureProcessorOrganization(core);
   // The data folder's packages file (or the built-in Inbox and HubSpot): a broken file stops the start.
@@ -165,11 +150,12 @@ export async function createService(
   if (log && applications.file) log.info({ ...applications }, 'platform applications loaded');
   const sites = checkPlatformSites(core);
   if (log && sites.file) log.info({ ...sites }, 'platform sites loaded');
+  // Charges a crash left half done are settled from the processor's record, once the workers run.
+  await core.jobs.enqueue('recover-charges', {});
   if (config.admin) {
     const { created } = await ensureAdmin(core, config.admin);
     if (created && log) log.info({ username: config.admin.username }, 'created the administrator');
   }
-  if (options.startJobs !== false) await startJobs(core);
   phase('bootstrap');
   const metrics = new Metrics();
   const app = await buildApp({ core, logger: log, metrics });
@@ -181,7 +167,6 @@ export async function createService(
     core,
     database,
     metrics,
-    startJobs: () => startJobs(core),
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       if (config.metricsPort !== null) {

@@ -65,6 +65,7 @@ export async function writeTemplate(dir = here, prepare?: (db: Kysely<Database>)
   // The same key is the same migrations: a template already there is kept, never replaced
   // under a service that may be copying it.
   if (templateDirectory(dir) === path) {
+    restrictModes(path);
     removeOtherTemplates(dir, path);
     return path;
   }

@@ -108,6 +108,7 @@ test('serve on a port another process holds exits 1, and leaves the data folder 
   try {
     const taken = await cli('serve');
     assert.equal(taken.code, 1, taken.stderr);
+    assert.match(taken.stderr, /^account-portal: the service could not start: .*EADDRINUSE/m);
   } finally {
     delete process.env.PORT;
     delete process.env.HOST;

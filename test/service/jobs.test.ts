@@ -155,24 +155,3 @@ test('a restart leaves the cron rows alone when they hold our schedule, and puts
     await database.drop();
   }
 });
-
-test('a queue started after the port opens (as `serve` does): a job queued before then starts it, waits, and is delivered once the workers run', async () => {
-  const late = await startService({}, { startJobs: false });
-  try {
-    const known = await late.user();
-    const jobsNamed = async (name: string) => (await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = ${name}`.execute(late.core.db)).rows[0]!.n;
-    // The request queues its job (and starts the queue, which nobody had started yet).
-    const res = await late.request({ method: 'POST', url: '/api/auth/recover/', body: { email: known.email } });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(await jobsNamed('password-recovery'), 1);
-    assert.equal(await jobsNamed('recover-charges'), 0);
-    // The start's own jobs are queued by startJobs, then the workers deliver what waited.
-    await late.startJobs();
-    assert.equal(await jobsNamed('recover-charges'), 1);
-    await late.core.jobs.work(jobHandlers(late.core));
-    const mail = await late.smtp.waitFor(known.email, (m) => /Reset your/.test(m.subject));
-    assert.ok(mail);
-  } finally {
-    await late.stop();
-  }
-});

@@ -88,7 +88,7 @@ export const ADMIN_PASSWORD = 'Admin-Pa55word-for-tests';
  * `links`: where mails point. By default the native API's routes (the API tests follow
  * them); 'service' keeps what the service itself uses (the portal's pages).
  */
-export async function startService(env: Record<string, string> = {}, options: { links?: Links | 'service'; startJobs?: boolean } = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, options: { links?: Links | 'service' } = {}): Promise<TestService> {
   const smtp = new TestSmtp();
   const smtpUrl = await smtp.start();
   const config = loadConfig({
@@ -121,12 +121,8 @@ export async function startService(env: Record<string, string> = {}, options: { 
   const now = () => new Date(Date.now() + offset);
   clock.advance = (seconds: number) => { offset += seconds * 1000; };
   Object.defineProperty(clock, 'now', { get: now });
-  const service = await createService(config, {
-    log: false, database: handle, migrate: false, now, links: options.links === 'service' ? undefined : options.links ?? djaoappLinks(config.baseUrl),
-    startJobs: options.startJobs,
-  });
-  // As `serve` does, the workers run once the queue is started (here, by the test).
-  if (options.startJobs !== false) await service.core.jobs.work(jobHandlers(service.core));
+  const service = await createService(config, { log: false, database: handle, migrate: false, now, links: options.links === 'service' ? undefined : options.links ?? djaoappLinks(config.baseUrl) });
+  await service.core.jobs.work(jobHandlers(service.core));
 
   const request: TestService['request'] = async (options) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
