@@ -5,6 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
+/** The embedded database's buffer cache unless EMBEDDED_DB_CACHE_MB says otherwise (src/db/database.ts). */
+export const EMBEDDED_DB_CACHE_MB = 32;
+
 export interface Config {
   port: number;
   host: string;
@@ -247,7 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
   const pageSize = int(env, 'PAGE_SIZE', 25, 1);
   const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
   const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
-  const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', 32, 1);
+  const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', EMBEDDED_DB_CACHE_MB, 1);
   // PGlite's memory is WebAssembly's: 2 GB in all, for the cache and everything else.
   if (embeddedCacheMb > 512) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 512, got "${embeddedCacheMb}"`);
   const metricsToken = env.METRICS_TOKEN || null;

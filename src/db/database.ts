@@ -4,7 +4,7 @@ import { chmodSync, cpSync, linkSync, mkdirSync, readFileSync, readdirSync, rena
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { Config } from '../config.js';
+import { EMBEDDED_DB_CACHE_MB, type Config } from '../config.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { templateDirectory } from './pglite-template.js';
 import { CHANGE_CHANNEL, ChangeFeed, WriteFencePlugin } from './change-feed.js';
@@ -220,9 +220,6 @@ export function lockDataDir(dataDir: string, command = process.argv.slice(2).joi
   }
 }
 
-/** The embedded database's buffer cache when the caller does not say (EMBEDDED_DB_CACHE_MB). */
-export const EMBEDDED_CACHE_MB = 32;
-
 /** Present in the database folder while a template is copied into it: the copy is not complete. */
 const COPYING = '.copying-template';
 
@@ -238,8 +235,8 @@ function copyTemplate(template: string, path: string): void {
   unlinkSync(join(path, COPYING));
 }
 
-/** Whether the database folder holds nothing but an unfinished copy of the template (cleared first). */
-function emptyOrUnfinished(path: string): boolean {
+/** Whether the template may be copied into the folder: it is empty, or held an unfinished copy, now cleared. */
+function clearedForTemplate(path: string): boolean {
   const files = readdirSync(path);
   if (!files.includes(COPYING)) return files.length === 0;
   for (const file of files) rmSync(join(path, file), { recursive: true, force: true });
@@ -258,7 +255,7 @@ export async function openPGlite(
   loadDataDir?: Blob,
   options: { cacheMb?: number; template?: string } = {},
 ): Promise<DatabaseHandle> {
-  const cacheMb = options.cacheMb ?? EMBEDDED_CACHE_MB;
+  const cacheMb = options.cacheMb ?? EMBEDDED_DB_CACHE_MB;
   const { PGlite } = await import('@electric-sql/pglite');
   let path: string | undefined;
   let unlock = () => {};
@@ -272,7 +269,7 @@ export async function openPGlite(
       try { chmodSync(path, 0o700); } catch { /* a folder the operator owns and set up otherwise */ }
       // A new (empty) folder starts from this build's migrated template when it has one.
       // (Only then is the template looked for: its key hashes every migration file.)
-      const template = loadDataDir || !emptyOrUnfinished(path) ? undefined : options.template ?? templateDirectory();
+      const template = loadDataDir || !clearedForTemplate(path) ? undefined : options.template ?? templateDirectory();
       if (template) copyTemplate(template, path);
     } catch (error) {
       unlock();

@@ -73,6 +73,17 @@ test('a template made from other migrations is not used', { skip }, async () => 
   // Writing the current one removes the stale ones.
   await writeTemplate(dir);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('pglite-template-')), [`pglite-template-${templateKey()}`]);
+  // No file of it is writable by others (PGlite makes its files 0666).
+  const writable = (at: string): string[] => readdirSync(at, { withFileTypes: true }).flatMap((e) => {
+    const child = join(at, e.name);
+    return [...((statSync(child).mode & 0o002) ? [child] : []), ...(e.isDirectory() ? writable(child) : [])];
+  });
+  assert.deepEqual(writable(path), []);
+  // A build of the same key keeps the template there (a service may be copying it).
+  writeFileSync(join(path, 'kept-by-the-next-build'), '');
+  assert.equal(await writeTemplate(dir), path);
+  assert.ok(existsSync(join(path, 'kept-by-the-next-build')));
+  rmSync(join(path, 'kept-by-the-next-build'));
 });
 
 test('a data folder that already holds files is never overwritten by the template', { skip }, async () => {

@@ -33,7 +33,7 @@ before(async () => {
   exited = new Promise((done) => child.once('exit', (code) => done(code)));
   for (;;) {
     if (child.exitCode !== null) throw new Error(`serve exited early with ${child.exitCode}:\n${stdout}`);
-    // Answering /ready is not yet the whole start (the job queue starts once the port is
+    // Answering /ready is not yet the whole start (the job workers start once the port is
     // open): the 'ready' line says the start is over.
     const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200, () => false);
     if (ready && stdout.includes('"msg":"ready"')) break;

@@ -34,7 +34,6 @@ export class Mailer {
   readonly templates: TemplateStore;
   /** Made on the first delivery: nodemailer is loaded then, not at every start. */
   #transport: Promise<Transporter> | null = null;
-  readonly #sends: boolean;
   readonly #domain: string;
 
   constructor(
@@ -56,7 +55,6 @@ export class Mailer {
     },
   ) {
     this.templates = new TemplateStore(options.templateDir);
-    this.#sends = !!options.smtpUrl;
     this.#domain = /@([A-Za-z0-9.-]+)/.exec(options.from)?.[1] ?? 'account-portal.invalid';
   }
 
@@ -73,7 +71,7 @@ export class Mailer {
       return;
     }
     const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
-    const sends = this.#sends;
+    const sends = !!this.options.smtpUrl;
     await this.options.transact(async () => {
       const row = await tx
         .insertInto('mail_outbox')
@@ -100,7 +98,7 @@ export class Mailer {
    */
   async enqueueToUser(tx: Db, userId: number, mail: Omit<MailRequest, 'to'>): Promise<void> {
     const { subject, text, html } = this.templates.render(mail.template, mail.context, await themeTemplates(tx, mail.template));
-    const sends = this.#sends;
+    const sends = !!this.options.smtpUrl;
     await this.options.transact(async () => {
       const row = await tx.insertInto('mail_outbox')
         .columns(['recipient', 'subject', 'text_body', 'html_body', 'template', 'last_error', 'created_at'])
