@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 /** The embedded database's buffer cache unless EMBEDDED_DB_CACHE_MB says otherwise (src/db/database.ts). */
 export const EMBEDDED_DB_CACHE_MB = 32;
 
+/** How long a password hash may wait for a core unless PASSWORD_HASH_MAX_WAIT_MS says otherwise (src/core/identity/passwords.ts). */
+export const PASSWORD_HASH_MAX_WAIT_MS = 2000;
+
 export interface Config {
   port: number;
   host: string;
@@ -25,6 +28,11 @@ export interface Config {
   databaseDirectUrl: string | null;
   /** The embedded database's buffer cache (PostgreSQL's shared_buffers), in MB; PGlite only. */
   embeddedCacheMb: number;
+  /**
+   * How long, in ms, a password hash (a login, a new password) may wait for a free core
+   * before the request is refused with 503 and Retry-After; 0 refuses any that would wait.
+   */
+  passwordHashMaxWaitMs: number;
   /** redis://... when set: request rate limits are counted there, shared by every node. */
   redisUrl: string | null;
   /** Signing secret for tokens; the first one signs, the others still verify (rotation). */
@@ -253,6 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
   const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', EMBEDDED_DB_CACHE_MB, 1);
   // PGlite's memory is WebAssembly's: 2 GB in all, for the cache and everything else.
   if (embeddedCacheMb > 512) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 512, got "${embeddedCacheMb}"`);
+  const passwordHashMaxWaitMs = int(env, 'PASSWORD_HASH_MAX_WAIT_MS', PASSWORD_HASH_MAX_WAIT_MS, 0);
+  if (passwordHashMaxWaitMs > 60_000) throw new ConfigError(`PASSWORD_HASH_MAX_WAIT_MS must be at most 60000, got "${passwordHashMaxWaitMs}"`);
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return {
@@ -264,6 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
     databaseDirectUrl,
     embeddedCacheMb,
+    passwordHashMaxWaitMs,
     redisUrl,
     secretKeys: secretKeys(env, dataDir),
     smtpUrl: env.SMTP_URL?.trim() || null,

@@ -9,6 +9,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { Mailer } from './core/notify/mailer.js';
 import { TokenService } from './core/identity/tokens.js';
+import { passwordHashLine } from './core/identity/passwords.js';
 import { DevelopmentSmsSender } from './core/notify/sms.js';
 import { ReadCache } from './core/cache.js';
 import { RateLimitCounter } from './core/rate-limits.js';
@@ -67,6 +68,8 @@ export async function createCore(
   options: { schedule?: boolean; links?: Links } = {},
 ): Promise<Core> {
   const { unitOfWork } = database;
+  // The line is the process's (its cores are): the last core made sets its bound.
+  passwordHashLine.maxWaitMs = config.passwordHashMaxWaitMs;
   // A hook that fails must not turn a committed change into an error: it is logged.
   const afterCommit = (hook: () => void | Promise<void>) =>
     unitOfWork.afterCommit(async () => {

@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'forbidden'          // who is asking may not do this
   | 'not_found'          // what is named does not exist (or is not visible to them)
   | 'conflict'           // it clashes with what exists (a duplicate, a concurrent change)
-  | 'too_many_attempts'; // slow down: retry after `retryAfter` seconds
+  | 'too_many_attempts'  // slow down: retry after `retryAfter` seconds
+  | 'unavailable';       // the service is too busy for this now: retry after `retryAfter` seconds
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -33,6 +34,7 @@ export const ERROR_CODES = {
   'access.denied': ['forbidden'],
   'request.conflict': ['conflict'],
   'rate.limited': ['too_many_attempts'],
+  'server.busy': ['unavailable'],
   // Credentials and sessions
   'token.invalid': ['unauthenticated', 'refused'],
   'token.expired': ['unauthenticated', 'refused'],
@@ -308,6 +310,19 @@ export class TooManyAttempts extends DomainError {
   constructor(message: string, readonly retryAfter: number, code: CodeOf<'too_many_attempts'> = 'rate.limited') {
     super(code, message);
   }
+}
+
+/** The service cannot take this on now (its password hashing is saturated, say); retryAfter in seconds. */
+export class Unavailable extends DomainError {
+  readonly kind = 'unavailable';
+  constructor(message: string, readonly retryAfter: number, code: CodeOf<'unavailable'> = 'server.busy') {
+    super(code, message);
+  }
+}
+
+/** The seconds a client should wait before trying again, for the errors that say (429, 503). */
+export function retryAfterOf(error: DomainError): number | null {
+  return error instanceof TooManyAttempts || error instanceof Unavailable ? error.retryAfter : null;
 }
 
 export const CODE_INVALID = 'The one-time code is invalid or has expired.';

@@ -11,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Caller, Core } from '../core/context.js';
-import { DomainError, Invalid, TooManyAttempts, Unauthenticated, type ErrorKind } from '../core/errors.js';
+import { DomainError, Invalid, Unauthenticated, retryAfterOf, type ErrorKind } from '../core/errors.js';
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
 import { databaseReachable } from '../core/health.js';
 import { ACCOUNTCENTRAL_SCOPE, authenticateAccessToken } from '../core/oauth2/access-tokens.js';
@@ -52,7 +52,7 @@ export interface BuildOptions {
  * paths no surface claims. Each surface has its own map and envelope (its index.ts).
  */
 const SERVICE_STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -281,7 +281,8 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   });
   app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
-      if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
       const status = SERVICE_STATUS_OF_KIND[error.kind];
       if (status === 401) reply.header('www-authenticate', 'Bearer');
       return reply.code(status).send({ detail: error.message, error_code: error.code });

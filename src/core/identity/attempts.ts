@@ -10,6 +10,7 @@ import type { QueryCreator } from 'kysely';
 import { TooManyAttempts } from '../errors.js';
 import { claimAttempt, clearAfterSuccess, clearAfterSuccessQuery, lockoutPolicy, recordFailure, releaseAttempt, throttleKeys, type ThrottleKeys } from './throttle.js';
 import { printableName } from './users.js';
+import { verifyPassword } from './passwords.js';
 
 export type AttemptUser = Pick<UserRow, 'id' | 'slug' | 'email' | 'full_name'>;
 
@@ -41,6 +42,19 @@ export class PasswordAttempt {
   async begin(): Promise<void> {
     const claim = await claimAttempt(this.core.db, this.keys, this.core.now(), lockoutPolicy(this.core.config));
     if (!claim.ok) throw lockedError(claim.retryAfter);
+  }
+
+  /**
+   * Checks the password against `stored` (the decoy when there is none). When the service is
+   * too busy to check it (Unavailable), nothing was tried: the attempt is given back.
+   */
+  async checkPassword(stored: string | null, password: string): Promise<boolean> {
+    try {
+      return await verifyPassword(stored, password);
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
   }
 
   /** The attempt ended without proving anything wrong (e.g. the second factor is still to come). */

@@ -10,7 +10,7 @@ import { loadTarget } from './accounts.js';
 import { resetApiKey } from './api-keys.js';
 import { OTP_SETUP_SECONDS, createOtpSecret, matchSetupCode, normalizeCode, siteName } from './otp.js';
 import { forgetRecoveryCodes, replaceRecoveryCodes } from './recovery-codes.js';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { recordSecurityEvent } from './security-events.js';
 import { noticeCredentialChange } from './notices.js';
 import { PasswordAttempt } from './attempts.js';
@@ -33,7 +33,7 @@ export async function confirmPassword(core: Core, caller: Caller, password: stri
     .where('id', '=', caller.userId).executeTakeFirst();
   const attempt = new PasswordAttempt(core, { ip: caller.ip, userAgent: caller.userAgent }, user, user?.slug ?? caller.username);
   await attempt.begin();
-  if (!user || !(await verifyPassword(user.password_hash, password))) {
+  if (!(await attempt.checkPassword(user?.password_hash ?? null, password)) || !user) {
     throw await attempt.fail('password_confirmation', new Invalid('password', 'Incorrect password.', 'password.incorrect'));
   }
   await attempt.succeeded(core.db);

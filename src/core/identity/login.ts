@@ -12,7 +12,6 @@ import { sendActivationLink } from './activation.js';
 import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { normalizeCode, verifyOtpCode } from './otp.js';
 import { normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
-import { verifyPassword } from './passwords.js';
 import { recordSecurityEvent, securityEventRow } from './security-events.js';
 import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
@@ -111,7 +110,7 @@ export async function login(core: Core, caller: Caller, credentials: Credentials
   await attempt.begin();
 
   // With no such user (or no password) this still spends one argon2 verification.
-  const ok = await verifyPassword(user?.password_hash ?? null, credentials.password);
+  const ok = await attempt.checkPassword(user?.password_hash ?? null, credentials.password);
   if (!ok || !user) {
     throw await attempt.fail('password', new BadRequest(INVALID_CREDENTIALS, 'login.invalid_credentials'));
   }

@@ -2,7 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import { createRequire } from 'node:module';
-import { Invalid } from '../errors.js';
+import { Invalid, Unavailable } from '../errors.js';
+import { PASSWORD_HASH_MAX_WAIT_MS } from '../../config.js';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB of memory, 2 iterations, 1 lane.
 export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -15,25 +16,69 @@ export const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19456, 
  * cost more CPU than one alone (docs/benchmarks/startup-logins-nodes.md). The same hashes,
  * the same parameters: only how many run at the same time changes. The core count is read
  * at each call: it follows the process's CPU affinity (taskset, cgroups) as it is now.
+ *
+ * The line is bounded by the wait it promises. A hash that would start later than
+ * `maxWaitMs` from now is refused at once (Unavailable, 503 with Retry-After) instead of
+ * queued: under a flood of logins an unbounded line grows without end, every login in it
+ * waits longer than its client does, and the hashes of clients that gave up still run.
+ * One line per process, whatever the number of services in it: they share the cores.
  */
-let hashing = 0;
-const waiting: Array<() => void> = [];
+export class HashLine {
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+  /** How long one hash takes here, in ms: a moving average of the last ones. */
+  #hashMs: number;
 
-async function oneOfFew<T>(work: () => Promise<T>): Promise<T> {
-  if (hashing < availableParallelism()) hashing += 1;
-  else await new Promise<void>((turn) => waiting.push(turn));
-  try {
-    return await work();
-  } finally {
-    // The slot goes straight to the next in line, or is freed.
-    const next = waiting.shift();
-    if (next) next();
-    else hashing -= 1;
+  constructor(
+    /** How long a hash may wait for its turn; 0 refuses every hash that would wait. */
+    public maxWaitMs: number,
+    /** A first guess of one hash's time, until some are measured (OWASP's parameters take 10–30 ms on a server core). */
+    expectedHashMs = 25,
+    private readonly slots: () => number = availableParallelism,
+  ) {
+    this.#hashMs = expectedHashMs;
+  }
+
+  /** Hashes running and waiting now. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#waiting.length };
+  }
+
+  /** When a new hash would start, in ms from now, if it joined the line. */
+  expectedWaitMs(): number {
+    const slots = this.slots();
+    if (this.#running < slots) return 0;
+    return Math.ceil((this.#waiting.length + 1) / slots) * this.#hashMs;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running < this.slots()) this.#running += 1;
+    else {
+      const waitMs = this.expectedWaitMs();
+      if (waitMs > this.maxWaitMs) {
+        throw new Unavailable('The service is too busy to check passwords now. Try again shortly.', Math.max(1, Math.ceil(waitMs / 1000)));
+      }
+      await new Promise<void>((turn) => this.#waiting.push(turn));
+    }
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      // A slow machine, or one whose event loop is late, makes the line shorter: the wait promised is what counts.
+      this.#hashMs += (performance.now() - started - this.#hashMs) / 8;
+      // The slot goes straight to the next in line, or is freed.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running -= 1;
+    }
   }
 }
 
+/** The process's line; `createCore` sets its bound from PASSWORD_HASH_MAX_WAIT_MS. */
+export const passwordHashLine = new HashLine(PASSWORD_HASH_MAX_WAIT_MS);
+
 export function hashPassword(password: string): Promise<string> {
-  return oneOfFew(() => hash(password, ARGON2_OPTIONS));
+  return passwordHashLine.run(() => hash(password, ARGON2_OPTIONS));
 }
 
 /**
@@ -44,16 +89,16 @@ export function hashPassword(password: string): Promise<string> {
  */
 export const DECOY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$DE4+xtBPiDXIpqz5xpNuZQ$93Rkc1tp6q8GWAQ0c9iJ2GEpkW2GZPVCZ7+72V5rjjQ';
 
-export async function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
-  if (!stored) {
-    await oneOfFew(() => verify(DECOY_HASH, password)).catch(() => false);
-    return false;
-  }
-  try {
-    return await oneOfFew(() => verify(stored, password));
-  } catch {
-    return false;
-  }
+/**
+ * Whether `password` is the one `stored` was made from. With no stored hash (no such account,
+ * or none with a password) it checks the decoy and answers false, in the same time. A full
+ * line throws Unavailable before any check: never taken for a wrong password.
+ */
+export function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
+  return passwordHashLine.run(async () => {
+    const matches = await verify(stored || DECOY_HASH, password).catch(() => false);
+    return matches && !!stored;
+  });
 }
 
 let common: Set<string> | null = null;

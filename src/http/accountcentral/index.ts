@@ -8,7 +8,7 @@
 // Same inner shape as every surface: schemas/ (named TypeBox shapes, `$id`s prefixed Ac),
 // shapes/ (presenters), routes/ (one file per resource).
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
+import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
 import { requestProblem } from '../request-errors.js';
 import { AC } from './schemas/common.js';
@@ -28,7 +28,7 @@ import { statusRoutes } from './routes/status.js';
 export const PREFIXES = [AC] as const;
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 
 /** The seed's message body, `{message, logref, data, errors}`, for an error. */
@@ -39,7 +39,8 @@ export function accountcentralError(message: string, code: string, status: numbe
 
 function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof DomainError) {
-    if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
     const status = STATUS_OF_KIND[error.kind];
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(accountcentralError(error.message, error.code, status, request.id, error.fields));

@@ -3,7 +3,7 @@
 // inner shape: schemas/ (named TypeBox shapes), shapes/ (presenters), routes/ (one file
 // per resource, each a FastifyPluginAsyncTypebox).
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
+import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
 import { errors } from './schemas/common.js';
 import { requestProblem } from '../request-errors.js';
@@ -40,7 +40,7 @@ export const PREFIX = '/api';
 
 /** DjaoApp's status for each kind of core error. A code that needs its own status goes in STATUS_OF_CODE. */
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 const STATUS_OF_CODE: Record<string, number> = {
   'processor.unavailable': 503,
@@ -60,7 +60,8 @@ function envelope(detail: string, code: string, fields: Record<string, string[]>
 
 function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof DomainError) {
-    if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
     const status = STATUS_OF_CODE[error.code] ?? STATUS_OF_KIND[error.kind];
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(envelope(error.message, error.code, error.fields));

@@ -7,7 +7,7 @@
 // Same inner shape as every surface: schemas/ (named TypeBox shapes, `$id`s prefixed Et),
 // shapes/ (presenters), routes/ (one file per resource).
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
+import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
 import { requestProblem } from '../request-errors.js';
 import { ET } from './schemas/common.js';
@@ -18,7 +18,7 @@ import { accountRoutes } from './routes/account.js';
 export const PREFIXES = [ET] as const;
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 
 /** EmbedThis's error body: `{error, code, fields}`. */
@@ -28,7 +28,8 @@ export function embedthisError(message: string, code: string, fields: Record<str
 
 function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof DomainError) {
-    if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
     const status = STATUS_OF_KIND[error.kind];
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(embedthisError(error.message, error.code, error.fields));

@@ -4,7 +4,7 @@
 // get.chat's envelopes and error body. Same inner shape as every surface: schemas/ (named
 // TypeBox shapes, `$id`s prefixed GetChat), shapes/ (presenters), routes/ (one file per resource).
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, TooManyAttempts, type ErrorKind } from '../../core/errors.js';
+import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
 import { requestProblem } from '../request-errors.js';
 import { GetChatError } from './schemas/common.js';
@@ -27,7 +27,7 @@ import { routingRoutes } from './routes/routing.js';
 export const PREFIXES = ['/account', '/integration'] as const;
 
 const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429,
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 
 /** `{message, code, description}`; for invalid fields the description names each with its messages. */
@@ -38,7 +38,8 @@ export function getChatError(message: string, code: string, fields: Record<strin
 
 function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof DomainError) {
-    if (error instanceof TooManyAttempts) reply.header('retry-after', String(error.retryAfter));
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
     const status = STATUS_OF_KIND[error.kind];
     if (status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(getChatError(error.message, error.code, error.fields));

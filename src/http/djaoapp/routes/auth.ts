@@ -95,7 +95,11 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'authenticator app, or sent by e-mail or text message when the first attempt comes without one.',
       security: [],
       body: Credentials,
-      response: { 200: Authenticated, ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429) },
+      response: {
+        200: Authenticated,
+        ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429,
+          [503, 'Every core is busy checking passwords: retry after the number of seconds in the Retry-After header. Nothing was counted against the account.']),
+      },
     },
   }, async (request, reply) => {
     const { token } = await login(core, request.caller, request.body, { cart: request.cookies[CART_COOKIE] });

@@ -52,7 +52,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: [TAGS.auth],
       security: [],
       body: Credentials,
-      response: { 200: Tokens('Logged in.'), ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429) },
+      response: { 200: Tokens('Logged in.'), ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429, 503) },
     },
   }, async (request) => loginForTokens(core, request.caller, request.body.email, request.body.password));
 
