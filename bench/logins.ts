@@ -156,3 +156,67 @@ async function figures(ctx: FigureContext & { admin: { username: string; passwor
     await ctx.stop(service);
   }
 }
+
+/**
+ * `npm run bench -- --flood`: more logins than the core can check. Logins with the right
+ * password arrive at BENCH_FLOOD_RATE per second (150, about three times what one core
+ * checks) whatever the answers, as many clients would, for BENCH_DURATION seconds, against the
+ * service with the default PASSWORD_HASH_MAX_WAIT_MS (2 s) and with the longest (60 s, an
+ * unbounded line within the run). Reported per bound: logins accepted per second, how many
+ * were refused (503 server.busy) and how long the accepted ones took. Without a bound the
+ * line grows by the excess every second and so does every login's wait.
+ */
+export async function floodFigures(ctx: FigureContext & { admin: { username: string; password: string } }): Promise<void> {
+  pin(process.pid, 0);
+  const rate = Number(process.env.BENCH_FLOOD_RATE ?? 150);
+  ctx.report(`m. a flood of logins: ${rate} per second for ${DURATION} s whatever the answers, the right password, server pinned to one core (one hash at a time); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const p99 = new Map<string, number>();
+  for (const bound of ['2000', '60000']) {
+    // The lockout is set out of the way: every login here is right, but a flood keeps more of
+    // them in flight from one address than LOGIN_MAX_ATTEMPTS lets through at once.
+    const service = forkPinned(ctx, 'bench/service.ts', [], {
+      ...ctx.env, PASSWORD_HASH_MAX_WAIT_MS: bound, LOGIN_MAX_ATTEMPTS: '1000000', LOGIN_ACCOUNT_MAX_ATTEMPTS: '1000000',
+    });
+    try {
+      const ready = await firstMessage<Ready>(service, 'bench/service.ts');
+      pin(service.pid!, 1);
+      const url = `http://127.0.0.1:${ready.port}/api/auth/`;
+      const body = JSON.stringify({ username: ctx.admin.username, password: ctx.admin.password });
+      const accepted: number[] = [];
+      const refused: number[] = [];
+      const others = new Map<string, number>();
+      // Open loop: one login every 1000/rate ms, each on its own, whether or not the earlier ones were answered.
+      const sent: Promise<void>[] = [];
+      const started = performance.now();
+      await new Promise<void>((done) => {
+        const timer = setInterval(() => {
+          const due = Math.min(rate * DURATION, Math.floor(((performance.now() - started) / 1000) * rate));
+          while (sent.length < due) {
+            const at = performance.now();
+            sent.push(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (res) => {
+              await res.arrayBuffer();
+              const ms = performance.now() - at;
+              if (res.status === 200) accepted.push(ms);
+              else if (res.status === 503) refused.push(ms);
+              else others.set(String(res.status), (others.get(String(res.status)) ?? 0) + 1);
+            }, (error: Error) => { others.set(error.message, (others.get(error.message) ?? 0) + 1); }));
+          }
+          if (sent.length >= rate * DURATION) { clearInterval(timer); done(); }
+        }, 5);
+      });
+      // Every login is waited for: the unbounded line's last ones are the point.
+      await Promise.all(sent);
+      const result = { sent: sent.length, seconds: (performance.now() - started) / 1000 };
+      const pct = (values: number[], p: number) => {
+        if (!values.length) return NaN;
+        const sorted = [...values].sort((a, b) => a - b);
+        return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+      };
+      ctx.report(`m. PASSWORD_HASH_MAX_WAIT_MS=${bound}: of ${result.sent} logins, ${accepted.length} accepted (${ctx.fmt(accepted.length / result.seconds, 1)}/s over the ${ctx.fmt(result.seconds, 1)} s until the last answer; p50 ${ctx.fmt(pct(accepted, 50), 0)} ms, p99 ${ctx.fmt(pct(accepted, 99), 0)} ms, max ${ctx.fmt(pct(accepted, 100), 0)} ms), ${refused.length} refused with 503 (p50 ${ctx.fmt(pct(refused, 50), 0)} ms, p99 ${ctx.fmt(pct(refused, 99), 0)} ms)${others.size ? `, other answers ${JSON.stringify(Object.fromEntries(others))}` : ''}`);
+      p99.set(bound, pct(accepted, 99));
+    } finally {
+      await ctx.stop(service);
+    }
+  }
+  ctx.report(`m. p99 of an accepted login, bounded line ÷ unbounded: ${ctx.fmt(p99.get('2000')! / p99.get('60000')!, 2)}`);
+}

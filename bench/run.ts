@@ -14,7 +14,7 @@ import { ledgerFigures } from './ledger-figures.js';
 import { billingScale } from './scale/billing.js';
 import { scaleFigures } from './scale/figures.js';
 import { startupFigures } from './startup.js';
-import { loginFigures } from './logins.js';
+import { floodFigures, loginFigures } from './logins.js';
 import { nodeFigures } from './nodes.js';
 import type { Probed } from './probe.mjs';
 
@@ -35,6 +35,8 @@ const SCALE_ONLY = process.argv.includes('--scale');
 const STARTUP_ONLY = process.argv.includes('--startup');
 /** `npm run bench -- --logins`: only logins per core and the read beside them (l). */
 const LOGINS_ONLY = process.argv.includes('--logins');
+/** `npm run bench -- --flood`: only a flood of logins against the bounded password-hashing line (m). */
+const FLOOD_ONLY = process.argv.includes('--flood');
 /** `npm run bench -- --nodes`: only two service processes on one PostgreSQL against one (n). */
 const NODES_ONLY = process.argv.includes('--nodes');
 /** `npm run bench -- --hotpath`: only the per-request figures (a–c, /health, allocations). */
@@ -272,6 +274,7 @@ async function main() {
   if (STARTUP_ONLY) return startup();
   const logins = () => loginFigures({ root, env: { ...serviceEnv(tempDir(), 'warn'), BENCH_CHECKOUT_ORDERS: '' }, report, fmt, children, stop, admin: ADMIN });
   if (LOGINS_ONLY) return logins();
+  if (FLOOD_ONLY) return floodFigures({ root, env: { ...serviceEnv(tempDir(), 'warn'), BENCH_CHECKOUT_ORDERS: '' }, report, fmt, children, stop, admin: ADMIN });
   const nodes = () => nodeFigures({ root, env: serviceEnv(tempDir(), 'warn'), report, fmt, children, stop, userPassword: USER_PASSWORD });
   if (NODES_ONLY) return nodes();
 

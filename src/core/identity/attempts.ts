@@ -10,7 +10,7 @@ import type { QueryCreator } from 'kysely';
 import { TooManyAttempts } from '../errors.js';
 import { claimAttempt, clearAfterSuccess, clearAfterSuccessQuery, lockoutPolicy, recordFailure, releaseAttempt, throttleKeys, type ThrottleKeys } from './throttle.js';
 import { printableName } from './users.js';
-import { verifyPassword } from './passwords.js';
+import { passwordHashLine, verifyPassword } from './passwords.js';
 
 export type AttemptUser = Pick<UserRow, 'id' | 'slug' | 'email' | 'full_name'>;
 
@@ -40,6 +40,8 @@ export class PasswordAttempt {
 
   /** Counts the attempt; throws the 429 to answer when the account or this address is locked. */
   async begin(): Promise<void> {
+    // Too busy to check the password: refused before the attempt is counted.
+    passwordHashLine.checkRoom();
     const claim = await claimAttempt(this.core.db, this.keys, this.core.now(), lockoutPolicy(this.core.config));
     if (!claim.ok) throw lockedError(claim.retryAfter);
   }

@@ -13,6 +13,7 @@ import { consumeOneTimeToken, issueOneTimeToken } from './one-time-tokens.js';
 import { normalizeCode, verifyOtpCode } from './otp.js';
 import { normalizeRecoveryCode, spendRecoveryCode } from './recovery-codes.js';
 import { recordSecurityEvent, securityEventRow } from './security-events.js';
+import { passwordHashLine } from './passwords.js';
 import { PasswordAttempt } from './attempts.js';
 import { openSession } from './sessions.js';
 import { findUserByLogin, printableName } from './users.js';
@@ -103,6 +104,8 @@ async function spendRecoveryCodeAtLogin(core: Core, tx: Db, user: UserRow, code:
 }
 
 export async function login(core: Core, caller: Caller, credentials: Credentials, carried: AnonymousCarry = {}): Promise<LoggedIn> {
+  // Too busy to check a password: refused before any query (and the same for every account).
+  passwordHashLine.checkRoom();
   const origin = originOf(caller);
   const user = await findUserByLogin(core.db, credentials.username);
   // Counted before the password is checked, known account or not (see attempts.ts).

@@ -51,13 +51,22 @@ export class HashLine {
     return Math.ceil((this.#waiting.length + 1) / slots) * this.#hashMs;
   }
 
+  /**
+   * Throws the refusal a hash asked for now would get. A request that will hash calls it
+   * before its other work: under a flood, refusals must cost next to nothing, or refusing
+   * takes the core the hashes need (measured: docs/benchmarks/flood.md).
+   */
+  checkRoom(): void {
+    const waitMs = this.expectedWaitMs();
+    if (waitMs > this.maxWaitMs) {
+      throw new Unavailable('The service is too busy to check passwords now. Try again shortly.', Math.max(1, Math.ceil(waitMs / 1000)));
+    }
+  }
+
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.#running < this.slots()) this.#running += 1;
     else {
-      const waitMs = this.expectedWaitMs();
-      if (waitMs > this.maxWaitMs) {
-        throw new Unavailable('The service is too busy to check passwords now. Try again shortly.', Math.max(1, Math.ceil(waitMs / 1000)));
-      }
+      this.checkRoom();
       await new Promise<void>((turn) => this.#waiting.push(turn));
     }
     const started = performance.now();
