@@ -20,6 +20,10 @@ export interface Config {
   databaseUrl: string | null;
   /** Connections this node keeps open to databaseUrl at most (PostgreSQL only). */
   databasePoolSize: number;
+  /** How long, in ms, a request may wait for a free connection before it is refused (503); PostgreSQL only. */
+  databasePoolWaitMs: number;
+  /** The longest a statement may run, in ms, then it is cancelled (503); 0: no limit. PostgreSQL only; migrations have none. */
+  databaseStatementTimeoutMs: number;
   /**
    * postgres://... straight to the server, for what a transaction pooler (PgBouncer in
    * transaction mode) in front of databaseUrl cannot carry: LISTEN and the migrations'
@@ -180,6 +184,11 @@ function platformSigning(env: Env): Config['dkimPlatformSigning'] {
   throw new ConfigError(`DKIM_PLATFORM_SIGNING must be customers, all or off, got "${env.DKIM_PLATFORM_SIGNING}"`);
 }
 
+function atMost(name: string, value: number, max: number): number {
+  if (value > max) throw new ConfigError(`${name} must be at most ${max}, got "${value}"`);
+  return value;
+}
+
 function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -261,8 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
   const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', EMBEDDED_DB_CACHE_MB, 1);
   // PGlite's memory is WebAssembly's: 2 GB in all, for the cache and everything else.
   if (embeddedCacheMb > 512) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 512, got "${embeddedCacheMb}"`);
-  const passwordHashMaxWaitMs = int(env, 'PASSWORD_HASH_MAX_WAIT_MS', PASSWORD_HASH_MAX_WAIT_MS, 0);
-  if (passwordHashMaxWaitMs > 60_000) throw new ConfigError(`PASSWORD_HASH_MAX_WAIT_MS must be at most 60000, got "${passwordHashMaxWaitMs}"`);
+  const passwordHashMaxWaitMs = atMost('PASSWORD_HASH_MAX_WAIT_MS', int(env, 'PASSWORD_HASH_MAX_WAIT_MS', PASSWORD_HASH_MAX_WAIT_MS, 0), 60_000);
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   return {
@@ -272,6 +280,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
+    databasePoolWaitMs: atMost('DATABASE_POOL_WAIT_MS', int(env, 'DATABASE_POOL_WAIT_MS', 10_000, 1), 600_000),
+    databaseStatementTimeoutMs: atMost('DATABASE_STATEMENT_TIMEOUT_MS', int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0), 3_600_000),
     databaseDirectUrl,
     embeddedCacheMb,
     passwordHashMaxWaitMs,

@@ -343,6 +343,24 @@ export function linkInvalid(): NotFound {
   return new NotFound('link', LINK_INVALID, 'link.invalid');
 }
 
+/**
+ * The database could not take the query now, as the Unavailable to answer (503 server.busy):
+ * no connection came free within DATABASE_POOL_WAIT_MS (pg-pool's timeout, which has no code
+ * of its own), or a statement was cancelled for running past DATABASE_STATEMENT_TIMEOUT_MS
+ * (query_canceled) or for waiting on a lock (lock_not_available). Null for anything else.
+ */
+export function busyDatabase(error: unknown): Unavailable | null {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e || typeof e !== 'object') return null;
+  if (e.code === '57014' || e.code === '55P03') {
+    return new Unavailable('The database took too long to answer; nothing was changed. Try again shortly.', 1);
+  }
+  if (error instanceof Error && !e.code && e.message === 'timeout exceeded when trying to connect') {
+    return new Unavailable('The database is too busy to take this request now. Try again shortly.', 1);
+  }
+  return null;
+}
+
 /** Postgres' unique_violation, from either driver. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const e = error as { code?: string; constraint?: string } | null;

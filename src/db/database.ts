@@ -33,19 +33,32 @@ const parseInt8 = (value: string) => Number(value);
 export interface PostgresOptions {
   /** The pool's size (DATABASE_POOL_SIZE). */
   max?: number;
+  /** How long a query may wait for a free connection (DATABASE_POOL_WAIT_MS); 0: for ever. */
+  poolWaitMs?: number;
+  /** Each statement's longest run (DATABASE_STATEMENT_TIMEOUT_MS); 0: no limit. */
+  statementTimeoutMs?: number;
   /** LISTEN and the migrations go here instead of `url` (DATABASE_DIRECT_URL). */
   directUrl?: string | null;
 }
 
-export async function openPostgres(url: string, { max = 10, directUrl = null }: PostgresOptions = {}): Promise<DatabaseHandle> {
+export async function openPostgres(
+  url: string,
+  { max = 10, directUrl = null, poolWaitMs = 0, statementTimeoutMs = 0 }: PostgresOptions = {},
+): Promise<DatabaseHandle> {
   const pg = (await import('pg')).default;
   // Both pools read int8 the same way, and an idle client that loses its connection is
   // replaced by its pool: the 'error' event needs a listener, or it would end the process.
-  const newPool = (connectionString: string, size: number, idleTimeoutMillis?: number) => {
+  // The request pool is bounded in time as well as size: a request that cannot get a
+  // connection soon, or whose statement runs too long (a lock held elsewhere, a query gone
+  // wrong), is refused with 503 (`busyDatabase` in core/errors.ts) instead of holding its
+  // client and a connection for ever while the next requests pile up behind it.
+  const limits = { connectionTimeoutMillis: poolWaitMs, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) };
+  const newPool = (connectionString: string, size: number, idleTimeoutMillis?: number, bounded = false) => {
     const made = new pg.Pool({
       connectionString,
       max: size,
       idleTimeoutMillis,
+      ...(bounded ? limits : {}),
       // A per-pool parser, so pg's process-wide defaults stay untouched.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -56,7 +69,7 @@ export async function openPostgres(url: string, { max = 10, directUrl = null }: 
     return made;
   };
   const changes = new ChangeFeed();
-  const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool: newPool(url, max) }));
+  const dialect = new UnitOfWorkDialect(new PostgresDialect({ pool: newPool(url, max, undefined, true) }));
   const db = new Kysely<Database>({ dialect, plugins: [new WriteFencePlugin(changes)] });
   // One connection is enough for the migrations, closed soon after they ran.
   const direct = directUrl ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: newPool(directUrl, 1, 1000) }) }) : db;
@@ -312,10 +325,16 @@ export async function openPGlite(
 }
 
 export function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseDirectUrl' | 'embeddedCacheMb'>>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>
+    & Partial<Pick<Config, 'databasePoolSize' | 'databaseDirectUrl' | 'databasePoolWaitMs' | 'databaseStatementTimeoutMs' | 'embeddedCacheMb'>>,
 ): Promise<DatabaseHandle> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, { max: config.databasePoolSize, directUrl: config.databaseDirectUrl })
+    ? openPostgres(config.databaseUrl, {
+      max: config.databasePoolSize,
+      directUrl: config.databaseDirectUrl,
+      poolWaitMs: config.databasePoolWaitMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+    })
     : openPGlite(config.dataDir, undefined, { cacheMb: config.embeddedCacheMb });
 }
 

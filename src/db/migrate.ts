@@ -78,6 +78,9 @@ export const migrations: Migration[] = [
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   const raw = db as unknown as Kysely<unknown>;
   return raw.connection().execute(async (conn) => {
+    // A migration (an index on a large table) and the wait for another node's may take longer
+    // than DATABASE_STATEMENT_TIMEOUT_MS allows a request: no limit on this connection meanwhile.
+    await sql`set statement_timeout = 0`.execute(conn);
     await sql`select pg_advisory_lock(72130511)`.execute(conn);
     try {
       await sql`create table if not exists schema_migrations (
@@ -96,6 +99,8 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
       return ran;
     } finally {
       await sql`select pg_advisory_unlock(72130511)`.execute(conn);
+      // Back to the pool's own limit for whoever takes the connection next.
+      await sql`reset statement_timeout`.execute(conn);
     }
   });
 }

@@ -21,7 +21,7 @@ import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics, metricsAuthorized } from './metrics.js';
 import { proxyTrust, requestIdGenerator } from './proxies.js';
 import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-headers.js';
-import { requestProblem } from './request-errors.js';
+import { answeringBusyDatabase, requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
 import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
@@ -279,7 +279,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split('?')[0]}`, error_code: 'route.not_found' });
   });
-  app.setErrorHandler((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(answeringBusyDatabase((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof DomainError) {
       const retryAfter = retryAfterOf(error);
       if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
@@ -291,7 +291,7 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
     if (problem) return reply.code(problem.status).send({ detail: problem.detail, error_code: problem.code });
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ detail: 'Internal server error.', error_code: 'server.error' });
-  });
+  }));
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {

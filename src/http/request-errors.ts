@@ -1,8 +1,20 @@
 // Errors Fastify itself raises before a handler runs (body too large, wrong media type,
 // throttled, a path the router cannot decode): what each means in plain words. Every surface's error handler and the
 // service's own use these, each in its own envelope.
-import type { FastifyError, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { busyDatabase, type DomainError } from '../core/errors.js';
+
+type ErrorAnswer = (error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/**
+ * A surface's error handler that also answers a database too busy for the request (no free
+ * connection in time, a statement cancelled for running too long) as the 503 it is, in the
+ * surface's envelope, rather than as a bug.
+ */
+export function answeringBusyDatabase(answer: ErrorAnswer): ErrorAnswer {
+  return (error, request, reply) => answer(busyDatabase(error) ?? error, request, reply);
+}
 
 export interface RequestProblem {
   status: number;

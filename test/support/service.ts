@@ -58,7 +58,7 @@ export function unique(prefix = 'u'): string {
   return `${prefix}${process.pid}x${counter}${randomBytes(2).toString('hex')}`;
 }
 
-async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
+async function openTestDatabase(config: Config, env: Record<string, string>): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const blob = new Blob([readFileSync(pgliteTemplatePath())]);
@@ -70,7 +70,12 @@ async function openTestDatabase(): Promise<{ handle: DatabaseHandle; drop(): Pro
   await admin.connect();
   await admin.query(`create database "${name}" template "${postgresTemplateName()}"`);
   await admin.end();
-  const handle = await openPostgres(withDatabase(url, name), { max: 5 });
+  // The service's own limits on waiting and running; five connections unless the test says.
+  const handle = await openPostgres(withDatabase(url, name), {
+    max: env.DATABASE_POOL_SIZE ? config.databasePoolSize : 5,
+    poolWaitMs: config.databasePoolWaitMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
   return {
     handle,
     drop: async () => {
@@ -109,7 +114,7 @@ export async function startService(env: Record<string, string> = {}, options: { 
     SEND_LIMIT_PER_CALLER: '1000',
     ...env,
   });
-  const { handle, drop } = await openTestDatabase();
+  const { handle, drop } = await openTestDatabase(config, env);
   const clock = {
     now: new Date(),
     advance(seconds: number) {

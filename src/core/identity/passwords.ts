@@ -101,7 +101,7 @@ export const DECOY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$DE4+xtBPiDXIpqz5xpNuZQ
 /**
  * Whether `password` is the one `stored` was made from. With no stored hash (no such account,
  * or none with a password) it checks the decoy and answers false, in the same time. A full
- * line throws Unavailable before any check: never taken for a wrong password.
+ * line throws Unavailable before the check: never taken for a wrong password.
  */
 export function verifyPassword(stored: string | null | undefined, password: string): Promise<boolean> {
   return passwordHashLine.run(async () => {

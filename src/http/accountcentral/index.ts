@@ -10,7 +10,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
-import { requestProblem } from '../request-errors.js';
+import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
 import { AC } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { serviceRoutes } from './routes/service.js';
@@ -58,7 +58,7 @@ function answerError(error: FastifyError | DomainError, request: FastifyRequest,
 /** Accountcentral's routes, under their own error body and not-found answer. */
 export const accountcentral: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answerError);
+  app.setErrorHandler(answeringBusyDatabase(answerError));
   // Operations without a body validate a request sent without one as `{}`.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};

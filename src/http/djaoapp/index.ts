@@ -6,7 +6,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
 import { errors } from './schemas/common.js';
-import { requestProblem } from '../request-errors.js';
+import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { authRoutes } from './routes/auth.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -78,7 +78,7 @@ function answerError(error: FastifyError | DomainError, request: FastifyRequest,
 
 const surface: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answerError);
+  app.setErrorHandler(answeringBusyDatabase(answerError));
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(envelope(`Not found: ${request.method} ${request.url.split('?')[0]}`, 'route.not_found'));
   });

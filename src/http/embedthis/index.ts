@@ -9,7 +9,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
-import { requestProblem } from '../request-errors.js';
+import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
 import { ET } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { accountRoutes } from './routes/account.js';
@@ -47,7 +47,7 @@ function answerError(error: FastifyError | DomainError, request: FastifyRequest,
 /** EmbedThis's routes, under their own error body and not-found answer. */
 export const embedthis: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answerError);
+  app.setErrorHandler(answeringBusyDatabase(answerError));
   // Operations without fields validate a request sent without a body as `{}`.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
 import { fieldErrors } from '../validation.js';
-import { requestProblem } from '../request-errors.js';
+import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
 import { GetChatError } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { profileRoutes } from './routes/profile.js';
@@ -57,7 +57,7 @@ function answerError(error: FastifyError | DomainError, request: FastifyRequest,
 /** get.chat's routes, under their own error body and not-found answer. */
 export const getchat: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answerError);
+  app.setErrorHandler(answeringBusyDatabase(answerError));
   // The seed's body-less operations (`{ }`, unexpected fields refused) validate a request
   // sent without a body as `{}`: clients need not invent one, and a body with fields is refused.
   app.addHook('preValidation', async (request) => {

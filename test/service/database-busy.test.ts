@@ -1,0 +1,114 @@
+// A database too busy for a request: no connection comes free within DATABASE_POOL_WAIT_MS,
+// or a statement runs past DATABASE_STATEMENT_TIMEOUT_MS (here, waiting on a row another
+// client holds). Either way the request is answered 503 server.busy with Retry-After in its
+// surface's envelope, never a 500 nor a request that hangs, nothing it began is kept, and
+// the same request succeeds once the database has room. PostgreSQL only: PGlite has one
+// connection in the process and no statement timeout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
+import { busyDatabase } from '../../src/core/errors.js';
+import { sql } from 'kysely';
+import { startService, type TestService, type TestUser } from '../support/service.js';
+import { withDatabase } from '../support/templates.js';
+
+const onPostgres = !!process.env.DATABASE_URL;
+const skip = onPostgres ? false : 'PostgreSQL only (DATABASE_URL)';
+
+test('the settings: 10 s to get a connection, 30 s per statement, bounded', () => {
+  const base = { SECRET_KEY: 'x'.repeat(40) };
+  const config = loadConfig(base);
+  assert.equal(config.databasePoolWaitMs, 10_000);
+  assert.equal(config.databaseStatementTimeoutMs, 30_000);
+  assert.equal(loadConfig({ ...base, DATABASE_STATEMENT_TIMEOUT_MS: '0' }).databaseStatementTimeoutMs, 0);
+  assert.throws(() => loadConfig({ ...base, DATABASE_POOL_WAIT_MS: '0' }), /DATABASE_POOL_WAIT_MS must be an integer >= 1/);
+  assert.throws(() => loadConfig({ ...base, DATABASE_POOL_WAIT_MS: '600001' }), /DATABASE_POOL_WAIT_MS must be at most 600000/);
+  assert.throws(() => loadConfig({ ...base, DATABASE_STATEMENT_TIMEOUT_MS: '3600001' }), /DATABASE_STATEMENT_TIMEOUT_MS must be at most 3600000/);
+  assert.throws(() => loadConfig({ ...base, DATABASE_STATEMENT_TIMEOUT_MS: 'long' }), /DATABASE_STATEMENT_TIMEOUT_MS/);
+});
+
+test('only the database\'s own refusals are taken for a busy database', () => {
+  assert.equal(busyDatabase(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))?.code, 'server.busy');
+  assert.equal(busyDatabase(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }))?.code, 'server.busy');
+  assert.equal(busyDatabase(new Error('timeout exceeded when trying to connect'))?.retryAfter, 1);
+  assert.equal(busyDatabase(Object.assign(new Error('duplicate key'), { code: '23505' })), null);
+  assert.equal(busyDatabase(new Error('something else')), null);
+  assert.equal(busyDatabase(null), null);
+  assert.equal(busyDatabase('timeout exceeded when trying to connect'), null);
+});
+
+let s: TestService;
+let u: TestUser;
+before(async () => {
+  if (!onPostgres) return;
+  s = await startService({ DATABASE_POOL_SIZE: '2', DATABASE_POOL_WAIT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '500' });
+  u = await s.user();
+});
+after(async () => { await s?.stop(); });
+
+const rename = (fullName: string) => s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { full_name: fullName } });
+
+test('a statement past DATABASE_STATEMENT_TIMEOUT_MS (a row held elsewhere) is cancelled and answered 503; nothing is kept', { skip }, async () => {
+  const database = (await sql<{ name: string }>`select current_database() as name`.execute(s.core.db)).rows[0]!.name;
+  const other = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, database) });
+  await other.connect();
+  try {
+    await other.query('begin');
+    await other.query('select id from users where id = $1 for update', [u.id]);
+    const started = Date.now();
+    const blocked = await rename('Held Elsewhere');
+    assert.equal(blocked.statusCode, 503, blocked.body);
+    assert.deepEqual(blocked.json(), { detail: 'The database took too long to answer; nothing was changed. Try again shortly.', error_code: 'server.busy' });
+    assert.equal(blocked.headers['retry-after'], '1');
+    assert.ok(Date.now() - started < 5_000, 'answered once the statement was cancelled, not when the row was let go');
+  } finally {
+    await other.query('rollback');
+    await other.end();
+  }
+  const row = await s.core.db.selectFrom('users').select('full_name').where('id', '=', u.id).executeTakeFirstOrThrow();
+  assert.notEqual(row.full_name, 'Held Elsewhere');
+  const renamed = await rename('Free Again');
+  assert.equal(renamed.statusCode, 200, renamed.body);
+  assert.equal(renamed.json().full_name, 'Free Again');
+});
+
+test('no connection free within DATABASE_POOL_WAIT_MS: 503 with Retry-After, then served once one is', { skip }, async () => {
+  let release!: () => void;
+  const held = new Promise<void>((done) => { release = done; });
+  let holding = 0;
+  // Two units of work hold both of the pool's connections.
+  const holders = [0, 1].map(() => s.core.transact(async (tx) => {
+    await tx.selectFrom('users').select('id').where('id', '=', u.id).execute();
+    holding += 1;
+    await held;
+  }));
+  while (holding < 2) await new Promise((tick) => setImmediate(tick));
+  try {
+    const started = Date.now();
+    const waiting = await rename('No Connection');
+    assert.equal(waiting.statusCode, 503, waiting.body);
+    assert.deepEqual(waiting.json(), { detail: 'The database is too busy to take this request now. Try again shortly.', error_code: 'server.busy' });
+    assert.equal(waiting.headers['retry-after'], '1');
+    assert.ok(Date.now() - started < 5_000);
+    // get.chat's surface answers the same in its own envelope.
+    const login = await s.request({ method: 'POST', url: '/account/login', body: { email: u.email, password: 'not-the-password' } });
+    assert.equal(login.statusCode, 503, login.body);
+    assert.equal(login.json().code, 'server.busy');
+    assert.equal(login.json().message, 'The database is too busy to take this request now. Try again shortly.');
+  } finally {
+    release();
+    await Promise.all(holders);
+  }
+  const served = await rename('Connection Back');
+  assert.equal(served.statusCode, 200, served.body);
+});
+
+test('a migration is not held to the statement timeout', { skip }, async () => {
+  // migrateToLatest lifts the limit on its connection and gives it back: the pool's next
+  // statement is limited again.
+  const { migrateToLatest } = await import('../../src/db/migrate.js');
+  assert.deepEqual(await migrateToLatest(s.core.db), []);
+  const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(s.core.db);
+  assert.equal(shown.rows[0]!.statement_timeout, '500ms');
+});
