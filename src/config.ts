@@ -184,6 +184,13 @@ function platformSigning(env: Env): Config['dkimPlatformSigning'] {
   throw new ConfigError(`DKIM_PLATFORM_SIGNING must be customers, all or off, got "${env.DKIM_PLATFORM_SIGNING}"`);
 }
 
+/** DATABASE_STATEMENT_TIMEOUT_MS: 0 for no limit, else 100 ms to an hour. */
+function statementTimeout(env: Env): number {
+  const value = atMost('DATABASE_STATEMENT_TIMEOUT_MS', int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0), 3_600_000);
+  if (value > 0 && value < 100) throw new ConfigError(`DATABASE_STATEMENT_TIMEOUT_MS must be 0 (no limit) or at least 100, got "${value}"`);
+  return value;
+}
+
 function atMost(name: string, value: number, max: number): number {
   if (value > max) throw new ConfigError(`${name} must be at most ${max}, got "${value}"`);
   return value;
@@ -267,9 +274,8 @@ export function loadConfig(env: Env = process.env): Config {
   const pageSize = int(env, 'PAGE_SIZE', 25, 1);
   const loginMaxAttempts = int(env, 'LOGIN_MAX_ATTEMPTS', 5, 1);
   const loginLockoutSeconds = int(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1);
-  const embeddedCacheMb = int(env, 'EMBEDDED_DB_CACHE_MB', EMBEDDED_DB_CACHE_MB, 1);
   // PGlite's memory is WebAssembly's: 2 GB in all, for the cache and everything else.
-  if (embeddedCacheMb > 512) throw new ConfigError(`EMBEDDED_DB_CACHE_MB must be at most 512, got "${embeddedCacheMb}"`);
+  const embeddedCacheMb = atMost('EMBEDDED_DB_CACHE_MB', int(env, 'EMBEDDED_DB_CACHE_MB', EMBEDDED_DB_CACHE_MB, 1), 512);
   const passwordHashMaxWaitMs = atMost('PASSWORD_HASH_MAX_WAIT_MS', int(env, 'PASSWORD_HASH_MAX_WAIT_MS', PASSWORD_HASH_MAX_WAIT_MS, 0), 60_000);
   const metricsToken = env.METRICS_TOKEN || null;
   if (metricsToken && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
@@ -280,8 +286,9 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
-    databasePoolWaitMs: atMost('DATABASE_POOL_WAIT_MS', int(env, 'DATABASE_POOL_WAIT_MS', 10_000, 1), 600_000),
-    databaseStatementTimeoutMs: atMost('DATABASE_STATEMENT_TIMEOUT_MS', int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0), 3_600_000),
+    // At least 100 ms: below that nearly every request would be refused.
+    databasePoolWaitMs: atMost('DATABASE_POOL_WAIT_MS', int(env, 'DATABASE_POOL_WAIT_MS', 10_000, 100), 600_000),
+    databaseStatementTimeoutMs: statementTimeout(env),
     databaseDirectUrl,
     embeddedCacheMb,
     passwordHashMaxWaitMs,

@@ -344,21 +344,19 @@ export function linkInvalid(): NotFound {
 }
 
 /**
- * The database could not take the query now, as the Unavailable to answer (503 server.busy):
- * no connection came free within DATABASE_POOL_WAIT_MS (pg-pool's timeout, which has no code
- * of its own), or a statement was cancelled for running past DATABASE_STATEMENT_TIMEOUT_MS
- * (query_canceled) or for waiting on a lock (lock_not_available). Null for anything else.
+ * The database could not take the query now, as the Unavailable to answer (503 server.busy),
+ * or null for anything else. No connection came free within DATABASE_POOL_WAIT_MS, or a new
+ * one could not be opened in that time (pg-pool's two timeouts, which carry no code); the
+ * server refused a connection (too_many_connections, cannot_connect_now); or a statement was
+ * cancelled for running past DATABASE_STATEMENT_TIMEOUT_MS (query_canceled) or waiting on a
+ * lock (lock_not_available). The words promise nothing about what the request did before.
  */
-export function busyDatabase(error: unknown): Unavailable | null {
-  const e = error as { code?: string; message?: string } | null;
-  if (!e || typeof e !== 'object') return null;
-  if (e.code === '57014' || e.code === '55P03') {
-    return new Unavailable('The database took too long to answer; nothing was changed. Try again shortly.', 1);
-  }
-  if (error instanceof Error && !e.code && e.message === 'timeout exceeded when trying to connect') {
-    return new Unavailable('The database is too busy to take this request now. Try again shortly.', 1);
-  }
-  return null;
+export function unavailableFromDatabase(error: unknown): Unavailable | null {
+  if (!(error instanceof Error)) return null;
+  const { code } = error as { code?: string };
+  const busy = code === '57014' || code === '55P03' || code === '53300' || code === '57P03'
+    || (!code && (error.message === 'timeout exceeded when trying to connect' || error.message === 'Connection terminated due to connection timeout'));
+  return busy ? new Unavailable('The database could not answer in time. Try again shortly.', 1) : null;
 }
 
 /** Postgres' unique_violation, from either driver. */

@@ -48,11 +48,14 @@ export async function openPostgres(
   const pg = (await import('pg')).default;
   // Both pools read int8 the same way, and an idle client that loses its connection is
   // replaced by its pool: the 'error' event needs a listener, or it would end the process.
-  // The request pool is bounded in time as well as size: a request that cannot get a
-  // connection soon, or whose statement runs too long (a lock held elsewhere, a query gone
-  // wrong), is refused with 503 (`busyDatabase` in core/errors.ts) instead of holding its
-  // client and a connection for ever while the next requests pile up behind it.
-  const limits = { connectionTimeoutMillis: poolWaitMs, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) };
+  // The pool is bounded in time as well as size: a query that cannot get a connection soon,
+  // or whose statement runs too long (a lock held elsewhere, a query gone wrong), is refused
+  // with 503 (`unavailableFromDatabase` in core/errors.ts) instead of holding its client and a
+  // connection for ever while the next ones pile up behind it. The statement limit is sent
+  // when a connection opens; a transaction pooler (PgBouncer, which a DATABASE_DIRECT_URL
+  // implies) refuses such a parameter, so there the limit is the database role's to set.
+  const statementLimit = statementTimeoutMs && !directUrl ? { statement_timeout: statementTimeoutMs } : {};
+  const limits = { connectionTimeoutMillis: poolWaitMs, ...statementLimit };
   const newPool = (connectionString: string, size: number, idleTimeoutMillis?: number, bounded = false) => {
     const made = new pg.Pool({
       connectionString,

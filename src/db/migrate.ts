@@ -79,30 +79,38 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   const raw = db as unknown as Kysely<unknown>;
   return raw.connection().execute(async (conn) => {
     // A migration (an index on a large table) and the wait for another node's may take longer
-    // than DATABASE_STATEMENT_TIMEOUT_MS allows a request: no limit on this connection meanwhile.
+    // than DATABASE_STATEMENT_TIMEOUT_MS allows: no limit on this connection meanwhile, and the
+    // pool's own limit given back whatever happens.
     await sql`set statement_timeout = 0`.execute(conn);
-    await sql`select pg_advisory_lock(72130511)`.execute(conn);
     try {
-      await sql`create table if not exists schema_migrations (
-        name text primary key, applied_at timestamptz not null default now())`.execute(conn);
-      const done = await sql<{ name: string }>`select name from schema_migrations`.execute(conn);
-      const applied = new Set(done.rows.map((r) => r.name));
-      const ran: string[] = [];
-      for (const migration of migrations) {
-        if (applied.has(migration.name)) continue;
-        await conn.transaction().execute(async (tx) => {
-          await migration.migrate(tx);
-          await sql`insert into schema_migrations (name) values (${migration.name})`.execute(tx);
-        });
-        ran.push(migration.name);
-      }
-      return ran;
+      return await migrateLocked(conn);
     } finally {
-      await sql`select pg_advisory_unlock(72130511)`.execute(conn);
-      // Back to the pool's own limit for whoever takes the connection next.
       await sql`reset statement_timeout`.execute(conn);
     }
   });
+}
+
+/** The migrations not yet applied, under the lock that keeps other nodes from running them too. */
+async function migrateLocked(conn: Kysely<unknown>): Promise<string[]> {
+  await sql`select pg_advisory_lock(72130511)`.execute(conn);
+  try {
+    await sql`create table if not exists schema_migrations (
+      name text primary key, applied_at timestamptz not null default now())`.execute(conn);
+    const done = await sql<{ name: string }>`select name from schema_migrations`.execute(conn);
+    const applied = new Set(done.rows.map((r) => r.name));
+    const ran: string[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.name)) continue;
+      await conn.transaction().execute(async (tx) => {
+        await migration.migrate(tx);
+        await sql`insert into schema_migrations (name) values (${migration.name})`.execute(tx);
+      });
+      ran.push(migration.name);
+    }
+    return ran;
+  } finally {
+    await sql`select pg_advisory_unlock(72130511)`.execute(conn);
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
-// Errors Fastify itself raises before a handler runs (body too large, wrong media type,
-// throttled, a path the router cannot decode): what each means in plain words. Every surface's error handler and the
+// Errors that are not the core's: those Fastify itself raises before a handler runs (body too
+// large, wrong media type, throttled, a path the router cannot decode), what each means in
+// plain words, and a database too busy for the request. Every surface's error handler and the
 // service's own use these, each in its own envelope.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { busyDatabase, type DomainError } from '../core/errors.js';
+import { unavailableFromDatabase, type DomainError } from '../core/errors.js';
 
 type ErrorAnswer = (error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => unknown;
 
@@ -13,7 +14,12 @@ type ErrorAnswer = (error: FastifyError | DomainError, request: FastifyRequest, 
  * surface's envelope, rather than as a bug.
  */
 export function answeringBusyDatabase(answer: ErrorAnswer): ErrorAnswer {
-  return (error, request, reply) => answer(busyDatabase(error) ?? error, request, reply);
+  return (error, request, reply) => {
+    const busy = unavailableFromDatabase(error);
+    // Logged: a statement slow because of a bug would otherwise pass for load.
+    if (busy) request.log.warn({ err: error }, 'database too busy for the request');
+    return answer(busy ?? error, request, reply);
+  };
 }
 
 export interface RequestProblem {

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
-import { busyDatabase } from '../../src/core/errors.js';
+import { unavailableFromDatabase } from '../../src/core/errors.js';
 import { sql } from 'kysely';
 import { startService, type TestService, type TestUser } from '../support/service.js';
 import { withDatabase } from '../support/templates.js';
@@ -29,37 +29,53 @@ test('the settings: 10 s to get a connection, 30 s per statement, bounded', () =
 });
 
 test('only the database\'s own refusals are taken for a busy database', () => {
-  assert.equal(busyDatabase(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))?.code, 'server.busy');
-  assert.equal(busyDatabase(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }))?.code, 'server.busy');
-  assert.equal(busyDatabase(new Error('timeout exceeded when trying to connect'))?.retryAfter, 1);
-  assert.equal(busyDatabase(Object.assign(new Error('duplicate key'), { code: '23505' })), null);
-  assert.equal(busyDatabase(new Error('something else')), null);
-  assert.equal(busyDatabase(null), null);
-  assert.equal(busyDatabase('timeout exceeded when trying to connect'), null);
+  const withCode = (code: string) => Object.assign(new Error('from the server'), { code });
+  for (const code of ['57014', '55P03', '53300', '57P03']) assert.equal(unavailableFromDatabase(withCode(code))?.code, 'server.busy', code);
+  assert.equal(unavailableFromDatabase(new Error('timeout exceeded when trying to connect'))?.retryAfter, 1);
+  assert.equal(unavailableFromDatabase(new Error('Connection terminated due to connection timeout'))?.kind, 'unavailable');
+  assert.equal(unavailableFromDatabase(withCode('23505')), null);
+  assert.equal(unavailableFromDatabase(Object.assign(new Error('timeout exceeded when trying to connect'), { code: 'XX000' })), null);
+  assert.equal(unavailableFromDatabase(new Error('something else')), null);
+  assert.equal(unavailableFromDatabase(null), null);
+  assert.equal(unavailableFromDatabase('timeout exceeded when trying to connect'), null);
 });
+
+/** Resolves once `done()` holds; rejects as soon as one of `running` does, so a failure never hangs the test. */
+async function until(done: () => boolean, running: Promise<unknown>[]): Promise<void> {
+  const failed = Promise.all(running).then(() => { throw new Error('the work ended before the condition held'); });
+  while (!done()) await Promise.race([new Promise((tick) => setTimeout(tick, 5)), failed]);
+}
 
 let s: TestService;
 let u: TestUser;
+let owner: TestUser;
 before(async () => {
   if (!onPostgres) return;
   s = await startService({ DATABASE_POOL_SIZE: '2', DATABASE_POOL_WAIT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '500' });
   u = await s.user();
+  owner = await s.user();
 });
+
+/** A client of the service's database of its own, outside the service's pool. */
+async function otherClient(): Promise<pg.Client> {
+  const database = (await sql<{ name: string }>`select current_database() as name`.execute(s.core.db)).rows[0]!.name;
+  const client = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, database) });
+  await client.connect();
+  return client;
+}
 after(async () => { await s?.stop(); });
 
 const rename = (fullName: string) => s.request({ method: 'PATCH', url: `/api/users/${u.username}/`, token: u.token, body: { full_name: fullName } });
 
 test('a statement past DATABASE_STATEMENT_TIMEOUT_MS (a row held elsewhere) is cancelled and answered 503; nothing is kept', { skip }, async () => {
-  const database = (await sql<{ name: string }>`select current_database() as name`.execute(s.core.db)).rows[0]!.name;
-  const other = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, database) });
-  await other.connect();
+  const other = await otherClient();
   try {
     await other.query('begin');
     await other.query('select id from users where id = $1 for update', [u.id]);
     const started = Date.now();
     const blocked = await rename('Held Elsewhere');
     assert.equal(blocked.statusCode, 503, blocked.body);
-    assert.deepEqual(blocked.json(), { detail: 'The database took too long to answer; nothing was changed. Try again shortly.', error_code: 'server.busy' });
+    assert.deepEqual(blocked.json(), { detail: 'The database could not answer in time. Try again shortly.', error_code: 'server.busy' });
     assert.equal(blocked.headers['retry-after'], '1');
     assert.ok(Date.now() - started < 5_000, 'answered once the statement was cancelled, not when the row was let go');
   } finally {
@@ -73,6 +89,24 @@ test('a statement past DATABASE_STATEMENT_TIMEOUT_MS (a row held elsewhere) is c
   assert.equal(renamed.json().full_name, 'Free Again');
 });
 
+test('a unit of work cancelled by the statement timeout keeps none of its writes', { skip }, async () => {
+  const other = await otherClient();
+  try {
+    await other.query('begin');
+    await other.query('select id from users where id = $1 for update', [u.id]);
+    const failure = await s.core.transact(async (tx) => {
+      await tx.updateTable('users').set({ nick_name: 'written first' }).where('id', '=', owner.id).execute();
+      await tx.updateTable('users').set({ nick_name: 'then blocked' }).where('id', '=', u.id).execute();
+    }).then(() => null, (error: unknown) => error);
+    assert.equal(unavailableFromDatabase(failure)?.code, 'server.busy', String(failure));
+  } finally {
+    await other.query('rollback');
+    await other.end();
+  }
+  const row = await s.core.db.selectFrom('users').select('nick_name').where('id', '=', owner.id).executeTakeFirstOrThrow();
+  assert.notEqual(row.nick_name, 'written first');
+});
+
 test('no connection free within DATABASE_POOL_WAIT_MS: 503 with Retry-After, then served once one is', { skip }, async () => {
   let release!: () => void;
   const held = new Promise<void>((done) => { release = done; });
@@ -83,19 +117,19 @@ test('no connection free within DATABASE_POOL_WAIT_MS: 503 with Retry-After, the
     holding += 1;
     await held;
   }));
-  while (holding < 2) await new Promise((tick) => setImmediate(tick));
+  await until(() => holding === 2, holders);
   try {
     const started = Date.now();
     const waiting = await rename('No Connection');
     assert.equal(waiting.statusCode, 503, waiting.body);
-    assert.deepEqual(waiting.json(), { detail: 'The database is too busy to take this request now. Try again shortly.', error_code: 'server.busy' });
+    assert.deepEqual(waiting.json(), { detail: 'The database could not answer in time. Try again shortly.', error_code: 'server.busy' });
     assert.equal(waiting.headers['retry-after'], '1');
     assert.ok(Date.now() - started < 5_000);
     // get.chat's surface answers the same in its own envelope.
     const login = await s.request({ method: 'POST', url: '/account/login', body: { email: u.email, password: 'not-the-password' } });
     assert.equal(login.statusCode, 503, login.body);
     assert.equal(login.json().code, 'server.busy');
-    assert.equal(login.json().message, 'The database is too busy to take this request now. Try again shortly.');
+    assert.equal(login.json().message, 'The database could not answer in time. Try again shortly.');
   } finally {
     release();
     await Promise.all(holders);
@@ -104,11 +138,38 @@ test('no connection free within DATABASE_POOL_WAIT_MS: 503 with Retry-After, the
   assert.equal(served.statusCode, 200, served.body);
 });
 
-test('a migration is not held to the statement timeout', { skip }, async () => {
-  // migrateToLatest lifts the limit on its connection and gives it back: the pool's next
-  // statement is limited again.
+test('a migration waits past the statement timeout, and its connection gets the limit back', { skip }, async () => {
   const { migrateToLatest } = await import('../../src/db/migrate.js');
-  assert.deepEqual(await migrateToLatest(s.core.db), []);
-  const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(s.core.db);
-  assert.equal(shown.rows[0]!.statement_timeout, '500ms');
+  const other = await otherClient();
+  try {
+    // Another node holds the migrations' lock for longer than a statement may run here.
+    await other.query('select pg_advisory_lock(72130511)');
+    const migrating = migrateToLatest(s.core.db);
+    const waitedLong = async () => (await other.query(
+      `select 1 from pg_stat_activity where datname = current_database() and query like '%pg_advisory_lock(%'
+         and wait_event_type = 'Lock' and now() - query_start > interval '700 milliseconds'`)).rowCount! > 0;
+    let ended = false;
+    migrating.then(() => { ended = true; }, () => { ended = true; });
+    while (!(await waitedLong())) {
+      assert.equal(ended, false, 'the migration ended while the lock was held elsewhere');
+      await new Promise((tick) => setTimeout(tick, 20));
+    }
+    await other.query('select pg_advisory_unlock(72130511)');
+    assert.deepEqual(await migrating, []);
+  } finally {
+    await other.end();
+  }
+  // Both of the pool's connections, the migration's included, are limited again.
+  let reading = 0;
+  let release!: () => void;
+  const together = new Promise<void>((done) => { release = done; });
+  const shows = [0, 1].map(() => s.core.transact(async (tx) => {
+    const shown = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(tx);
+    reading += 1;
+    await together;
+    return shown.rows[0]!.statement_timeout;
+  }));
+  await until(() => reading === 2, shows);
+  release();
+  assert.deepEqual(await Promise.all(shows), ['500ms', '500ms']);
 });

@@ -7,7 +7,7 @@ import type { Core, RequestOrigin } from '../context.js';
 import type { Db } from '../../db/database.js';
 import type { Database, UserRow } from '../../db/schema.js';
 import type { QueryCreator } from 'kysely';
-import { TooManyAttempts } from '../errors.js';
+import { TooManyAttempts, Unavailable } from '../errors.js';
 import { claimAttempt, clearAfterSuccess, clearAfterSuccessQuery, lockoutPolicy, recordFailure, releaseAttempt, throttleKeys, type ThrottleKeys } from './throttle.js';
 import { printableName } from './users.js';
 import { passwordHashLine, verifyPassword } from './passwords.js';
@@ -38,10 +38,10 @@ export class PasswordAttempt {
     this.keys = throttleKeys(user ? user.slug : login, origin.ip);
   }
 
-  /** Counts the attempt; throws the 429 to answer when the account or this address is locked. */
+  /** Counts the attempt; throws the 429 to answer when the account or this address is locked, the 503 when every core is busy hashing. */
   async begin(): Promise<void> {
     // Too busy to check the password: refused before the attempt is counted.
-    passwordHashLine.checkRoom();
+    passwordHashLine.refuseWhenFull();
     const claim = await claimAttempt(this.core.db, this.keys, this.core.now(), lockoutPolicy(this.core.config));
     if (!claim.ok) throw lockedError(claim.retryAfter);
   }
@@ -54,7 +54,7 @@ export class PasswordAttempt {
     try {
       return await verifyPassword(stored, password);
     } catch (error) {
-      await this.abandon();
+      if (error instanceof Unavailable) await this.abandon();
       throw error;
     }
   }

@@ -105,7 +105,7 @@ async function spendRecoveryCodeAtLogin(core: Core, tx: Db, user: UserRow, code:
 
 export async function login(core: Core, caller: Caller, credentials: Credentials, carried: AnonymousCarry = {}): Promise<LoggedIn> {
   // Too busy to check a password: refused before the first query (and the same for every account).
-  passwordHashLine.checkRoom();
+  passwordHashLine.refuseWhenFull();
   const origin = originOf(caller);
   const user = await findUserByLogin(core.db, credentials.username);
   // Counted before the password is checked, known account or not (see attempts.ts).

@@ -28,15 +28,18 @@ export class HashLine {
   readonly #waiting: Array<() => void> = [];
   /** How long one hash takes here, in ms: a moving average of the last ones. */
   #hashMs: number;
+  /** The most one hash's measure counts for: a late event loop is not a slow hash. */
+  readonly #longestSample: number;
 
   constructor(
     /** How long a hash may wait for its turn; 0 refuses every hash that would wait. */
     public maxWaitMs: number,
-    /** A first guess of one hash's time, until some are measured (OWASP's parameters take 10–30 ms on a server core). */
+    /** A first guess of one hash's time, until some are measured (OWASP's parameters take 15–25 ms on a server core). */
     expectedHashMs = 25,
     private readonly slots: () => number = availableParallelism,
   ) {
     this.#hashMs = expectedHashMs;
+    this.#longestSample = expectedHashMs * 8;
   }
 
   /** Hashes running and waiting now. */
@@ -56,7 +59,7 @@ export class HashLine {
    * before its other work: under a flood, refusals must cost next to nothing, or refusing
    * takes the core the hashes need (measured: docs/benchmarks/flood.md).
    */
-  checkRoom(): void {
+  refuseWhenFull(): void {
     const waitMs = this.expectedWaitMs();
     if (waitMs > this.maxWaitMs) {
       throw new Unavailable('The service is too busy to check passwords now. Try again shortly.', Math.max(1, Math.ceil(waitMs / 1000)));
@@ -66,15 +69,16 @@ export class HashLine {
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.#running < this.slots()) this.#running += 1;
     else {
-      this.checkRoom();
+      this.refuseWhenFull();
       await new Promise<void>((turn) => this.#waiting.push(turn));
     }
     const started = performance.now();
     try {
       return await work();
     } finally {
-      // A slow machine, or one whose event loop is late, makes the line shorter: the wait promised is what counts.
-      this.#hashMs += (performance.now() - started - this.#hashMs) / 8;
+      // A slow machine makes the line shorter: the wait promised is what counts. A sample is
+      // capped, since the event loop's own backlog (a flood) is timed with the hash.
+      this.#hashMs += (Math.min(performance.now() - started, this.#longestSample) - this.#hashMs) / 8;
       // The slot goes straight to the next in line, or is freed.
       const next = this.#waiting.shift();
       if (next) next();

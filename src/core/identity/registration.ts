@@ -21,7 +21,7 @@ import { refusalReason } from './authenticate.js';
 import { openSession } from './sessions.js';
 import { sendActivationLink } from './activation.js';
 import { consumeOneTimeTokenHolder, peekOneTimeTokenHolder, revokeOneTimeTokens, type TokenHolder } from './one-time-tokens.js';
-import { checkPasswordPolicy, hashPassword } from './passwords.js';
+import { checkPasswordPolicy, hashPassword, passwordHashLine } from './passwords.js';
 import { sendPasswordResetLink } from './recovery.js';
 import { recordSecurityEvent } from './security-events.js';
 import { checkSendLimit } from '../notify/send-limits.js';
@@ -98,6 +98,8 @@ export async function register(core: Core, caller: Caller, input: Registration, 
   // Each registration mails the address (an activation link, or its owner a reset link):
   // counted on the address as typed, known or not, as recovery does, so a mailbox cannot be
   // flooded and the refusal tells nothing about whether an account answers to it.
+  // Too busy to hash the password: refused before the mail is counted against the address.
+  if (options.keepPassword && input.password !== undefined) passwordHashLine.refuseWhenFull();
   await checkSendLimit(core, core.db, caller, 'registration', `email:${normalizeEmail(email)}`);
 
   // Creating an account and mailing an existing owner take different times: answer first,

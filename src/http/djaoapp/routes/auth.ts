@@ -98,7 +98,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: {
         200: Authenticated,
         ...errors(400, [403, 'The account cannot log in (suspended or disabled).'], 429,
-          [503, 'Every core is busy checking passwords: retry after the number of seconds in the Retry-After header. Nothing was counted against the account.']),
+          [503, 'The service is too busy (every core checking passwords, or the database): retry after the number of seconds in the Retry-After header. A login refused because every core was busy is not counted against the account.']),
       },
     },
   }, async (request, reply) => {

@@ -36,7 +36,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The request body is too large.',
   415: 'The request body must be JSON.',
   429: 'Too many requests: retry after the number of seconds in the Retry-After header.',
-  503: 'The service is too busy for this now (every core is checking passwords): retry after the number of seconds in the Retry-After header.',
+  503: 'The service is too busy for this now (every core checking passwords, or the database): retry after the number of seconds in the Retry-After header.',
 };
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
