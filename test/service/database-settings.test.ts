@@ -63,8 +63,8 @@ test('LISTEN and the migrations use DATABASE_DIRECT_URL; queries use the pool, n
   const direct = await backends('ap_direct');
   assert.ok(direct.some((b) => /^listen /i.test(b.query)), JSON.stringify(direct));
   assert.deepEqual(await migrateToLatest(handle.direct), [], 'already migrated, through the direct connection');
-  // Its last statements: the lock let go, then the statement timeout given back to the pool's.
-  assert.ok((await backends('ap_direct')).some((b) => /pg_advisory_unlock|reset statement_timeout/.test(b.query)), 'the lock was taken there');
+  // Its last statement there gives the statement timeout back, after the lock is let go.
+  assert.ok((await backends('ap_direct')).some((b) => /reset statement_timeout/.test(b.query)), 'the migrations ran there');
   // The direct connection reads int8 as the pool does (a number), so a migration sees the same values.
   const { rows } = await sql<{ n: unknown }>`select count(*) as n from schema_migrations`.execute(handle.direct);
   assert.equal(typeof rows[0]!.n, 'number');
