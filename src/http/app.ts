@@ -11,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Caller, Core } from '../core/context.js';
-import { DomainError, Invalid, Unauthenticated, retryAfterOf, type ErrorKind } from '../core/errors.js';
+import { Invalid, Unauthenticated } from '../core/errors.js';
 import { anonymous, authenticateApiKey, authenticateToken } from '../core/identity/authenticate.js';
 import { databaseReachable } from '../core/health.js';
 import { ACCOUNTCENTRAL_SCOPE, authenticateAccessToken } from '../core/oauth2/access-tokens.js';
@@ -21,7 +21,7 @@ import { OneLineLogController, lazyChildLogger } from './logging.js';
 import { Metrics, metricsAuthorized } from './metrics.js';
 import { proxyTrust, requestIdGenerator } from './proxies.js';
 import { PAGE_CSP, applySecurityHeaders, securityHeaders } from './security-headers.js';
-import { answeringBusyDatabase, requestProblem } from './request-errors.js';
+import { answerErrors, requestProblem } from './request-errors.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import { djaoapp } from './djaoapp/index.js';
 import { PREFIXES as GETCHAT_PREFIXES, getChatError, getchat } from './getchat/index.js';
@@ -46,14 +46,6 @@ export interface BuildOptions {
   /** Extra checks for /ready (the mail queue, say); the database is always checked. */
   metrics?: Metrics;
 }
-
-/**
- * Statuses for the service's own routes (health, metrics, the OpenAPI document) and for
- * paths no surface claims. Each surface has its own map and envelope (its index.ts).
- */
-const SERVICE_STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
-};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -279,18 +271,9 @@ export async function buildApp({ core, logger, metrics = new Metrics() }: BuildO
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ detail: `Not found: ${request.method} ${request.url.split('?')[0]}`, error_code: 'route.not_found' });
   });
-  app.setErrorHandler(answeringBusyDatabase((error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof DomainError) {
-      const retryAfter = retryAfterOf(error);
-      if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
-      const status = SERVICE_STATUS_OF_KIND[error.kind];
-      if (status === 401) reply.header('www-authenticate', 'Bearer');
-      return reply.code(status).send({ detail: error.message, error_code: error.code });
-    }
-    const problem = requestProblem(error, request, core.config);
-    if (problem) return reply.code(problem.status).send({ detail: problem.detail, error_code: problem.code });
-    request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: 'Internal server error.', error_code: 'server.error' });
+  app.setErrorHandler(answerErrors({
+    body: (message, code) => ({ detail: message, error_code: code }),
+    invalidMessage: () => 'Invalid request.',
   }));
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));

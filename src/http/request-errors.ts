@@ -1,24 +1,51 @@
-// Errors that are not the core's: those Fastify itself raises before a handler runs (body too
-// large, wrong media type, throttled, a path the router cannot decode), what each means in
-// plain words, and a database too busy for the request. Every surface's error handler and the
-// service's own use these, each in its own envelope.
+// How errors are answered: the core's (by kind, with the headers a status calls for), those
+// Fastify itself raises before a handler runs (body too large, wrong media type, throttled, a
+// path the router cannot decode, a schema not met), a database too busy for the request, and
+// bugs. The rules live here once; each surface gives only its body's style (`answerErrors`).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { unavailableFromDatabase, type DomainError } from '../core/errors.js';
+import { DomainError, retryAfterOf, unavailableFromDatabase, type ErrorKind, type FieldErrors } from '../core/errors.js';
+import { fieldErrors } from './validation.js';
 
-type ErrorAnswer = (error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => unknown;
+/** The status of each kind of core error, the same on every surface. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
+};
 
-/**
- * A surface's error handler that also answers a database too busy for the request (no free
- * connection in time, a statement cancelled for running too long) as the 503 it is, in the
- * surface's envelope, rather than as a bug.
- */
-export function answeringBusyDatabase(answer: ErrorAnswer): ErrorAnswer {
-  return (error, request, reply) => {
-    const busy = unavailableFromDatabase(error);
+/** What a surface's error bodies look like. */
+export interface ErrorStyle {
+  /** The body for a message and a code (with the status, the request and the fields at fault). */
+  body(message: string, code: string, context: { status: number; request: FastifyRequest; fields: FieldErrors }): unknown;
+  /** The message of a request that fails its schema. */
+  invalidMessage(fields: FieldErrors): string;
+  /** Codes that answer another status than their kind's. */
+  statusOfCode?: Partial<Record<string, number>>;
+}
+
+/** A surface's error handler: every kind of error answered in its style. */
+export function answerErrors(style: ErrorStyle) {
+  return (raised: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) => {
+    const answerWith = (status: number, message: string, code: string, fields: FieldErrors = {}) =>
+      reply.code(status).send(style.body(message, code, { status, request, fields }));
+    const busy = unavailableFromDatabase(raised);
     // Logged: a statement slow because of a bug would otherwise pass for load.
-    if (busy) request.log.warn({ err: error }, 'database too busy for the request');
-    return answer(busy ?? error, request, reply);
+    if (busy) request.log.warn({ err: raised }, 'database too busy for the request');
+    const error = busy ?? raised;
+    if (error instanceof DomainError) {
+      const retryAfter = retryAfterOf(error);
+      if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
+      const status = style.statusOfCode?.[error.code] ?? STATUS_OF_KIND[error.kind];
+      if (status === 401) reply.header('www-authenticate', 'Bearer');
+      return answerWith(status, error.message, error.code, error.fields);
+    }
+    if (error.validation) {
+      const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
+      return answerWith(400, style.invalidMessage(fields), 'field.invalid', fields);
+    }
+    const problem = requestProblem(error, request, request.server.core.config);
+    if (problem) return answerWith(problem.status, problem.detail, problem.code);
+    request.log.error({ err: error }, 'unhandled error');
+    return answerWith(500, 'Internal server error.', 'server.error');
   };
 }
 

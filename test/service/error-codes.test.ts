@@ -101,9 +101,10 @@ test('every code the HTTP layer answers by itself is in docs/errors.md', () => {
   const found = new Map<string, string>();
   for (const file of sources(join(root, 'src/http'))) {
     const text = readFileSync(file, 'utf8');
-    // `error_code: '...'`, `code: '...'` (request-errors.ts) and `envelope(detail, '...')`.
+    // `error_code: '...'`, `code: '...'` (request-errors.ts), `envelope(detail, '...')` and
+    // `answerWith(status, message, '...')` (the shared error handler).
     for (const m of text.matchAll(/(?:error_code|code):\s*'([a-z_]+(?:\.[a-z_]+)+)'/g)) found.set(m[1]!, file.slice(root.length + 1));
-    for (const call of text.matchAll(/envelope\(/g)) {
+    for (const call of text.matchAll(/\b(?:envelope|answerWith)\(/g)) {
       for (const m of argumentsAt(text, call.index! + call[0].length - 1).matchAll(DOTTED)) found.set(m[1]!, file.slice(root.length + 1));
     }
   }

@@ -7,10 +7,8 @@
 // operation's OpenAPI `summary` is the seed's title, word for word.
 // Same inner shape as every surface: schemas/ (named TypeBox shapes, `$id`s prefixed Ac),
 // shapes/ (presenters), routes/ (one file per resource).
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
-import { fieldErrors } from '../validation.js';
-import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { answerErrors } from '../request-errors.js';
 import { AC } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { serviceRoutes } from './routes/service.js';
@@ -27,38 +25,20 @@ import { statusRoutes } from './routes/status.js';
 /** Where this surface answers; anything else under it is its 404. */
 export const PREFIXES = [AC] as const;
 
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
-};
-
 /** The seed's message body, `{message, logref, data, errors}`, for an error. */
 export function accountcentralError(message: string, code: string, status: number, logref: string, fields: Record<string, string[]> = {}) {
   const errors = Object.entries(fields).flatMap(([field, messages]) => messages.map((text) => ({ field, message: text })));
   return { message, logref, data: { code, status }, errors };
 }
 
-function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof DomainError) {
-    const retryAfter = retryAfterOf(error);
-    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
-    const status = STATUS_OF_KIND[error.kind];
-    if (status === 401) reply.header('www-authenticate', 'Bearer');
-    return reply.code(status).send(accountcentralError(error.message, error.code, status, request.id, error.fields));
-  }
-  if (error.validation) {
-    const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
-    return reply.code(400).send(accountcentralError(`Invalid request: ${Object.keys(fields).join(', ')}.`, 'field.invalid', 400, request.id, fields));
-  }
-  const problem = requestProblem(error, request, request.server.core.config);
-  if (problem) return reply.code(problem.status).send(accountcentralError(problem.detail, problem.code, problem.status, request.id));
-  request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).send(accountcentralError('Internal server error.', 'server.error', 500, request.id));
-}
 
 /** Accountcentral's routes, under their own error body and not-found answer. */
 export const accountcentral: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answeringBusyDatabase(answerError));
+  app.setErrorHandler(answerErrors({
+    body: (message, code, { status, request, fields }) => accountcentralError(message, code, status, request.id, fields),
+    invalidMessage: (fields) => `Invalid request: ${Object.keys(fields).join(', ')}.`,
+  }));
   // Operations without a body validate a request sent without one as `{}`.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};

@@ -2,11 +2,9 @@
 // shared schemas, error envelope and not-found answer. Every later surface has the same
 // inner shape: schemas/ (named TypeBox shapes), shapes/ (presenters), routes/ (one file
 // per resource, each a FastifyPluginAsyncTypebox).
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
-import { fieldErrors } from '../validation.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { errors } from './schemas/common.js';
-import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
+import { answerErrors } from '../request-errors.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { authRoutes } from './routes/auth.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -38,10 +36,7 @@ import { legalRoutes } from './routes/legal.js';
 
 export const PREFIX = '/api';
 
-/** DjaoApp's status for each kind of core error. A code that needs its own status goes in STATUS_OF_CODE. */
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
-};
+/** Codes DjaoApp answers with another status than their kind's. */
 const STATUS_OF_CODE: Record<string, number> = {
   'processor.unavailable': 503,
   // DjaoApp answers 405 to a refund the charge's state (or the provider's funds) does not allow.
@@ -58,27 +53,14 @@ function envelope(detail: string, code: string, fields: Record<string, string[]>
   return { detail, error_code: code, ...fields };
 }
 
-function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof DomainError) {
-    const retryAfter = retryAfterOf(error);
-    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
-    const status = STATUS_OF_CODE[error.code] ?? STATUS_OF_KIND[error.kind];
-    if (status === 401) reply.header('www-authenticate', 'Bearer');
-    return reply.code(status).send(envelope(error.message, error.code, error.fields));
-  }
-  if (error.validation) {
-    const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
-    return reply.code(400).send(envelope('Invalid request.', 'field.invalid', fields));
-  }
-  const problem = requestProblem(error, request, request.server.core.config);
-  if (problem) return reply.code(problem.status).send(envelope(problem.detail, problem.code));
-  request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).send(envelope('Internal server error.', 'server.error'));
-}
 
 const surface: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answeringBusyDatabase(answerError));
+  app.setErrorHandler(answerErrors({
+    body: (message, code, { fields }) => envelope(message, code, fields),
+    invalidMessage: () => 'Invalid request.',
+    statusOfCode: STATUS_OF_CODE,
+  }));
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(envelope(`Not found: ${request.method} ${request.url.split('?')[0]}`, 'route.not_found'));
   });

@@ -3,10 +3,8 @@
 // same core: the same users and organizations as the native API, shown by integer id, in
 // get.chat's envelopes and error body. Same inner shape as every surface: schemas/ (named
 // TypeBox shapes, `$id`s prefixed GetChat), shapes/ (presenters), routes/ (one file per resource).
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, retryAfterOf, type ErrorKind } from '../../core/errors.js';
-import { fieldErrors } from '../validation.js';
-import { requestProblem, answeringBusyDatabase } from '../request-errors.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { answerErrors } from '../request-errors.js';
 import { GetChatError } from './schemas/common.js';
 import { SHARED_SCHEMAS } from './schemas/index.js';
 import { profileRoutes } from './routes/profile.js';
@@ -26,38 +24,20 @@ import { routingRoutes } from './routes/routing.js';
 /** The two prefixes this surface answers under; anything else under them is its 404. */
 export const PREFIXES = ['/account', '/integration'] as const;
 
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
-};
-
 /** `{message, code, description}`; for invalid fields the description names each with its messages. */
 export function getChatError(message: string, code: string, fields: Record<string, string[]> = {}, description?: string) {
   const named = Object.entries(fields).map(([field, messages]) => `${field}: ${messages.join(' ')}`).join('; ');
   return { message, code, description: description ?? (named || message) };
 }
 
-function answerError(error: FastifyError | DomainError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof DomainError) {
-    const retryAfter = retryAfterOf(error);
-    if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
-    const status = STATUS_OF_KIND[error.kind];
-    if (status === 401) reply.header('www-authenticate', 'Bearer');
-    return reply.code(status).send(getChatError(error.message, error.code, error.fields));
-  }
-  if (error.validation) {
-    const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
-    return reply.code(400).send(getChatError(`Invalid request: ${Object.keys(fields).join(', ')}.`, 'field.invalid', fields));
-  }
-  const problem = requestProblem(error, request, request.server.core.config);
-  if (problem) return reply.code(problem.status).send(getChatError(problem.detail, problem.code));
-  request.log.error({ err: error }, 'unhandled error');
-  return reply.code(500).send(getChatError('Internal server error.', 'server.error'));
-}
 
 /** get.chat's routes, under their own error body and not-found answer. */
 export const getchat: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
-  app.setErrorHandler(answeringBusyDatabase(answerError));
+  app.setErrorHandler(answerErrors({
+    body: (message, code, { fields }) => getChatError(message, code, fields),
+    invalidMessage: (fields) => `Invalid request: ${Object.keys(fields).join(', ')}.`,
+  }));
   // The seed's body-less operations (`{ }`, unexpected fields refused) validate a request
   // sent without a body as `{}`: clients need not invent one, and a body with fields is refused.
   app.addHook('preValidation', async (request) => {
