@@ -8,7 +8,7 @@ import { DomainError, retryAfterOf, unavailableFromDatabase, type ErrorKind, typ
 import { fieldErrors } from './validation.js';
 
 /** The status of each kind of core error, the same on every surface. */
-export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400, refused: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_attempts: 429, unavailable: 503,
 };
 
@@ -16,8 +16,8 @@ export const STATUS_OF_KIND: Record<ErrorKind, number> = {
 export interface ErrorStyle {
   /** The body for a message and a code (with the status, the request and the fields at fault). */
   body(message: string, code: string, context: { status: number; request: FastifyRequest; fields: FieldErrors }): unknown;
-  /** The message of a request that fails its schema. */
-  invalidMessage(fields: FieldErrors): string;
+  /** The message of a request that fails its schema; by default it names the fields at fault. */
+  invalidMessage?(fields: FieldErrors): string;
   /** Codes that answer another status than their kind's. */
   statusOfCode?: Partial<Record<string, number>>;
 }
@@ -40,7 +40,8 @@ export function answerErrors(style: ErrorStyle) {
     }
     if (error.validation) {
       const fields = fieldErrors(error.validation as never, error.validationContext ?? 'body');
-      return answerWith(400, style.invalidMessage(fields), 'field.invalid', fields);
+      const message = style.invalidMessage?.(fields) ?? `Invalid request: ${Object.keys(fields).join(', ')}.`;
+      return answerWith(400, message, 'field.invalid', fields);
     }
     const problem = requestProblem(error, request, request.server.core.config);
     if (problem) return answerWith(problem.status, problem.detail, problem.code);

@@ -95,11 +95,11 @@ export async function register(core: Core, caller: Caller, input: Registration, 
     checkPasswordPolicy(input.password, { username: input.username, email }, core.config.passwordMinLength);
   }
   const username = input.username ?? null;
+  // Too busy to hash the password: refused before the mail is counted against the address.
+  if (options.keepPassword && input.password !== undefined) passwordHashLine.refuseWhenFull();
   // Each registration mails the address (an activation link, or its owner a reset link):
   // counted on the address as typed, known or not, as recovery does, so a mailbox cannot be
   // flooded and the refusal tells nothing about whether an account answers to it.
-  // Too busy to hash the password: refused before the mail is counted against the address.
-  if (options.keepPassword && input.password !== undefined) passwordHashLine.refuseWhenFull();
   await checkSendLimit(core, core.db, caller, 'registration', `email:${normalizeEmail(email)}`);
 
   // Creating an account and mailing an existing owner take different times: answer first,

@@ -31,13 +31,11 @@ export function accountcentralError(message: string, code: string, status: numbe
   return { message, logref, data: { code, status }, errors };
 }
 
-
 /** Accountcentral's routes, under their own error body and not-found answer. */
 export const accountcentral: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.setErrorHandler(answerErrors({
     body: (message, code, { status, request, fields }) => accountcentralError(message, code, status, request.id, fields),
-    invalidMessage: (fields) => `Invalid request: ${Object.keys(fields).join(', ')}.`,
   }));
   // Operations without a body validate a request sent without one as `{}`.
   app.addHook('preValidation', async (request) => {

@@ -53,7 +53,6 @@ function envelope(detail: string, code: string, fields: Record<string, string[]>
   return { detail, error_code: code, ...fields };
 }
 
-
 const surface: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.setErrorHandler(answerErrors({

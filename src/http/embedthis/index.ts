@@ -20,13 +20,11 @@ export function embedthisError(message: string, code: string, fields: Record<str
   return { error: message, code, fields };
 }
 
-
 /** EmbedThis's routes, under their own error body and not-found answer. */
 export const embedthis: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.setErrorHandler(answerErrors({
     body: (message, code, { fields }) => embedthisError(message, code, fields),
-    invalidMessage: (fields) => `Invalid request: ${Object.keys(fields).join(', ')}.`,
   }));
   // Operations without fields validate a request sent without a body as `{}`.
   app.addHook('preValidation', async (request) => {

@@ -30,13 +30,11 @@ export function getChatError(message: string, code: string, fields: Record<strin
   return { message, code, description: description ?? (named || message) };
 }
 
-
 /** get.chat's routes, under their own error body and not-found answer. */
 export const getchat: FastifyPluginAsync = async (app) => {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   app.setErrorHandler(answerErrors({
     body: (message, code, { fields }) => getChatError(message, code, fields),
-    invalidMessage: (fields) => `Invalid request: ${Object.keys(fields).join(', ')}.`,
   }));
   // The seed's body-less operations (`{ }`, unexpected fields refused) validate a request
   // sent without a body as `{}`: clients need not invent one, and a body with fields is refused.
